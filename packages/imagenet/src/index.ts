@@ -1,0 +1,61 @@
+/**
+ * @rectifier/imagenet: browser-safe core. Class tables, the paper's augmentation geometry and pixel
+ * arithmetic, multi-view test helpers, seeded shuffling/sharding, IDX and ground-truth parsing.
+ * Nothing here imports Node modules or `@rectifier/tensor`.
+ * - `@rectifier/imagenet/node`: datasets on disk, sharp decoding, worker loaders, packing, generator.
+ * - `@rectifier/imagenet/browser`: decoding with createImageBitmap / ImageDecoder.
+ * - `@rectifier/imagenet/batch`: NCHW float32 / int32 label tensors from loader batches.
+ */
+export { ClassTable, type ClassInfo, imagenetClasses, isWnid } from './classes.js';
+export { IMAGENET_NAMES, IMAGENET_WNIDS } from './imagenet-classes.generated.js';
+export {
+  type CropBox,
+  planCenterView,
+  planMultiScaleViews,
+  planTenViews,
+  planTrainView,
+  resizeShorter,
+  type TrainGeometry,
+  type ViewPlan,
+} from './geometry.js';
+export {
+  hwcToChw,
+  IMAGENET_EIGVAL,
+  IMAGENET_EIGVEC,
+  IMAGENET_MEAN,
+  IMAGENET_MEAN_255,
+  IMAGENET_STD,
+  lightingOffset,
+  type MeanImage,
+  type Normalization,
+  PAPER_NORMALIZATION,
+  TORCHVISION_NORMALIZATION,
+} from './pixels.js';
+export { cropRGB, type RGBImage, resampleRGB } from './resample.js';
+export { combineKeys, hash32, SampleRandom } from './rng.js';
+export { type EpochOrderOptions, epochOrder, permutation } from './shuffle.js';
+export {
+  applyTransform,
+  type CenterTransform,
+  multiScaleInputs,
+  planSample,
+  type ResolvedTransform,
+  renderView,
+  resolveTransform,
+  type ScaleInput,
+  type TenCropTransform,
+  type Transform,
+  type TrainTransform,
+  viewSize,
+  viewsPerSample,
+} from './transform.js';
+export { type AverageOptions, averageScores, averageViewScores, topk, topkError } from './scores.js';
+export { checkIdxPair, decodeIdx, type IdxArray, type IdxType, isGzip, parseIdx } from './idx.js';
+export {
+  parseDevkitGroundTruth,
+  parseIdMapping,
+  parseLocValSolution,
+  type ValLabel,
+  valFileName,
+} from './ground-truth.js';
+export { type ImageFormat, sniffFormat, imageSize } from './sniff.js';
