@@ -2,8 +2,8 @@
 // broadcasts the slope numpy-style from the RIGHT, so a 1-D [C] slope lines up with the W axis.
 // These models are built by hand (not by exportOnnx) so that the wrong one can be built too.
 import { describe, expect, it } from 'vitest';
-import { handModel } from '../test/hand-model';
-import { maxAbsDiff, runModel, runtimes } from '../test/ort';
+import { handModel } from './test-support/hand-model';
+import { maxAbsDiff, runModel, runtimes } from './test-support/ort';
 import { GraphBuilder } from './graph-builder';
 
 const C = 4;

@@ -1,7 +1,7 @@
 /** Wraps a GraphBuilder into serialized model bytes, for tests that build graphs by hand. */
-import type { GraphBuilder } from '../src/graph-builder';
-import { DataType, encodeModel, type OnnxDim } from '../src/onnx-model';
-import { irVersionFor } from '../src/opset';
+import type { GraphBuilder } from '../graph-builder';
+import { DataType, encodeModel, type OnnxDim } from '../onnx-model';
+import { irVersionFor } from '../opset';
 
 export function handModel(
   g: GraphBuilder,

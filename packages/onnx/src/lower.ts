@@ -1,0 +1,179 @@
+/**
+ * Lowering of layer descriptions to ONNX nodes, tracking the value's shape so that each layer is
+ * checked against its input (channels, spatial size) with an error naming the module.
+ *
+ * Mapping (opset >= 13): Conv2d -> Conv; Linear -> Gemm(transB=1) (MatMul + Add above rank 2);
+ * PReLU -> PRelu with the slope reshaped to [C,1,1] for NCHW ([C] after Linear, [1] if shared);
+ * ReLU -> Relu; LeakyReLU -> LeakyRelu; MaxPool2d -> MaxPool; AvgPool2d -> AveragePool;
+ * SpatialPyramidPooling -> per-level MaxPool (or exact Slice/ReduceMax) + Flatten + Concat;
+ * Flatten -> Flatten(axis=1) or Reshape; Dropout/Identity -> nothing.
+ */
+import { attr, type GraphBuilder } from './graph-builder';
+import { describePath, type LayerSpec, type ParamData, scopeOf } from './layers';
+import { convOutSize, fmt, poolOutSize } from './shapes';
+import { checkWindows, lowerSppLevel } from './spp';
+
+/** A value in the graph and its static shape (dim 0 is the batch: 1 or the example batch). */
+export interface Value {
+  name: string;
+  shape: readonly number[];
+}
+
+function fail(layer: LayerSpec, message: string): never {
+  throw new Error(`exportOnnx: module ${describePath(layer.path, layer.type)}: ${message}`);
+}
+
+function param(g: GraphBuilder, p: ParamData, dims: readonly number[] = p.shape): string {
+  return g.parameter(p.name, dims, p.data);
+}
+
+/** Appends the nodes of `layer` applied to `x`; returns the output value. */
+export function lowerLayer(g: GraphBuilder, layer: LayerSpec, x: Value): Value {
+  const scope = scopeOf(layer.path);
+  const rank = x.shape.length;
+  const need4d = () => {
+    if (rank !== 4) fail(layer, `expects an NCHW input but gets shape ${fmt(x.shape)}`);
+  };
+  switch (layer.kind) {
+    case 'sequential':
+      return layer.children.reduce((v, child) => lowerLayer(g, child, v), x);
+
+    case 'identity':
+      return x;
+
+    case 'relu':
+      return { name: g.node('Relu', [x.name], {}, scope)[0], shape: x.shape };
+
+    case 'leakyRelu':
+      return {
+        name: g.node('LeakyRelu', [x.name], { alpha: attr.float(layer.negativeSlope) }, scope)[0],
+        shape: x.shape,
+      };
+
+    case 'prelu': {
+      const n = layer.weight.data.length;
+      if (n !== 1 && (rank < 2 || n !== x.shape[1])) {
+        fail(layer, `has ${n} slopes but its input ${fmt(x.shape)} has ${x.shape[1]} channels (axis 1)`);
+      }
+      // ONNX broadcasts the slope from the right: [C] would line up with W on NCHW input
+      // (pytorch/pytorch#21271), so channel-wise slopes get trailing 1s: [C,1,1] for NCHW, [C] for [N,C].
+      const dims = n === 1 ? [1] : [n, ...Array(rank - 2).fill(1)];
+      const slope = param(g, layer.weight, dims);
+      return { name: g.node('PRelu', [x.name, slope], {}, scope)[0], shape: x.shape };
+    }
+
+    case 'conv2d': {
+      need4d();
+      const [out, inPerGroup, kh, kw] = layer.weight.shape;
+      const { groups, stride, dilation, padding } = layer;
+      if (x.shape[1] !== inPerGroup * groups) {
+        fail(
+          layer,
+          `input ${fmt(x.shape)} has ${x.shape[1]} channels but weight ${fmt(layer.weight.shape)} with groups=${groups} expects ${inPerGroup * groups}`,
+        );
+      }
+      const oh = convOutSize(x.shape[2], kh, stride[0], padding[0], padding[2], dilation[0]);
+      const ow = convOutSize(x.shape[3], kw, stride[1], padding[1], padding[3], dilation[1]);
+      if (oh < 1 || ow < 1) fail(layer, `input ${fmt(x.shape)} is too small for kernel ${kh}x${kw}`);
+      const inputs = [x.name, param(g, layer.weight)];
+      if (layer.bias) inputs.push(param(g, layer.bias));
+      const [y] = g.node(
+        'Conv',
+        inputs,
+        {
+          kernel_shape: attr.ints([kh, kw]),
+          strides: attr.ints(stride),
+          pads: attr.ints(padding),
+          dilations: attr.ints(dilation),
+          group: attr.int(groups),
+        },
+        scope,
+      );
+      return { name: y, shape: [x.shape[0], out, oh, ow] };
+    }
+
+    case 'linear': {
+      const [out, inFeatures] = layer.weight.shape;
+      if (rank < 2 || x.shape[rank - 1] !== inFeatures) {
+        fail(layer, `expects ${inFeatures} input features but gets shape ${fmt(x.shape)}`);
+      }
+      const shape = [...x.shape.slice(0, -1), out];
+      const w = param(g, layer.weight);
+      const b = layer.bias ? param(g, layer.bias) : null;
+      if (rank === 2) {
+        const inputs = b ? [x.name, w, b] : [x.name, w];
+        return { name: g.node('Gemm', inputs, { transB: attr.int(1) }, scope)[0], shape };
+      }
+      const [wt] = g.node('Transpose', [w], { perm: attr.ints([1, 0]) }, scope);
+      let [y] = g.node('MatMul', [x.name, wt], {}, scope);
+      if (b) [y] = g.node('Add', [y, b], {}, scope);
+      return { name: y, shape };
+    }
+
+    case 'maxPool2d':
+    case 'avgPool2d': {
+      need4d();
+      const { kernelSize: k, stride: s, padding: p, ceilMode } = layer;
+      const d = layer.kind === 'maxPool2d' ? layer.dilation : ([1, 1] as const);
+      const oh = poolOutSize(x.shape[2], k[0], s[0], p[0], d[0], ceilMode);
+      const ow = poolOutSize(x.shape[3], k[1], s[1], p[1], d[1], ceilMode);
+      if (oh < 1 || ow < 1) fail(layer, `input ${fmt(x.shape)} is too small for a ${k[0]}x${k[1]} window`);
+      const attrs = {
+        kernel_shape: attr.ints(k),
+        strides: attr.ints(s),
+        pads: attr.ints([p[0], p[1], p[0], p[1]]),
+        ceil_mode: attr.int(ceilMode ? 1 : 0),
+        ...(layer.kind === 'maxPool2d'
+          ? { dilations: attr.ints(d) }
+          : { count_include_pad: attr.int(layer.countIncludePad ? 1 : 0) }),
+      };
+      const op = layer.kind === 'maxPool2d' ? 'MaxPool' : 'AveragePool';
+      return { name: g.node(op, [x.name], attrs, scope)[0], shape: [x.shape[0], x.shape[1], oh, ow] };
+    }
+
+    case 'spp': {
+      need4d();
+      const [N, C, H, W] = x.shape;
+      const where = `exportOnnx: module ${describePath(layer.path, layer.type)} at input size ${H}x${W}`;
+      const flat = layer.levels.map((n) => {
+        let rows: ReturnType<typeof layer.windows>;
+        let cols: ReturnType<typeof layer.windows>;
+        try {
+          rows = layer.windows(H, n);
+          cols = layer.windows(W, n);
+        } catch (e) {
+          throw new Error(`${where}: level ${n}: ${(e as Error).message}`);
+        }
+        checkWindows(rows, H, n, where);
+        checkWindows(cols, W, n, where);
+        const pooled = lowerSppLevel(g, x.name, H, W, rows, cols, `${scope}/level${n}`);
+        // channel-major within a level: [N, C, n, n] -> [N, C*n*n]
+        return g.node('Flatten', [pooled], { axis: attr.int(1) }, `${scope}/level${n}`)[0];
+      });
+      const bins = layer.levels.reduce((a, n) => a + n * n, 0);
+      const y = flat.length === 1 ? flat[0] : g.node('Concat', flat, { axis: attr.int(1) }, scope)[0];
+      return { name: y, shape: [N, C * bins] };
+    }
+
+    case 'flatten': {
+      const start = layer.startDim < 0 ? layer.startDim + rank : layer.startDim;
+      const end = layer.endDim < 0 ? layer.endDim + rank : layer.endDim;
+      if (!(start >= 0 && end < rank && start <= end)) {
+        fail(layer, `dims (${layer.startDim}, ${layer.endDim}) are out of range for shape ${fmt(x.shape)}`);
+      }
+      if (start === end) return x;
+      const merged = x.shape.slice(start, end + 1).reduce((a, b) => a * b, 1);
+      const shape = [...x.shape.slice(0, start), merged, ...x.shape.slice(end + 1)];
+      if (start === 1 && end === rank - 1) {
+        return { name: g.node('Flatten', [x.name], { axis: attr.int(1) }, scope)[0], shape };
+      }
+      // 0 copies the (possibly dynamic) batch dim; -1 infers it when the batch itself is merged
+      const target = shape.map((v, i) => (i === 0 ? (start === 0 ? -1 : 0) : v));
+      const shapeConst = g.int64(`${scope}/shape`, target);
+      return { name: g.node('Reshape', [x.name, shapeConst], {}, scope)[0], shape };
+    }
+
+    case 'softmax':
+      return { name: g.node('Softmax', [x.name], { axis: attr.int(layer.dim) }, scope)[0], shape: x.shape };
+  }
+}
