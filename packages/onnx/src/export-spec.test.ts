@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { attributes, decodeModel, floatData, valueShape } from './test-support/decode';
-import { runModel, runtimes } from './test-support/ort';
 import { exportSpec } from './export-spec';
 import type { LayerSpec, ParamData } from './layers';
+import { attributes, decodeModel, floatData, valueShape } from './test-support/decode';
+import { runModel, runtimes } from './test-support/ort';
 import { VERSION } from './version';
 
 const p = (name: string, shape: number[]): ParamData => ({

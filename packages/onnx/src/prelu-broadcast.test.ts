@@ -2,9 +2,9 @@
 // broadcasts the slope numpy-style from the RIGHT, so a 1-D [C] slope lines up with the W axis.
 // These models are built by hand (not by exportOnnx) so that the wrong one can be built too.
 import { describe, expect, it } from 'vitest';
+import { GraphBuilder } from './graph-builder';
 import { handModel } from './test-support/hand-model';
 import { maxAbsDiff, runModel, runtimes } from './test-support/ort';
-import { GraphBuilder } from './graph-builder';
 
 const C = 4;
 const H = 3; // H != W: the input is not square

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { handModel } from './test-support/hand-model';
-import { maxAbsDiff, runModel } from './test-support/ort';
 import { GraphBuilder } from './graph-builder';
 import type { Windows } from './layers';
 import { checkWindows, lowerSppLevel, regularPool } from './spp';
+import { handModel } from './test-support/hand-model';
+import { maxAbsDiff, runModel } from './test-support/ort';
 
 /** PyTorch adaptive pooling bins: [floor(i*L/n), ceil((i+1)*L/n)). */
 const adaptive = (L: number, n: number): Windows =>
