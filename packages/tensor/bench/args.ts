@@ -1,0 +1,63 @@
+/** Command-line options of the benchmark runner (see README.md for the meaning of each). */
+export interface BenchArgs {
+  out: string | null;
+  backend: 'cpu' | 'wasm';
+  threads: number | null;
+  runs: number;
+  warmup: number;
+  peers: boolean;
+  peersSlow: boolean;
+  tfjsTrainBatch: number;
+  train: boolean;
+  trainRuns: number;
+}
+
+const usage = `usage: npm run bench -- [--out FILE] [--backend cpu|wasm] [--threads N] [--runs N] [--warmup N]
+                          [--train-runs N] [--no-train] [--no-peers] [--peers-slow] [--tfjs-train-batch N]`;
+
+function int(flag: string, v: string | undefined, min: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`bench: ${flag} needs an integer >= ${min}, got ${v}\n${usage}`);
+  return n;
+}
+
+/** Parses argv (without node and the script). Throws with the usage text on a bad flag. */
+export function parseArgs(argv: readonly string[]): BenchArgs {
+  const a: BenchArgs = {
+    out: null,
+    backend: 'cpu',
+    threads: null,
+    runs: 5,
+    warmup: 1,
+    peers: true,
+    peersSlow: false,
+    tfjsTrainBatch: 4,
+    train: true,
+    trainRuns: 3,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const f = argv[i];
+    const next = () => argv[++i];
+    if (f === '--out') a.out = next() ?? null;
+    else if (f === '--backend') {
+      const b = next();
+      if (b !== 'cpu' && b !== 'wasm')
+        throw new Error(`bench: --backend must be cpu or wasm, got ${b}\n${usage}`);
+      a.backend = b;
+    } else if (f === '--threads') a.threads = int(f, next(), 1);
+    else if (f === '--runs') a.runs = int(f, next(), 1);
+    else if (f === '--warmup') a.warmup = int(f, next(), 0);
+    else if (f === '--train-runs') a.trainRuns = int(f, next(), 1);
+    else if (f === '--no-train') a.train = false;
+    else if (f === '--no-peers') a.peers = false;
+    else if (f === '--peers-slow') a.peersSlow = true;
+    else if (f === '--tfjs-train-batch') a.tfjsTrainBatch = int(f, next(), 1);
+    else if (f === '--help' || f === '-h') {
+      console.error(usage);
+      process.exit(0);
+    } else throw new Error(`bench: unknown flag ${f}\n${usage}`);
+  }
+  if (a.out === '') throw new Error(`bench: --out needs a file name\n${usage}`);
+  return a;
+}

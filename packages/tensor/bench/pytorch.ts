@@ -1,0 +1,93 @@
+/**
+ * PyTorch as a peer, through `python3 -c`, only when `import torch` works (Debian's python3-torch is
+ * usually not installed; then the result is the string "not installed"). Measured with 1 thread (the
+ * JS backend's count) and with all cores. PyTorch's own timings need glibc's malloc pinned
+ * (MALLOC_MMAP/TRIM thresholds) to be stable on this VM, see shared/reference/toolchain.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { CONV, MATMUL_N, TRAIN } from './workloads.js';
+
+const SCRIPT = `
+import json, statistics, sys, time
+import torch
+import torch.nn.functional as F
+cfg = json.loads(sys.argv[1])
+torch.manual_seed(0)
+def measure(fn, work, warmup, runs, unit="GFLOP/s"):
+    for _ in range(warmup):
+        fn()
+    rates = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        rates.append(work / (time.perf_counter() - t0))
+    r3 = lambda v: round(v, 3)
+    return {"median": r3(statistics.median(rates)), "min": r3(min(rates)), "max": r3(max(rates)),
+            "runs": [r3(v) for v in rates], "unit": unit}
+def bench(threads):
+    torch.set_num_threads(threads)
+    wu, runs = cfg["warmup"], cfg["runs"]
+    n = cfg["n"]
+    a = torch.rand(n, n) * 2 - 1
+    b = torch.rand(n, n) * 2 - 1
+    N, C, H, W, O = cfg["conv"]
+    x = torch.rand(N, C, H, W) * 2 - 1
+    w = torch.rand(O, C, 3, 3) * 2 - 1
+    dy = torch.rand(N, O, H, W) * 2 - 1
+    cf = 2 * N * O * H * W * C * 9 / 1e9
+    out = {"threads": torch.get_num_threads()}
+    with torch.no_grad():
+        out["matmul"] = measure(lambda: torch.mm(a, b), 2 * n ** 3 / 1e9, wu, runs)
+        out["conv2dForward"] = measure(lambda: F.conv2d(x, w, padding=1), cf, wu, runs)
+        out["conv2dBackwardInput"] = measure(lambda: torch.nn.grad.conv2d_input(x.shape, w, dy, padding=1), cf, wu, runs)
+        out["conv2dBackwardWeight"] = measure(lambda: torch.nn.grad.conv2d_weight(x, w.shape, dy, padding=1), cf, wu, runs)
+    layers, c = [], 3
+    for _ in range(8):
+        layers += [torch.nn.Conv2d(c, 32, 3, padding=1), torch.nn.ReLU()]
+        c = 32
+    model = torch.nn.Sequential(*layers, torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(32, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=cfg["lr"])
+    bsz = cfg["batch"]
+    xb = torch.rand(bsz, 3, 32, 32) * 2 - 1
+    yb = torch.randint(0, 10, (bsz,))
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(xb), yb)
+        loss.backward()
+        opt.step()
+    out["trainStep"] = measure(step, bsz, wu, cfg["trainRuns"], "images/s")
+    return out
+res = {"version": torch.__version__, "oneThread": bench(1)}
+if cfg["cores"] > 1:
+    res["allCores"] = bench(cfg["cores"])
+print(json.dumps(res))
+`;
+
+/** Result object from the script, or "not installed", or an error string. */
+export function benchPytorch(opts: { warmup: number; runs: number; trainRuns: number }): unknown {
+  const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) return 'not installed';
+  const cfg = {
+    ...opts,
+    n: MATMUL_N,
+    conv: [CONV.N, CONV.C, CONV.H, CONV.W, CONV.O],
+    batch: TRAIN.batch,
+    lr: TRAIN.lr,
+    cores: cpus().length,
+  };
+  console.error('  pytorch: running (1 thread, then all cores)...');
+  const r = spawnSync('python3', ['-c', SCRIPT, JSON.stringify(cfg)], {
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '1073741824', MALLOC_TRIM_THRESHOLD_: '1073741824' },
+  });
+  if (r.status !== 0)
+    return `failed: ${(r.stderr || String(r.error)).trim().split('\n').slice(-3).join(' | ')}`;
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(last);
+  } catch {
+    return `failed: unparsable output ${last.slice(0, 200)}`;
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Benchmark runner for @rectifier/tensor (`npm run bench -- [flags]`, see README.md). Progress goes
+ * to stderr; the result is one JSON object on stdout (and in --out FILE).
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import type { Backend } from '../src/backend.js';
+import { parseArgs } from './args.js';
+import { benchBackendKernels, type KernelResults } from './backend-kernels.js';
+import { benchDirectKernels } from './direct-kernels.js';
+import { benchPytorch } from './pytorch.js';
+import { benchTfjs, type TfjsResults } from './tfjs.js';
+import { benchTrainStep } from './train-step.js';
+import { DESCRIPTIONS } from './workloads.js';
+
+const args = parseArgs(process.argv.slice(2));
+const started = Date.now();
+const rt = await import('@rectifier/tensor');
+const coreMissing = '__missing' in rt;
+
+/** The backend to measure, or the reason it is unavailable. */
+async function loadBackend(): Promise<Backend | string> {
+  if (coreMissing) return 'the tensor core (src/index.ts) does not exist yet';
+  if (args.backend === 'cpu') return rt.cpuBackend as Backend;
+  const wasm: Record<string, unknown> = await import('@rectifier/tensor/wasm');
+  if ('__missing' in wasm || typeof wasm.createWasmBackend !== 'function') {
+    return '--backend wasm: the WASM backend is not available yet (@rectifier/tensor/wasm exporting createWasmBackend() from src/wasm/index.ts, src/wasm.ts or src/backends/wasm/index.ts)';
+  }
+  const create = wasm.createWasmBackend as (o?: object) => Promise<Backend>;
+  return create(args.threads === null ? {} : { threads: args.threads });
+}
+
+const backend = await loadBackend();
+if (typeof backend === 'string' && args.backend === 'wasm') {
+  console.error(`bench: ${backend}`);
+  process.exit(2);
+}
+const backendName = typeof backend === 'string' ? args.backend : backend.name;
+const threads =
+  typeof backend === 'string'
+    ? 1
+    : Number((backend as unknown as { threads?: number }).threads ?? args.threads ?? 1);
+console.error(`bench: backend ${backendName}, ${threads} thread(s), node ${process.version}`);
+
+const result: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+  node: process.version,
+  platform: `${process.platform} ${process.arch}`,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  backend: backendName,
+  threads,
+  dtype: 'float32',
+  warmup: args.warmup,
+  runs: args.runs,
+  statistic: 'median over timed runs after warm-up; min/max and every run included',
+  workloads: DESCRIPTIONS,
+};
+
+let ours: KernelResults | string;
+if (typeof backend === 'string') {
+  ours = `not measured: ${backend}`;
+} else {
+  console.error('rectifier kernels through the Backend interface:');
+  ours = await benchBackendKernels(backend, args.warmup, args.runs);
+}
+result.rectifier = { kernels: ours };
+if (args.backend === 'cpu') {
+  console.error('raw JS kernels (no Backend wrapper, preallocated outputs):');
+  result.rectifierRawKernels = await benchDirectKernels(args.warmup, args.runs);
+}
+if (!args.train) {
+  (result.rectifier as Record<string, unknown>).trainStep = 'skipped (--no-train)';
+} else if (typeof backend === 'string') {
+  (result.rectifier as Record<string, unknown>).trainStep = `not measured: ${backend}`;
+} else {
+  console.error('training step:');
+  (result.rectifier as Record<string, unknown>).trainStep = await benchTrainStep(rt as never, backend, {
+    warmup: 1,
+    runs: args.trainRuns,
+  });
+}
+
+if (args.peers) {
+  console.error('peers:');
+  const tfjs: TfjsResults | string = await benchTfjs({
+    warmup: 1,
+    runs: Math.min(args.runs, 3),
+    slow: args.peersSlow,
+    trainBatch: args.tfjsTrainBatch,
+    trainRuns: 1,
+  }).catch((e: Error) => `failed: ${e.message}`);
+  const pytorch = benchPytorch({ warmup: args.warmup, runs: args.runs, trainRuns: args.trainRuns });
+  result.peers = { tfjsCpu: tfjs, pytorch };
+  if (typeof tfjs !== 'string' && typeof ours !== 'string') {
+    result.ratios = {
+      note: 'rectifier median / peer median (same machine, same run)',
+      matmulVsTfjsCpu: Math.round((ours.matmul.median / tfjs.matmul.median) * 100) / 100,
+      conv2dForwardVsTfjsCpu: Math.round((ours.conv2dForward.median / tfjs.conv2dForward.median) * 100) / 100,
+    };
+  }
+} else {
+  result.peers = 'skipped (--no-peers)';
+}
+result.seconds = Math.round((Date.now() - started) / 100) / 10;
+
+const json = JSON.stringify(result, null, 2);
+console.log(json);
+if (args.out) {
+  writeFileSync(args.out, `${json}\n`);
+  console.error(`bench: wrote ${args.out}`);
+}
