@@ -1,0 +1,387 @@
+// 2-D convolution (NCHW input, OIHW weight, groups) as im2col + packed GEMM, forward and both
+// backward passes. im2col works on column chunks small enough to stay in L2 (COL_BYTES), so the
+// unfolded matrix is never materialised whole. A 1x1, stride-1, unpadded convolution skips im2col.
+// Threads split the batch; with fewer images than threads they split the output columns (forward),
+// the input channels (backward input) or the weight columns (backward weight), so no two threads
+// ever write the same element.
+
+import { GEMM_SCRATCH_BYTES, gemmRange, splitAt } from './gemm';
+
+const COL_BYTES: i32 = 512 * 1024;
+
+// Geometry block written by the host: 16 i32 in the order of Conv2dGeometry.
+function gi(g: usize, i: i32): i32 {
+  return load<i32>(g + ((<usize>i) << 2));
+}
+
+/** Columns per im2col chunk for R unfolded rows: a multiple of 8, at least 8. */
+function chunkCols(R: i32): i32 {
+  const c = (COL_BYTES >> 2) / R;
+  return max(8, c & ~7);
+}
+
+/** Per-thread scratch bytes needed by the conv kernels for the geometry at `g`. */
+export function conv2dScratchBytes(g: usize): i32 {
+  const R = (gi(g, 1) / gi(g, 15)) * gi(g, 5) * gi(g, 6);
+  return GEMM_SCRATCH_BYTES + R * chunkCols(R) * 4;
+}
+
+/**
+ * Unfolds rows [r0, r1) (r = c*KH*KW + kh*KW + kw) and output positions [p0, p1) of one image's
+ * channel group at `x` into `dst` (row stride ldd elements). Out-of-image taps are zero.
+ */
+function im2col(x: usize, g: usize, r0: i32, r1: i32, p0: i32, p1: i32, dst: usize, ldd: i32): void {
+  const H = gi(g, 2),
+    W = gi(g, 3),
+    KH = gi(g, 5),
+    KW = gi(g, 6),
+    OW = gi(g, 8);
+  const sH = gi(g, 9),
+    sW = gi(g, 10),
+    pH = gi(g, 11),
+    pW = gi(g, 12),
+    dH = gi(g, 13),
+    dW = gi(g, 14);
+  const KK = KH * KW;
+  for (let r = r0; r < r1; r++) {
+    const c = r / KK;
+    const rem = r - c * KK;
+    const kh = rem / KW;
+    const kw = rem - kh * KW;
+    const plane = x + ((<usize>c * <usize>H * <usize>W) << 2);
+    const drow = dst + ((<usize>(r - r0) * <usize>ldd) << 2);
+    let p = p0;
+    while (p < p1) {
+      const oh = p / OW;
+      const ow = p - oh * OW;
+      const seg = min(OW - ow, p1 - p);
+      const d = drow + ((<usize>(p - p0)) << 2);
+      const ih = oh * sH - pH + kh * dH;
+      if (ih < 0 || ih >= H) {
+        memory.fill(d, 0, (<usize>seg) << 2);
+      } else {
+        const row = plane + ((<usize>ih * <usize>W) << 2);
+        const iw0 = ow * sW - pW + kw * dW;
+        if (sW === 1) {
+          const qlo = min(seg, max(0, -iw0));
+          const qhi = max(qlo, min(seg, W - iw0));
+          if (qlo > 0) memory.fill(d, 0, (<usize>qlo) << 2);
+          if (qhi > qlo)
+            memory.copy(
+              d + ((<usize>qlo) << 2),
+              row + ((<usize>(iw0 + qlo)) << 2),
+              (<usize>(qhi - qlo)) << 2,
+            );
+          if (seg > qhi) memory.fill(d + ((<usize>qhi) << 2), 0, (<usize>(seg - qhi)) << 2);
+        } else {
+          for (let q = 0; q < seg; q++) {
+            const iw = iw0 + q * sW;
+            store<f32>(d + ((<usize>q) << 2), iw >= 0 && iw < W ? load<f32>(row + ((<usize>iw) << 2)) : 0);
+          }
+        }
+      }
+      p += seg;
+    }
+  }
+}
+
+/** The adjoint of im2col: adds rows [r0, r1) x positions [p0, p1) of `src` into the image at `x`. */
+function col2im(src: usize, lds: i32, g: usize, r0: i32, r1: i32, p0: i32, p1: i32, x: usize): void {
+  const H = gi(g, 2),
+    W = gi(g, 3),
+    KH = gi(g, 5),
+    KW = gi(g, 6),
+    OW = gi(g, 8);
+  const sH = gi(g, 9),
+    sW = gi(g, 10),
+    pH = gi(g, 11),
+    pW = gi(g, 12),
+    dH = gi(g, 13),
+    dW = gi(g, 14);
+  const KK = KH * KW;
+  for (let r = r0; r < r1; r++) {
+    const c = r / KK;
+    const rem = r - c * KK;
+    const kh = rem / KW;
+    const kw = rem - kh * KW;
+    const plane = x + ((<usize>c * <usize>H * <usize>W) << 2);
+    const srow = src + ((<usize>(r - r0) * <usize>lds) << 2);
+    let p = p0;
+    while (p < p1) {
+      const oh = p / OW;
+      const ow = p - oh * OW;
+      const seg = min(OW - ow, p1 - p);
+      const ih = oh * sH - pH + kh * dH;
+      if (ih >= 0 && ih < H) {
+        const s = srow + ((<usize>(p - p0)) << 2);
+        const row = plane + ((<usize>ih * <usize>W) << 2);
+        const iw0 = ow * sW - pW + kw * dW;
+        if (sW === 1) {
+          const qlo = min(seg, max(0, -iw0));
+          const qhi = max(qlo, min(seg, W - iw0));
+          let q = qlo;
+          for (; q + 4 <= qhi; q += 4) {
+            const o = row + ((<usize>(iw0 + q)) << 2);
+            v128.store(o, f32x4.add(v128.load(o), v128.load(s + ((<usize>q) << 2))));
+          }
+          for (; q < qhi; q++) {
+            const o = row + ((<usize>(iw0 + q)) << 2);
+            store<f32>(o, load<f32>(o) + load<f32>(s + ((<usize>q) << 2)));
+          }
+        } else {
+          for (let q = 0; q < seg; q++) {
+            const iw = iw0 + q * sW;
+            if (iw >= 0 && iw < W) {
+              const o = row + ((<usize>iw) << 2);
+              store<f32>(o, load<f32>(o) + load<f32>(s + ((<usize>q) << 2)));
+            }
+          }
+        }
+      }
+      p += seg;
+    }
+  }
+}
+
+function isPointwise(g: usize): bool {
+  return (
+    gi(g, 5) === 1 &&
+    gi(g, 6) === 1 &&
+    gi(g, 9) === 1 &&
+    gi(g, 10) === 1 &&
+    gi(g, 11) === 0 &&
+    gi(g, 12) === 0
+  );
+}
+
+/** y = conv2d(x, w) for thread `tid` of `nt`; y is overwritten. */
+export function conv2dForward(
+  x: usize,
+  w: usize,
+  y: usize,
+  g: usize,
+  scratch: usize,
+  scratchStride: i32,
+  tid: i32,
+  nt: i32,
+): void {
+  const N = gi(g, 0),
+    C = gi(g, 1),
+    H = gi(g, 2),
+    W = gi(g, 3),
+    O = gi(g, 4),
+    G = gi(g, 15);
+  const P = gi(g, 7) * gi(g, 8);
+  const Cg = C / G,
+    Og = O / G;
+  const R = Cg * gi(g, 5) * gi(g, 6);
+  const s = scratch + <usize>tid * <usize>scratchStride;
+  const col = s + <usize>GEMM_SCRATCH_BYTES;
+  const pc = chunkCols(R);
+  const pointwise = isPointwise(g);
+  let n0 = 0,
+    n1 = N,
+    q0 = 0,
+    q1 = P;
+  if (N >= nt) {
+    n0 = splitAt(N, nt, tid, 1);
+    n1 = splitAt(N, nt, tid + 1, 1);
+  } else {
+    q0 = splitAt(P, nt, tid, 8);
+    q1 = splitAt(P, nt, tid + 1, 8);
+  }
+  for (let n = n0; n < n1; n++) {
+    for (let grp = 0; grp < G; grp++) {
+      const xg = x + ((<usize>(n * C + grp * Cg) * <usize>H * <usize>W) << 2);
+      const wg = w + ((<usize>grp * <usize>Og * <usize>R) << 2);
+      const yg = y + ((<usize>(n * O + grp * Og) * <usize>P) << 2);
+      for (let p = q0; p < q1; p += pc) {
+        const cols = min(pc, q1 - p);
+        if (pointwise) {
+          gemmRange(
+            R,
+            wg,
+            R,
+            1,
+            xg + ((<usize>p) << 2),
+            P,
+            1,
+            yg + ((<usize>p) << 2),
+            P,
+            0,
+            0,
+            Og,
+            0,
+            cols,
+            s,
+          );
+        } else {
+          im2col(xg, g, 0, R, p, p + cols, col, cols);
+          gemmRange(R, wg, R, 1, col, cols, 1, yg + ((<usize>p) << 2), P, 0, 0, Og, 0, cols, s);
+        }
+      }
+    }
+  }
+}
+
+/** dx = conv2d's input gradient for thread `tid` of `nt`; dx is overwritten. */
+export function conv2dBackwardInput(
+  dy: usize,
+  w: usize,
+  dx: usize,
+  g: usize,
+  scratch: usize,
+  scratchStride: i32,
+  tid: i32,
+  nt: i32,
+): void {
+  const N = gi(g, 0),
+    C = gi(g, 1),
+    H = gi(g, 2),
+    W = gi(g, 3),
+    O = gi(g, 4),
+    G = gi(g, 15);
+  const KK = gi(g, 5) * gi(g, 6);
+  const P = gi(g, 7) * gi(g, 8);
+  const HW = H * W;
+  const Cg = C / G,
+    Og = O / G;
+  const R = Cg * KK;
+  const s = scratch + <usize>tid * <usize>scratchStride;
+  const col = s + <usize>GEMM_SCRATCH_BYTES;
+  const pc = chunkCols(R);
+  const pointwise = isPointwise(g);
+  let n0 = 0,
+    n1 = N,
+    c0 = 0,
+    c1 = Cg;
+  if (N >= nt) {
+    n0 = splitAt(N, nt, tid, 1);
+    n1 = splitAt(N, nt, tid + 1, 1);
+  } else {
+    c0 = splitAt(Cg, nt, tid, 1);
+    c1 = splitAt(Cg, nt, tid + 1, 1);
+  }
+  if (c1 <= c0) return;
+  const r0 = c0 * KK,
+    r1 = c1 * KK;
+  for (let n = n0; n < n1; n++) {
+    for (let grp = 0; grp < G; grp++) {
+      const dxg = dx + ((<usize>(n * C + grp * Cg) * <usize>HW) << 2);
+      const wg = w + ((<usize>grp * <usize>Og * <usize>R + <usize>r0) << 2);
+      const dyg = dy + ((<usize>(n * O + grp * Og) * <usize>P) << 2);
+      if (pointwise) {
+        // dx[c, p] = sum_o w[o, c] dy[o, p]: A = w^T (row stride 1, column stride R).
+        gemmRange(Og, wg, 1, R, dyg, P, 1, dxg + ((<usize>c0 * <usize>HW) << 2), P, 0, 0, r1 - r0, 0, P, s);
+        continue;
+      }
+      memory.fill(dxg + ((<usize>c0 * <usize>HW) << 2), 0, (<usize>(c1 - c0) * <usize>HW) << 2);
+      for (let p = 0; p < P; p += pc) {
+        const cols = min(pc, P - p);
+        gemmRange(Og, wg, 1, R, dyg + ((<usize>p) << 2), P, 1, col, cols, 0, 0, r1 - r0, 0, cols, s);
+        col2im(col, cols, g, r0, r1, p, p + cols, dxg);
+      }
+    }
+  }
+}
+
+/**
+ * dw = conv2d's weight gradient, thread `tid` of `nt`. With at least `nt` images each thread sums its
+ * images into its own buffer (thread 0 into dw, thread t > 0 into partials + (t-1) * O*R floats) and
+ * the host adds the partials afterwards (sumPartials); otherwise threads split dw's columns.
+ */
+export function conv2dBackwardWeight(
+  x: usize,
+  dy: usize,
+  dw: usize,
+  partials: usize,
+  g: usize,
+  scratch: usize,
+  scratchStride: i32,
+  tid: i32,
+  nt: i32,
+): void {
+  const N = gi(g, 0),
+    C = gi(g, 1),
+    H = gi(g, 2),
+    W = gi(g, 3),
+    O = gi(g, 4),
+    G = gi(g, 15);
+  const KK = gi(g, 5) * gi(g, 6);
+  const P = gi(g, 7) * gi(g, 8);
+  const Cg = C / G,
+    Og = O / G;
+  const R = Cg * KK;
+  const s = scratch + <usize>tid * <usize>scratchStride;
+  const col = s + <usize>GEMM_SCRATCH_BYTES;
+  const pc = chunkCols(R);
+  const pointwise = isPointwise(g);
+  let n0 = 0,
+    n1 = N,
+    r0 = 0,
+    r1 = R;
+  let target = dw;
+  if (N >= nt) {
+    n0 = splitAt(N, nt, tid, 1);
+    n1 = splitAt(N, nt, tid + 1, 1);
+    if (tid > 0) target = partials + ((<usize>(tid - 1) * <usize>O * <usize>R) << 2);
+    memory.fill(target, 0, (<usize>O * <usize>R) << 2);
+  } else {
+    r0 = splitAt(R, nt, tid, 8);
+    r1 = splitAt(R, nt, tid + 1, 8);
+    if (r1 <= r0) return;
+    for (let o = 0; o < O; o++)
+      memory.fill(dw + ((<usize>o * <usize>R + <usize>r0) << 2), 0, (<usize>(r1 - r0)) << 2);
+  }
+  for (let n = n0; n < n1; n++) {
+    for (let grp = 0; grp < G; grp++) {
+      const xg = x + ((<usize>(n * C + grp * Cg) * <usize>H * <usize>W) << 2);
+      const dyg = dy + ((<usize>(n * O + grp * Og) * <usize>P) << 2);
+      const tg = target + ((<usize>grp * <usize>Og * <usize>R + <usize>r0) << 2);
+      for (let p = 0; p < P; p += pc) {
+        const cols = min(pc, P - p);
+        // dw[o, r] += sum_p dy[o, p] col[r, p]: B = col^T (row stride 1, column stride = col's row stride).
+        if (pointwise) {
+          gemmRange(
+            cols,
+            dyg + ((<usize>p) << 2),
+            P,
+            1,
+            xg + ((<usize>r0 * <usize>P + <usize>p) << 2),
+            1,
+            P,
+            tg,
+            R,
+            1,
+            0,
+            Og,
+            0,
+            r1 - r0,
+            s,
+          );
+        } else {
+          im2col(xg, g, r0, r1, p, p + cols, col, cols);
+          gemmRange(cols, dyg + ((<usize>p) << 2), P, 1, col, 1, cols, tg, R, 1, 0, Og, 0, r1 - r0, s);
+        }
+      }
+    }
+  }
+}
+
+/** dst[i] += sum over `count` buffers of src[b * len + i], split across threads by index. */
+export function sumPartials(dst: usize, src: usize, count: i32, len: i32, tid: i32, nt: i32): void {
+  const i0 = splitAt(len, nt, tid, 4);
+  const i1 = splitAt(len, nt, tid + 1, 4);
+  for (let b = 0; b < count; b++) {
+    const sb = src + ((<usize>b * <usize>len) << 2);
+    let i = i0;
+    for (; i + 4 <= i1; i += 4) {
+      const o = dst + ((<usize>i) << 2);
+      v128.store(o, f32x4.add(v128.load(o), v128.load(sb + ((<usize>i) << 2))));
+    }
+    for (; i < i1; i++) {
+      const o = dst + ((<usize>i) << 2);
+      store<f32>(o, load<f32>(o) + load<f32>(sb + ((<usize>i) << 2)));
+    }
+  }
+}

@@ -1,0 +1,314 @@
+// Packed, register-blocked single-precision GEMM: C[m,n] = A[m,k] * B[k,n] (+ C when beta = 1).
+// Goto/BLIS loop order: B is packed per (KC x NC) block into 8-column strips, A per (MC x KC) block
+// into 4-row panels; the 4x8 micro-kernel keeps 8 f32x4 accumulators in registers (a 6x8 tile spills
+// on V8's 16 xmm registers, measured 2x slower). Everything is addressed in bytes (usize pointers into
+// the shared linear memory); strides are in elements.
+
+// The same sources build two flavours: with relaxed SIMD the multiply-add is one fused instruction
+// (relaxed_madd may round once or twice, which every float32 tolerance allows); without it mul + add.
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+export const MR: i32 = 4;
+export const NR: i32 = 8;
+export const KC: i32 = 256;
+export const MC: i32 = 128;
+export const NC: i32 = 512;
+
+/** Bytes of per-thread scratch one gemmRange call needs: packed A block, packed B block, edge tile. */
+export const GEMM_SCRATCH_BYTES: i32 = (MC * KC + KC * NC + MR * NR) * 4;
+
+/** Packs rows [0, mc) x cols [0, kc) of A (at `a`) into MR-row panels, zero-padding the last panel. */
+function packA(a: usize, ars: i32, acs: i32, mc: i32, kc: i32, dst: usize): void {
+  const rsb = (<usize>ars) << 2;
+  const csb = (<usize>acs) << 2;
+  for (let i = 0; i < mc; i += MR) {
+    const rows = min(MR, mc - i);
+    const r0 = a + <usize>i * rsb;
+    if (rows === MR) {
+      const r1 = r0 + rsb;
+      const r2 = r1 + rsb;
+      const r3 = r2 + rsb;
+      let off: usize = 0;
+      for (let p = 0; p < kc; p++) {
+        store<f32>(dst, load<f32>(r0 + off));
+        store<f32>(dst, load<f32>(r1 + off), 4);
+        store<f32>(dst, load<f32>(r2 + off), 8);
+        store<f32>(dst, load<f32>(r3 + off), 12);
+        dst += 16;
+        off += csb;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let r = 0; r < MR; r++) {
+          store<f32>(dst + ((<usize>r) << 2), r < rows ? load<f32>(r0 + <usize>r * rsb + <usize>p * csb) : 0);
+        }
+        dst += 16;
+      }
+    }
+  }
+}
+
+/** Packs rows [0, kc) x cols [0, nc) of B (at `b`) into NR-column strips, zero-padding the last strip. */
+function packB(b: usize, brs: i32, bcs: i32, kc: i32, nc: i32, dst: usize): void {
+  const rsb = (<usize>brs) << 2;
+  const csb = (<usize>bcs) << 2;
+  for (let j = 0; j < nc; j += NR) {
+    const cols = min(NR, nc - j);
+    const c0 = b + <usize>j * csb;
+    if (cols === NR && bcs === 1) {
+      let src = c0;
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        dst += 32;
+        src += rsb;
+      }
+    } else if (cols === NR) {
+      let src = c0;
+      for (let p = 0; p < kc; p++) {
+        let s = src;
+        for (let q = 0; q < NR; q++) {
+          store<f32>(dst + ((<usize>q) << 2), load<f32>(s));
+          s += csb;
+        }
+        dst += 32;
+        src += rsb;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let q = 0; q < NR; q++) {
+          store<f32>(dst + ((<usize>q) << 2), q < cols ? load<f32>(c0 + <usize>p * rsb + <usize>q * csb) : 0);
+        }
+        dst += 32;
+      }
+    }
+  }
+}
+
+/**
+ * The 4x8 micro-kernel over kc steps of packed panels. Writes the tile to `c` (row stride ldcb bytes),
+ * adding to what is there when `acc`.
+ */
+function micro(kc: i32, pa: usize, pb: usize, c: usize, ldcb: usize, acc: bool): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(pa, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(pa, 8);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(pa, 12);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    pa += 16;
+    pb += 32;
+  }
+  if (acc) {
+    c00 = f32x4.add(c00, v128.load(c));
+    c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + ldcb));
+    c11 = f32x4.add(c11, v128.load(c + ldcb, 16));
+    c20 = f32x4.add(c20, v128.load(c + 2 * ldcb));
+    c21 = f32x4.add(c21, v128.load(c + 2 * ldcb, 16));
+    c30 = f32x4.add(c30, v128.load(c + 3 * ldcb));
+    c31 = f32x4.add(c31, v128.load(c + 3 * ldcb, 16));
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c + ldcb, c10);
+  v128.store(c + ldcb, c11, 16);
+  v128.store(c + 2 * ldcb, c20);
+  v128.store(c + 2 * ldcb, c21, 16);
+  v128.store(c + 3 * ldcb, c30);
+  v128.store(c + 3 * ldcb, c31, 16);
+}
+
+/**
+ * C[i0:i1, j0:j1] = A[i0:i1, :] * B[:, j0:j1] (+ C when beta = 1), single thread.
+ * `scratch` holds GEMM_SCRATCH_BYTES bytes owned by the calling thread.
+ */
+export function gemmRange(
+  k: i32,
+  a: usize,
+  ars: i32,
+  acs: i32,
+  b: usize,
+  brs: i32,
+  bcs: i32,
+  c: usize,
+  ldc: i32,
+  beta: i32,
+  i0: i32,
+  i1: i32,
+  j0: i32,
+  j1: i32,
+  scratch: usize,
+): void {
+  if (i1 <= i0 || j1 <= j0) return;
+  const ldcb = (<usize>ldc) << 2;
+  if (k <= 0) {
+    if (beta === 0) {
+      for (let i = i0; i < i1; i++)
+        memory.fill(c + <usize>i * ldcb + ((<usize>j0) << 2), 0, (<usize>(j1 - j0)) << 2);
+    }
+    return;
+  }
+  const pA = scratch;
+  const pB = pA + ((<usize>(MC * KC)) << 2);
+  const tile = pB + ((<usize>(KC * NC)) << 2);
+  for (let jc = j0; jc < j1; jc += NC) {
+    const nc = min(NC, j1 - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const acc = pc > 0 || beta !== 0;
+      packB(b + ((<usize>pc * <usize>brs + <usize>jc * <usize>bcs) << 2), brs, bcs, kc, nc, pB);
+      for (let ic = i0; ic < i1; ic += MC) {
+        const mc = min(MC, i1 - ic);
+        packA(a + ((<usize>ic * <usize>ars + <usize>pc * <usize>acs) << 2), ars, acs, mc, kc, pA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = min(NR, nc - jr);
+          const pb = pB + ((<usize>(jr * kc)) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const rows = min(MR, mc - ir);
+            const pa = pA + ((<usize>(ir * kc)) << 2);
+            const cp = c + <usize>(ic + ir) * ldcb + ((<usize>(jc + jr)) << 2);
+            // An edge tile is computed whole into scratch and its valid part copied out. One call
+            // site only, so binaryen inlines the micro-kernel (a call per tile cost 15%).
+            const full = rows === MR && cols === NR;
+            micro(kc, pa, pb, full ? cp : tile, full ? ldcb : 32, full && acc);
+            if (!full) {
+              for (let r = 0; r < rows; r++) {
+                const dst = cp + <usize>r * ldcb;
+                const src = tile + ((<usize>r) << 5);
+                for (let q = 0; q < cols; q++) {
+                  const v = load<f32>(src + ((<usize>q) << 2));
+                  const o = dst + ((<usize>q) << 2);
+                  store<f32>(o, acc ? load<f32>(o) + v : v);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Splits [0, len) into `parts` ranges aligned to `align`; returns the start of range `t`. */
+export function splitAt(len: i32, parts: i32, t: i32, align: i32): i32 {
+  const blocks = (len + align - 1) / align;
+  const s = <i32>((<i64>blocks * <i64>t) / <i64>parts) * align;
+  return min(s, len);
+}
+
+/**
+ * Batched GEMM, thread `tid` of `nt`: C[bi] = A[bi] * B[bi] (+ C[bi]) for bi in [0, batch), with batch
+ * strides in elements (0 broadcasts). Splits the batch across threads when there are enough batches,
+ * otherwise each matrix by columns (n >= m) or rows.
+ */
+export function gemmBatched(
+  batch: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  abs: i32,
+  ars: i32,
+  acs: i32,
+  b: usize,
+  bbs: i32,
+  brs: i32,
+  bcs: i32,
+  c: usize,
+  ldc: i32,
+  beta: i32,
+  scratch: usize,
+  scratchStride: i32,
+  tid: i32,
+  nt: i32,
+): void {
+  const s = scratch + <usize>tid * <usize>scratchStride;
+  const cbs = <usize>m * <usize>ldc;
+  if (batch >= nt * 2 || (batch >= nt && m * n < 64 * 64)) {
+    const b0 = splitAt(batch, nt, tid, 1);
+    const b1 = splitAt(batch, nt, tid + 1, 1);
+    for (let bi = b0; bi < b1; bi++) {
+      gemmRange(
+        k,
+        a + ((<usize>bi * <usize>abs) << 2),
+        ars,
+        acs,
+        b + ((<usize>bi * <usize>bbs) << 2),
+        brs,
+        bcs,
+        c + ((<usize>bi * cbs) << 2),
+        ldc,
+        beta,
+        0,
+        m,
+        0,
+        n,
+        s,
+      );
+    }
+    return;
+  }
+  for (let bi = 0; bi < batch; bi++) {
+    const ab = a + ((<usize>bi * <usize>abs) << 2);
+    const bb = b + ((<usize>bi * <usize>bbs) << 2);
+    const cb = c + ((<usize>bi * cbs) << 2);
+    if (n >= m) {
+      gemmRange(
+        k,
+        ab,
+        ars,
+        acs,
+        bb,
+        brs,
+        bcs,
+        cb,
+        ldc,
+        beta,
+        0,
+        m,
+        splitAt(n, nt, tid, NR),
+        splitAt(n, nt, tid + 1, NR),
+        s,
+      );
+    } else {
+      gemmRange(
+        k,
+        ab,
+        ars,
+        acs,
+        bb,
+        brs,
+        bcs,
+        cb,
+        ldc,
+        beta,
+        splitAt(m, nt, tid, MR),
+        splitAt(m, nt, tid + 1, MR),
+        0,
+        n,
+        s,
+      );
+    }
+  }
+}
