@@ -61,7 +61,14 @@ const spec: LayerSpec = {
         },
       ],
     },
-    { kind: 'spp', path: 'spp', type: 'SpatialPyramidPooling', levels: [2, 1], windows: adaptive },
+    {
+      kind: 'spp',
+      path: 'spp',
+      type: 'SpatialPyramidPooling',
+      levels: [2, 1],
+      mode: 'max',
+      windows: adaptive,
+    },
     {
       kind: 'sequential',
       path: 'classifier',

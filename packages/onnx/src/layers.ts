@@ -59,8 +59,18 @@ export type LayerSpec =
       path: string;
       type: string;
       levels: readonly number[];
+      mode: 'max' | 'avg';
       /** nn's own window computation: the bins of `level` along an axis of length `size`. */
       windows: (size: number, level: number) => Windows;
+    }
+  | {
+      kind: 'adaptivePool2d';
+      path: string;
+      type: string;
+      mode: 'max' | 'avg';
+      outputSize: Pair;
+      /** the bins of an output of length `bins` along an axis of length `size` */
+      windows: (size: number, bins: number) => Windows;
     }
   | { kind: 'flatten'; path: string; type: string; startDim: number; endDim: number }
   | { kind: 'softmax'; path: string; type: string; dim: number }

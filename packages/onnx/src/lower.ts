@@ -146,13 +146,25 @@ export function lowerLayer(g: GraphBuilder, layer: LayerSpec, x: Value): Value {
         }
         checkWindows(rows, H, n, where);
         checkWindows(cols, W, n, where);
-        const pooled = lowerSppLevel(g, x.name, H, W, rows, cols, `${scope}/level${n}`);
+        const pooled = lowerSppLevel(g, x.name, H, W, rows, cols, `${scope}/level${n}`, layer.mode);
         // channel-major within a level: [N, C, n, n] -> [N, C*n*n]
         return g.node('Flatten', [pooled], { axis: attr.int(1) }, `${scope}/level${n}`)[0];
       });
       const bins = layer.levels.reduce((a, n) => a + n * n, 0);
       const y = flat.length === 1 ? flat[0] : g.node('Concat', flat, { axis: attr.int(1) }, scope)[0];
       return { name: y, shape: [N, C * bins] };
+    }
+
+    case 'adaptivePool2d': {
+      need4d();
+      const [N, C, H, W] = x.shape;
+      const [oh, ow] = layer.outputSize;
+      const where = `exportOnnx: module ${describePath(layer.path, layer.type)} at input size ${H}x${W}`;
+      const rows = layer.windows(H, oh);
+      const cols = layer.windows(W, ow);
+      checkWindows(rows, H, oh, where, `output size ${oh}x${ow}`);
+      checkWindows(cols, W, ow, where, `output size ${oh}x${ow}`);
+      return { name: lowerSppLevel(g, x.name, H, W, rows, cols, scope, layer.mode), shape: [N, C, oh, ow] };
     }
 
     case 'flatten': {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from './graph-builder';
 import type { Windows } from './layers';
-import { checkWindows, lowerSppLevel, regularPool } from './spp';
+import { checkWindows, lowerSppLevel, type PoolMode, regularPool } from './spp';
 import { handModel } from './test-support/hand-model';
 import { maxAbsDiff, runModel } from './test-support/ort';
 
@@ -77,7 +77,7 @@ describe('checkWindows', () => {
 });
 
 describe('lowerSppLevel in onnxruntime-node', () => {
-  // reference: direct max over each rectangle, in float64
+  // reference: direct max (or mean) over each rectangle, in float64
   function reference(
     x: Float32Array,
     C: number,
@@ -85,14 +85,20 @@ describe('lowerSppLevel in onnxruntime-node', () => {
     W: number,
     rows: Windows,
     cols: Windows,
-  ): number[] {
+    mode: PoolMode,
+  ) {
     const out: number[] = [];
     for (let c = 0; c < C; c++)
       for (const [h0, h1] of rows)
         for (const [w0, w1] of cols) {
           let m = -Infinity;
-          for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) m = Math.max(m, x[(c * H + h) * W + w]);
-          out.push(m);
+          let sum = 0;
+          for (let h = h0; h < h1; h++)
+            for (let w = w0; w < w1; w++) {
+              m = Math.max(m, x[(c * H + h) * W + w]);
+              sum += x[(c * H + h) * W + w];
+            }
+          out.push(mode === 'max' ? m : sum / ((h1 - h0) * (w1 - w0)));
         }
     return out;
   }
@@ -105,9 +111,14 @@ describe('lowerSppLevel in onnxruntime-node', () => {
     [8, 6, 4, 'H regular, W irregular'],
     [10, 14, 4, 'non-square, both irregular'],
   ];
-  for (const opset of [17, 18]) {
+  for (const [opset, mode] of [
+    [17, 'max'],
+    [18, 'max'],
+    [17, 'avg'],
+    [18, 'avg'],
+  ] as const) {
     it.each(cases)(
-      `opset ${opset}: %ix%i level %i (%s) equals the direct max over each bin`,
+      `opset ${opset}, ${mode}: %ix%i level %i (%s) equals the direct ${mode} over each bin`,
       async (H, W, n) => {
         const C = 3;
         const rows = adaptive(H, n);
@@ -125,7 +136,7 @@ describe('lowerSppLevel in onnxruntime-node', () => {
         );
         const g = new GraphBuilder(opset);
         g.reserve('x', 'input');
-        const y = lowerSppLevel(g, 'x', H, W, rows, cols, '/spp');
+        const y = lowerSppLevel(g, 'x', H, W, rows, cols, '/spp', mode);
         const model = handModel(g, [{ name: 'x', dims: [2, C, H, W] }], [{ name: y, dims: [2, C, n, n] }]);
         const x = Float32Array.from(
           { length: 2 * C * H * W },
@@ -134,10 +145,11 @@ describe('lowerSppLevel in onnxruntime-node', () => {
         const out = Object.values(await runModel('node', model, { x: { data: x, dims: [2, C, H, W] } }))[0];
         expect(out.dims).toEqual([2, C, n, n]);
         const ref = [
-          ...reference(x.subarray(0, C * H * W), C, H, W, rows, cols),
-          ...reference(x.subarray(C * H * W), C, H, W, rows, cols),
+          ...reference(x.subarray(0, C * H * W), C, H, W, rows, cols, mode),
+          ...reference(x.subarray(C * H * W), C, H, W, rows, cols, mode),
         ];
-        expect(maxAbsDiff(out.data, ref)).toBe(0);
+        // max is exact; a float32 mean differs from the float64 one by rounding only
+        expect(maxAbsDiff(out.data, ref)).toBeLessThanOrEqual(mode === 'max' ? 0 : 1e-6);
       },
     );
   }

@@ -50,30 +50,47 @@ function sameWindows(size: number, windows: Windows, k: number, s: number, pb: n
   return true;
 }
 
-/** Checks that nn's windows are non-empty and inside [0, size); names the level on failure. */
-export function checkWindows(windows: Windows, size: number, level: number, where: string): void {
-  if (windows.length !== level) {
-    throw new Error(`${where}: level ${level} gave ${windows.length} bins for an axis of length ${size}`);
+/**
+ * Checks that nn's windows are `bins` non-empty bins inside [0, size); the error names the level
+ * (`label`, default `level <bins>`) and the axis length.
+ */
+export function checkWindows(
+  windows: Windows,
+  size: number,
+  bins: number,
+  where: string,
+  label = `level ${bins}`,
+): void {
+  if (windows.length !== bins) {
+    throw new Error(`${where}: ${label} gave ${windows.length} bins for an axis of length ${size}`);
   }
   for (const [lo, hi] of windows) {
     if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 0 && hi <= size && lo < hi)) {
       throw new Error(
-        `${where}: level ${level} has an empty or out-of-range bin [${lo}, ${hi}) for an axis of length ${size}`,
+        `${where}: ${label} has an empty or out-of-range bin [${lo}, ${hi}) for an axis of length ${size}`,
       );
     }
   }
 }
 
-/** ReduceMax over one axis with keepdims (its `axes` moved from attribute to input in opset 18). */
-function reduceMax(g: GraphBuilder, x: string, axis: number, scope: string): string {
+/** Max pooling (SPP, adaptive max) or average pooling (adaptive avg, SPP in 'avg' mode). */
+export type PoolMode = 'max' | 'avg';
+
+/** ReduceMax/ReduceMean over one axis with keepdims (`axes` moved from attribute to input in opset 18). */
+function reduce(g: GraphBuilder, x: string, axis: number, mode: PoolMode, scope: string): string {
+  const op = mode === 'max' ? 'ReduceMax' : 'ReduceMean';
   if (g.opset >= 18) {
     const axes = g.int64(`${scope}/axes_${axis}`, [axis]);
-    return g.node('ReduceMax', [x, axes], { keepdims: attr.int(1) }, scope)[0];
+    return g.node(op, [x, axes], { keepdims: attr.int(1) }, scope)[0];
   }
-  return g.node('ReduceMax', [x], { axes: attr.ints([axis]), keepdims: attr.int(1) }, scope)[0];
+  return g.node(op, [x], { axes: attr.ints([axis]), keepdims: attr.int(1) }, scope)[0];
 }
 
-/** Exact max over each `[lo, hi)` bin of `axis` (2 = H, 3 = W), concatenated along that axis. */
+/**
+ * Exact max (or mean) over each `[lo, hi)` bin of `axis` (2 = H, 3 = W), concatenated along that
+ * axis. A mean over a rectangle is the mean over its rows of the row means, so this is exact for
+ * 'avg' too.
+ */
 export function decomposeAxis(
   g: GraphBuilder,
   x: string,
@@ -81,6 +98,7 @@ export function decomposeAxis(
   size: number,
   windows: Windows,
   scope: string,
+  mode: PoolMode = 'max',
 ): string {
   const parts = windows.map(([lo, hi]) => {
     let v = x;
@@ -90,15 +108,16 @@ export function decomposeAxis(
       const axes = g.int64(`${scope}/slice_axes`, [axis]);
       v = g.node('Slice', [x, starts, ends, axes], {}, scope)[0];
     }
-    return reduceMax(g, v, axis, scope);
+    return reduce(g, v, axis, mode, scope);
   });
   return parts.length === 1 ? parts[0] : g.node('Concat', parts, { axis: attr.int(axis) }, scope)[0];
 }
 
 /**
- * One SPP level on an NCHW value of spatial size H x W: returns a value of shape [N, C, n, n].
- * Uses a single MaxPool when both axes are regular, else MaxPool on the regular axis (kernel 1 on
- * the other) and the exact decomposition on the irregular one.
+ * Pools an NCHW value of spatial size H x W over the given bins: returns [N, C, rows, cols].
+ * Uses a single MaxPool/AveragePool when both axes are regular, else the pool on the regular axis
+ * (kernel 1 on the other) and the exact decomposition on the irregular one. AveragePool uses
+ * count_include_pad = 0, so padded windows average over their clipped extent, like the bins.
  */
 export function lowerSppLevel(
   g: GraphBuilder,
@@ -108,24 +127,26 @@ export function lowerSppLevel(
   rows: Windows,
   cols: Windows,
   scope: string,
+  mode: PoolMode = 'max',
 ): string {
   const rh = regularPool(H, rows);
   const rw = regularPool(W, cols);
   const pool = (ph: RegularPool, pw: RegularPool, input: string) =>
     g.node(
-      'MaxPool',
+      mode === 'max' ? 'MaxPool' : 'AveragePool',
       [input],
       {
         kernel_shape: attr.ints([ph.kernel, pw.kernel]),
         strides: attr.ints([ph.stride, pw.stride]),
         pads: attr.ints([ph.padBegin, pw.padBegin, ph.padEnd, pw.padEnd]),
+        ...(mode === 'avg' ? { count_include_pad: attr.int(0) } : {}),
       },
       scope,
     )[0];
   const one: RegularPool = { kernel: 1, stride: 1, padBegin: 0, padEnd: 0 };
   if (rh && rw) return pool(rh, rw, x);
   let v = x;
-  v = rw ? pool(one, rw, v) : decomposeAxis(g, v, 3, W, cols, scope);
-  v = rh ? pool(rh, one, v) : decomposeAxis(g, v, 2, H, rows, scope);
+  v = rw ? pool(one, rw, v) : decomposeAxis(g, v, 3, W, cols, scope, mode);
+  v = rh ? pool(rh, one, v) : decomposeAxis(g, v, 2, H, rows, scope, mode);
   return v;
 }
