@@ -1,0 +1,385 @@
+import { type Parameter, type Tensor, crossEntropy, noGrad, tidy } from '@rectifier/tensor';
+import { appendJsonl } from '../checkpoint/atomic';
+import { MeanMeter, ThroughputMeter, TopKMeter } from '../metrics/meters';
+import { topKErrors } from '../metrics/topk';
+import type { Optimizer } from '../optim/optimizer';
+import type { LRScheduler } from '../schedule/scheduler';
+import { type BatchCursor, disposeBatch, openEpoch } from './data';
+import { NonFiniteError, firstNonFiniteParam, l2Norms } from './guard';
+import { ProgressReporter, formatDuration } from './progress';
+import { TrainerCheckpoints } from './trainer-checkpoints';
+import type {
+  Batch,
+  Callback,
+  DataSource,
+  EpochInfo,
+  EvalResult,
+  FitResult,
+  StepInfo,
+  StopReason,
+  TextSink,
+  TrainableModule,
+  TrainerOptions,
+} from './types';
+
+/**
+ * The training loop, in the spirit of Keras `fit` and PyTorch Lightning's `Trainer`: epochs and
+ * steps, a validation pass per epoch, top-1/top-5 errors, mean loss, throughput, callbacks, a
+ * progress bar (TTY) or plain lines, a JSON-lines metrics log, per-parameter gradient norms, a
+ * guard against non-finite losses and gradients, and atomic, resumable checkpoints.
+ *
+ * Resuming (`fit(train, val, { resume: 'last' })`) restores weights, optimizer and schedule state,
+ * random generator states, the epoch, step and position in the epoch, and the running metrics,
+ * so the next steps equal those of an uninterrupted run (bit for bit on the CPU backend), provided
+ * the data source yields the same batches for the same epoch.
+ *
+ * @example
+ * ```ts
+ * const trainer = new Trainer({ model, optimizer: new SGD(model.parameters(), { lr: 0.01 }),
+ *   maxEpochs: 10, outDir: 'runs/a' });
+ * const result = await trainer.fit(trainLoader, valLoader);
+ * ```
+ */
+export class Trainer {
+  readonly model: TrainableModule;
+  readonly optimizer: Optimizer;
+  readonly scheduler: LRScheduler | undefined;
+  readonly options: TrainerOptions;
+  /** Optimizer steps taken so far (global). */
+  step = 0;
+  /** Current epoch (0-based). */
+  epoch = 0;
+  /** Batches consumed in the current epoch. */
+  batchInEpoch = 0;
+  /** Training seconds so far, including earlier runs that this one resumed. */
+  elapsedSeconds = 0;
+  /** One entry per completed epoch. */
+  history: EpochInfo[] = [];
+  /** The last checkpoint written or restored. */
+  lastCheckpoint: string | null = null;
+
+  /** Running training metrics of the current epoch (saved in checkpoints). */
+  readonly meters = { loss: new MeanMeter(), top1: new TopKMeter([1]) };
+  private readonly throughput = new ThroughputMeter();
+  private stopRequest: string | null = null;
+  private readonly progress: ProgressReporter;
+  private readonly named: Array<[string, Parameter]>;
+  private readonly ckpt: TrainerCheckpoints;
+  private lossFn: (o: Tensor, t: Tensor) => Tensor;
+
+  constructor(options: TrainerOptions) {
+    this.options = options;
+    this.model = options.model;
+    this.optimizer = options.optimizer;
+    this.scheduler = options.scheduler;
+    this.lossFn = options.loss ?? ((o, t) => crossEntropy(o, t));
+    this.named = [...options.model.namedParameters()];
+    const maxEpochs = options.maxEpochs ?? 1;
+    if (!(Number.isInteger(maxEpochs) && maxEpochs >= 1)) throw new Error(`Trainer: maxEpochs must be an integer >= 1, got ${maxEpochs}`);
+    if (options.checkpoint && !options.outDir) throw new Error('Trainer: checkpointing needs outDir');
+    const out: TextSink | undefined = options.stdout ?? (globalThis.process?.stdout as TextSink | undefined);
+    const mode = ProgressReporter.resolveMode(options.progress ?? 'auto', out);
+    this.progress = new ProgressReporter(mode, out, options.logEvery ?? 50, maxEpochs);
+    this.ckpt = new TrainerCheckpoints(this, options);
+  }
+
+  get maxEpochs(): number {
+    return this.options.maxEpochs ?? 1;
+  }
+
+  /** Path of the JSON-lines metrics log, or null without outDir. */
+  get metricsPath(): string | null {
+    return this.options.outDir ? `${this.options.outDir}/metrics.jsonl` : null;
+  }
+
+  /** Requests a stop after the current step (like Keras `model.stop_training = true`). */
+  stop(reason = 'stopped by a callback'): void {
+    this.stopRequest = reason;
+  }
+
+  /** Prints a line through the progress reporter (closing the bar first). */
+  log(line: string): void {
+    this.progress.message(line);
+  }
+
+  /** Appends a record to metrics.jsonl (no-op without outDir). */
+  async record(rec: Record<string, unknown>): Promise<void> {
+    const p = this.metricsPath;
+    if (p) await appendJsonl(p, { ...rec, time: new Date().toISOString() });
+  }
+
+  private async emit<K extends keyof Callback>(hook: K, ...args: unknown[]): Promise<void> {
+    for (const cb of this.options.callbacks ?? []) {
+      const f = cb[hook] as ((...a: unknown[]) => unknown) | undefined;
+      if (f) await f.call(cb, this, ...args);
+    }
+  }
+
+  /**
+   * Trains for `maxEpochs` epochs (or until maxSteps / maxTimeSeconds / `stop()`), validating on
+   * `val` after every `evalEvery` epochs. `resume`: a checkpoint file, or 'last' for the newest
+   * valid checkpoint in `outDir/checkpoints` (corrupt ones are reported and skipped).
+   */
+  async fit(train: DataSource, val?: DataSource, opts: { resume?: string | null } = {}): Promise<FitResult> {
+    const o = this.options;
+    await this.ckpt.prepare(opts.resume ?? null);
+    this.stopRequest = null;
+    await this.emit('onFitStart');
+    let reason: StopReason = 'completed';
+    const runStart = performance.now();
+    const elapsedBefore = this.elapsedSeconds;
+    const dispose = o.disposeBatches ?? true;
+    while (this.epoch < this.maxEpochs) {
+      const epoch = this.epoch;
+      if (this.batchInEpoch === 0) {
+        this.meters.loss.reset();
+        this.meters.top1.reset();
+      }
+      this.throughput.reset();
+      this.progress.epochStart();
+      const epochStart = performance.now();
+      await this.emit('onEpochStart', epoch);
+      const cursor = await openEpoch(train, epoch, this.batchInEpoch, dispose);
+      let stop: StopReason | null = null;
+      let epochDone = false;
+      try {
+        for (;;) {
+          const batch = await cursor.next();
+          if (batch === null) {
+            epochDone = true;
+            break;
+          }
+          try {
+            await this.trainStep(batch, cursor);
+          } finally {
+            if (dispose) disposeBatch(batch);
+          }
+          this.elapsedSeconds = elapsedBefore + (performance.now() - runStart) / 1000;
+          stop = this.stopReason();
+          if (o.checkpoint !== false && this.ckpt.dueAtStep(this.step)) await this.ckpt.save();
+          if (stop) {
+            // Finish the epoch's bookkeeping when the stop falls on its last batch.
+            const peek = await cursor.next();
+            if (peek === null) epochDone = true;
+            else if (dispose) disposeBatch(peek);
+            break;
+          }
+        }
+      } finally {
+        await cursor.close();
+      }
+      if (epochDone) await this.endEpoch(epoch, epochStart, val);
+      this.elapsedSeconds = elapsedBefore + (performance.now() - runStart) / 1000;
+      if (stop) {
+        reason = stop;
+        break;
+      }
+      if (this.stopReason()) {
+        reason = this.stopReason() as StopReason;
+        break;
+      }
+    }
+    await this.ckpt.saveFinal();
+    const result: FitResult = {
+      reason,
+      epochs: this.epoch,
+      steps: this.step,
+      seconds: this.elapsedSeconds,
+      history: this.history,
+      lastCheckpoint: this.lastCheckpoint,
+    };
+    await this.record({ type: 'fit_end', reason, step: this.step, epoch: this.epoch, seconds: this.elapsedSeconds });
+    await this.emit('onFitEnd', result);
+    return result;
+  }
+
+  private stopReason(): StopReason | null {
+    const o = this.options;
+    if (this.stopRequest) return 'stopped';
+    if (o.maxSteps !== undefined && this.step >= o.maxSteps) return 'maxSteps';
+    if (o.maxTimeSeconds !== undefined && this.elapsedSeconds >= o.maxTimeSeconds) return 'maxTime';
+    return null;
+  }
+
+  private gradNormsDue(step: number): boolean {
+    const g = this.options.gradNorms;
+    if (g === true) return true;
+    if (typeof g === 'number' && g > 0) return step === 1 || step % g === 0;
+    return false;
+  }
+
+  /** Forward, backward, guard, optimizer step: one training iteration. */
+  private async trainStep(batch: Batch, cursor: BatchCursor): Promise<void> {
+    const o = this.options;
+    const step = this.step + 1;
+    const n = batch.input.shape[0];
+    const lr = this.optimizer.paramGroups[0].lr;
+    this.throughput.start();
+    this.model.train();
+    const { output, loss } = tidy(() => {
+      const out = this.model.forward(batch.input);
+      return { output: out, loss: this.lossFn(out, batch.target) };
+    });
+    let lossValue: number;
+    let top1: number;
+    try {
+      loss.backward();
+      lossValue = await loss.item();
+      const tk = await topKErrors(output, batch.target, [1]);
+      top1 = tk.errors[0] / n;
+      this.meters.top1.update(tk);
+    } finally {
+      output.dispose();
+      loss.dispose();
+    }
+    const guard = o.guard ?? true;
+    const wantNorms = this.gradNormsDue(step);
+    let gradNorms: Record<string, number> | undefined;
+    if (!Number.isFinite(lossValue) && guard) await this.failNonFinite(step, `the loss is ${lossValue}`, null);
+    if (guard || wantNorms) {
+      const norms = await l2Norms(this.named.map(([, p]) => p.grad));
+      const bad = norms.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0 && guard) await this.failNonFinite(step, `the gradient of '${this.named[bad][0]}' is ${norms[bad]}`, this.named[bad][0]);
+      if (wantNorms) gradNorms = Object.fromEntries(this.named.map(([name], i) => [name, norms[i]]));
+    }
+    this.optimizer.step();
+    this.optimizer.zeroGrad();
+    this.step = step;
+    this.batchInEpoch += 1;
+    this.throughput.stop(n);
+    this.meters.loss.update(lossValue, n);
+    if (this.scheduler && o.schedulerInterval === 'step') this.scheduler.step(this.monitorValue(undefined, lossValue));
+    const info: StepInfo = {
+      step,
+      epoch: this.epoch,
+      batch: this.batchInEpoch,
+      loss: lossValue,
+      top1,
+      lr,
+      batchSize: n,
+      samplesPerSec: this.throughput.rate,
+      ...(gradNorms ? { gradNorms } : {}),
+    };
+    this.progress.step(info, cursor.length);
+    await this.record({ type: 'step', ...info });
+    await this.emit('onStepEnd', info);
+  }
+
+  /** Stops the run: names the step and the first non-finite parameter, keeps the last good checkpoint. */
+  private async failNonFinite(step: number, what: string, paramName: string | null): Promise<never> {
+    this.optimizer.zeroGrad();
+    let name = paramName;
+    if (name === null) {
+      const i = await firstNonFiniteParam(this.named.map(([, p]) => p));
+      if (i >= 0) name = this.named[i][0];
+    }
+    const where = paramName !== null ? '' : name ? `; the first parameter with a non-finite value is '${name}'` : '; every parameter is finite (check the input data and the learning rate)';
+    const kept = this.lastCheckpoint ? `the last good checkpoint is ${this.lastCheckpoint}` : 'no checkpoint had been written';
+    const msg = `non-finite value at step ${step} (epoch ${this.epoch + 1}): ${what}${where}. Training stopped before applying this step; ${kept}.`;
+    await this.record({ type: 'error', step, parameter: name, message: msg });
+    this.progress.message(`error: ${msg}`);
+    throw new NonFiniteError(msg, step, name, this.lastCheckpoint);
+  }
+
+  /**
+   * The monitored value for `scheduler.step(metric)`, or undefined when it is not available
+   * (schedules that need it, ReduceLROnPlateau, then throw a clear error).
+   */
+  private monitorValue(val: EvalResult | undefined, trainLoss: number): number | undefined {
+    const m = this.options.monitor ?? (val ? 'val_top1' : 'train_loss');
+    if (m === 'train_loss') return trainLoss;
+    if (!val) return undefined;
+    return m === 'val_top1' ? val.top1 : m === 'val_top5' ? val.top5 : val.loss;
+  }
+
+  private async endEpoch(epoch: number, epochStart: number, val: DataSource | undefined): Promise<void> {
+    const o = this.options;
+    let valResult: EvalResult | undefined;
+    const every = o.evalEvery ?? 1;
+    if (val !== undefined && ((epoch + 1) % every === 0 || epoch + 1 === this.maxEpochs)) {
+      valResult = await this.evaluate(val, { epoch });
+      this.progress.validation(valResult);
+      await this.emit('onValidationEnd', valResult);
+    }
+    const info: EpochInfo = {
+      epoch,
+      step: this.step,
+      trainLoss: this.meters.loss.mean,
+      trainTop1: this.meters.top1.rates[0],
+      samplesPerSec: this.throughput.rate,
+      lr: this.optimizer.paramGroups[0].lr,
+      seconds: (performance.now() - epochStart) / 1000,
+      ...(valResult ? { val: valResult } : {}),
+    };
+    if (this.scheduler && (o.schedulerInterval ?? 'epoch') === 'epoch') {
+      // With evalEvery > 1, epochs without validation do not advance a metric-driven schedule.
+      const m = this.monitorValue(valResult, info.trainLoss);
+      if (m !== undefined || this.scheduler.schedule.observe === undefined) this.scheduler.step(m);
+    }
+    this.history.push(info);
+    this.progress.epochEnd(info);
+    await this.record({ type: 'epoch', ...info });
+    this.epoch = epoch + 1;
+    this.batchInEpoch = 0;
+    await this.emit('onEpochEnd', info);
+    if (o.checkpoint !== false && this.ckpt.dueAtEpoch(this.epoch)) await this.ckpt.save();
+  }
+
+  /**
+   * Mean loss and top-k errors of the model on `data`, in eval mode and without a graph.
+   * Batches are disposed after use (unless `disposeBatches` is false).
+   */
+  async evaluate(data: DataSource, opts: { epoch?: number } = {}): Promise<EvalResult> {
+    const ks = this.options.topK ?? [1, 5];
+    const lossMeter = new MeanMeter();
+    let topk: TopKMeter | null = null;
+    let usedKs: number[] = ks;
+    const tp = new ThroughputMeter();
+    const dispose = this.options.disposeBatches ?? true;
+    this.model.eval();
+    const cursor = await openEpoch(data, opts.epoch ?? 0, 0, dispose);
+    try {
+      for (;;) {
+        const b = await cursor.next();
+        if (b === null) break;
+        try {
+          tp.start();
+          const { out, loss } = noGrad(() =>
+            tidy(() => {
+              const y = this.model.forward(b.input);
+              return { out: y, loss: this.lossFn(y, b.target) };
+            }),
+          );
+          try {
+            if (topk === null) {
+              usedKs = ks.filter((k) => k <= out.shape[1]);
+              topk = new TopKMeter(usedKs);
+            }
+            lossMeter.update(await loss.item(), b.input.shape[0]);
+            topk.update(await topKErrors(out, b.target, usedKs));
+          } finally {
+            out.dispose();
+            loss.dispose();
+          }
+          tp.stop(b.input.shape[0]);
+        } finally {
+          if (dispose) disposeBatch(b);
+        }
+      }
+    } finally {
+      await cursor.close();
+      this.model.train();
+    }
+    const rates = topk?.rates ?? [];
+    const byK: Record<number, number> = {};
+    usedKs.forEach((k, i) => {
+      byK[k] = rates[i];
+    });
+    return { loss: lossMeter.mean, top1: byK[1] ?? Number.NaN, top5: byK[5] ?? Number.NaN, topk: byK, n: lossMeter.n, samplesPerSec: tp.rate };
+  }
+
+  /** A one-line summary of where the run is, for logs. */
+  describe(): string {
+    return `epoch ${this.epoch + 1}/${this.maxEpochs}, step ${this.step}, ${formatDuration(this.elapsedSeconds)} of training`;
+  }
+}
