@@ -1,0 +1,181 @@
+/**
+ * Datasets on disk: a generic class-per-folder `imageFolder` and the ILSVRC2012 layouts
+ * (train/<wnid>/*.JPEG; val/ flat with devkit ground truth or LOC_val_solution.csv; val/ in folders).
+ * Unreadable directories and unusable labels never throw: they are listed in `skipped`.
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { ClassTable, imagenetClasses } from '../classes.js';
+import { parseDevkitGroundTruth, parseIdMapping, parseLocValSolution, type ValLabel } from '../ground-truth.js';
+
+/** One labelled file. */
+export interface Sample {
+  path: string;
+  label: number;
+}
+
+/** A file or folder left out, with why. */
+export interface BadEntry {
+  path: string;
+  reason: string;
+}
+
+/** A list of labelled image files. */
+export interface FileDataset {
+  root: string;
+  classes: ClassTable;
+  samples: Sample[];
+  /** Entries not usable as samples (unreadable folders, unknown classes, missing files...). */
+  skipped: BadEntry[];
+}
+
+/** Default image extensions (compared case-insensitively), like torchvision's IMG_EXTENSIONS subset. */
+export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png'];
+
+/** Options of {@link imageFolder}. */
+export interface ImageFolderOptions {
+  /** File extensions to include (case-insensitive, with the dot); default {@link IMAGE_EXTENSIONS}. */
+  extensions?: readonly string[];
+  /**
+   * Class order. Default: the sub-folder names sorted by code point (torchvision's ImageFolder).
+   * An explicit list or table fixes the indices; folders not in it are skipped and reported.
+   */
+  classes?: readonly string[] | ClassTable;
+}
+
+function errText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code ? `${err.code}: ${err.message}` : String(err?.message ?? e);
+}
+
+function listDir(dir: string, skipped: BadEntry[]): string[] | null {
+  try {
+    return readdirSync(dir).sort();
+  } catch (e) {
+    skipped.push({ path: dir, reason: `unreadable directory (${errText(e)})` });
+    return null;
+  }
+}
+
+function isDir(p: string): boolean | 'error' {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return 'error';
+  }
+}
+
+/**
+ * Scans a class-per-folder tree `root/<class>/<files>`; files in a class are sorted by name.
+ * @example const ds = imageFolder('/data/flowers'); ds.classes.ids // ['daisy', 'rose', ...]
+ */
+export function imageFolder(root: string, opts: ImageFolderOptions = {}): FileDataset {
+  const exts = new Set((opts.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase()));
+  const skipped: BadEntry[] = [];
+  const entries = listDir(root, []);
+  if (!entries) throw new Error(`imageFolder: cannot read dataset root '${root}'`);
+  const folders: string[] = [];
+  for (const name of entries) {
+    const p = join(root, name);
+    const d = isDir(p);
+    if (d === true) folders.push(name);
+    else if (d === 'error') skipped.push({ path: p, reason: 'unreadable directory entry (broken link or no permission)' });
+  }
+  const classes =
+    opts.classes instanceof ClassTable ? opts.classes : new ClassTable(opts.classes ? [...opts.classes] : folders);
+  const samples: Sample[] = [];
+  for (const name of folders) {
+    const dir = join(root, name);
+    const label = classes.indexOf(name);
+    if (label < 0) {
+      skipped.push({ path: dir, reason: `folder '${name}' is not in the class table` });
+      continue;
+    }
+    const files = listDir(dir, skipped);
+    if (!files) continue;
+    for (const f of files) if (exts.has(extname(f).toLowerCase())) samples.push({ path: join(dir, f), label });
+  }
+  if (opts.classes)
+    for (const id of classes.ids)
+      if (!folders.includes(id) && !(classes === imagenetClasses())) skipped.push({ path: join(root, id), reason: 'class folder missing' });
+  return { root, classes, samples, skipped };
+}
+
+/** Where to find ILSVRC2012 validation labels (all optional: default file names are searched). */
+export interface ImageNetValOptions {
+  /** Path of `LOC_val_solution.csv`. */
+  locCsv?: string;
+  /** Path of the devkit's `ILSVRC2012_validation_ground_truth.txt`. */
+  groundTruth?: string;
+  /**
+   * Path of a text mapping ILSVRC2012_ID -> wnid (`<id> <wnid>` per line, or wnids in ID order): the
+   * devkit's meta.mat `synsets` table exported as text. Default file name `ILSVRC2012_mapping.txt`.
+   */
+  idMapping?: string;
+}
+
+/** Options of {@link imagenetDataset}. */
+export interface ImageNetOptions extends ImageNetValOptions {
+  /** 'train' (default) or 'val'. */
+  split?: 'train' | 'val';
+  /** Extensions (default {@link IMAGE_EXTENSIONS}). */
+  extensions?: readonly string[];
+}
+
+function findFile(candidates: string[]): string | undefined {
+  return candidates.find((c) => existsSync(c));
+}
+
+/**
+ * An ILSVRC2012 split with the standard 1000-class indices (sorted wnids; labels are the same
+ * whether the folder holds all classes or a subset). `root` contains `train/` and `val/`.
+ * - train: `train/<wnid>/*.JPEG`.
+ * - val: `val/<wnid>/*` when sorted into folders; else flat `val/*.JPEG` labelled by
+ *   `LOC_val_solution.csv`, or by `ILSVRC2012_validation_ground_truth.txt` + an ID -> wnid mapping
+ *   (searched in root, root/val, root/ILSVRC2012_devkit_t12/data, root/devkit/data).
+ * @example const train = imagenetDataset('/data/ILSVRC2012', { split: 'train' });
+ */
+export function imagenetDataset(root: string, opts: ImageNetOptions = {}): FileDataset {
+  const split = opts.split ?? 'train';
+  const dir = join(root, split);
+  if (isDir(dir) !== true) throw new Error(`imagenetDataset: '${dir}' is not a readable directory`);
+  const classes = imagenetClasses();
+  const top = listDir(dir, []) ?? [];
+  const hasClassFolders = top.some((n) => /^n\d{8}$/.test(n) && isDir(join(dir, n)) === true);
+  if (split === 'train' || hasClassFolders) {
+    const ds = imageFolder(dir, { classes, extensions: opts.extensions });
+    for (const s of ds.skipped) if (/not in the class table/.test(s.reason)) s.reason += ' (not an ILSVRC2012 wnid)';
+    return ds;
+  }
+  const exts = new Set((opts.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase()));
+  const dirs = [root, dir, join(root, 'ILSVRC2012_devkit_t12', 'data'), join(root, 'devkit', 'data')];
+  const skipped: BadEntry[] = [];
+  let labels: ValLabel[];
+  const csv = opts.locCsv ?? findFile(dirs.map((d) => join(d, 'LOC_val_solution.csv')));
+  const gt = opts.groundTruth ?? findFile(dirs.map((d) => join(d, 'ILSVRC2012_validation_ground_truth.txt')));
+  if (csv && !opts.groundTruth) labels = parseLocValSolution(readFileSync(csv, 'utf8'), csv);
+  else if (gt) {
+    const mapPath = opts.idMapping ?? findFile(dirs.map((d) => join(d, 'ILSVRC2012_mapping.txt')));
+    if (!mapPath)
+      throw new Error(
+        `imagenetDataset: found ${gt} but no ILSVRC2012_ID -> wnid mapping; pass idMapping (devkit IDs are not sorted-wnid indices)`,
+      );
+    const r = parseDevkitGroundTruth(readFileSync(gt, 'utf8'), parseIdMapping(readFileSync(mapPath, 'utf8'), mapPath), gt);
+    labels = r.labels;
+    for (const b of r.bad) skipped.push({ path: join(dir, b.file), reason: b.reason });
+  } else
+    throw new Error(
+      `imagenetDataset: '${dir}' is flat and no labels were found: give locCsv (LOC_val_solution.csv) or groundTruth + idMapping`,
+    );
+  const present = new Set(top);
+  const samples: Sample[] = [];
+  for (const { file, wnid } of labels) {
+    const path = join(dir, file);
+    const label = classes.indexOf(wnid);
+    if (!present.has(file)) skipped.push({ path, reason: 'listed in the ground truth but missing' });
+    else if (label < 0) skipped.push({ path, reason: `label '${wnid}' is not in the class table` });
+    else if (exts.has(extname(file).toLowerCase())) samples.push({ path, label });
+  }
+  samples.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { root: dir, classes, samples, skipped };
+}

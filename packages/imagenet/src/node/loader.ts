@@ -1,0 +1,293 @@
+/**
+ * The Node data loader: seeded per-epoch shuffling, sharding (rank/worldSize), a worker_threads pool
+ * with prefetching, bad-file skipping, and a resumable `{ epoch, position }` state.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ClassTable } from '../classes.js';
+import { epochOrder } from '../shuffle.js';
+import { resolveTransform, type Transform, viewsPerSample } from '../transform.js';
+import type { BadEntry, FileDataset } from './dataset.js';
+import type { SharpOptions } from './decode.js';
+import type { PackedDataset } from './pack.js';
+import { processItems, type WorkContext, type WorkItem, type WorkResult } from './process.js';
+
+/** Where an epoch stands: the next sample position (in this rank's order) of `epoch`. */
+export interface LoaderState {
+  epoch: number;
+  position: number;
+}
+
+/** Options of {@link ImageLoader}. */
+export interface LoaderOptions {
+  /** What to produce per sample; e.g. `{ kind: 'train' }` (paper defaults) or `{ kind: 'center' }`. */
+  transform: Transform;
+  /** Samples per batch; default 128 (the paper's mini-batch). */
+  batchSize?: number;
+  /** Seeded shuffle per epoch; default true. */
+  shuffle?: boolean;
+  /** Seed of the shuffle and the augmentation; default 0. */
+  seed?: number;
+  /** Drop the last incomplete batch; default false. */
+  dropLast?: boolean;
+  /** Worker threads; default min(4, availableParallelism()). 0 processes in the main thread. */
+  workers?: number;
+  /** Batches in flight; default 2 per worker (at least 2). */
+  prefetch?: number;
+  /** Samples each batch task decodes at once (sharp runs them on libuv threads); default 2. */
+  itemConcurrency?: number;
+  /** This process's rank and the number of processes; defaults 0 and 1. */
+  rank?: number;
+  worldSize?: number;
+  /** Start (or resume) here; default `{ epoch: 0, position: 0 }`. */
+  state?: LoaderState;
+  /** Called once per skipped file; default: one `console.warn` line `[imagenet] skipped <path>: <reason>`. */
+  onBadFile?: (e: BadEntry) => void;
+  /** sharp settings (failOn, kernel). */
+  sharp?: SharpOptions;
+  /**
+   * The worker script. Default: `worker.js` next to the built module (dist/worker.js). Running from
+   * TypeScript sources needs a built worker: pass its URL or path here.
+   */
+  workerUrl?: URL | string;
+}
+
+/** One batch. Views of a sample are adjacent: with tenCrop, rows i*10..i*10+9 belong to labels[i]. */
+export interface Batch {
+  /** NCHW float32, N = samples * views. */
+  data: Float32Array;
+  shape: [number, number, number, number];
+  /** One label per sample (int32, standard class indices). */
+  labels: Int32Array;
+  /** Dataset index of each sample. */
+  indices: Int32Array;
+  /** Views per sample (10 for tenCrop, else 1). */
+  views: number;
+  epoch: number;
+  /** State after this batch: resuming from it continues with the next batch. */
+  position: number;
+}
+
+interface Pending {
+  resolve: (r: WorkResult) => void;
+  reject: (e: Error) => void;
+}
+
+function defaultWorkerUrl(): URL {
+  return new URL('./worker.js', import.meta.url);
+}
+
+/**
+ * Iterates batches of a file dataset or a packed dataset. `for await (const b of loader)` yields the
+ * rest of the current epoch; afterwards the state is `{ epoch + 1, position: 0 }`.
+ * @example
+ * const loader = new ImageLoader(imagenetDataset(root), { transform: { kind: 'train' }, batchSize: 128, seed: 1 });
+ * for (let e = loader.state().epoch; e < 90; e++) for await (const b of loader) train(b);
+ * await loader.close();
+ */
+export class ImageLoader implements AsyncIterable<Batch> {
+  readonly classes: ClassTable;
+  readonly size: number;
+  private readonly opts: Required<Omit<LoaderOptions, 'state' | 'workerUrl' | 'onBadFile' | 'sharp'>>;
+  private readonly onBad: (e: BadEntry) => void;
+  private readonly ctxBase: Omit<WorkContext, 'epoch'>;
+  private readonly workerUrl: URL | string;
+  private pos: LoaderState;
+  private pool: Worker[] = [];
+  private busy: number[] = [];
+  private pending = new Map<number, Pending>();
+  private nextId = 0;
+  private badCount = 0;
+  private scanBadLogged = false;
+  private iterating = false;
+
+  constructor(
+    private readonly dataset: FileDataset | PackedDataset,
+    options: LoaderOptions,
+  ) {
+    const workers = options.workers ?? Math.min(4, availableParallelism());
+    this.opts = {
+      transform: options.transform,
+      batchSize: options.batchSize ?? 128,
+      shuffle: options.shuffle ?? true,
+      seed: options.seed ?? 0,
+      dropLast: options.dropLast ?? false,
+      workers,
+      prefetch: options.prefetch ?? Math.max(2, 2 * workers),
+      itemConcurrency: options.itemConcurrency ?? 2,
+      rank: options.rank ?? 0,
+      worldSize: options.worldSize ?? 1,
+    };
+    if (!Number.isInteger(this.opts.batchSize) || this.opts.batchSize < 1)
+      throw new Error(`ImageLoader: batchSize must be a positive integer, got ${this.opts.batchSize}`);
+    this.classes = dataset.classes;
+    this.size = 'kind' in dataset ? dataset.length : dataset.samples.length;
+    this.onBad = options.onBadFile ?? ((e) => console.warn(`[imagenet] skipped ${e.path}: ${e.reason}`));
+    this.pos = { ...(options.state ?? { epoch: 0, position: 0 }) };
+    this.workerUrl = options.workerUrl ?? defaultWorkerUrl();
+    const transform = resolveTransform(options.transform);
+    this.ctxBase = {
+      transform,
+      seed: this.opts.seed,
+      numClasses: this.classes.size,
+      sharp: options.sharp ?? {},
+      itemConcurrency: this.opts.itemConcurrency,
+      packed: 'kind' in dataset ? { dir: dataset.dir, shards: dataset.meta.shards, encoding: dataset.meta.encoding } : undefined,
+    };
+    epochOrder(0, 0, { rank: this.opts.rank, worldSize: this.opts.worldSize }); // validates rank/worldSize
+  }
+
+  /** Current position; save it with a checkpoint and pass it back as `state` to resume. */
+  state(): LoaderState {
+    return { ...this.pos };
+  }
+
+  /** Moves to a state (e.g. `{ epoch: 5, position: 0 }`). Not allowed while iterating. */
+  setState(s: LoaderState): void {
+    if (this.iterating) throw new Error('ImageLoader.setState: cannot change state while an epoch is being iterated');
+    this.pos = { ...s };
+  }
+
+  /** Samples this rank sees per epoch. */
+  get samplesPerEpoch(): number {
+    const n = this.size;
+    const w = this.opts.worldSize;
+    return this.opts.dropLast ? Math.floor(n / w) : Math.ceil(n / w);
+  }
+
+  /** Batches per epoch on this rank. */
+  get length(): number {
+    const m = this.samplesPerEpoch;
+    return this.opts.dropLast ? Math.floor(m / this.opts.batchSize) : Math.ceil(m / this.opts.batchSize);
+  }
+
+  /** Files skipped so far (dataset scan + decode failures). */
+  get skipped(): number {
+    return this.badCount;
+  }
+
+  private item(i: number): WorkItem {
+    const ds = this.dataset;
+    if ('kind' in ds) {
+      const rec = ds.record(i);
+      return { index: i, label: rec.label, path: `${ds.dir}#${i}`, rec };
+    }
+    const s = ds.samples[i];
+    return { index: i, label: s.label, path: s.path };
+  }
+
+  private startPool(): void {
+    if (this.pool.length || this.opts.workers === 0) return;
+    const url = this.workerUrl;
+    const file = url instanceof URL ? fileURLToPath(url) : url;
+    if (!existsSync(file))
+      throw new Error(
+        `ImageLoader: worker script not found at ${file}. Build the package (npm run build) or, when running from TypeScript sources, pass workerUrl pointing to a built worker, or use workers: 0.`,
+      );
+    for (let w = 0; w < this.opts.workers; w++) {
+      const worker = new Worker(url);
+      worker.on('message', (m: { id: number; result?: WorkResult; error?: string }) => {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if (--this.busy[w] === 0) worker.unref(); // idle workers never keep the process alive
+        if (m.result) p.resolve(m.result);
+        else p.reject(new Error(`ImageLoader worker failed: ${m.error}`));
+      });
+      worker.on('error', (e) => {
+        for (const p of this.pending.values()) p.reject(new Error(`ImageLoader worker crashed: ${e.message}`));
+        this.pending.clear();
+      });
+      worker.unref();
+      this.pool.push(worker);
+      this.busy.push(0);
+    }
+  }
+
+  private run(items: WorkItem[], epoch: number): Promise<WorkResult> {
+    const ctx: WorkContext = { ...this.ctxBase, epoch };
+    if (this.opts.workers === 0) return processItems(items, ctx);
+    let w = 0;
+    for (let i = 1; i < this.pool.length; i++) if (this.busy[i] < this.busy[w]) w = i;
+    const id = this.nextId++;
+    if (this.busy[w]++ === 0) this.pool[w].ref();
+    return new Promise<WorkResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.pool[w].postMessage({ id, items, ctx });
+    });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
+    if (this.iterating) throw new Error('ImageLoader: already iterating (one epoch at a time)');
+    this.iterating = true;
+    try {
+      if (!this.scanBadLogged && !('kind' in this.dataset)) {
+        this.scanBadLogged = true;
+        for (const e of this.dataset.skipped) {
+          this.badCount++;
+          this.onBad(e);
+        }
+      }
+      this.startPool();
+      const { epoch } = this.pos;
+      const order = epochOrder(this.size, epoch, {
+        shuffle: this.opts.shuffle,
+        seed: this.opts.seed,
+        rank: this.opts.rank,
+        worldSize: this.opts.worldSize,
+        dropTail: this.opts.dropLast,
+      });
+      const B = this.opts.batchSize;
+      const end = this.opts.dropLast ? order.length - (order.length % B) : order.length;
+      const views = viewsPerSample(this.opts.transform);
+      const k = this.ctxBase.transform.cropSize;
+      const queue: { start: number; stop: number; p: Promise<WorkResult> }[] = [];
+      let cursor = this.pos.position;
+      const launch = () => {
+        while (queue.length < this.opts.prefetch && cursor < end) {
+          const start = cursor;
+          const stop = Math.min(end, cursor + B);
+          const items = Array.from(order.subarray(start, stop), (i) => this.item(i));
+          const p = this.run(items, epoch);
+          p.catch(() => {}); // rejection is observed when the batch is awaited
+          queue.push({ start, stop, p });
+          cursor = stop;
+        }
+      };
+      launch();
+      while (queue.length) {
+        const head = queue.shift()!;
+        const r = await head.p;
+        launch();
+        for (const e of r.bad) {
+          this.badCount++;
+          this.onBad(e);
+        }
+        this.pos = { epoch, position: head.stop };
+        if (r.labels.length === 0) continue;
+        yield {
+          data: r.data,
+          shape: [r.labels.length * views, 3, k, k],
+          labels: r.labels,
+          indices: r.indices,
+          views,
+          epoch,
+          position: head.stop,
+        };
+      }
+      this.pos = { epoch: epoch + 1, position: 0 };
+    } finally {
+      this.iterating = false;
+    }
+  }
+
+  /** Terminates the worker threads. */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = [];
+    this.busy = [];
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+}
