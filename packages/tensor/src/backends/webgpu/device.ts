@@ -1,0 +1,107 @@
+/// <reference types="@webgpu/types" />
+/**
+ * Acquiring a WebGPU device: from a caller-supplied `GPUDevice`/`GPUAdapter`/`GPU`, the browser's
+ * `navigator.gpu`, or (in Node) the `webgpu` package (dawn.node), imported dynamically so that nothing
+ * is loaded unless the WebGPU backend is actually created.
+ */
+
+/** Options of {@link createWebGPUBackend}. */
+export interface WebGPUBackendOptions {
+  /** A `GPU` object: `navigator.gpu` in browsers, `create([])` from the `webgpu` package in Node. */
+  readonly gpu?: GPU;
+  /** Use this adapter instead of requesting one. */
+  readonly adapter?: GPUAdapter;
+  /** Use this device (the backend then does not own it and never destroys it). */
+  readonly device?: GPUDevice;
+  /** Passed to `requestAdapter`; default 'high-performance'. */
+  readonly powerPreference?: GPUPowerPreference;
+  /** Bytes of freed buffers kept for reuse before older ones are destroyed; default 512 MiB. */
+  readonly poolBytes?: number;
+}
+
+/** Device plus what we learned about it. */
+export interface AcquiredDevice {
+  readonly device: GPUDevice;
+  readonly adapterInfo: string;
+  readonly features: ReadonlySet<string>;
+  /** Whether the backend created the device (and may destroy it). */
+  readonly owned: boolean;
+}
+
+// dawn.node crashes the process if the object returned by create() is garbage-collected while a
+// device is alive (see shared/reference/webgpu-without-gpu.md §4.1): keep every one we make here.
+const keepAlive: unknown[] = [];
+
+async function nodeGpu(): Promise<GPU | undefined> {
+  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+  if (!isNode) return undefined;
+  // A variable specifier keeps bundlers from pulling the native module into browser bundles.
+  const specifier = 'webgpu';
+  try {
+    const mod = (await import(/* @vite-ignore */ specifier)) as { create(flags: string[]): GPU; globals: object };
+    const gpu = mod.create([]);
+    keepAlive.push(gpu);
+    return gpu;
+  } catch (e) {
+    throw new Error(
+      `createWebGPUBackend: no WebGPU in this Node process and the optional peer dependency 'webgpu' could not be loaded (${(e as Error).message}); install it with 'npm i webgpu' or pass { gpu: create([]) }`,
+    );
+  }
+}
+
+function describe(info: GPUAdapterInfo | undefined): string {
+  if (!info) return 'unknown adapter';
+  const parts = [info.vendor, info.architecture, info.device, info.description].filter((s) => !!s);
+  return parts.length > 0 ? parts.join(' / ') : 'unnamed adapter';
+}
+
+/** Finds a GPU and requests a device with the limits the kernels need (large buffers, 256 invocations). */
+export async function acquireDevice(options: WebGPUBackendOptions = {}): Promise<AcquiredDevice> {
+  if (options.device) {
+    const d = options.device;
+    return {
+      device: d,
+      adapterInfo: describe((d as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo),
+      features: new Set(d.features as unknown as Iterable<string>),
+      owned: false,
+    };
+  }
+  let adapter = options.adapter ?? null;
+  if (!adapter) {
+    let gpu = options.gpu;
+    if (!gpu && typeof navigator !== 'undefined' && (navigator as Navigator & { gpu?: GPU }).gpu) {
+      gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+    }
+    if (!gpu) gpu = await nodeGpu();
+    if (!gpu) throw new Error('createWebGPUBackend: WebGPU is not available (no navigator.gpu and not in Node)');
+    keepAlive.push(gpu);
+    adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+    if (!adapter) {
+      throw new Error(
+        'createWebGPUBackend: requestAdapter() returned null: no WebGPU adapter (in Node without a GPU set VK_ICD_FILENAMES to a software Vulkan driver such as SwiftShader)',
+      );
+    }
+  }
+  const lim = adapter.limits;
+  const requiredLimits: Record<string, number> = {
+    maxStorageBufferBindingSize: lim.maxStorageBufferBindingSize,
+    maxBufferSize: lim.maxBufferSize,
+    maxComputeInvocationsPerWorkgroup: Math.min(256, lim.maxComputeInvocationsPerWorkgroup),
+    maxComputeWorkgroupSizeX: Math.min(256, lim.maxComputeWorkgroupSizeX),
+    maxComputeWorkgroupSizeY: Math.min(256, lim.maxComputeWorkgroupSizeY),
+    maxComputeWorkgroupStorageSize: lim.maxComputeWorkgroupStorageSize,
+    maxStorageBuffersPerShaderStage: Math.min(8, lim.maxStorageBuffersPerShaderStage),
+  };
+  const wanted: GPUFeatureName[] = [];
+  for (const f of ['subgroups', 'shader-f16', 'timestamp-query'] as GPUFeatureName[]) {
+    if (adapter.features.has(f)) wanted.push(f);
+  }
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: wanted });
+  keepAlive.push(adapter);
+  return {
+    device,
+    adapterInfo: describe(adapter.info),
+    features: new Set(device.features as unknown as Iterable<string>),
+    owned: true,
+  };
+}

@@ -1,0 +1,12 @@
+/**
+ * `@rectifier/tensor/webgpu`: the WebGPU backend (WGSL compute kernels for every primitive).
+ * Loaded only when imported; nothing runs at import time.
+ *
+ * @example
+ * import { setBackend } from '@rectifier/tensor';
+ * import { createWebGPUBackend } from '@rectifier/tensor/webgpu';
+ * setBackend(await createWebGPUBackend());
+ */
+export type { WebGPUBackendOptions } from './device.js';
+export { WebGPUStorage } from './storage.js';
+export { createWebGPUBackend, type WebGPUBackend } from './webgpu-backend.js';

@@ -1,0 +1,409 @@
+/// <reference types="@webgpu/types" />
+/**
+ * The WebGPU backend: every primitive of the Backend contract as a WGSL compute kernel. Storage is a
+ * pooled GPU buffer; work is encoded into one command encoder and submitted in batches; `read` maps a
+ * staging buffer asynchronously.
+ */
+import type {
+  ArgReduceOp,
+  Backend,
+  BinaryOp,
+  Conv2dGeometry,
+  DType,
+  PoolWindows,
+  RandomRequest,
+  ReduceOp,
+  Shape,
+  TernaryOp,
+  TypedArray,
+  UnaryOp,
+  View,
+} from '../../backend.js';
+import { DTypeError } from '../../errors.js';
+import { GpuContext } from './context.js';
+import { acquireDevice, type WebGPUBackendOptions } from './device.js';
+import { binaryExpr, type ExprChoice, ternaryExpr, unaryExpr } from './elementwise-exprs.js';
+import { type ConvKind, runConv } from './kernels/conv2d.js';
+import { runElementwise } from './kernels/elementwise.js';
+import { runFill, runGather, runScatterAdd } from './kernels/indexing.js';
+import { runMatmul } from './kernels/matmul.js';
+import { type PoolKind, runPool, windowTable } from './kernels/pool2d.js';
+import { runRandom } from './kernels/random.js';
+import { runLogSoftmax, runReduce } from './kernels/reduce.js';
+import { contiguousStrides, type GView, isContiguous, numel, WebGPUStorage, wgslType } from './storage.js';
+
+/** The WebGPU backend plus device-level controls. */
+export interface WebGPUBackend extends Backend<WebGPUStorage> {
+  /** Adapter description, e.g. 'nvidia / hopper / ...' or 'google / swiftshader'. */
+  readonly adapterInfo: string;
+  /** Device features in use (e.g. 'subgroups', 'shader-f16', 'timestamp-query'). */
+  readonly features: ReadonlySet<string>;
+  readonly device: GPUDevice;
+  /** Resolves when the GPU has finished all work issued so far; throws the first GPU error. */
+  sync(): Promise<void>;
+  /** Milliseconds spent compiling pipelines so far. */
+  compileMs(): number;
+  /** GPU buffer bytes: all created and not destroyed (live + pooled), and the pooled (free) part. */
+  gpuMemory(): { readonly allocatedBytes: number; readonly pooledBytes: number };
+  /** Destroys pooled (freed) buffers so the GPU memory is returned now. */
+  releasePooledMemory(): void;
+  /** Frees everything; the backend is unusable afterwards. Destroys the device if the backend created it. */
+  destroy(): void;
+}
+
+const BYTES = 4;
+const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software|warp|microsoft basic/i;
+const TABLE_CACHE = 64;
+
+class WebGPUBackendImpl implements WebGPUBackend {
+  readonly specificationVersion = 'v1' as const;
+  readonly name = 'webgpu';
+  private live = 0;
+  private liveBytes = 0;
+  private readonly software: boolean;
+  private readonly tables = new Map<string, GPUBuffer>();
+
+  constructor(
+    private readonly ctx: GpuContext,
+    readonly device: GPUDevice,
+    readonly adapterInfo: string,
+    readonly features: ReadonlySet<string>,
+    private readonly owned: boolean,
+  ) {
+    this.software = SOFTWARE.test(adapterInfo);
+  }
+
+  // --- helpers --------------------------------------------------------------------------------
+  private dtypeOk(op: string, dtype: DType): void {
+    if (dtype === 'float64') {
+      throw new DTypeError(`webgpu.${op}: float64 is not supported on WebGPU (WGSL has no 64-bit floats); use float32`);
+    }
+    if (dtype !== 'float32' && dtype !== 'int32') throw new DTypeError(`webgpu.${op}: unknown dtype ${String(dtype)}`);
+  }
+
+  private alloc(op: string, size: number, dtype: DType): WebGPUStorage {
+    this.dtypeOk(op, dtype);
+    this.ctx.check(op);
+    const s = new WebGPUStorage(dtype, size, this.ctx.storageBuffer(Math.max(1, size) * BYTES));
+    this.live++;
+    this.liveBytes += size * BYTES;
+    return s;
+  }
+
+  /** Validates that a view is a live storage of this backend with a WebGPU dtype. */
+  private v(op: string, view: View<WebGPUStorage>): GView {
+    const s = view.storage as unknown;
+    if (!(s instanceof WebGPUStorage)) {
+      throw new Error(`webgpu.${op}: the input lives on backend '${(s as { backend?: string }).backend}', not webgpu; move it with tensor.to(backend) first`);
+    }
+    if (s.disposed) throw new Error(`webgpu.${op}: the input storage was disposed`);
+    this.dtypeOk(op, view.dtype);
+    return view as GView;
+  }
+
+  /** A contiguous view of `view`, copying when needed; `temps` collects copies to dispose. */
+  private contig(op: string, view: View<WebGPUStorage>, temps: WebGPUStorage[]): GView {
+    const v = this.v(op, view);
+    if (isContiguous(v)) return v;
+    const c = this.copy(v);
+    temps.push(c);
+    return { storage: c, dtype: v.dtype, shape: v.shape, strides: contiguousStrides(v.shape), offset: 0 };
+  }
+
+  private elementwise(op: string, choice: ExprChoice, inputs: GView[], outDtype: DType, alpha = 0): WebGPUStorage {
+    const shape = (inputs[0] as GView).shape;
+    const out = this.alloc(op, numel(shape), outDtype);
+    runElementwise(
+      this.ctx,
+      {
+        kernel: 'elementwise',
+        expr: choice.expr,
+        inputs: inputs.map((x) => wgslType(x.dtype)),
+        compute: choice.compute,
+        out: wgslType(outDtype),
+      },
+      out,
+      contiguousStrides(shape),
+      0,
+      shape,
+      inputs,
+      alpha,
+    );
+    return out;
+  }
+
+  private table(p: PoolWindows): GPUBuffer {
+    const t = windowTable(p);
+    const key = `${p.H},${p.W},${p.OH},${p.OW}:${t.join(',')}`;
+    const hit = this.tables.get(key);
+    if (hit) {
+      this.tables.delete(key);
+      this.tables.set(key, hit);
+      return hit;
+    }
+    const buf = this.ctx.storageBuffer(t.byteLength);
+    this.ctx.write(buf, t);
+    this.tables.set(key, buf);
+    if (this.tables.size > TABLE_CACHE) {
+      const oldest = this.tables.keys().next().value as string;
+      this.ctx.release(this.tables.get(oldest) as GPUBuffer);
+      this.tables.delete(oldest);
+    }
+    return buf;
+  }
+
+  // --- storage --------------------------------------------------------------------------------
+  fill(size: number, dtype: DType, value: number): WebGPUStorage {
+    const out = this.alloc('fill', size, dtype);
+    const bits = dtype === 'int32' ? new Int32Array([value]) : new Float32Array([value]);
+    runFill(this.ctx, out, new Uint32Array(bits.buffer)[0] as number);
+    return out;
+  }
+
+  fromArray(data: TypedArray, dtype: DType): WebGPUStorage {
+    const out = this.alloc('fromArray', data.length, dtype);
+    const host = dtype === 'int32' ? (data instanceof Int32Array ? data : Int32Array.from(data)) : data instanceof Float32Array ? data : Float32Array.from(data);
+    if (host.length > 0) this.ctx.write(out.buffer, host);
+    return out;
+  }
+
+  async read(view: View<WebGPUStorage>): Promise<TypedArray> {
+    const v = this.v('read', view);
+    const n = numel(v.shape);
+    const temps: WebGPUStorage[] = [];
+    const c = this.contig('read', v, temps);
+    try {
+      const bytes = n === 0 ? new ArrayBuffer(0) : await this.ctx.readBytes(c.storage.buffer, c.offset * BYTES, n * BYTES);
+      return v.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
+    } finally {
+      for (const t of temps) this.dispose(t);
+    }
+  }
+
+  dispose(storage: WebGPUStorage): void {
+    if (!(storage instanceof WebGPUStorage) || storage.disposed) return;
+    storage.disposed = true;
+    this.live--;
+    this.liveBytes -= storage.size * BYTES;
+    this.ctx.release(storage.buffer);
+  }
+
+  memory(): { readonly storages: number; readonly bytes: number } {
+    return { storages: this.live, bytes: this.liveBytes };
+  }
+
+  // --- elementwise ----------------------------------------------------------------------------
+  copy(x: View<WebGPUStorage>): WebGPUStorage {
+    const v = this.v('copy', x);
+    return this.elementwise('copy', { expr: 'a', compute: wgslType(v.dtype) }, [v], v.dtype);
+  }
+
+  assign(dst: View<WebGPUStorage>, src: View<WebGPUStorage>): void {
+    const d = this.v('assign', dst);
+    let s = this.v('assign', src);
+    let tmp: WebGPUStorage | null = null;
+    if (s.storage === d.storage) {
+      // a kernel cannot read and write one buffer through two bindings: copy the source first
+      tmp = this.copy(s);
+      s = { storage: tmp, dtype: s.dtype, shape: s.shape, strides: contiguousStrides(s.shape), offset: 0 };
+    }
+    const compute = wgslType(s.dtype);
+    runElementwise(
+      this.ctx,
+      { kernel: 'elementwise', expr: 'a', inputs: [compute], compute, out: wgslType(d.dtype) },
+      d.storage,
+      d.strides,
+      d.offset,
+      d.shape,
+      [s],
+    );
+    if (tmp) this.dispose(tmp);
+  }
+
+  cast(x: View<WebGPUStorage>, dtype: DType): WebGPUStorage {
+    const v = this.v('cast', x);
+    this.dtypeOk('cast', dtype);
+    // float -> int truncates toward zero; NaN becomes 0 (as when JS stores NaN into an Int32Array)
+    const expr = v.dtype === 'float32' && dtype === 'int32' ? 'select(a, 0.0, isNaN32(a))' : 'a';
+    return this.elementwise('cast', { expr, compute: wgslType(v.dtype) }, [v], dtype);
+  }
+
+  unary(op: UnaryOp, x: View<WebGPUStorage>, alpha = 0): WebGPUStorage {
+    const v = this.v(op, x);
+    return this.elementwise(op, unaryExpr(op, v.dtype === 'int32'), [v], v.dtype, alpha);
+  }
+
+  binary(op: BinaryOp, a: View<WebGPUStorage>, b: View<WebGPUStorage>, outDtype: DType): WebGPUStorage {
+    const va = this.v(op, a);
+    const vb = this.v(op, b);
+    const int = va.dtype === 'int32' && vb.dtype === 'int32';
+    return this.elementwise(op, binaryExpr(op, int), [va, vb], outDtype);
+  }
+
+  ternary(op: TernaryOp, a: View<WebGPUStorage>, b: View<WebGPUStorage>, c: View<WebGPUStorage>, outDtype: DType): WebGPUStorage {
+    const vs = [this.v(op, a), this.v(op, b), this.v(op, c)];
+    const int = vs.every((v) => v.dtype === 'int32');
+    return this.elementwise(op, ternaryExpr(op, int), vs, outDtype);
+  }
+
+  // --- reductions -----------------------------------------------------------------------------
+  reduce(op: ReduceOp, x: View<WebGPUStorage>, axes: readonly number[]): WebGPUStorage {
+    const v = this.v(op, x);
+    const outSize = numel(v.shape.filter((_, d) => !axes.includes(d)));
+    const out = this.alloc(op, outSize, v.dtype);
+    runReduce(this.ctx, op, v, axes, out);
+    return out;
+  }
+
+  argReduce(op: ArgReduceOp, x: View<WebGPUStorage>, axis: number): WebGPUStorage {
+    const v = this.v(op, x);
+    const out = this.alloc(op, numel(v.shape.filter((_, d) => d !== axis)), 'int32');
+    runReduce(this.ctx, op, v, [axis], out);
+    return out;
+  }
+
+  logSoftmax(x: View<WebGPUStorage>): WebGPUStorage {
+    const temps: WebGPUStorage[] = [];
+    const v = this.contig('logSoftmax', x, temps);
+    const [rows, cols] = v.shape as [number, number];
+    const out = this.alloc('logSoftmax', rows * cols, v.dtype);
+    runLogSoftmax(this.ctx, v, rows, cols, out);
+    for (const t of temps) this.dispose(t);
+    return out;
+  }
+
+  // --- heavy kernels --------------------------------------------------------------------------
+  matmul(a: View<WebGPUStorage>, b: View<WebGPUStorage>): WebGPUStorage {
+    const va = this.v('matmul', a);
+    const vb = this.v('matmul', b);
+    if (va.dtype !== 'float32' || vb.dtype !== 'float32') throw new DTypeError(`webgpu.matmul: expected float32 operands, got ${va.dtype} and ${vb.dtype}`);
+    const [B, M] = va.shape as [number, number];
+    const N = vb.shape[2] as number;
+    const out = this.alloc('matmul', B * M * N, 'float32');
+    runMatmul(this.ctx, va, vb, out, this.software);
+    return out;
+  }
+
+  private conv(op: string, kind: ConvKind, first: View<WebGPUStorage>, second: View<WebGPUStorage>, g: Conv2dGeometry, outSize: number): WebGPUStorage {
+    const temps: WebGPUStorage[] = [];
+    const f = this.contig(op, first, temps);
+    const s = this.contig(op, second, temps);
+    if (f.dtype !== 'float32' || s.dtype !== 'float32') throw new DTypeError(`webgpu.${op}: expected float32 operands, got ${f.dtype} and ${s.dtype}`);
+    const out = this.alloc(op, outSize, 'float32');
+    runConv(this.ctx, kind, f, s, g, out, this.software);
+    for (const t of temps) this.dispose(t);
+    return out;
+  }
+
+  conv2d(x: View<WebGPUStorage>, w: View<WebGPUStorage>, g: Conv2dGeometry): WebGPUStorage {
+    return this.conv('conv2d', 'forward', x, w, g, g.N * g.O * g.OH * g.OW);
+  }
+
+  conv2dBackwardInput(dy: View<WebGPUStorage>, w: View<WebGPUStorage>, g: Conv2dGeometry): WebGPUStorage {
+    return this.conv('conv2dBackwardInput', 'backwardInput', dy, w, g, g.N * g.C * g.H * g.W);
+  }
+
+  conv2dBackwardWeight(x: View<WebGPUStorage>, dy: View<WebGPUStorage>, g: Conv2dGeometry): WebGPUStorage {
+    return this.conv('conv2dBackwardWeight', 'backwardWeight', x, dy, g, g.O * (g.C / g.groups) * g.KH * g.KW);
+  }
+
+  private pool(op: string, kind: PoolKind, src: View<WebGPUStorage>, p: PoolWindows, outSize: number, arg?: View<WebGPUStorage>): WebGPUStorage {
+    const temps: WebGPUStorage[] = [];
+    const s = this.contig(op, src, temps);
+    if (s.dtype !== 'float32') throw new DTypeError(`webgpu.${op}: expected float32 input, got ${s.dtype}`);
+    const a = arg ? this.contig(op, arg, temps) : undefined;
+    const out = this.alloc(op, outSize, 'float32');
+    runPool(this.ctx, kind, p, this.table(p), s, out, a ? { buffer: a.storage.buffer, offset: a.offset } : undefined);
+    for (const t of temps) this.dispose(t);
+    return out;
+  }
+
+  maxPool2d(x: View<WebGPUStorage>, p: PoolWindows): { values: WebGPUStorage; argmax: WebGPUStorage } {
+    const n = p.N * p.C * p.OH * p.OW;
+    const argmax = this.alloc('maxPool2d', n, 'int32');
+    const temps: WebGPUStorage[] = [];
+    const s = this.contig('maxPool2d', x, temps);
+    if (s.dtype !== 'float32') throw new DTypeError(`webgpu.maxPool2d: expected float32 input, got ${s.dtype}`);
+    const values = this.alloc('maxPool2d', n, 'float32');
+    runPool(this.ctx, 'maxForward', p, this.table(p), s, values, { buffer: argmax.buffer, offset: 0 });
+    for (const t of temps) this.dispose(t);
+    return { values, argmax };
+  }
+
+  maxPool2dBackward(dy: View<WebGPUStorage>, argmax: View<WebGPUStorage>, p: PoolWindows): WebGPUStorage {
+    return this.pool('maxPool2dBackward', 'maxBackward', dy, p, p.N * p.C * p.H * p.W, argmax);
+  }
+
+  avgPool2d(x: View<WebGPUStorage>, p: PoolWindows): WebGPUStorage {
+    return this.pool('avgPool2d', 'avgForward', x, p, p.N * p.C * p.OH * p.OW);
+  }
+
+  avgPool2dBackward(dy: View<WebGPUStorage>, p: PoolWindows): WebGPUStorage {
+    return this.pool('avgPool2dBackward', 'avgBackward', dy, p, p.N * p.C * p.H * p.W);
+  }
+
+  gather(x: View<WebGPUStorage>, axis: number, index: View<WebGPUStorage>): WebGPUStorage {
+    const vx = this.v('gather', x);
+    const vi = this.v('gather', index);
+    if (vi.dtype !== 'int32') throw new DTypeError(`webgpu.gather: index must be int32, got ${vi.dtype}`);
+    const out = this.alloc('gather', numel(vi.shape), vx.dtype);
+    runGather(this.ctx, vx, axis, vi, out);
+    return out;
+  }
+
+  scatterAdd(shape: Shape, axis: number, index: View<WebGPUStorage>, src: View<WebGPUStorage>): WebGPUStorage {
+    const vi = this.v('scatterAdd', index);
+    const vs = this.v('scatterAdd', src);
+    if (vi.dtype !== 'int32') throw new DTypeError(`webgpu.scatterAdd: index must be int32, got ${vi.dtype}`);
+    const out = this.alloc('scatterAdd', numel(shape), vs.dtype);
+    runScatterAdd(this.ctx, shape, axis, vi, vs, out);
+    return out;
+  }
+
+  random(request: RandomRequest): WebGPUStorage {
+    const out = this.alloc('random', request.size, request.dtype);
+    runRandom(this.ctx, request, out);
+    return out;
+  }
+
+  // --- device-level -----------------------------------------------------------------------------
+  sync(): Promise<void> {
+    return this.ctx.finish();
+  }
+
+  compileMs(): number {
+    return this.ctx.compileMs;
+  }
+
+  gpuMemory(): { readonly allocatedBytes: number; readonly pooledBytes: number } {
+    return { allocatedBytes: this.ctx.pool.allocatedBytes, pooledBytes: this.ctx.pool.pooledBytes };
+  }
+
+  releasePooledMemory(): void {
+    this.ctx.flush();
+    this.ctx.pool.trim(0);
+  }
+
+  destroy(): void {
+    this.ctx.destroy(this.owned);
+  }
+}
+
+/**
+ * Creates the WebGPU backend. In browsers it uses `navigator.gpu`; in Node pass `gpu: create([])` from
+ * the `webgpu` package (an optional peer dependency), or let the backend import it. float64 is not
+ * available (WGSL has no f64): ops on float64 throw a DTypeError naming the op.
+ *
+ * @example
+ * import { setBackend, randn, matmul } from '@rectifier/tensor';
+ * import { createWebGPUBackend } from '@rectifier/tensor/webgpu';
+ * const gpu = await createWebGPUBackend();
+ * setBackend(gpu);
+ * const y = matmul(randn([256, 256]), randn([256, 256]));
+ * console.log(await y.data());
+ */
+export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
+  const acq = await acquireDevice(options);
+  const ctx = new GpuContext(acq.device, options.poolBytes ?? 512 * 1024 * 1024);
+  return new WebGPUBackendImpl(ctx, acq.device, acq.adapterInfo, acq.features, acq.owned);
+}
