@@ -1,0 +1,30 @@
+import type { Tensor } from '../tensor.js';
+import { isGradEnabled } from './grad-mode.js';
+import type { GradRule } from './node.js';
+import { scopeDepth } from '../memory.js';
+
+/** True when an op on these inputs must record the tape. */
+export function needsGrad(...inputs: readonly (Tensor | null | undefined)[]): boolean {
+  if (!isGradEnabled()) return false;
+  for (const t of inputs) if (t?.requiresGrad) return true;
+  return false;
+}
+
+/**
+ * Records `out = op(inputs)` on the tape when grad mode is on and an input requires grad. `save` lists
+ * tensors the rule will read (inputs or `out`); detached references to them are kept, so the caller
+ * may dispose the originals. Returns `out`.
+ */
+export function record(
+  op: string,
+  out: Tensor,
+  inputs: readonly Tensor[],
+  save: readonly Tensor[],
+  rule: GradRule,
+  attrs?: Readonly<Record<string, unknown>>,
+): Tensor {
+  if (!needsGrad(...inputs)) return out;
+  const saved = save.map((t) => t._savedRef());
+  out._attachNode({ op, inputs: inputs.slice(), saved, rule, depth: scopeDepth(), attrs });
+  return out;
+}

@@ -1,0 +1,36 @@
+import type { Backend } from './backend.js';
+import { cpuBackend } from './backends/cpu/index.js';
+
+let current: Backend = cpuBackend;
+
+/** The backend that creation functions use when no `backend` option is given (default: `cpuBackend`). */
+export function getBackend(): Backend {
+  return current;
+}
+
+/**
+ * Sets the default backend for new tensors. Existing tensors stay where they are.
+ *
+ * @example
+ * setBackend(await createWebGPUBackend());
+ */
+export function setBackend(b: Backend): void {
+  if (!b || b.specificationVersion !== 'v1') throw new Error('setBackend: expected a Backend with specificationVersion "v1"');
+  current = b;
+}
+
+/**
+ * Runs `fn` with `b` as the default backend, then restores the previous one.
+ *
+ * @example
+ * const x = withBackend(cpuBackend, () => zeros([2, 2]));
+ */
+export function withBackend<T>(b: Backend, fn: () => T): T {
+  const prev = current;
+  setBackend(b);
+  try {
+    return fn();
+  } finally {
+    current = prev;
+  }
+}

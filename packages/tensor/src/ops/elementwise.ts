@@ -1,0 +1,186 @@
+/**
+ * Front end of the elementwise primitives: operand conversion, dtype promotion, NumPy broadcasting
+ * and tape recording. The scalar semantics and gradient rules live in `elementwise-table.ts`.
+ */
+import type { BinaryOp, DType, TernaryOp, UnaryOp } from '../backend.js';
+import { needsGrad, record } from '../autograd/record.js';
+import type { Thunk } from '../autograd/node.js';
+import { checkDType, isFloat, promote } from '../dtype.js';
+import { broadcastShapes } from '../shape.js';
+import { type Tensor, fromStorage } from '../tensor.js';
+import { BINARY, type Saved, TERNARY, UNARY } from './elementwise-table.js';
+import { type TensorLike, broadcastView, checkTensor, operands } from './operands.js';
+
+export type { TensorLike } from './operands.js';
+
+function savedContext(names: readonly (keyof Saved)[], saved: readonly Tensor[]): Saved {
+  const s = {} as Saved;
+  names.forEach((n, i) => {
+    s[n] = saved[i];
+  });
+  return s;
+}
+
+/** Casts to `dtype` (differentiable between float dtypes); returns x itself when the dtype matches. @example x.cast('float64') */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  checkTensor('cast', 'x', x);
+  checkDType('cast', dtype);
+  if (x.dtype === dtype) return x; // like torch's .to(): the same tensor when nothing changes
+  const out = fromStorage(x.backend, x.backend.cast(x.storageView, dtype), x.shape, dtype);
+  if (isFloat(dtype)) record('cast', out, [x], [], (dy) => [() => cast(dy, x.dtype)]);
+  return out;
+}
+
+/** Casts operands to `dtype`, adding the casts to `temps`. */
+function castAll(ts: Tensor[], dtype: DType, temps: Tensor[]): Tensor[] {
+  return ts.map((t) => {
+    if (t.dtype === dtype) return t;
+    const c = cast(t, dtype);
+    temps.push(c);
+    return c;
+  });
+}
+
+/** Runs a unary primitive (see `UNARY` for its semantics). @internal */
+export function unaryOp(op: UnaryOp, x: Tensor, alpha = 0, name: string = op): Tensor {
+  checkTensor(name, 'x', x);
+  const out = fromStorage(x.backend, x.backend.unary(op, x.storageView, alpha), x.shape, x.dtype);
+  const def = UNARY[op];
+  const grad = def.grad;
+  if (grad && needsGrad(x)) {
+    const names = def.saves ?? [];
+    const save = names.map((n) => (n === 'out' ? out : x));
+    record(name, out, [x], save, (dy, saved) => [() => grad(dy, savedContext(names, saved), alpha)]);
+  }
+  return out;
+}
+
+/** Runs a binary primitive with broadcasting and promotion (see `BINARY`). @internal */
+export function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike, name: string = op): Tensor {
+  const { ts, temps } = operands(name, [a, b]);
+  const dtype = promote(ts[0].dtype, ts[1].dtype);
+  const [x, y] = castAll(ts, dtype, temps);
+  const shape = broadcastShapes(name, x.shape, y.shape);
+  const backend = x.backend;
+  const out = fromStorage(backend, backend.binary(op, broadcastView(x, shape), broadcastView(y, shape), dtype), shape, dtype);
+  const def = BINARY[op];
+  const grad = def.grad;
+  if (grad && needsGrad(x, y)) {
+    const names = def.saves ?? [];
+    const save = names.map((n) => (n === 'out' ? out : n === 'a' ? x : y));
+    record(name, out, [x, y], save, (dy, saved) => {
+      const s = savedContext(names, saved);
+      const ga = grad.a;
+      const gb = grad.b;
+      return [ga ? () => ga(dy, s, 0) : null, gb ? () => gb(dy, s, 0) : null];
+    });
+  }
+  for (const t of temps) t.dispose();
+  return out;
+}
+
+/** Runs a ternary primitive (see `TERNARY`); all operands are promoted to the dtype of b and c. @internal */
+export function ternaryOp(op: TernaryOp, a: TensorLike, b: TensorLike, c: TensorLike, name: string = op): Tensor {
+  const { ts, temps } = operands(name, [b, c, a]);
+  const dtype = promote(ts[0].dtype, ts[1].dtype);
+  const [y, z, x] = castAll(ts, dtype, temps);
+  const shape = broadcastShapes(name, broadcastShapes(name, x.shape, y.shape), z.shape);
+  const backend = x.backend;
+  const storage = backend.ternary(op, broadcastView(x, shape), broadcastView(y, shape), broadcastView(z, shape), dtype);
+  const out = fromStorage(backend, storage, shape, dtype);
+  const def = TERNARY[op];
+  const grad = def.grad;
+  if (grad && needsGrad(x, y, z)) {
+    const names = def.saves ?? [];
+    const save = names.map((n) => (n === 'out' ? out : n === 'a' ? x : n === 'b' ? y : z));
+    record(name, out, [x, y, z], save, (dy, saved) => {
+      const s = savedContext(names, saved);
+      const rules = [grad.a, grad.b, grad.c];
+      return rules.map((r): Thunk | null => (r ? () => r(dy, s, 0) : null));
+    });
+  }
+  for (const t of temps) t.dispose();
+  return out;
+}
+
+/** a + b with broadcasting. @example add(x, 1) */
+export const add = (a: TensorLike, b: TensorLike): Tensor => binaryOp('add', a, b);
+/** a - b with broadcasting. @example sub(x, y) */
+export const sub = (a: TensorLike, b: TensorLike): Tensor => binaryOp('sub', a, b);
+/** a * b with broadcasting. @example mul(x, 2) */
+export const mul = (a: TensorLike, b: TensorLike): Tensor => binaryOp('mul', a, b);
+/** a / b with broadcasting (int32 / int32 truncates toward zero). @example div(x, 2) */
+export const div = (a: TensorLike, b: TensorLike): Tensor => binaryOp('div', a, b);
+/** a ** b with broadcasting. @example pow(x, 2) */
+export const pow = (a: TensorLike, b: TensorLike): Tensor => binaryOp('pow', a, b);
+/** Elementwise max; NaN propagates; ties split the gradient equally. @example maximum(x, 0) */
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binaryOp('maximum', a, b);
+/** Elementwise min; NaN propagates; ties split the gradient equally. @example minimum(x, 1) */
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => binaryOp('minimum', a, b);
+/** 1 where a == b else 0, in the promoted dtype. @example eq(x, 0) */
+export const eq = (a: TensorLike, b: TensorLike): Tensor => binaryOp('eq', a, b);
+/** 1 where a != b (true for NaN). @example ne(x, 0) */
+export const ne = (a: TensorLike, b: TensorLike): Tensor => binaryOp('ne', a, b);
+/** 1 where a < b. @example lt(x, 0) */
+export const lt = (a: TensorLike, b: TensorLike): Tensor => binaryOp('lt', a, b);
+/** 1 where a <= b. @example le(x, 0) */
+export const le = (a: TensorLike, b: TensorLike): Tensor => binaryOp('le', a, b);
+/** 1 where a > b. @example gt(x, 0) */
+export const gt = (a: TensorLike, b: TensorLike): Tensor => binaryOp('gt', a, b);
+/** 1 where a >= b. @example ge(x, 0) */
+export const ge = (a: TensorLike, b: TensorLike): Tensor => binaryOp('ge', a, b);
+
+/** -x. @example neg(x) */
+export const neg = (x: Tensor): Tensor => unaryOp('neg', x);
+/** |x| (gradient 0 at 0). @example abs(x) */
+export const abs = (x: Tensor): Tensor => unaryOp('abs', x);
+/** e^x. @example exp(x) */
+export const exp = (x: Tensor): Tensor => unaryOp('exp', x);
+/** Natural log. @example log(x) */
+export const log = (x: Tensor): Tensor => unaryOp('log', x);
+/** Square root. @example sqrt(x) */
+export const sqrt = (x: Tensor): Tensor => unaryOp('sqrt', x);
+/** -1, 0 or 1 (NaN stays NaN); not differentiable. @example sign(x) */
+export const sign = (x: Tensor): Tensor => unaryOp('sign', x);
+/** 1 / x. @example reciprocal(x) */
+export const reciprocal = (x: Tensor): Tensor => unaryOp('reciprocal', x);
+/** x * x. @example square(x) */
+export const square = (x: Tensor): Tensor => unaryOp('square', x);
+/** Round toward -inf; not differentiable. @example floor(x) */
+export const floor = (x: Tensor): Tensor => unaryOp('floor', x);
+/** Round toward +inf; not differentiable. @example ceil(x) */
+export const ceil = (x: Tensor): Tensor => unaryOp('ceil', x);
+/** Round half to even (like PyTorch); not differentiable. @example round(x) */
+export const round = (x: Tensor): Tensor => unaryOp('round', x);
+/** Hyperbolic tangent. @example tanh(x) */
+export const tanh = (x: Tensor): Tensor => unaryOp('tanh', x);
+/** 1 / (1 + e^-x), computed without overflow. @example sigmoid(x) */
+export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x);
+/** max(x, 0); gradient 0 at x = 0 (PyTorch's convention); NaN propagates. @example relu(x) */
+export const relu = (x: Tensor): Tensor => unaryOp('relu', x);
+/** 1 where x is NaN. @example isnan(x) */
+export const isnan = (x: Tensor): Tensor => unaryOp('isnan', x);
+/** 1 where x == 0. @example logicalNot(mask) */
+export const logicalNot = (x: Tensor): Tensor => unaryOp('logicalNot', x);
+
+/**
+ * min(max(x, min), max); either bound may be omitted; NaN stays NaN. The gradient passes where
+ * min <= x <= max. @example clamp(x, 0, 6)
+ */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  checkTensor('clamp', 'x', x);
+  const int = x.dtype === 'int32';
+  const lo = min ?? (int ? -2147483648 : Number.NEGATIVE_INFINITY);
+  const hi = max ?? (int ? 2147483647 : Number.POSITIVE_INFINITY);
+  if (lo > hi) throw new RangeError(`clamp: min ${lo} is greater than max ${hi}`);
+  return ternaryOp('clamp', x, lo, hi);
+}
+
+/**
+ * `cond != 0 ? a : b` elementwise with broadcasting of all three. The result has the promoted dtype
+ * of a and b; cond is never differentiated. @example where(gt(x, 0), x, 0)
+ */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  checkTensor('where', 'cond', cond);
+  return ternaryOp('where', cond, a, b);
+}

@@ -1,0 +1,66 @@
+import type { Backend, DType, Shape, View } from '../backend.js';
+import { ShapeError, fmt } from '../errors.js';
+import { broadcastStrides } from '../shape.js';
+import { Tensor, fromStorage } from '../tensor.js';
+import { getBackend } from '../backend-state.js';
+
+/** A tensor, or a number that acts as a 0-d tensor of the other operand's dtype. */
+export type TensorLike = Tensor | number;
+
+/** Checks that `t` is a live Tensor; names the op and argument otherwise. */
+export function checkTensor(op: string, arg: string, t: unknown): Tensor {
+  if (!(t instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
+  t.assertAlive(`${op} (${arg})`);
+  return t;
+}
+
+/** All tensors must live on one backend: no op reads another backend's memory. */
+export function sameBackend(op: string, tensors: readonly Tensor[]): Backend {
+  const b = tensors[0].backend;
+  for (const t of tensors) {
+    if (t.backend !== b) {
+      throw new Error(`${op}: tensors are on different backends (${b.name} and ${t.backend.name}); move one with await t.to(backend)`);
+    }
+  }
+  return b;
+}
+
+/** A 0-d tensor holding `value` on `backend`. */
+export function scalar(value: number, dtype: DType, backend: Backend): Tensor {
+  return fromStorage(backend, backend.fill(1, dtype, value), [], dtype);
+}
+
+/**
+ * Converts mixed Tensor/number operands into tensors on one backend. Numbers become 0-d tensors of
+ * the dtype of the first tensor operand; they are listed in `temps` for the caller to dispose.
+ */
+export function operands(op: string, args: readonly TensorLike[]): { ts: Tensor[]; temps: Tensor[] } {
+  const first = args.find((a): a is Tensor => a instanceof Tensor);
+  const temps: Tensor[] = [];
+  const backend = first ? first.backend : getBackend();
+  const dtype: DType = first ? first.dtype : 'float32';
+  const ts = args.map((a, i) => {
+    if (typeof a === 'number') {
+      const s = scalar(a, dtype, backend);
+      temps.push(s);
+      return s;
+    }
+    return checkTensor(op, `argument ${i}`, a);
+  });
+  sameBackend(op, ts);
+  return { ts, temps };
+}
+
+/** The view of `t` broadcast to `shape` (stride 0 on broadcast axes). */
+export function broadcastView(t: Tensor, shape: Shape): View {
+  const v = t.storageView;
+  if (v.shape.length === shape.length && v.shape.every((d, i) => d === shape[i])) return v;
+  return { ...v, shape, strides: broadcastStrides(t.shape, t.strides, shape) };
+}
+
+/** Throws unless `t` has exactly `ndim` dimensions. */
+export function checkRank(op: string, arg: string, t: Tensor, ndim: number, layout = ''): void {
+  if (t.ndim !== ndim) {
+    throw new ShapeError(`${op}: ${arg} must be ${ndim}-D${layout ? ` ${layout}` : ''}, got shape ${fmt(t.shape)}`);
+  }
+}

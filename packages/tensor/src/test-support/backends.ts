@@ -1,0 +1,25 @@
+/**
+ * The backends every parity/forward op test runs on (`describe.each(await backendsUnderTest())`).
+ * The CPU backend is the reference; other backends add themselves here with tolerances that fit
+ * their arithmetic (e.g. f32-only GPUs), and are compared against CPU results.
+ */
+import type { Backend } from '../backend.js';
+import { cpuBackend } from '../backends/cpu/index.js';
+import { createWasmBackend } from '../backends/wasm/index.js';
+
+export interface BackendUnderTest {
+  name: string;
+  backend: Backend;
+  atol: number;
+  rtol: number;
+}
+
+let wasm: Promise<Backend> | undefined;
+
+export async function backendsUnderTest(): Promise<BackendUnderTest[]> {
+  const list: BackendUnderTest[] = [{ name: 'cpu', backend: cpuBackend, atol: 1e-6, rtol: 1e-5 }];
+  // WASM SIMD kernels on 2 threads (float32 accumulation, FMA order differs from the JS kernels).
+  wasm ??= createWasmBackend({ threads: 2 });
+  list.push({ name: 'wasm', backend: await wasm, atol: 1e-5, rtol: 1e-4 });
+  return list;
+}
