@@ -6,5 +6,7 @@ import { expect, it } from 'vitest';
 
 it('generated kernel modules match assembly/ (node scripts/build-wasm.mjs --check)', () => {
   const cwd = fileURLToPath(new URL('../../..', import.meta.url));
-  expect(() => execFileSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], { cwd, stdio: 'pipe' })).not.toThrow();
+  expect(() =>
+    execFileSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], { cwd, stdio: 'pipe' }),
+  ).not.toThrow();
 });

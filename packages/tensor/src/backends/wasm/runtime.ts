@@ -164,6 +164,7 @@ export class WasmRuntime {
 
   /** Stops the workers. The runtime must not be used afterwards. */
   dispose(): void {
+    if (this.workers.length === 0) return;
     const c = this.ctrl;
     c[CTRL.FN] = -1;
     Atomics.add(c, CTRL.SEQ, 1);

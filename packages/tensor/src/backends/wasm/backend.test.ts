@@ -1,0 +1,162 @@
+// The WASM backend through the Backend contract, against the CPU backend: strided and broadcast
+// matmul views, conv2d and pooling with offset views, float64 fallback, and option validation.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Conv2dGeometry, PoolWindows, View } from '../../backend.js';
+import { cpuBackend } from '../cpu/index.js';
+import type { CpuStorage } from '../cpu/storage.js';
+import { createWasmBackend, type WasmBackend } from './backend.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function view(data: Float32Array | Float64Array, shape: number[], strides: number[], offset = 0): View {
+  const dtype = data instanceof Float64Array ? 'float64' : 'float32';
+  return { storage: cpuBackend.fromArray(data, dtype), dtype, shape, strides, offset };
+}
+
+function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, tol: number): void {
+  expect(got.length).toBe(want.length);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++)
+    worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
+  expect(worst).toBeLessThan(tol);
+}
+
+const data = (s: CpuStorage | unknown) => (s as CpuStorage).data;
+
+describe('createWasmBackend', () => {
+  let wasm: WasmBackend;
+  beforeAll(async () => {
+    wasm = await createWasmBackend({ threads: 2 });
+  });
+  afterAll(() => wasm.close());
+
+  it('reports its configuration', () => {
+    expect(wasm.name).toBe('wasm');
+    expect(wasm.threads).toBe(2);
+    expect(['simd', 'relaxed']).toContain(wasm.simd);
+  });
+
+  it('matmul on transposed, offset and batch-broadcast views matches the CPU backend', () => {
+    const r = rng(5);
+    const B = 3,
+      M = 37,
+      K = 70,
+      N = 45;
+    const a = new Float32Array(7 + M * K * B).map(() => r() - 0.5);
+    const b = new Float32Array(K * N).map(() => r() - 0.5);
+    // a: [B, M, K] stored as [B, K, M] (transposed inner matrices), offset 7; b broadcast over the batch.
+    const av = view(a, [B, M, K], [M * K, 1, M], 7);
+    const bv = view(b, [B, K, N], [0, N, 1]);
+    expectNear(data(wasm.matmul(av, bv)), data(cpuBackend.matmul(av, bv)), 1e-5);
+  });
+
+  it('conv2d forward/backward and pooling on offset views match the CPU backend', () => {
+    const r = rng(6);
+    const g: Conv2dGeometry = {
+      N: 3,
+      C: 4,
+      H: 11,
+      W: 9,
+      O: 6,
+      KH: 3,
+      KW: 3,
+      OH: 6,
+      OW: 5,
+      strideH: 2,
+      strideW: 2,
+      padH: 1,
+      padW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      groups: 2,
+    };
+    const xs = new Float32Array(5 + g.N * g.C * g.H * g.W).map(() => r() - 0.5);
+    const ws = new Float32Array(g.O * 2 * 9).map(() => r() - 0.5);
+    const dys = new Float32Array(g.N * g.O * g.OH * g.OW).map(() => r() - 0.5);
+    const x = view(xs, [g.N, g.C, g.H, g.W], [g.C * g.H * g.W, g.H * g.W, g.W, 1], 5);
+    const w = view(ws, [g.O, 2, 3, 3], [18, 9, 3, 1]);
+    const dy = view(dys, [g.N, g.O, g.OH, g.OW], [g.O * g.OH * g.OW, g.OH * g.OW, g.OW, 1]);
+    expectNear(data(wasm.conv2d(x, w, g)), data(cpuBackend.conv2d(x, w, g)), 1e-5);
+    expectNear(
+      data(wasm.conv2dBackwardInput(dy, w, g)),
+      data(cpuBackend.conv2dBackwardInput(dy, w, g)),
+      1e-5,
+    );
+    expectNear(
+      data(wasm.conv2dBackwardWeight(x, dy, g)),
+      data(cpuBackend.conv2dBackwardWeight(x, dy, g)),
+      1e-5,
+    );
+
+    const win = (n: number, k: number, s: number) => {
+      const out = Math.floor((n - k) / s) + 1;
+      const st = Int32Array.from({ length: out }, (_, i) => i * s);
+      return { out, st, en: st.map((v) => v + k), ct: new Int32Array(out).fill(k) };
+    };
+    const h = win(g.H, 3, 2),
+      wv = win(g.W, 3, 2);
+    const p: PoolWindows = {
+      N: g.N,
+      C: g.C,
+      H: g.H,
+      W: g.W,
+      OH: h.out,
+      OW: wv.out,
+      hStart: h.st,
+      hEnd: h.en,
+      wStart: wv.st,
+      wEnd: wv.en,
+      hCount: h.ct,
+      wCount: wv.ct,
+    };
+    const mw = wasm.maxPool2d(x, p),
+      mc = cpuBackend.maxPool2d(x, p);
+    expect(Array.from(data(mw.argmax))).toEqual(Array.from(data(mc.argmax)));
+    expectNear(data(mw.values), data(mc.values), 1e-7);
+    const pdy = view(
+      new Float32Array(g.N * g.C * h.out * wv.out).map(() => r()),
+      [g.N, g.C, h.out, wv.out],
+      [g.C * h.out * wv.out, h.out * wv.out, wv.out, 1],
+    );
+    const am: View = {
+      storage: mw.argmax,
+      dtype: 'int32',
+      shape: pdy.shape,
+      strides: pdy.strides,
+      offset: 0,
+    };
+    expectNear(
+      data(wasm.maxPool2dBackward(pdy, am, p)),
+      data(cpuBackend.maxPool2dBackward(pdy, am, p)),
+      1e-6,
+    );
+    expectNear(data(wasm.avgPool2d(x, p)), data(cpuBackend.avgPool2d(x, p)), 1e-6);
+    expectNear(data(wasm.avgPool2dBackward(pdy, p)), data(cpuBackend.avgPool2dBackward(pdy, p)), 1e-6);
+  });
+
+  it('float64 runs the JS kernels exactly', () => {
+    const r = rng(7);
+    const a = new Float64Array(20 * 30).map(() => r());
+    const b = new Float64Array(30 * 10).map(() => r());
+    const av = view(a, [1, 20, 30], [0, 30, 1]);
+    const bv = view(b, [1, 30, 10], [0, 10, 1]);
+    const got = wasm.matmul(av, bv);
+    expect(got.dtype).toBe('float64');
+    expect(Array.from(data(got))).toEqual(Array.from(data(cpuBackend.matmul(av, bv))));
+  });
+
+  it('rejects bad options with a clear error', async () => {
+    await expect(createWasmBackend({ threads: 0 })).rejects.toThrow(/threads must be a positive integer/);
+    await expect(createWasmBackend({ simd: 'avx' as 'simd' })).rejects.toThrow(/simd must be/);
+  });
+});

@@ -1,0 +1,218 @@
+// The WASM backend: the JS CPU backend with its heavy kernels (matmul, conv2d forward and both
+// backward passes, max/avg pooling) replaced by the WASM SIMD kernels on a worker pool. Storages are
+// the CPU backend's (host typed arrays), so tensors of both backends hold the same kind of memory;
+// everything the WASM kernels do not cover (elementwise, reductions, gather, random, float64 and
+// int32 heavy ops) runs the CPU backend's code unchanged.
+
+import type { Backend, Conv2dGeometry, PoolWindows, View } from '../../backend.js';
+import { cpuBackend } from '../cpu/index.js';
+import { alloc, arr, type CpuStorage } from '../cpu/storage.js';
+import { availableCores, canUseThreads, MAX_DEFAULT_THREADS } from './features.js';
+import { WasmKernels } from './kernels.js';
+import { createWasmRuntime, pickFlavour, type SimdFlavour, WasmOutOfMemory } from './runtime.js';
+
+export type { SimdFlavour } from './runtime.js';
+
+/** Options of {@link createWasmBackend}. */
+export interface WasmBackendOptions {
+  /**
+   * Threads including the calling one. Default: available cores (os.availableParallelism() in
+   * Node, navigator.hardwareConcurrency in browsers) capped at 8; 1 where SharedArrayBuffer or a
+   * blocking Atomics.wait is unavailable (a browser main thread, no cross-origin isolation).
+   */
+  readonly threads?: number;
+  /** 'relaxed' (fused multiply-add), 'simd' (plain 128-bit SIMD) or 'auto' (default: relaxed when validated). */
+  readonly simd?: SimdFlavour | 'auto';
+}
+
+/** A Backend whose heavy float32 kernels run in WebAssembly; `close()` stops its workers. */
+export interface WasmBackend extends Backend {
+  /** Threads the kernels use (1 = no workers). */
+  readonly threads: number;
+  /** The SIMD flavour of the loaded kernel module. */
+  readonly simd: SimdFlavour;
+  /** Terminates the worker pool. Tensors stay readable (host memory); heavy ops must not run afterwards. */
+  close(): void;
+}
+
+/** The view's elements as a contiguous Float32Array starting at its offset (heavy views are contiguous). */
+function plane(v: View): Float32Array {
+  let n = 1;
+  for (const d of v.shape) n *= d;
+  const a = arr(v) as Float32Array;
+  return v.offset === 0 && a.length === n ? a : a.subarray(v.offset, v.offset + n);
+}
+
+const f32 = (...views: View[]) => views.every((v) => v.dtype === 'float32');
+
+/**
+ * Creates the WASM backend: compiles the kernel module (relaxed or plain SIMD), creates a shared
+ * memory and starts `threads - 1` workers. Float64 tensors use the JS kernels (the WASM kernels are
+ * float32 only); so does any call whose operands exceed the 2 GiB kernel memory.
+ *
+ * @example
+ * import { setBackend } from '@rectifier/tensor';
+ * import { createWasmBackend } from '@rectifier/tensor/wasm';
+ * const wasm = await createWasmBackend({ threads: 2 });
+ * setBackend(wasm); // matmul / conv2d / pooling now run WASM SIMD on 2 threads
+ */
+export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const flavour = pickFlavour(options.simd ?? 'auto');
+  let threads = options.threads;
+  if (threads === undefined)
+    threads = canUseThreads() ? Math.min(MAX_DEFAULT_THREADS, await availableCores()) : 1;
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(`createWasmBackend: threads must be a positive integer, got ${String(options.threads)}`);
+  }
+  const rt = await createWasmRuntime(threads, flavour);
+  const k = new WasmKernels(rt);
+
+  /** Runs the WASM path, or the JS one when the kernel memory cannot hold the operands. */
+  const orJs = <T>(wasm: () => T, js: () => T): T => {
+    try {
+      return wasm();
+    } catch (e) {
+      if (e instanceof WasmOutOfMemory) return js();
+      throw e;
+    }
+  };
+
+  const matmul = (a: View, b: View) => {
+    if (!f32(a, b) || [...a.strides, ...b.strides].some((s) => s < 0)) return cpuBackend.matmul(a, b);
+    return orJs(
+      () => {
+        const [B, M, K] = a.shape;
+        const N = b.shape[2];
+        const out = alloc('float32', B * M * N);
+        const [as0, as1, as2] = a.strides;
+        const [bs0, bs1, bs2] = b.strides;
+        k.gemmBatched(
+          B,
+          M,
+          N,
+          K,
+          arr(a) as Float32Array,
+          a.offset,
+          as0,
+          as1,
+          as2,
+          arr(b) as Float32Array,
+          b.offset,
+          bs0,
+          bs1,
+          bs2,
+          out.data as Float32Array,
+          0,
+          0,
+        );
+        return out;
+      },
+      () => cpuBackend.matmul(a, b),
+    );
+  };
+
+  const conv2d = (x: View, w: View, g: Conv2dGeometry) =>
+    !f32(x, w)
+      ? cpuBackend.conv2d(x, w, g)
+      : orJs(
+          () => {
+            const out = alloc('float32', g.N * g.O * g.OH * g.OW);
+            k.conv2dForward(plane(x), plane(w), out.data as Float32Array, g);
+            return out;
+          },
+          () => cpuBackend.conv2d(x, w, g),
+        );
+
+  const conv2dBackwardInput = (dy: View, w: View, g: Conv2dGeometry) =>
+    !f32(dy, w)
+      ? cpuBackend.conv2dBackwardInput(dy, w, g)
+      : orJs(
+          () => {
+            const out = alloc('float32', g.N * g.C * g.H * g.W);
+            k.conv2dBackwardInput(plane(dy), plane(w), out.data as Float32Array, g);
+            return out;
+          },
+          () => cpuBackend.conv2dBackwardInput(dy, w, g),
+        );
+
+  const conv2dBackwardWeight = (x: View, dy: View, g: Conv2dGeometry) =>
+    !f32(x, dy)
+      ? cpuBackend.conv2dBackwardWeight(x, dy, g)
+      : orJs(
+          () => {
+            const out = alloc('float32', g.O * (g.C / g.groups) * g.KH * g.KW);
+            k.conv2dBackwardWeight(plane(x), plane(dy), out.data as Float32Array, g);
+            return out;
+          },
+          () => cpuBackend.conv2dBackwardWeight(x, dy, g),
+        );
+
+  const maxPool2d = (x: View, p: PoolWindows) =>
+    !f32(x)
+      ? cpuBackend.maxPool2d(x, p)
+      : orJs(
+          () => {
+            const n = p.N * p.C * p.OH * p.OW;
+            const values = alloc('float32', n);
+            const argmax = alloc('int32', n);
+            k.maxPool2dForward(plane(x), values.data as Float32Array, argmax.data as Int32Array, p);
+            return { values, argmax };
+          },
+          () => cpuBackend.maxPool2d(x, p),
+        );
+
+  const maxPool2dBackward = (dy: View, argmax: View, p: PoolWindows) =>
+    !f32(dy)
+      ? cpuBackend.maxPool2dBackward(dy, argmax, p)
+      : orJs(
+          () => {
+            const out = alloc('float32', p.N * p.C * p.H * p.W);
+            const n = p.N * p.C * p.OH * p.OW;
+            const am = (arr(argmax) as Int32Array).subarray(argmax.offset, argmax.offset + n);
+            k.maxPool2dBackward(plane(dy), am, out.data as Float32Array, p);
+            return out;
+          },
+          () => cpuBackend.maxPool2dBackward(dy, argmax, p),
+        );
+
+  const avgPool2d = (x: View, p: PoolWindows) =>
+    !f32(x)
+      ? cpuBackend.avgPool2d(x, p)
+      : orJs(
+          () => {
+            const out = alloc('float32', p.N * p.C * p.OH * p.OW);
+            k.avgPool2dForward(plane(x), out.data as Float32Array, p);
+            return out;
+          },
+          () => cpuBackend.avgPool2d(x, p),
+        );
+
+  const avgPool2dBackward = (dy: View, p: PoolWindows) =>
+    !f32(dy)
+      ? cpuBackend.avgPool2dBackward(dy, p)
+      : orJs(
+          () => {
+            const out = alloc('float32', p.N * p.C * p.H * p.W);
+            k.avgPool2dBackward(plane(dy), out.data as Float32Array, p);
+            return out;
+          },
+          () => cpuBackend.avgPool2dBackward(dy, p),
+        );
+
+  const backend: WasmBackend = {
+    ...(cpuBackend as Backend<CpuStorage>),
+    name: 'wasm',
+    threads: rt.threads,
+    simd: rt.flavour,
+    close: () => rt.dispose(),
+    matmul,
+    conv2d,
+    conv2dBackwardInput,
+    conv2dBackwardWeight,
+    maxPool2d,
+    maxPool2dBackward,
+    avgPool2d,
+    avgPool2dBackward,
+  } as WasmBackend;
+  return backend;
+}
