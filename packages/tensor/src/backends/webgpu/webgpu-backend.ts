@@ -361,7 +361,8 @@ class WebGPUBackendImpl implements WebGPUBackend {
   }
 
   random(request: RandomRequest): WebGPUStorage {
-    const out = this.alloc('random', request.size, request.dtype);
+    // bits are int32 whatever dtype was asked for (as on the CPU backend)
+    const out = this.alloc('random', request.size, request.distribution === 'bits' ? 'int32' : request.dtype);
     runRandom(this.ctx, request, out);
     return out;
   }

@@ -50,15 +50,15 @@ function combine(op: ReduceOp, t: 'f32' | 'i32'): string {
   }
 }
 
-/** Whether candidate (v, i) beats the current (bv, bi): first occurrence wins; NaN is the maximum. */
+/**
+ * Whether candidate (v, i) beats the current (bv, bi): first occurrence wins; a NaN counts as the
+ * extremum for both argmax and argmin (like PyTorch and the CPU backend).
+ */
 function better(op: ArgReduceOp, t: 'f32' | 'i32'): string {
   const nan = t === 'f32';
   const n = nan ? 'let vn = isNaN32(v); let bn = isNaN32(bv);' : 'let vn = false; let bn = false;';
   const cmp = op === 'argmax' ? 'v > bv' : 'v < bv';
-  if (op === 'argmax') {
-    return `${n} if (vn || bn) { return vn && (!bn || i < bi); } if (v == bv) { return i < bi; } return ${cmp};`;
-  }
-  return `${n} if (vn || bn) { return bn && (!vn || i < bi); } if (v == bv) { return i < bi; } return ${cmp};`;
+  return `${n} if (vn || bn) { return vn && (!bn || i < bi); } if (v == bv) { return i < bi; } return ${cmp};`;
 }
 
 // Params: 0 nOut, 1 R, 2 keptRank, 3 redRank, 4 offset, 8.. keptShape, 16.. keptStrides,
