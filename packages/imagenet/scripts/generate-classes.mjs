@@ -8,8 +8,11 @@ import { fileURLToPath } from 'node:url';
 
 const input = process.argv[2] ?? '/work/shared/data/imagenet-synsets.txt';
 const out = fileURLToPath(new URL('../src/imagenet-classes.generated.ts', import.meta.url));
-const lines = readFileSync(input, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
-if (lines.length !== 1000) throw new Error(`generate-classes: expected 1000 synsets in ${input}, got ${lines.length}`);
+const lines = readFileSync(input, 'utf8')
+  .split(/\r?\n/)
+  .filter((l) => l.trim() !== '');
+if (lines.length !== 1000)
+  throw new Error(`generate-classes: expected 1000 synsets in ${input}, got ${lines.length}`);
 const wnids = [];
 const names = [];
 for (const [i, line] of lines.entries()) {
@@ -19,7 +22,8 @@ for (const [i, line] of lines.entries()) {
   names.push(m[2].trim());
 }
 const sorted = [...wnids].sort();
-if (sorted.some((w, i) => w !== wnids[i])) throw new Error('generate-classes: synsets are not sorted by wnid');
+if (sorted.some((w, i) => w !== wnids[i]))
+  throw new Error('generate-classes: synsets are not sorted by wnid');
 if (new Set(wnids).size !== 1000) throw new Error('generate-classes: duplicate wnids');
 // One entry per line, quoted the way biome formats them (single quotes unless the text has one).
 const q = (t) => (t.includes("'") ? JSON.stringify(t) : `'${t.replace(/\\/g, '\\\\')}'`);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { planCenterView, planMultiScaleViews, planTenViews, planTrainView, resizeShorter } from './geometry.js';
+import {
+  planCenterView,
+  planMultiScaleViews,
+  planTenViews,
+  planTrainView,
+  resizeShorter,
+} from './geometry.js';
 import { SampleRandom } from './rng.js';
 
 describe('resizeShorter', () => {
@@ -32,7 +38,9 @@ describe('planTrainView', () => {
   });
 
   it('rejects a scale range below the crop', () => {
-    expect(() => planTrainView(64, 64, { scaleRange: [16, 64], cropSize: 32, flipProb: 0 }, new SampleRandom(0))).toThrow(/cropSize 32/);
+    expect(() =>
+      planTrainView(64, 64, { scaleRange: [16, 64], cropSize: 32, flipProb: 0 }, new SampleRandom(0)),
+    ).toThrow(/cropSize 32/);
   });
 });
 

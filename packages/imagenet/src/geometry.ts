@@ -27,8 +27,10 @@ export interface ViewPlan {
  * @example resizeShorter(500, 375, 256) // { width: 341, height: 256 }
  */
 export function resizeShorter(width: number, height: number, s: number): { width: number; height: number } {
-  if (!(width > 0 && height > 0)) throw new Error(`resizeShorter: image size must be positive, got ${width}x${height}`);
-  if (!(s >= 1) || !Number.isInteger(s)) throw new Error(`resizeShorter: target must be a positive integer, got ${s}`);
+  if (!(width > 0 && height > 0))
+    throw new Error(`resizeShorter: image size must be positive, got ${width}x${height}`);
+  if (!(s >= 1) || !Number.isInteger(s))
+    throw new Error(`resizeShorter: target must be a positive integer, got ${s}`);
   if (width <= height) return { width: s, height: Math.max(s, Math.floor((s * height) / width)) };
   return { width: Math.max(s, Math.floor((s * width) / height)), height: s };
 }
@@ -57,20 +59,36 @@ export function planTrainView(width: number, height: number, g: TrainGeometry, r
   const top = rng.int(0, r.height - g.cropSize + 1);
   const left = rng.int(0, r.width - g.cropSize + 1);
   const flip = rng.uniform() < g.flipProb;
-  return { resizeWidth: r.width, resizeHeight: r.height, crop: { left, top, width: g.cropSize, height: g.cropSize }, flip };
+  return {
+    resizeWidth: r.width,
+    resizeHeight: r.height,
+    crop: { left, top, width: g.cropSize, height: g.cropSize },
+    flip,
+  };
 }
 
 /**
  * Resize the shorter side to `resize`, then take the centered `cropSize` square (torchvision
  * `Resize(256)` + `CenterCrop(224)`: offsets rounded like `round((H - h) / 2)`).
  */
-export function planCenterView(width: number, height: number, resize: number, cropSize: number, flip = false): ViewPlan {
+export function planCenterView(
+  width: number,
+  height: number,
+  resize: number,
+  cropSize: number,
+  flip = false,
+): ViewPlan {
   const r = resizeShorter(width, height, resize);
   if (cropSize > Math.min(r.width, r.height))
     throw new Error(`planCenterView: cropSize ${cropSize} larger than resized image ${r.width}x${r.height}`);
   const top = Math.round((r.height - cropSize) / 2);
   const left = Math.round((r.width - cropSize) / 2);
-  return { resizeWidth: r.width, resizeHeight: r.height, crop: { left, top, width: cropSize, height: cropSize }, flip };
+  return {
+    resizeWidth: r.width,
+    resizeHeight: r.height,
+    crop: { left, top, width: cropSize, height: cropSize },
+    flip,
+  };
 }
 
 /**
@@ -101,7 +119,12 @@ export function planTenViews(width: number, height: number, resize: number, crop
  * side s in `scales` (paper: 256, 384, 480) the whole resized image, and its flip when `flips`.
  * Views differ in size; order is scale-major: (s0), (s0 flipped), (s1), ...
  */
-export function planMultiScaleViews(width: number, height: number, scales: readonly number[], flips = true): ViewPlan[] {
+export function planMultiScaleViews(
+  width: number,
+  height: number,
+  scales: readonly number[],
+  flips = true,
+): ViewPlan[] {
   const plans: ViewPlan[] = [];
   for (const s of scales) {
     const r = resizeShorter(width, height, s);

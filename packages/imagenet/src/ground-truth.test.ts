@@ -24,7 +24,8 @@ describe('ground truth parsing', () => {
   });
 
   it('reads LOC_val_solution.csv', () => {
-    const csv = 'ImageId,PredictionString\nILSVRC2012_val_00008726,n02119789 255 142 454 329 n02119789 44 21 322 295\n';
+    const csv =
+      'ImageId,PredictionString\nILSVRC2012_val_00008726,n02119789 255 142 454 329 n02119789 44 21 322 295\n';
     expect(parseLocValSolution(csv)).toEqual([{ file: 'ILSVRC2012_val_00008726.JPEG', wnid: 'n02119789' }]);
     expect(() => parseLocValSolution('a,b\n')).toThrow(/expected header 'ImageId,PredictionString'/);
   });

@@ -44,7 +44,8 @@ export function parseIdMapping(text: string, name = 'ID mapping'): Map<number, s
       id = k;
       wnid = parts[0];
     }
-    if (!/^n\d{8}$/.test(wnid)) throw new Error(`${name}: line ${line}: '${wnid}' is not a wnid (n + 8 digits)`);
+    if (!/^n\d{8}$/.test(wnid))
+      throw new Error(`${name}: line ${line}: '${wnid}' is not a wnid (n + 8 digits)`);
     if (map.has(id)) throw new Error(`${name}: line ${line}: ILSVRC2012_ID ${id} appears twice`);
     map.set(id, wnid);
   }
@@ -72,7 +73,8 @@ export function parseDevkitGroundTruth(
       return;
     }
     const wnid = mapping.get(Number(s));
-    if (!wnid) bad.push({ file, reason: `${name} line ${i + 1}: ILSVRC2012_ID ${s} is not in the ID mapping` });
+    if (!wnid)
+      bad.push({ file, reason: `${name} line ${i + 1}: ILSVRC2012_ID ${s} is not in the ID mapping` });
     else labels.push({ file, wnid });
   });
   return { labels, bad };
@@ -93,7 +95,11 @@ export function parseLocValSolution(text: string, name = 'LOC_val_solution.csv')
     const comma = l.indexOf(',');
     if (comma < 0) throw new Error(`${name}: line ${i + 2} has no comma: '${l}'`);
     const id = l.slice(0, comma).trim();
-    const wnid = l.slice(comma + 1).trim().split(/\s+/)[0] ?? '';
+    const wnid =
+      l
+        .slice(comma + 1)
+        .trim()
+        .split(/\s+/)[0] ?? '';
     return { file: /\.[A-Za-z]+$/.test(id) ? id : `${id}.JPEG`, wnid };
   });
 }

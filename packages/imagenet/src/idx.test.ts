@@ -7,7 +7,9 @@ function idx(type: number, shape: number[], body: Uint8Array): Uint8Array {
   h[2] = type;
   h[3] = shape.length;
   const dv = new DataView(h.buffer);
-  shape.forEach((d, i) => dv.setUint32(4 + 4 * i, d));
+  shape.forEach((d, i) => {
+    dv.setUint32(4 + 4 * i, d);
+  });
   const out = new Uint8Array(h.length + body.length);
   out.set(h);
   out.set(body, h.length);
@@ -16,7 +18,13 @@ function idx(type: number, shape: number[], body: Uint8Array): Uint8Array {
 
 describe('IDX', () => {
   it('parses uint8 images and big-endian int32', () => {
-    const a = parseIdx(idx(8, [2, 2, 3], Uint8Array.from({ length: 12 }, (_, i) => i * 20)));
+    const a = parseIdx(
+      idx(
+        8,
+        [2, 2, 3],
+        Uint8Array.from({ length: 12 }, (_, i) => i * 20),
+      ),
+    );
     expect(a.type).toBe('uint8');
     expect(a.shape).toEqual([2, 2, 3]);
     expect([...a.data]).toEqual(Array.from({ length: 12 }, (_, i) => i * 20));
@@ -29,13 +37,21 @@ describe('IDX', () => {
     const a = await decodeIdx(gzipSync(raw), 'labels.gz');
     expect([...a.data]).toEqual([7, 8, 9]);
     expect(() => parseIdx(gzipSync(raw), 'x.gz')).toThrow(/gzip-compressed/);
-    await expect(decodeIdx(gzipSync(raw).subarray(0, 12), 'cut.gz')).rejects.toThrow(/cut.gz: gzip data is corrupt or truncated/);
+    await expect(decodeIdx(gzipSync(raw).subarray(0, 12), 'cut.gz')).rejects.toThrow(
+      /cut.gz: gzip data is corrupt or truncated/,
+    );
   });
 
   it('gives clear errors for bad magic, truncation, trailing data and pair mismatch', () => {
-    expect(() => parseIdx(Uint8Array.from([1, 2, 8, 1, 0, 0, 0, 1, 5]), 'f')).toThrow(/f: bad IDX magic 01 02 08 01/);
-    expect(() => parseIdx(Uint8Array.from([0, 0, 7, 1, 0, 0, 0, 1, 5]))).toThrow(/unknown IDX element type 0x7/);
-    expect(() => parseIdx(idx(8, [4, 2], new Uint8Array(7)), 'img')).toThrow(/img: IDX shape \[4, 2\] of uint8 needs 8 data bytes after the 12-byte header, found 7 \(truncated\)/);
+    expect(() => parseIdx(Uint8Array.from([1, 2, 8, 1, 0, 0, 0, 1, 5]), 'f')).toThrow(
+      /f: bad IDX magic 01 02 08 01/,
+    );
+    expect(() => parseIdx(Uint8Array.from([0, 0, 7, 1, 0, 0, 0, 1, 5]))).toThrow(
+      /unknown IDX element type 0x7/,
+    );
+    expect(() => parseIdx(idx(8, [4, 2], new Uint8Array(7)), 'img')).toThrow(
+      /img: IDX shape \[4, 2\] of uint8 needs 8 data bytes after the 12-byte header, found 7 \(truncated\)/,
+    );
     expect(() => parseIdx(idx(8, [2], new Uint8Array(3)))).toThrow(/trailing data/);
     expect(() => parseIdx(Uint8Array.from([0, 0, 8, 3, 0, 0]))).toThrow(/truncated IDX header/);
     const images = parseIdx(idx(8, [3, 1, 1], new Uint8Array(3)));

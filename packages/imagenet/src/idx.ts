@@ -5,12 +5,12 @@
  */
 
 const TYPES: Record<number, { name: IdxType; bytes: number }> = {
-  0x08: { name: 'uint8', bytes: 1 },
-  0x09: { name: 'int8', bytes: 1 },
-  0x0b: { name: 'int16', bytes: 2 },
-  0x0c: { name: 'int32', bytes: 4 },
-  0x0d: { name: 'float32', bytes: 4 },
-  0x0e: { name: 'float64', bytes: 8 },
+  8: { name: 'uint8', bytes: 1 },
+  9: { name: 'int8', bytes: 1 },
+  11: { name: 'int16', bytes: 2 },
+  12: { name: 'int32', bytes: 4 },
+  13: { name: 'float32', bytes: 4 },
+  14: { name: 'float64', bytes: 8 },
 };
 
 /** Element types an IDX file can hold. */
@@ -38,13 +38,18 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxArray {
   if (isGzip(bytes)) throw new Error(`${name}: data is gzip-compressed; use decodeIdx or readIdxFile`);
   if (bytes.length < 4) throw new Error(`${name}: ${bytes.length} bytes is too short for an IDX header`);
   if (bytes[0] !== 0 || bytes[1] !== 0)
-    throw new Error(`${name}: bad IDX magic ${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ')} (expected 00 00 <type> <ndims>)`);
+    throw new Error(
+      `${name}: bad IDX magic ${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ')} (expected 00 00 <type> <ndims>)`,
+    );
   const t = TYPES[bytes[2]];
   if (!t) throw new Error(`${name}: unknown IDX element type 0x${bytes[2].toString(16)}`);
   const ndims = bytes[3];
   if (ndims < 1) throw new Error(`${name}: IDX header declares 0 dimensions`);
   const headerLen = 4 + 4 * ndims;
-  if (bytes.length < headerLen) throw new Error(`${name}: truncated IDX header (${ndims} dims need ${headerLen} bytes, have ${bytes.length})`);
+  if (bytes.length < headerLen)
+    throw new Error(
+      `${name}: truncated IDX header (${ndims} dims need ${headerLen} bytes, have ${bytes.length})`,
+    );
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
   let count = 1;
@@ -70,12 +75,20 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxArray {
     default: {
       // Multi-byte types are big-endian on disk.
       const bdv = new DataView(body.buffer, body.byteOffset, body.byteLength);
-      const Ctor = { int16: Int16Array, int32: Int32Array, float32: Float32Array, float64: Float64Array }[t.name];
+      const Ctor = { int16: Int16Array, int32: Int32Array, float32: Float32Array, float64: Float64Array }[
+        t.name
+      ];
       const arr = new Ctor(count);
       for (let i = 0; i < count; i++) {
         const o = i * t.bytes;
         arr[i] =
-          t.name === 'int16' ? bdv.getInt16(o) : t.name === 'int32' ? bdv.getInt32(o) : t.name === 'float32' ? bdv.getFloat32(o) : bdv.getFloat64(o);
+          t.name === 'int16'
+            ? bdv.getInt16(o)
+            : t.name === 'int32'
+              ? bdv.getInt32(o)
+              : t.name === 'float32'
+                ? bdv.getFloat32(o)
+                : bdv.getFloat64(o);
       }
       data = arr;
     }
@@ -91,7 +104,9 @@ export async function decodeIdx(bytes: Uint8Array, name = 'IDX data'): Promise<I
   if (!isGzip(bytes)) return parseIdx(bytes, name);
   let raw: Uint8Array;
   try {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
+    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>])
+      .stream()
+      .pipeThrough(new DecompressionStream('gzip'));
     raw = new Uint8Array(await new Response(stream).arrayBuffer());
   } catch (e) {
     throw new Error(`${name}: gzip data is corrupt or truncated (${(e as Error).message})`);
@@ -104,8 +119,10 @@ export async function decodeIdx(bytes: Uint8Array, name = 'IDX data'): Promise<I
  * @returns N
  */
 export function checkIdxPair(images: IdxArray, labels: IdxArray, name = 'IDX pair'): number {
-  if (labels.shape.length !== 1) throw new Error(`${name}: labels must be 1-D, got shape [${labels.shape.join(', ')}]`);
-  if (images.shape.length < 2) throw new Error(`${name}: images must have >= 2 dims, got [${images.shape.join(', ')}]`);
+  if (labels.shape.length !== 1)
+    throw new Error(`${name}: labels must be 1-D, got shape [${labels.shape.join(', ')}]`);
+  if (images.shape.length < 2)
+    throw new Error(`${name}: images must have >= 2 dims, got [${images.shape.join(', ')}]`);
   if (images.shape[0] !== labels.shape[0])
     throw new Error(`${name}: ${images.shape[0]} images but ${labels.shape[0]} labels`);
   return labels.shape[0];

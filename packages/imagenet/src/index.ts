@@ -6,8 +6,7 @@
  * - `@rectifier/imagenet/browser`: decoding with createImageBitmap / ImageDecoder.
  * - `@rectifier/imagenet/batch`: NCHW float32 / int32 label tensors from loader batches.
  */
-export { ClassTable, type ClassInfo, imagenetClasses, isWnid } from './classes.js';
-export { IMAGENET_NAMES, IMAGENET_WNIDS } from './imagenet-classes.generated.js';
+export { type ClassInfo, ClassTable, imagenetClasses, isWnid } from './classes.js';
 export {
   type CropBox,
   planCenterView,
@@ -18,6 +17,15 @@ export {
   type TrainGeometry,
   type ViewPlan,
 } from './geometry.js';
+export {
+  parseDevkitGroundTruth,
+  parseIdMapping,
+  parseLocValSolution,
+  type ValLabel,
+  valFileName,
+} from './ground-truth.js';
+export { checkIdxPair, decodeIdx, type IdxArray, type IdxType, isGzip, parseIdx } from './idx.js';
+export { IMAGENET_NAMES, IMAGENET_WNIDS } from './imagenet-classes.generated.js';
 export {
   hwcToChw,
   IMAGENET_EIGVAL,
@@ -33,7 +41,9 @@ export {
 } from './pixels.js';
 export { cropRGB, type RGBImage, resampleRGB } from './resample.js';
 export { combineKeys, hash32, SampleRandom } from './rng.js';
+export { type AverageOptions, averageScores, averageViewScores, topk, topkError } from './scores.js';
 export { type EpochOrderOptions, epochOrder, permutation } from './shuffle.js';
+export { type ImageFormat, imageSize, sniffFormat } from './sniff.js';
 export {
   applyTransform,
   type CenterTransform,
@@ -44,18 +54,8 @@ export {
   resolveTransform,
   type ScaleInput,
   type TenCropTransform,
-  type Transform,
   type TrainTransform,
+  type Transform,
   viewSize,
   viewsPerSample,
 } from './transform.js';
-export { type AverageOptions, averageScores, averageViewScores, topk, topkError } from './scores.js';
-export { checkIdxPair, decodeIdx, type IdxArray, type IdxType, isGzip, parseIdx } from './idx.js';
-export {
-  parseDevkitGroundTruth,
-  parseIdMapping,
-  parseLocValSolution,
-  type ValLabel,
-  valFileName,
-} from './ground-truth.js';
-export { type ImageFormat, sniffFormat, imageSize } from './sniff.js';

@@ -17,7 +17,11 @@ describe('lightingOffset', () => {
       rg += o[0] * o[1];
     }
     const cov = (a: number, b: number) =>
-      255 ** 2 * [0, 1, 2].reduce((s, k) => s + IMAGENET_EIGVEC[a][k] * IMAGENET_EIGVEC[b][k] * (0.1 * IMAGENET_EIGVAL[k]) ** 2, 0);
+      255 ** 2 *
+      [0, 1, 2].reduce(
+        (s, k) => s + IMAGENET_EIGVEC[a][k] * IMAGENET_EIGVEC[b][k] * (0.1 * IMAGENET_EIGVAL[k]) ** 2,
+        0,
+      );
     for (let c = 0; c < 3; c++) {
       const v = cov(c, c);
       expect(Math.abs(sum[c] / n)).toBeLessThan(5 * Math.sqrt(v / n));
@@ -56,7 +60,9 @@ describe('hwcToChw', () => {
     const out = new Float32Array(3 * w * h);
     hwcToChw(src, w, h, out, 0, false, [0, 0, 0], { mean });
     expect(out[1 * w * h + 1 * w + 2]).toBe(at(2, 1, 1) - (1 * w * h + 1 * w + 2));
-    expect(() => hwcToChw(src, w, h, out, 0, false, [0, 0, 0], { mean: { ...mean, width: 2 } })).toThrow(/mean image is 2x2/);
+    expect(() => hwcToChw(src, w, h, out, 0, false, [0, 0, 0], { mean: { ...mean, width: 2 } })).toThrow(
+      /mean image is 2x2/,
+    );
   });
 
   it('paper preset keeps [0,255] units minus the ImageNet mean', () => {

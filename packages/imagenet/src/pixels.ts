@@ -44,7 +44,11 @@ export interface Normalization {
 /** The paper's preset: [0, 255] units minus the per-channel ImageNet mean, no std division. */
 export const PAPER_NORMALIZATION: Normalization = { scale: 1, mean: IMAGENET_MEAN_255, std: null };
 /** torchvision's preset: [0, 1] units, `(x - mean) / std` per channel. */
-export const TORCHVISION_NORMALIZATION: Normalization = { scale: 1 / 255, mean: IMAGENET_MEAN, std: IMAGENET_STD };
+export const TORCHVISION_NORMALIZATION: Normalization = {
+  scale: 1 / 255,
+  mean: IMAGENET_MEAN,
+  std: IMAGENET_STD,
+};
 
 /**
  * AlexNet PCA lighting noise for one image, in [0, 255] pixel units: alpha_i ~ N(0, std^2) and the
@@ -61,7 +65,8 @@ export function lightingOffset(
   if (std === 0) return [0, 0, 0];
   const a = [rng.normal() * std * eigval[0], rng.normal() * std * eigval[1], rng.normal() * std * eigval[2]];
   const out: [number, number, number] = [0, 0, 0];
-  for (let c = 0; c < 3; c++) out[c] = 255 * (eigvec[c][0] * a[0] + eigvec[c][1] * a[1] + eigvec[c][2] * a[2]);
+  for (let c = 0; c < 3; c++)
+    out[c] = 255 * (eigvec[c][0] * a[0] + eigvec[c][1] * a[1] + eigvec[c][2] * a[2]);
   return out;
 }
 
@@ -86,8 +91,10 @@ export function hwcToChw(
   norm: Normalization,
 ): void {
   const n = width * height;
-  if (src.length < n * 3) throw new Error(`hwcToChw: source has ${src.length} bytes, need ${n * 3} for ${width}x${height}x3`);
-  if (out.length < offset + n * 3) throw new Error(`hwcToChw: output too small for ${width}x${height}x3 at offset ${offset}`);
+  if (src.length < n * 3)
+    throw new Error(`hwcToChw: source has ${src.length} bytes, need ${n * 3} for ${width}x${height}x3`);
+  if (out.length < offset + n * 3)
+    throw new Error(`hwcToChw: output too small for ${width}x${height}x3 at offset ${offset}`);
   const scale = norm.scale ?? 1;
   const std = norm.std ?? null;
   const mean = norm.mean ?? null;

@@ -3,7 +3,8 @@ import { cropRGB, resampleRGB } from './resample.js';
 
 function ramp(w: number, h: number, f: (x: number, y: number, c: number) => number) {
   const data = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) data[(y * w + x) * 3 + c] = f(x, y, c);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) data[(y * w + x) * 3 + c] = f(x, y, c);
   return { data, width: w, height: h };
 }
 

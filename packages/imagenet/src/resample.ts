@@ -74,8 +74,10 @@ export function resampleRGB(
   outH: number,
 ): RGBImage {
   const { data, width: sw, height: sh } = img;
-  if (data.length < sw * sh * 3) throw new Error(`resampleRGB: data has ${data.length} bytes, need ${sw * sh * 3}`);
-  if (!(outW >= 1 && outH >= 1 && w > 0 && h > 0)) throw new Error(`resampleRGB: bad sizes ${w}x${h} -> ${outW}x${outH}`);
+  if (data.length < sw * sh * 3)
+    throw new Error(`resampleRGB: data has ${data.length} bytes, need ${sw * sh * 3}`);
+  if (!(outW >= 1 && outH >= 1 && w > 0 && h > 0))
+    throw new Error(`resampleRGB: bad sizes ${w}x${h} -> ${outW}x${outH}`);
   const tx = taps(sw, x0, w, outW);
   const ty = taps(sh, y0, h, outH);
   // Rows of the source that the vertical pass needs.

@@ -7,7 +7,12 @@ describe('SampleRandom', () => {
     const b = new SampleRandom(7, 3, 11);
     const xa = Array.from({ length: 20 }, () => a.nextUint32());
     expect(Array.from({ length: 20 }, () => b.nextUint32())).toEqual(xa);
-    for (const other of [new SampleRandom(8, 3, 11), new SampleRandom(7, 4, 11), new SampleRandom(7, 3, 12), new SampleRandom(7, 3, 11, 1)])
+    for (const other of [
+      new SampleRandom(8, 3, 11),
+      new SampleRandom(7, 4, 11),
+      new SampleRandom(7, 3, 12),
+      new SampleRandom(7, 3, 11, 1),
+    ])
       expect(Array.from({ length: 20 }, () => other.nextUint32())).not.toEqual(xa);
   });
 
@@ -61,7 +66,8 @@ describe('SampleRandom', () => {
   it('consecutive sample indices give uncorrelated first draws', () => {
     const n = 50_000;
     let sxy = 0;
-    for (let i = 0; i < n; i++) sxy += (new SampleRandom(0, 0, i).uniform() - 0.5) * (new SampleRandom(0, 0, i + 1).uniform() - 0.5);
+    for (let i = 0; i < n; i++)
+      sxy += (new SampleRandom(0, 0, i).uniform() - 0.5) * (new SampleRandom(0, 0, i + 1).uniform() - 0.5);
     expect(Math.abs(sxy / n) / (1 / 12)).toBeLessThan(5 / Math.sqrt(n));
     expect(hash32(0)).not.toBe(hash32(1));
   });

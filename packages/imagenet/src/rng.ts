@@ -72,7 +72,8 @@ export class SampleRandom {
    */
   int(low: number, high: number): number {
     const n = high - low;
-    if (!(n >= 1) || !Number.isInteger(n)) throw new Error(`SampleRandom.int: need integers low < high, got [${low}, ${high})`);
+    if (!(n >= 1) || !Number.isInteger(n))
+      throw new Error(`SampleRandom.int: need integers low < high, got [${low}, ${high})`);
     const limit = 4294967296 - (4294967296 % n);
     let x = this.nextUint32();
     while (x >= limit) x = this.nextUint32();

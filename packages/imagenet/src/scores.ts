@@ -62,7 +62,8 @@ export function averageScores(list: readonly ArrayLike<number>[], opts: AverageO
   const k = list[0].length;
   const flat = new Float32Array(list.length * k);
   list.forEach((s, v) => {
-    if (s.length !== k) throw new Error(`averageScores: vector ${v} has ${s.length} scores, vector 0 has ${k}`);
+    if (s.length !== k)
+      throw new Error(`averageScores: vector ${v} has ${s.length} scores, vector 0 has ${k}`);
     for (let j = 0; j < k; j++) flat[v * k + j] = s[j];
   });
   return averageViewScores(flat, 1, list.length, k, opts);
@@ -73,7 +74,8 @@ export function averageScores(list: readonly ArrayLike<number>[], opts: AverageO
  * @returns numRows x k indices
  */
 export function topk(scores: ArrayLike<number>, numClasses: number, k: number): Int32Array {
-  if (scores.length % numClasses !== 0) throw new Error(`topk: ${scores.length} scores is not a multiple of ${numClasses}`);
+  if (scores.length % numClasses !== 0)
+    throw new Error(`topk: ${scores.length} scores is not a multiple of ${numClasses}`);
   if (k < 1 || k > numClasses) throw new Error(`topk: k must be in [1, ${numClasses}], got ${k}`);
   const rows = scores.length / numClasses;
   const out = new Int32Array(rows * k);
@@ -90,7 +92,12 @@ export function topk(scores: ArrayLike<number>, numClasses: number, k: number): 
  * Top-1 and top-k error rates (fractions) against integer labels.
  * @example topkError(avg, labels, 1000, 5) // { top1: 0.33, topk: 0.13 }
  */
-export function topkError(scores: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number, k = 5): { top1: number; topk: number } {
+export function topkError(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  numClasses: number,
+  k = 5,
+): { top1: number; topk: number } {
   const kk = Math.min(k, numClasses);
   const t = topk(scores, numClasses, kk);
   const rows = scores.length / numClasses;

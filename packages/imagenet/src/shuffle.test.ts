@@ -36,7 +36,9 @@ describe('epochOrder', () => {
   });
 
   it('dropTail and no shuffle', () => {
-    expect([...epochOrder(10, 0, { shuffle: false, rank: 1, worldSize: 3, dropTail: true })]).toEqual([1, 4, 7]);
+    expect([...epochOrder(10, 0, { shuffle: false, rank: 1, worldSize: 3, dropTail: true })]).toEqual([
+      1, 4, 7,
+    ]);
     expect(() => epochOrder(10, 0, { rank: 3, worldSize: 3 })).toThrow(/rank must be in \[0, 3\)/);
   });
 });

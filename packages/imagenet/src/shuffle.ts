@@ -12,7 +12,8 @@ const SHUFFLE_STREAM = 0x5348;
  * @example permutation(5, 0, 3) // e.g. Int32Array [3, 0, 4, 1, 2]
  */
 export function permutation(n: number, seed: number, epoch: number): Int32Array {
-  if (!Number.isInteger(n) || n < 0) throw new Error(`permutation: n must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`permutation: n must be a non-negative integer, got ${n}`);
   const p = new Int32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
   const r = new SampleRandom(seed, epoch, 0, SHUFFLE_STREAM);
@@ -50,7 +51,8 @@ export interface EpochOrderOptions {
  */
 export function epochOrder(n: number, epoch: number, opts: EpochOrderOptions = {}): Int32Array {
   const { shuffle = true, seed = 0, rank = 0, worldSize = 1, dropTail = false } = opts;
-  if (!Number.isInteger(worldSize) || worldSize < 1) throw new Error(`epochOrder: worldSize must be >= 1, got ${worldSize}`);
+  if (!Number.isInteger(worldSize) || worldSize < 1)
+    throw new Error(`epochOrder: worldSize must be >= 1, got ${worldSize}`);
   if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize)
     throw new Error(`epochOrder: rank must be in [0, ${worldSize}), got ${rank}`);
   let global: Int32Array;

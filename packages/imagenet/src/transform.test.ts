@@ -48,7 +48,9 @@ describe('applyTransform', () => {
     expect(ten.subarray(4 * 3072, 5 * 3072)).toEqual(center);
     // view 5 is view 0 flipped
     expect(ten[5 * 3072 + 31]).toBe(ten[0]);
-    expect(() => resolveTransform({ kind: 'center', resize: 20, cropSize: 32 })).toThrow(/resize 20 < cropSize 32/);
+    expect(() => resolveTransform({ kind: 'center', resize: 20, cropSize: 32 })).toThrow(
+      /resize 20 < cropSize 32/,
+    );
   });
 
   it('multiScaleInputs yields full images per scale and flip', () => {
@@ -71,7 +73,12 @@ describe('score averaging', () => {
     const sm = (a: number, b: number) => Math.exp(a) / (Math.exp(a) + Math.exp(b));
     expect(p[0]).toBeCloseTo((sm(1, 2) + sm(3, 5)) / 2, 6);
     expect(p[2]).toBeCloseTo(0.5, 6);
-    expect([...averageScores([[1, 0], [3, 2]])]).toEqual([2, 1]);
+    expect([
+      ...averageScores([
+        [1, 0],
+        [3, 2],
+      ]),
+    ]).toEqual([2, 1]);
     expect(() => averageViewScores(s, 3, 2, 2)).toThrow(/expected 3x2x2/);
   });
 

@@ -2,7 +2,13 @@
  * Transform specifications (plain, structured-cloneable objects that travel to workers) and the
  * pure-JS executor that applies one to a decoded RGB image.
  */
-import { planCenterView, planMultiScaleViews, planTenViews, planTrainView, type ViewPlan } from './geometry.js';
+import {
+  planCenterView,
+  planMultiScaleViews,
+  planTenViews,
+  planTrainView,
+  type ViewPlan,
+} from './geometry.js';
 import { hwcToChw, lightingOffset, type Normalization, PAPER_NORMALIZATION } from './pixels.js';
 import { cropRGB, type RGBImage, resampleRGB } from './resample.js';
 import { SampleRandom } from './rng.js';
@@ -68,16 +74,27 @@ export function resolveTransform(t: Transform): ResolvedTransform {
     };
     const [lo, hi] = r.scaleRange;
     if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo > hi || lo < r.cropSize)
-      throw new Error(`train transform: scaleRange [${lo}, ${hi}] must be integers, ordered, and >= cropSize ${r.cropSize}`);
+      throw new Error(
+        `train transform: scaleRange [${lo}, ${hi}] must be integers, ordered, and >= cropSize ${r.cropSize}`,
+      );
     return r;
   }
   if (t.kind === 'center' || t.kind === 'tenCrop') {
-    const r = { kind: t.kind, resize: t.resize ?? 256, cropSize: t.cropSize ?? 224, normalization } as ResolvedTransform;
+    const r = {
+      kind: t.kind,
+      resize: t.resize ?? 256,
+      cropSize: t.cropSize ?? 224,
+      normalization,
+    } as ResolvedTransform;
     if ((r as { resize: number }).resize < r.cropSize)
-      throw new Error(`${t.kind} transform: resize ${(r as { resize: number }).resize} < cropSize ${r.cropSize}`);
+      throw new Error(
+        `${t.kind} transform: resize ${(r as { resize: number }).resize} < cropSize ${r.cropSize}`,
+      );
     return r;
   }
-  throw new Error(`unknown transform kind '${(t as { kind: string }).kind}' (expected train, center or tenCrop)`);
+  throw new Error(
+    `unknown transform kind '${(t as { kind: string }).kind}' (expected train, center or tenCrop)`,
+  );
 }
 
 /** Number of output views per sample (10 for tenCrop, else 1). */
@@ -108,7 +125,8 @@ export function planSample(
     const view = planTrainView(width, height, t, rng);
     return { views: [view], light: lightingOffset(rng, t.lighting) };
   }
-  if (t.kind === 'center') return { views: [planCenterView(width, height, t.resize, t.cropSize)], light: [0, 0, 0] };
+  if (t.kind === 'center')
+    return { views: [planCenterView(width, height, t.resize, t.cropSize)], light: [0, 0, 0] };
   return { views: planTenViews(width, height, t.resize, t.cropSize), light: [0, 0, 0] };
 }
 
@@ -120,7 +138,15 @@ export function renderView(img: RGBImage, v: ViewPlan): RGBImage {
   const sx = img.width / v.resizeWidth;
   const sy = img.height / v.resizeHeight;
   if (sx === 1 && sy === 1) return cropRGB(img, v.crop.left, v.crop.top, v.crop.width, v.crop.height);
-  return resampleRGB(img, v.crop.left * sx, v.crop.top * sy, v.crop.width * sx, v.crop.height * sy, v.crop.width, v.crop.height);
+  return resampleRGB(
+    img,
+    v.crop.left * sx,
+    v.crop.top * sy,
+    v.crop.width * sx,
+    v.crop.height * sy,
+    v.crop.width,
+    v.crop.height,
+  );
 }
 
 /**
@@ -173,6 +199,12 @@ export function multiScaleInputs(
     const r = renderView(img, v);
     const data = new Float32Array(3 * r.width * r.height);
     hwcToChw(r.data, r.width, r.height, data, 0, v.flip, [0, 0, 0], norm);
-    return { scale: scales[Math.floor(i / (all.length / scales.length))], flip: v.flip, height: r.height, width: r.width, data };
+    return {
+      scale: scales[Math.floor(i / (all.length / scales.length))],
+      flip: v.flip,
+      height: r.height,
+      width: r.width,
+      data,
+    };
   });
 }

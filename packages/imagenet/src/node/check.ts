@@ -5,7 +5,13 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type BadEntry, type FileDataset, imageFolder, imagenetDataset, type ImageNetValOptions } from './dataset.js';
+import {
+  type BadEntry,
+  type FileDataset,
+  type ImageNetValOptions,
+  imageFolder,
+  imagenetDataset,
+} from './dataset.js';
 import { BadImageError, decodeImage, probe } from './decode.js';
 
 /** Per-class line of a {@link CheckReport}. */
@@ -39,7 +45,11 @@ export interface CheckOptions extends ImageNetValOptions {
   headersOnly?: boolean;
 }
 
-async function checkDataset(ds: FileDataset, layout: CheckReport['layout'], opts: CheckOptions): Promise<CheckReport> {
+async function checkDataset(
+  ds: FileDataset,
+  layout: CheckReport['layout'],
+  opts: CheckOptions,
+): Promise<CheckReport> {
   const bad: BadEntry[] = [...ds.skipped];
   const okByClass = new Map<number, number>();
   const badByClass = new Map<number, number>();
@@ -82,7 +92,9 @@ export async function check(dir: string, opts: CheckOptions = {}): Promise<Check
   const hasTrain = existsSync(join(dir, 'train'));
   const hasVal = existsSync(join(dir, 'val'));
   if (!hasTrain && !hasVal) return [await checkDataset(imageFolder(dir), 'image-folder', opts)];
-  if (hasTrain) reports.push(await checkDataset(imagenetDataset(dir, { split: 'train' }), 'imagenet-train', opts));
-  if (hasVal) reports.push(await checkDataset(imagenetDataset(dir, { ...opts, split: 'val' }), 'imagenet-val', opts));
+  if (hasTrain)
+    reports.push(await checkDataset(imagenetDataset(dir, { split: 'train' }), 'imagenet-train', opts));
+  if (hasVal)
+    reports.push(await checkDataset(imagenetDataset(dir, { ...opts, split: 'val' }), 'imagenet-val', opts));
   return reports;
 }

@@ -2,8 +2,8 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../test/helpers.js';
 import { imagenetClasses } from '../classes.js';
+import { tempDir } from '../test-helpers.js';
 import { check } from './check.js';
 import { imageFolder, imagenetDataset } from './dataset.js';
 import { generateImageNetLike } from './generate.js';
@@ -12,7 +12,13 @@ const t = tempDir('ds');
 let gen: Awaited<ReturnType<typeof generateImageNetLike>>;
 
 beforeAll(async () => {
-  gen = await generateImageNetLike(t.dir, { classes: 4, trainPerClass: 3, valPerClass: 2, size: 32, seed: 5 });
+  gen = await generateImageNetLike(t.dir, {
+    classes: 4,
+    trainPerClass: 3,
+    valPerClass: 2,
+    size: 32,
+    seed: 5,
+  });
 });
 afterAll(() => t.cleanup());
 
@@ -46,7 +52,9 @@ describe('generateImageNetLike + imagenetDataset', () => {
     expect(viaCsv.samples).toHaveLength(8);
     expect(viaDevkit.samples).toEqual(viaCsv.samples);
     // the devkit IDs are not sorted-wnid indices + 1
-    const firstId = Number(readFileSync(join(t.dir, 'ILSVRC2012_validation_ground_truth.txt'), 'utf8').split('\n')[0]);
+    const firstId = Number(
+      readFileSync(join(t.dir, 'ILSVRC2012_validation_ground_truth.txt'), 'utf8').split('\n')[0],
+    );
     expect(firstId - 1).not.toBe(viaCsv.samples[0].label);
     const counts = new Map<number, number>();
     for (const s of viaCsv.samples) counts.set(s.label, (counts.get(s.label) ?? 0) + 1);
@@ -64,7 +72,10 @@ describe('generateImageNetLike + imagenetDataset', () => {
     );
     const ds = imagenetDataset(d.dir, { split: 'val' });
     expect(ds.samples.map((s) => s.label)).toEqual([0]);
-    expect(ds.skipped.map((s) => s.reason)).toEqual(["label 'n99999999' is not in the class table", 'listed in the ground truth but missing']);
+    expect(ds.skipped.map((s) => s.reason)).toEqual([
+      "label 'n99999999' is not in the class table",
+      'listed in the ground truth but missing',
+    ]);
     d.cleanup();
   });
 });
@@ -102,7 +113,12 @@ describe('check', () => {
     writeFileSync(join(cls, 'text.JPEG'), 'not an image');
     const good = readFileSync(join(cls, 'n01440764_0.JPEG'));
     writeFileSync(join(cls, 'cut.JPEG'), good.subarray(0, good.length >> 1));
-    writeFileSync(join(cls, 'png.JPEG'), await sharp({ create: { width: 9, height: 9, channels: 3, background: '#f00' } }).png().toBuffer());
+    writeFileSync(
+      join(cls, 'png.JPEG'),
+      await sharp({ create: { width: 9, height: 9, channels: 3, background: '#f00' } })
+        .png()
+        .toBuffer(),
+    );
     symlinkSync(join(d.dir, 'nowhere'), join(d.dir, 'train', 'n01443537'));
     const [train, val] = await check(d.dir);
     expect(train.layout).toBe('imagenet-train');

@@ -3,10 +3,15 @@
  * (train/<wnid>/*.JPEG; val/ flat with devkit ground truth or LOC_val_solution.csv; val/ in folders).
  * Unreadable directories and unusable labels never throw: they are listed in `skipped`.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { ClassTable, imagenetClasses } from '../classes.js';
-import { parseDevkitGroundTruth, parseIdMapping, parseLocValSolution, type ValLabel } from '../ground-truth.js';
+import {
+  parseDevkitGroundTruth,
+  parseIdMapping,
+  parseLocValSolution,
+  type ValLabel,
+} from '../ground-truth.js';
 
 /** One labelled file. */
 export interface Sample {
@@ -79,10 +84,13 @@ export function imageFolder(root: string, opts: ImageFolderOptions = {}): FileDa
     const p = join(root, name);
     const d = isDir(p);
     if (d === true) folders.push(name);
-    else if (d === 'error') skipped.push({ path: p, reason: 'unreadable directory entry (broken link or no permission)' });
+    else if (d === 'error')
+      skipped.push({ path: p, reason: 'unreadable directory entry (broken link or no permission)' });
   }
   const classes =
-    opts.classes instanceof ClassTable ? opts.classes : new ClassTable(opts.classes ? [...opts.classes] : folders);
+    opts.classes instanceof ClassTable
+      ? opts.classes
+      : new ClassTable(opts.classes ? [...opts.classes] : folders);
   const samples: Sample[] = [];
   for (const name of folders) {
     const dir = join(root, name);
@@ -93,11 +101,13 @@ export function imageFolder(root: string, opts: ImageFolderOptions = {}): FileDa
     }
     const files = listDir(dir, skipped);
     if (!files) continue;
-    for (const f of files) if (exts.has(extname(f).toLowerCase())) samples.push({ path: join(dir, f), label });
+    for (const f of files)
+      if (exts.has(extname(f).toLowerCase())) samples.push({ path: join(dir, f), label });
   }
   if (opts.classes)
     for (const id of classes.ids)
-      if (!folders.includes(id) && !(classes === imagenetClasses())) skipped.push({ path: join(root, id), reason: 'class folder missing' });
+      if (!folders.includes(id) && !(classes === imagenetClasses()))
+        skipped.push({ path: join(root, id), reason: 'class folder missing' });
   return { root, classes, samples, skipped };
 }
 
@@ -144,7 +154,8 @@ export function imagenetDataset(root: string, opts: ImageNetOptions = {}): FileD
   const hasClassFolders = top.some((n) => /^n\d{8}$/.test(n) && isDir(join(dir, n)) === true);
   if (split === 'train' || hasClassFolders) {
     const ds = imageFolder(dir, { classes, extensions: opts.extensions });
-    for (const s of ds.skipped) if (/not in the class table/.test(s.reason)) s.reason += ' (not an ILSVRC2012 wnid)';
+    for (const s of ds.skipped)
+      if (/not in the class table/.test(s.reason)) s.reason += ' (not an ILSVRC2012 wnid)';
     return ds;
   }
   const exts = new Set((opts.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase()));
@@ -160,7 +171,11 @@ export function imagenetDataset(root: string, opts: ImageNetOptions = {}): FileD
       throw new Error(
         `imagenetDataset: found ${gt} but no ILSVRC2012_ID -> wnid mapping; pass idMapping (devkit IDs are not sorted-wnid indices)`,
       );
-    const r = parseDevkitGroundTruth(readFileSync(gt, 'utf8'), parseIdMapping(readFileSync(mapPath, 'utf8'), mapPath), gt);
+    const r = parseDevkitGroundTruth(
+      readFileSync(gt, 'utf8'),
+      parseIdMapping(readFileSync(mapPath, 'utf8'), mapPath),
+      gt,
+    );
     labels = r.labels;
     for (const b of r.bad) skipped.push({ path: join(dir, b.file), reason: b.reason });
   } else

@@ -1,8 +1,8 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { planTrainView } from '../geometry.js';
-import { imageSize } from '../sniff.js';
 import { SampleRandom } from '../rng.js';
+import { imageSize } from '../sniff.js';
 import { applyTransform, planSample, resolveTransform } from '../transform.js';
 import { decodeImage, probe, renderViewsSharp } from './decode.js';
 
@@ -50,10 +50,16 @@ describe('decodeImage (sharp)', () => {
 
   it('rejects empty files, non-images and truncated JPEGs with the path in the message', async () => {
     expect(() => probe(new Uint8Array(0), 'a.JPEG')).toThrow('a.JPEG: empty file (0 bytes)');
-    expect(() => probe(Buffer.from('hello world'), 'b.JPEG')).toThrow(/b.JPEG: not a JPEG or PNG \(starts with 68 65 6c 6c\)/);
+    expect(() => probe(Buffer.from('hello world'), 'b.JPEG')).toThrow(
+      /b.JPEG: not a JPEG or PNG \(starts with 68 65 6c 6c\)/,
+    );
     const jpg = await raw(64, 64).jpeg().toBuffer();
-    await expect(decodeImage(jpg.subarray(0, Math.floor(jpg.length * 0.6)), { path: 'c.JPEG' })).rejects.toThrow(/c.JPEG: decode failed/);
-    expect(() => probe(jpg.subarray(0, 20), 'd.JPEG')).toThrow(/d.JPEG: JPEG header has no readable image size/);
+    await expect(
+      decodeImage(jpg.subarray(0, Math.floor(jpg.length * 0.6)), { path: 'c.JPEG' }),
+    ).rejects.toThrow(/c.JPEG: decode failed/);
+    expect(() => probe(jpg.subarray(0, 20), 'd.JPEG')).toThrow(
+      /d.JPEG: JPEG header has no readable image size/,
+    );
   });
 });
 
@@ -71,6 +77,8 @@ describe('renderViewsSharp', () => {
       for (let i = 0; i < out.length; i++) maxDiff = Math.max(maxDiff, Math.abs(out[i] - js[i]));
       expect(maxDiff).toBeLessThan(6);
     }
-    expect(planTrainView(120, 90, t as never, new SampleRandom(3, 0, 0))).toEqual(planSample(t, 120, 90, 3, 0, 0).views[0]);
+    expect(planTrainView(120, 90, t as never, new SampleRandom(3, 0, 0))).toEqual(
+      planSample(t, 120, 90, 3, 0, 0).views[0],
+    );
   });
 });

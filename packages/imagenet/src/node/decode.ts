@@ -3,11 +3,11 @@
  * so a PNG named .JPEG decodes; greyscale and CMYK JPEGs come out as 3-channel sRGB.
  */
 import sharp from 'sharp';
+import type { ViewPlan } from '../geometry.js';
 import { hwcToChw, type Normalization } from '../pixels.js';
 import type { RGBImage } from '../resample.js';
-import { imageSize, sniffFormat } from '../sniff.js';
-import type { ViewPlan } from '../geometry.js';
 import { cropRGB } from '../resample.js';
+import { imageSize, sniffFormat } from '../sniff.js';
 
 /** Decoder options shared by the Node paths. */
 export interface SharpOptions {
@@ -35,7 +35,10 @@ export class BadImageError extends Error {
  * Checks the magic bytes and reads the header size; throws {@link BadImageError} for empty files,
  * non-images and headers without a size.
  */
-export function probe(bytes: Uint8Array, path = '<buffer>'): { format: 'jpeg' | 'png'; width: number; height: number } {
+export function probe(
+  bytes: Uint8Array,
+  path = '<buffer>',
+): { format: 'jpeg' | 'png'; width: number; height: number } {
   if (bytes.length === 0) throw new BadImageError(path, 'empty file (0 bytes)');
   const format = sniffFormat(bytes);
   if (!format) {
@@ -43,7 +46,11 @@ export function probe(bytes: Uint8Array, path = '<buffer>'): { format: 'jpeg' | 
     throw new BadImageError(path, `not a JPEG or PNG (starts with ${head})`);
   }
   const size = imageSize(bytes);
-  if (!size) throw new BadImageError(path, `${format.toUpperCase()} header has no readable image size (truncated or corrupt)`);
+  if (!size)
+    throw new BadImageError(
+      path,
+      `${format.toUpperCase()} header has no readable image size (truncated or corrupt)`,
+    );
   return size;
 }
 
@@ -74,9 +81,17 @@ export async function decodeImage(
       const rh = width <= height ? Math.max(s, Math.floor((s * height) / width)) : s;
       p = p.resize(rw, rh, { fit: 'fill', kernel: opts.kernel ?? 'linear' });
     }
-    const { data, info } = await p.toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await p
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+    };
   } catch (e) {
     if (e instanceof BadImageError) throw e;
     throw new BadImageError(path, `decode failed: ${reason(e)}`);

@@ -26,8 +26,17 @@ export async function multiScaleInputsFromFile(
   return Promise.all(
     plans.map(async (v, i) => {
       const data = new Float32Array(3 * v.crop.width * v.crop.height);
-      await renderViewsSharp(bytes, [v], [0, 0, 0], opts.normalization ?? PAPER_NORMALIZATION, data, 0, { ...opts.sharp, path });
-      return { scale: scales[Math.floor(i / per)], flip: v.flip, height: v.crop.height, width: v.crop.width, data };
+      await renderViewsSharp(bytes, [v], [0, 0, 0], opts.normalization ?? PAPER_NORMALIZATION, data, 0, {
+        ...opts.sharp,
+        path,
+      });
+      return {
+        scale: scales[Math.floor(i / per)],
+        flip: v.flip,
+        height: v.crop.height,
+        width: v.crop.width,
+        data,
+      };
     }),
   );
 }
@@ -44,9 +53,17 @@ export async function tenCropFromFile(
   const bytes = await readFile(path);
   const { width, height } = probe(bytes, path);
   const out = new Float32Array(10 * 3 * cropSize * cropSize);
-  await renderViewsSharp(bytes, planTenViews(width, height, resize, cropSize), [0, 0, 0], opts.normalization ?? PAPER_NORMALIZATION, out, 0, {
-    ...opts.sharp,
-    path,
-  });
+  await renderViewsSharp(
+    bytes,
+    planTenViews(width, height, resize, cropSize),
+    [0, 0, 0],
+    opts.normalization ?? PAPER_NORMALIZATION,
+    out,
+    0,
+    {
+      ...opts.sharp,
+      path,
+    },
+  );
   return out;
 }

@@ -78,30 +78,45 @@ export function drawClassImage(k: number, width: number, height: number, rng: Sa
       let col: readonly number[] = bg;
       if (inside) col = fg;
       else if (texture === 1 && Math.floor(y / period) % 2 === 0) col = bg.map((v) => v * 0.6);
-      else if (texture === 2 && (Math.floor(x / period) + Math.floor(y / period)) % 2 === 0) col = bg.map((v) => v * 1.4);
+      else if (texture === 2 && (Math.floor(x / period) + Math.floor(y / period)) % 2 === 0)
+        col = bg.map((v) => v * 1.4);
       const o = (y * width + x) * 3;
       for (let c = 0; c < 3; c++) {
         const v = col[c] * bright + (rng.uniform() - 0.5) * 24;
-        out[o + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+        out[o + c] = Math.min(255, Math.max(0, v));
       }
     }
   return out;
 }
 
-async function writeJpeg(path: string, k: number, size: number, quality: number, rng: SampleRandom): Promise<void> {
+async function writeJpeg(
+  path: string,
+  k: number,
+  size: number,
+  quality: number,
+  rng: SampleRandom,
+): Promise<void> {
   const longer = Math.round(size * (1 + 0.33 * rng.uniform()));
   const portrait = rng.uniform() < 0.3;
   const w = portrait ? size : longer;
   const h = portrait ? longer : size;
   const rgb = drawClassImage(k, w, h, rng);
-  await writeFile(path, await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality }).toBuffer());
+  await writeFile(
+    path,
+    await sharp(rgb, { raw: { width: w, height: h, channels: 3 } })
+      .jpeg({ quality })
+      .toBuffer(),
+  );
 }
 
 /**
  * Generates the dataset under `dir` (created if needed). Deterministic in its options.
  * @example await generateImageNetLike('/tmp/tiny', { classes: 10, trainPerClass: 50, valPerClass: 10, size: 64, seed: 1 })
  */
-export async function generateImageNetLike(dir: string, opts: GenerateOptions = {}): Promise<GeneratedDataset> {
+export async function generateImageNetLike(
+  dir: string,
+  opts: GenerateOptions = {},
+): Promise<GeneratedDataset> {
   const { classes = 10, trainPerClass = 20, valPerClass = 5, size = 64, seed = 0, quality = 90 } = opts;
   if (!Number.isInteger(classes) || classes < 1 || classes > 1000)
     throw new Error(`generateImageNetLike: classes must be an integer in [1, 1000], got ${classes}`);
@@ -114,21 +129,39 @@ export async function generateImageNetLike(dir: string, opts: GenerateOptions = 
     const d = join(dir, 'train', wnids[k]);
     await mkdir(d, { recursive: true });
     for (let i = 0; i < trainPerClass; i++)
-      jobs.push(() => writeJpeg(join(d, `${wnids[k]}_${i}.JPEG`), k, size, quality, new SampleRandom(seed, 1, k * 100_003 + i)));
+      jobs.push(() =>
+        writeJpeg(
+          join(d, `${wnids[k]}_${i}.JPEG`),
+          k,
+          size,
+          quality,
+          new SampleRandom(seed, 1, k * 100_003 + i),
+        ),
+      );
   }
   await mkdir(join(dir, 'val'), { recursive: true });
   const nVal = classes * valPerClass;
   const order = permutation(nVal, seed, 2); // val files interleave classes like the real val set
   const valClass = Array.from(order, (p) => p % classes);
-  valClass.forEach((k, n) =>
-    jobs.push(() => writeJpeg(join(dir, 'val', valFileName(n + 1)), k, size, quality, new SampleRandom(seed, 3, n))),
-  );
+  valClass.forEach((k, n) => {
+    jobs.push(() =>
+      writeJpeg(join(dir, 'val', valFileName(n + 1)), k, size, quality, new SampleRandom(seed, 3, n)),
+    );
+  });
   // Synthetic devkit IDs: a seeded permutation of the 1000 wnids (NOT the sorted order).
   const idOf = new Map<string, number>();
-  Array.from(permutation(1000, seed, 4)).forEach((classIndex, i) => idOf.set(table.id(classIndex), i + 1));
+  Array.from(permutation(1000, seed, 4)).forEach((classIndex, i) => {
+    idOf.set(table.id(classIndex), i + 1);
+  });
   const mapping = [...idOf].sort((a, b) => a[1] - b[1]).map(([w, id]) => `${id} ${w}`);
-  await writeFile(join(dir, 'ILSVRC2012_mapping.txt'), `# synthetic ILSVRC2012_ID wnid table (generated, not the devkit's)\n${mapping.join('\n')}\n`);
-  await writeFile(join(dir, 'ILSVRC2012_validation_ground_truth.txt'), `${valClass.map((k) => idOf.get(wnids[k])).join('\n')}\n`);
+  await writeFile(
+    join(dir, 'ILSVRC2012_mapping.txt'),
+    `# synthetic ILSVRC2012_ID wnid table (generated, not the devkit's)\n${mapping.join('\n')}\n`,
+  );
+  await writeFile(
+    join(dir, 'ILSVRC2012_validation_ground_truth.txt'),
+    `${valClass.map((k) => idOf.get(wnids[k])).join('\n')}\n`,
+  );
   const csv = valClass.map((k, n) => `${valFileName(n + 1, '')},${wnids[k]} 0 0 ${size} ${size}`);
   await writeFile(join(dir, 'LOC_val_solution.csv'), `ImageId,PredictionString\n${csv.join('\n')}\n`);
   // Bounded concurrency: sharp encodes on the libuv pool.

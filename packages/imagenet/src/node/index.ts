@@ -1,30 +1,35 @@
 /**
  * @rectifier/imagenet/node: everything that needs Node (fs, worker_threads, sharp).
  */
-export { check, type CheckOptions, type CheckReport, type ClassCount } from './check.js';
+export { type CheckOptions, type CheckReport, type ClassCount, check } from './check.js';
 export {
   type BadEntry,
   type FileDataset,
   IMAGE_EXTENSIONS,
-  imageFolder,
   type ImageFolderOptions,
-  imagenetDataset,
   type ImageNetOptions,
   type ImageNetValOptions,
+  imageFolder,
+  imagenetDataset,
   type Sample,
 } from './dataset.js';
 export { BadImageError, decodeImage, probe, renderViewsSharp, type SharpOptions } from './decode.js';
-export { drawClassImage, type GeneratedDataset, type GenerateOptions, generateImageNetLike } from './generate.js';
-export { readIdxFile, readIdxPair } from './idx-file.js';
-export { type Batch, ImageLoader, type LoaderOptions, type LoaderState } from './loader.js';
 export { multiScaleInputsFromFile, tenCropFromFile } from './eval.js';
 export {
+  drawClassImage,
+  type GeneratedDataset,
+  type GenerateOptions,
+  generateImageNetLike,
+} from './generate.js';
+export { readIdxFile, readIdxPair } from './idx-file.js';
+export { type Batch, ImageLoader, type LoaderOptions, type LoaderState } from './loader.js';
+export {
   openPacked,
-  pack,
   type PackedDataset,
   type PackedMeta,
   type PackedRecord,
   type PackOptions,
+  pack,
   ShardReader,
 } from './pack.js';
 export { processItems, type WorkContext, type WorkItem, type WorkResult } from './process.js';

@@ -2,8 +2,8 @@ import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sourceWorker, tempDir } from '../../test/helpers.js';
 import { epochOrder } from '../shuffle.js';
+import { disposeSourceWorker, sourceWorker, tempDir } from '../test-helpers.js';
 import { type BadEntry, imagenetDataset } from './dataset.js';
 import { generateImageNetLike } from './generate.js';
 import { type Batch, ImageLoader, type LoaderOptions } from './loader.js';
@@ -13,9 +13,15 @@ let workerUrl: string;
 const transform = { kind: 'train', scaleRange: [36, 48], cropSize: 32 } as const;
 
 beforeAll(async () => {
-  [workerUrl] = await Promise.all([sourceWorker(), generateImageNetLike(t.dir, { classes: 3, trainPerClass: 6, valPerClass: 2, size: 40, seed: 2 })]);
+  [workerUrl] = await Promise.all([
+    sourceWorker(),
+    generateImageNetLike(t.dir, { classes: 3, trainPerClass: 6, valPerClass: 2, size: 40, seed: 2 }),
+  ]);
 });
-afterAll(() => t.cleanup());
+afterAll(() => {
+  t.cleanup();
+  disposeSourceWorker();
+});
 
 async function collect(loader: ImageLoader, max = Number.POSITIVE_INFINITY): Promise<Batch[]> {
   const out: Batch[] = [];
@@ -27,7 +33,14 @@ async function collect(loader: ImageLoader, max = Number.POSITIVE_INFINITY): Pro
 }
 
 function make(opts: Partial<LoaderOptions> = {}) {
-  return new ImageLoader(imagenetDataset(t.dir), { transform, batchSize: 5, seed: 9, workerUrl, onBadFile: () => {}, ...opts });
+  return new ImageLoader(imagenetDataset(t.dir), {
+    transform,
+    batchSize: 5,
+    seed: 9,
+    workerUrl,
+    onBadFile: () => {},
+    ...opts,
+  });
 }
 
 describe('ImageLoader', () => {
@@ -77,7 +90,12 @@ describe('ImageLoader', () => {
   });
 
   it('tenCrop batches carry 10 views per label', async () => {
-    const l = make({ workers: 0, transform: { kind: 'tenCrop', resize: 40, cropSize: 32 }, shuffle: false, batchSize: 4 });
+    const l = make({
+      workers: 0,
+      transform: { kind: 'tenCrop', resize: 40, cropSize: 32 },
+      shuffle: false,
+      batchSize: 4,
+    });
     const [b] = await collect(l, 1);
     expect(b.shape).toEqual([40, 3, 32, 32]);
     expect(b.labels.length).toBe(4);
@@ -95,12 +113,23 @@ describe('ImageLoader', () => {
     const corrupt = Buffer.from(good);
     corrupt.fill(0xff, 2, 200); // wipe the tables after SOI
     writeFileSync(join(cls, 'd_corrupt.JPEG'), corrupt);
-    writeFileSync(join(cls, 'e_png.JPEG'), await sharp({ create: { width: 40, height: 36, channels: 3, background: '#0a0' } }).png().toBuffer());
+    writeFileSync(
+      join(cls, 'e_png.JPEG'),
+      await sharp({ create: { width: 40, height: 36, channels: 3, background: '#0a0' } })
+        .png()
+        .toBuffer(),
+    );
     symlinkSync(join(d.dir, 'gone'), join(d.dir, 'train', 'n01443537')); // unreadable directory
     const ds = imagenetDataset(d.dir);
     ds.samples.push({ path: join(cls, 'n01440764_1.JPEG'), label: 1000 }); // label outside the table
     const logged: BadEntry[] = [];
-    const l = new ImageLoader(ds, { transform, batchSize: 4, workers: 1, workerUrl, onBadFile: (e) => logged.push(e) });
+    const l = new ImageLoader(ds, {
+      transform,
+      batchSize: 4,
+      workers: 1,
+      workerUrl,
+      onBadFile: (e) => logged.push(e),
+    });
     const batches = await collect(l);
     await l.close();
     const n = batches.reduce((a, b) => a + b.labels.length, 0);

@@ -134,7 +134,10 @@ export class ImageLoader implements AsyncIterable<Batch> {
       numClasses: this.classes.size,
       sharp: options.sharp ?? {},
       itemConcurrency: this.opts.itemConcurrency,
-      packed: 'kind' in dataset ? { dir: dataset.dir, shards: dataset.meta.shards, encoding: dataset.meta.encoding } : undefined,
+      packed:
+        'kind' in dataset
+          ? { dir: dataset.dir, shards: dataset.meta.shards, encoding: dataset.meta.encoding }
+          : undefined,
     };
     epochOrder(0, 0, { rank: this.opts.rank, worldSize: this.opts.worldSize }); // validates rank/worldSize
   }
@@ -146,7 +149,8 @@ export class ImageLoader implements AsyncIterable<Batch> {
 
   /** Moves to a state (e.g. `{ epoch: 5, position: 0 }`). Not allowed while iterating. */
   setState(s: LoaderState): void {
-    if (this.iterating) throw new Error('ImageLoader.setState: cannot change state while an epoch is being iterated');
+    if (this.iterating)
+      throw new Error('ImageLoader.setState: cannot change state while an epoch is being iterated');
     this.pos = { ...s };
   }
 
@@ -197,7 +201,8 @@ export class ImageLoader implements AsyncIterable<Batch> {
         else p.reject(new Error(`ImageLoader worker failed: ${m.error}`));
       });
       worker.on('error', (e) => {
-        for (const p of this.pending.values()) p.reject(new Error(`ImageLoader worker crashed: ${e.message}`));
+        for (const p of this.pending.values())
+          p.reject(new Error(`ImageLoader worker crashed: ${e.message}`));
         this.pending.clear();
       });
       worker.unref();

@@ -5,7 +5,7 @@
  * Layout: meta.json, index.bin (6 little-endian uint32 per image: shard, offset, length, width,
  * height, label), shard-00000.bin, ...
  */
-import { open, mkdir, readFile, writeFile, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { ClassTable } from '../classes.js';
@@ -72,18 +72,27 @@ export async function pack(
   let fh: FileHandle | null = null;
   let shardOffset = 0;
   let total = 0;
-  const encode = async (path: string, label: number): Promise<{ bytes: Uint8Array; w: number; h: number } | null> => {
+  const encode = async (
+    path: string,
+    label: number,
+  ): Promise<{ bytes: Uint8Array; w: number; h: number } | null> => {
     try {
-      if (label < 0 || label >= ds.classes.size) throw new BadImageError(path, `label ${label} outside the class table [0, ${ds.classes.size})`);
+      if (label < 0 || label >= ds.classes.size)
+        throw new BadImageError(path, `label ${label} outside the class table [0, ${ds.classes.size})`);
       const buf = await readFile(path);
       const probeImg = await decodeImage(buf, { path });
       const s = Math.min(probeImg.width, probeImg.height) > shorterSide ? shorterSide : undefined;
       const img: RGBImage = s ? await decodeImage(buf, { path, shorterSide: s }) : probeImg;
       if (encoding === 'raw') return { bytes: img.data, w: img.width, h: img.height };
-      const jpg = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality }).toBuffer();
+      const jpg = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+        .jpeg({ quality })
+        .toBuffer();
       return { bytes: jpg, w: img.width, h: img.height };
     } catch (e) {
-      const entry = e instanceof BadImageError ? { path, reason: e.reason } : { path, reason: `unreadable (${(e as Error).message})` };
+      const entry =
+        e instanceof BadImageError
+          ? { path, reason: e.reason }
+          : { path, reason: `unreadable (${(e as Error).message})` };
       bad.push(entry);
       log(entry);
       return null;
@@ -153,10 +162,13 @@ export interface PackedDataset {
  */
 export async function openPacked(dir: string): Promise<PackedDataset> {
   const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as PackedMeta;
-  if (meta.format !== 'rectifier-packed-v1') throw new Error(`openPacked: ${dir}/meta.json has format '${meta.format}', expected rectifier-packed-v1`);
+  if (meta.format !== 'rectifier-packed-v1')
+    throw new Error(`openPacked: ${dir}/meta.json has format '${meta.format}', expected rectifier-packed-v1`);
   const buf = await readFile(join(dir, 'index.bin'));
   if (buf.length !== meta.count * RECORD_WORDS * 4)
-    throw new Error(`openPacked: ${dir}/index.bin has ${buf.length} bytes, expected ${meta.count * RECORD_WORDS * 4} for ${meta.count} images`);
+    throw new Error(
+      `openPacked: ${dir}/index.bin has ${buf.length} bytes, expected ${meta.count * RECORD_WORDS * 4} for ${meta.count} images`,
+    );
   const index = new Uint32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
   const classes = new ClassTable(meta.classes.ids, meta.classes.names);
   return {
@@ -167,9 +179,17 @@ export async function openPacked(dir: string): Promise<PackedDataset> {
     index,
     length: meta.count,
     record(i: number): PackedRecord {
-      if (!Number.isInteger(i) || i < 0 || i >= meta.count) throw new Error(`PackedDataset: index ${i} outside [0, ${meta.count})`);
+      if (!Number.isInteger(i) || i < 0 || i >= meta.count)
+        throw new Error(`PackedDataset: index ${i} outside [0, ${meta.count})`);
       const o = i * RECORD_WORDS;
-      return { shard: index[o], offset: index[o + 1], length: index[o + 2], width: index[o + 3], height: index[o + 4], label: index[o + 5] };
+      return {
+        shard: index[o],
+        offset: index[o + 1],
+        length: index[o + 2],
+        width: index[o + 3],
+        height: index[o + 4],
+        label: index[o + 5],
+      };
     },
   };
 }
@@ -193,7 +213,8 @@ export class ShardReader {
     }
     const out = new Uint8Array(r.length);
     const { bytesRead } = await (await h).read(out, 0, r.length, r.offset);
-    if (bytesRead !== r.length) throw new Error(`shard ${this.shards[r.shard]} is truncated at offset ${r.offset}`);
+    if (bytesRead !== r.length)
+      throw new Error(`shard ${this.shards[r.shard]} is truncated at offset ${r.offset}`);
     return out;
   }
 

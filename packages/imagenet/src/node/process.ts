@@ -10,7 +10,9 @@ import { BadImageError, probe, renderViewsSharp, type SharpOptions } from './dec
 import { type PackedRecord, ShardReader } from './pack.js';
 
 /** One sample to load: a file path or a packed record, with its label and dataset index. */
-export type WorkItem = { index: number; label: number; path: string } | { index: number; label: number; path: string; rec: PackedRecord };
+export type WorkItem =
+  | { index: number; label: number; path: string }
+  | { index: number; label: number; path: string; rec: PackedRecord };
 
 /** Settings a worker needs to process items (structured-cloneable). */
 export interface WorkContext {
@@ -48,7 +50,10 @@ async function one(item: WorkItem, ctx: WorkContext, out: Float32Array, offset: 
     const bytes = await reader.read(item.rec);
     const { views, light } = planSample(t, item.rec.width, item.rec.height, ctx.seed, ctx.epoch, item.index);
     if (p.encoding === 'jpeg') {
-      await renderViewsSharp(bytes, views, light, t.normalization, out, offset, { ...ctx.sharp, path: item.path });
+      await renderViewsSharp(bytes, views, light, t.normalization, out, offset, {
+        ...ctx.sharp,
+        path: item.path,
+      });
       return;
     }
     const img = { data: bytes, width: item.rec.width, height: item.rec.height };
@@ -69,7 +74,10 @@ async function one(item: WorkItem, ctx: WorkContext, out: Float32Array, offset: 
   }
   const { width, height } = probe(bytes, item.path);
   const { views, light } = planSample(t, width, height, ctx.seed, ctx.epoch, item.index);
-  await renderViewsSharp(bytes, views, light, t.normalization, out, offset, { ...ctx.sharp, path: item.path });
+  await renderViewsSharp(bytes, views, light, t.normalization, out, offset, {
+    ...ctx.sharp,
+    path: item.path,
+  });
 }
 
 /**
@@ -90,7 +98,11 @@ export async function processItems(items: readonly WorkItem[], ctx: WorkContext)
         await one(items[i], ctx, out, i * per);
         ok[i] = 1;
       } catch (e) {
-        bad.push(e instanceof BadImageError ? { path: e.path, reason: e.reason } : { path: items[i].path, reason: String((e as Error)?.message ?? e) });
+        bad.push(
+          e instanceof BadImageError
+            ? { path: e.path, reason: e.reason }
+            : { path: items[i].path, reason: String((e as Error)?.message ?? e) },
+        );
       }
     }
   };

@@ -1,0 +1,106 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { disposeSourceWorker, sourceWorker, tempDir } from '../test-helpers.js';
+import { imagenetDataset } from './dataset.js';
+import { generateImageNetLike } from './generate.js';
+import { readIdxFile, readIdxPair } from './idx-file.js';
+import { type Batch, ImageLoader } from './loader.js';
+import { openPacked, pack } from './pack.js';
+
+const t = tempDir('pack');
+let workerUrl: string;
+beforeAll(async () => {
+  [workerUrl] = await Promise.all([
+    sourceWorker(),
+    generateImageNetLike(t.dir, { classes: 3, trainPerClass: 4, valPerClass: 0, size: 40, seed: 4 }),
+  ]);
+});
+afterAll(() => {
+  t.cleanup();
+  disposeSourceWorker();
+});
+
+async function all(l: ImageLoader): Promise<Batch[]> {
+  const out: Batch[] = [];
+  for await (const b of l) out.push(b);
+  await l.close();
+  return out;
+}
+
+describe('pack / openPacked', () => {
+  it('raw packing: center views equal the JPEG path exactly, bad files are skipped', async () => {
+    const ds = imagenetDataset(t.dir);
+    writeFileSync(join(t.dir, 'bad.JPEG'), 'nope');
+    ds.samples.splice(3, 0, { path: join(t.dir, 'bad.JPEG'), label: 0 });
+    const bad: string[] = [];
+    const out = join(t.dir, 'packed-raw');
+    const r = await pack(ds, out, {
+      shorterSide: 40,
+      shardBytes: 20_000,
+      onBadFile: (e) => bad.push(e.reason),
+    });
+    expect(r.count).toBe(12);
+    expect(bad).toEqual([expect.stringMatching(/not a JPEG or PNG/)]);
+    const p = await openPacked(out);
+    expect(p.length).toBe(12);
+    expect(p.meta.shards.length).toBeGreaterThan(1);
+    expect(p.record(0).width * p.record(0).height * 3).toBe(p.record(0).length);
+    const opts = {
+      transform: { kind: 'center', resize: 40, cropSize: 32 } as const,
+      shuffle: false,
+      batchSize: 5,
+      workers: 0,
+    };
+    const fromFiles = await all(new ImageLoader(imagenetDataset(t.dir), opts));
+    const fromPack = await all(new ImageLoader(p, { ...opts, workers: 1, workerUrl }));
+    expect(fromPack.map((b) => b.data)).toEqual(fromFiles.map((b) => b.data));
+    expect(fromPack.map((b) => b.labels)).toEqual(fromFiles.map((b) => b.labels));
+  });
+
+  it('raw and jpeg packs give the train views of the file path within resampling/JPEG error', async () => {
+    const ds = imagenetDataset(t.dir);
+    const transform = { kind: 'train', scaleRange: [40, 56], cropSize: 32, lighting: 0.1 } as const;
+    const opts = { transform, batchSize: 12, workers: 0, seed: 3 };
+    const [files] = await all(new ImageLoader(ds, opts));
+    const [other] = await all(new ImageLoader(ds, { ...opts, seed: 4, shuffle: false }));
+    const [same] = await all(new ImageLoader(ds, { ...opts, shuffle: false }));
+    let base = 0;
+    for (let i = 0; i < other.data.length; i++) base += Math.abs(other.data[i] - same.data[i]);
+    expect(base / other.data.length).toBeGreaterThan(15); // different augmentation: far apart
+    for (const encoding of ['raw', 'jpeg'] as const) {
+      const out = join(t.dir, `packed-${encoding}-train`);
+      await pack(ds, out, { shorterSide: 40, encoding });
+      const [packed] = await all(new ImageLoader(await openPacked(out), opts));
+      expect(packed.indices).toEqual(files.indices);
+      let sum = 0;
+      for (let i = 0; i < packed.data.length; i++) sum += Math.abs(packed.data[i] - files.data[i]);
+      // same geometry and colour noise; only the resampler (and for jpeg a re-encode) differ
+      expect(sum / packed.data.length).toBeLessThan(encoding === 'raw' ? 6 : 8);
+    }
+  });
+
+  it('rejects a damaged index', async () => {
+    const out = join(t.dir, 'packed-raw');
+    const idx = readFileSync(join(out, 'index.bin'));
+    writeFileSync(join(out, 'index.bin'), idx.subarray(0, idx.length - 4));
+    await expect(openPacked(out)).rejects.toThrow(/index.bin has \d+ bytes, expected \d+ for 12 images/);
+  });
+});
+
+describe('readIdxFile', () => {
+  it('reads gzipped and plain IDX pairs and validates labels', () => {
+    const img = Buffer.from([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2, 10, 20, 30, 40]);
+    const lab = Buffer.from([0, 0, 8, 1, 0, 0, 0, 2, 3, 9]);
+    writeFileSync(join(t.dir, 'img.gz'), gzipSync(img));
+    writeFileSync(join(t.dir, 'lab'), lab);
+    const { images, labels, n } = readIdxPair(join(t.dir, 'img.gz'), join(t.dir, 'lab'));
+    expect([n, images.shape, [...labels.data]]).toEqual([2, [2, 1, 2], [3, 9]]);
+    expect(() => readIdxPair(join(t.dir, 'img.gz'), join(t.dir, 'lab'), 5)).toThrow(
+      /label 9 at index 1 outside \[0, 5\)/,
+    );
+    writeFileSync(join(t.dir, 'cut.gz'), gzipSync(img).subarray(0, 15));
+    expect(() => readIdxFile(join(t.dir, 'cut.gz'))).toThrow(/cut.gz: gzip data is corrupt or truncated/);
+  });
+});
