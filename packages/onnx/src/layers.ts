@@ -7,8 +7,9 @@
 
 /** A parameter as it will be stored: its dotted module path (`features.0.weight`) and values. */
 export interface ParamData {
-  name: string;
-  shape: readonly number[];
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** filled in after the whole tree has been validated (see from-module.ts) */
   data: Float32Array;
 }
 
