@@ -1,0 +1,67 @@
+// API-level properties of exportOnnx: determinism, the async variant, float64 models, metadata.
+import { Conv2d, Flatten, Linear, PReLU, Sequential, SpatialPyramidPooling } from '@rectifier/nn';
+import { Generator, noGrad, randn } from '@rectifier/tensor';
+import { describe, expect, it } from 'vitest';
+import { exportOnnx, exportOnnxAsync } from './export';
+import { decodeModel, valueShape } from './test-support/decode';
+import { maxAbs, maxAbsDiff, runModel } from './test-support/ort';
+
+const net = (dtype: 'float32' | 'float64' = 'float32') =>
+  new Sequential({
+    conv: new Conv2d({
+      inChannels: 3,
+      outChannels: 4,
+      kernelSize: 3,
+      padding: 1,
+      dtype,
+      generator: new Generator(1),
+    }),
+    act: new PReLU({ numParameters: 4, init: 0.3, dtype }),
+    spp: new SpatialPyramidPooling({ levels: [2, 1] }),
+    flat: new Flatten(),
+    fc: new Linear({ inFeatures: 20, outFeatures: 3, dtype, generator: new Generator(2) }),
+  });
+
+describe('exportOnnx API', () => {
+  it('is deterministic: the same model gives the same bytes', () => {
+    const model = net();
+    const a = exportOnnx(model, { inputShape: [1, 3, 6, 5] });
+    const b = exportOnnx(model, { inputShape: [1, 3, 6, 5] });
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+  });
+
+  it('exportOnnxAsync gives the same bytes as exportOnnx on the CPU backend', async () => {
+    const model = net();
+    const opts = { inputShape: [2, 3, 6, 5], dynamicBatch: true, metadata: { run: 'x' } };
+    const sync = exportOnnx(model, opts);
+    const asyncBytes = await exportOnnxAsync(model, opts);
+    expect(Buffer.from(asyncBytes).equals(Buffer.from(sync))).toBe(true);
+  });
+
+  it('exports a float64 model as float32 initializers that match the float64 forward pass', async () => {
+    const model = net('float64').eval();
+    const m = decodeModel(exportOnnx(model, { inputShape: [1, 3, 6, 5] }));
+    expect(m.graph.initializer.every((t) => t.data_type === 1)).toBe(true);
+    expect(valueShape(m.graph.output[0])).toEqual([1, 3]);
+    const { x, y } = noGrad(() => {
+      const xt = randn([1, 3, 6, 5], { generator: new Generator(9), dtype: 'float64' });
+      const yt = model.call(xt);
+      return { x: Float32Array.from(xt.dataSync()), y: Array.from(yt.dataSync()) };
+    });
+    const out = await runModel('node', exportOnnx(model, { inputShape: [1, 3, 6, 5] }), {
+      input: { data: x, dims: [1, 3, 6, 5] },
+    });
+    expect(maxAbsDiff(out.output.data, y)).toBeLessThanOrEqual(1e-5 * maxAbs(y));
+  });
+
+  it('records the model class name (Sequential) and nested scopes in node names', () => {
+    const m = decodeModel(exportOnnx(net(), { inputShape: [1, 3, 6, 5] }));
+    const meta = Object.fromEntries((m.metadata_props ?? []).map((e) => [e.key, e.value]));
+    expect(meta['rectifier.model']).toBe('Sequential');
+    expect(m.graph.node.map((n) => n.name)).toContain('/act/PRelu');
+    expect(m.graph.node.filter((n) => n.name.startsWith('/spp/level2/')).map((n) => n.op_type)).toEqual([
+      'MaxPool',
+      'Flatten',
+    ]);
+  });
+});
