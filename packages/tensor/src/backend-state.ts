@@ -1,11 +1,12 @@
 import type { Backend } from './backend.js';
 import { cpuBackend } from './backends/cpu/index.js';
 
-let current: Backend = cpuBackend;
+// resolved lazily: the CPU backend and the op modules import each other (through the op table)
+let current: Backend | null = null;
 
 /** The backend that creation functions use when no `backend` option is given (default: `cpuBackend`). */
 export function getBackend(): Backend {
-  return current;
+  return current ?? cpuBackend;
 }
 
 /**
