@@ -6,6 +6,7 @@
 import type { Backend } from '../backend.js';
 import { cpuBackend } from '../backends/cpu/index.js';
 import { createWasmBackend } from '../backends/wasm/index.js';
+import { testWebGPU } from '../backends/webgpu/gpu-env.js';
 
 export interface BackendUnderTest {
   name: string;
@@ -21,5 +22,10 @@ export async function backendsUnderTest(): Promise<BackendUnderTest[]> {
   // WASM SIMD kernels on 2 threads (float32 accumulation, FMA order differs from the JS kernels).
   wasm ??= createWasmBackend({ threads: 2 });
   list.push({ name: 'wasm', backend: await wasm, atol: 1e-5, rtol: 1e-4 });
+  // WebGPU (SwiftShader without a GPU): float32 only, GPU transcendental functions. Skipped with a
+  // visible reason when no adapter exists (an error when CI is set: see gpu-env.ts).
+  const gpu = await testWebGPU();
+  if (gpu.backend) list.push({ name: 'webgpu', backend: gpu.backend, atol: 1e-5, rtol: 1e-4 });
+  else console.warn(`backendsUnderTest: skipping webgpu: ${gpu.reason}`);
   return list;
 }

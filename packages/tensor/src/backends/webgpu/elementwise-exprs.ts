@@ -87,6 +87,17 @@ function guardNaN(expr: string, js: (...v: number[]) => number, arity: number): 
   return out;
 }
 
+/**
+ * Domain edges where GPU built-ins are unreliable (WGSL leaves them indeterminate; SwiftShader returns
+ * log|x| for x < 0 and NaN for tanh(+-inf)): the table expression `E` is wrapped so that the results
+ * are those of the JavaScript definition.
+ */
+const FLOAT_EDGES: Partial<Record<UnaryOp, (e: string) => string>> = {
+  log: (e) => `select(select(select(${e}, negInf(), a == 0.0), posInf(), a == posInf()), nanValue(), a < 0.0)`,
+  sqrt: (e) => `select(${e}, nanValue(), a < 0.0)`,
+  tanh: (e) => `select(${e}, sign(a), abs(a) > 20.0)`,
+};
+
 // pow(NaN, 0) = 1 in JavaScript, so NaN in the base propagates only for a non-zero exponent.
 const POW_NAN = 'isNaN32(a) && b != 0.0';
 
@@ -100,7 +111,9 @@ export function unaryExpr(op: UnaryOp, int: boolean): ExprChoice {
   const i = int ? INT_UNARY[op] : undefined;
   if (i) return { expr: i, compute: 'i32' };
   const def = UNARY[op];
-  return { expr: guardNaN(hardenExpr(def.wgsl), (x) => def.js(x, 0), 1), compute: 'f32' };
+  const edge = FLOAT_EDGES[op];
+  const base = hardenExpr(def.wgsl);
+  return { expr: guardNaN(edge ? edge(base) : base, (x) => def.js(x, 0), 1), compute: 'f32' };
 }
 
 export function binaryExpr(op: BinaryOp, int: boolean): ExprChoice {

@@ -5,7 +5,7 @@
  */
 import { type GpuContext, grid } from '../context.js';
 import { Params, paramsWgsl } from '../params.js';
-import { WGSL_ISNAN } from './wgsl-util.js';
+import { WGSL_INF, WGSL_ISNAN } from './wgsl-util.js';
 import { coalesce, type GView, numel, type WebGPUStorage } from '../storage.js';
 
 export const MAX_RANK = 8;
@@ -37,6 +37,7 @@ function source(o: ElementwiseOptions): string {
 ${decl}
 ${paramsWgsl(nin + 1, words)}
 ${WGSL_ISNAN}
+${WGSL_INF}
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * ${WG}u;
