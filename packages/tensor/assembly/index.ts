@@ -10,5 +10,6 @@ export {
   conv2dScratchBytes,
   sumPartials,
 } from './conv';
+export { elementwise } from './elementwise';
 export { GEMM_SCRATCH_BYTES, gemmBatched } from './gemm';
 export { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool';

@@ -144,6 +144,53 @@ describe('createWasmBackend', () => {
     expectNear(data(wasm.avgPool2dBackward(pdy, p)), data(cpuBackend.avgPool2dBackward(pdy, p)), 1e-6);
   });
 
+  it('elementwise ops match the CPU backend bit for bit: full, per-channel, scalar and fallback layouts', () => {
+    const r = rng(8);
+    const [N, C, H, W] = [3, 5, 17, 19];
+    const n = N * C * H * W;
+    const special = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-40];
+    const fill = (len: number) =>
+      new Float32Array(len).map((_, i) => (i % 11 === 0 ? special[i % special.length] : r() * 4 - 2));
+    const full = (d: Float32Array, off = 0) => view(d, [N, C, H, W], [C * H * W, H * W, W, 1], off);
+    const xa = fill(n + 3),
+      xb = fill(n),
+      xc = fill(n);
+    const chan = view(fill(C + 2), [N, C, H, W], [0, 1, 0, 0], 2);
+    const scalar = view(new Float32Array([0.25]), [N, C, H, W], [0, 0, 0, 0]);
+    const transposed = view(xb, [N, C, H, W], [C * H * W, H * W, 1, H]);
+    const same = (got: unknown, want: unknown) => {
+      const g = data(got),
+        w = data(want);
+      expect(g.length).toBe(w.length);
+      for (let i = 0; i < w.length; i++)
+        if (!Object.is(g[i], w[i]) && !(Number.isNaN(g[i]) && Number.isNaN(w[i])))
+          throw new Error(`[${i}] ${g[i]} vs ${w[i]}`);
+    };
+    const a = full(xa, 3);
+    for (const b of [full(xb), chan, scalar, transposed]) {
+      for (const op of [
+        'add',
+        'sub',
+        'mul',
+        'div',
+        'prelu',
+        'reluGrad',
+        'preluSlopeGrad',
+        'maximum',
+      ] as const) {
+        same(wasm.binary(op, a, b, 'float32'), cpuBackend.binary(op, a, b, 'float32'));
+      }
+      same(
+        wasm.ternary('preluInputGrad', a, full(xc), b, 'float32'),
+        cpuBackend.ternary('preluInputGrad', a, full(xc), b, 'float32'),
+      );
+    }
+    same(wasm.binary('add', chan, a, 'float32'), cpuBackend.binary('add', chan, a, 'float32'));
+    same(wasm.unary('relu', a), cpuBackend.unary('relu', a));
+    same(wasm.unary('relu', transposed), cpuBackend.unary('relu', transposed));
+    same(wasm.unary('exp', a), cpuBackend.unary('exp', a));
+  });
+
   it('float64 runs the JS kernels exactly', () => {
     const r = rng(7);
     const a = new Float64Array(20 * 30).map(() => r());

@@ -4,11 +4,21 @@
 // everything the WASM kernels do not cover (elementwise, reductions, gather, random, float64 and
 // int32 heavy ops) runs the CPU backend's code unchanged.
 
-import type { Backend, Conv2dGeometry, PoolWindows, View } from '../../backend.js';
+import type {
+  Backend,
+  BinaryOp,
+  Conv2dGeometry,
+  DType,
+  PoolWindows,
+  TernaryOp,
+  UnaryOp,
+  View,
+} from '../../backend.js';
 import { cpuBackend } from '../cpu/index.js';
-import { alloc, arr, type CpuStorage } from '../cpu/storage.js';
+import { alloc, arr, type CpuStorage, wrap } from '../cpu/storage.js';
 import { availableCores, canUseThreads, MAX_DEFAULT_THREADS } from './features.js';
-import { WasmKernels } from './kernels.js';
+import { type EwOp, WasmKernels } from './kernels.js';
+import { elementwiseLayout } from './layout.js';
 import { createWasmRuntime, pickFlavour, type SimdFlavour, WasmOutOfMemory } from './runtime.js';
 
 export type { SimdFlavour } from './runtime.js';
@@ -44,6 +54,10 @@ function plane(v: View): Float32Array {
 }
 
 const f32 = (...views: View[]) => views.every((v) => v.dtype === 'float32');
+
+/** Below this many elements the JS loops win (copying operands into the kernel memory has a fixed cost). */
+const EW_MIN_ELEMENTS = 4096;
+const EW_BINARY = new Set<BinaryOp>(['add', 'sub', 'mul', 'div', 'prelu', 'reluGrad', 'preluSlopeGrad']);
 
 /**
  * Creates the WASM backend: compiles the kernel module (relaxed or plain SIMD), creates a shared
@@ -199,12 +213,44 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
           () => cpuBackend.avgPool2dBackward(dy, p),
         );
 
+  /** The WASM elementwise kernel for float32 views of a supported layout, else null (JS runs it). */
+  const ew = (op: EwOp, views: View[], outDtype: DType): CpuStorage | null => {
+    if (outDtype !== 'float32' || !f32(...views)) return null;
+    let n = 1;
+    for (const d of views[0].shape) n *= d;
+    if (n < EW_MIN_ELEMENTS) return null;
+    const layout = elementwiseLayout(views);
+    if (layout === null) return null;
+    try {
+      const operands = views.map((v, i) => ({
+        data: arr(v) as Float32Array,
+        offset: v.offset,
+        mode: layout.modes[i],
+      }));
+      return wrap('float32', k.elementwise(op, operands, layout.outer, layout.C, layout.inner));
+    } catch (e) {
+      if (e instanceof WasmOutOfMemory) return null;
+      throw e;
+    }
+  };
+
+  const unary = (op: UnaryOp, x: View, alpha?: number) =>
+    (op === 'relu' ? ew('relu', [x], x.dtype) : null) ?? cpuBackend.unary(op, x, alpha);
+  const binary = (op: BinaryOp, a: View, b: View, outDtype: DType) =>
+    (EW_BINARY.has(op) ? ew(op as EwOp, [a, b], outDtype) : null) ?? cpuBackend.binary(op, a, b, outDtype);
+  const ternary = (op: TernaryOp, a: View, b: View, c: View, outDtype: DType) =>
+    (op === 'preluInputGrad' ? ew(op, [a, b, c], outDtype) : null) ??
+    cpuBackend.ternary(op, a, b, c, outDtype);
+
   const backend: WasmBackend = {
     ...(cpuBackend as Backend<CpuStorage>),
     name: 'wasm',
     threads: rt.threads,
     simd: rt.flavour,
     close: () => rt.dispose(),
+    unary,
+    binary,
+    ternary,
     matmul,
     conv2d,
     conv2dBackwardInput,

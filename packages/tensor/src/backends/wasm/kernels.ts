@@ -41,6 +41,30 @@ function geometryWords(g: Conv2dGeometry): number[] {
   ];
 }
 
+/** Operand layout of an elementwise call: full (contiguous like the output), per-channel, or scalar. */
+export const Mode = { Full: 0, Channel: 1, Scalar: 2 } as const;
+export type Mode = (typeof Mode)[keyof typeof Mode];
+
+/** Opcodes of the WASM elementwise kernel (assembly/elementwise.ts). */
+export const EW_OPS = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  prelu: 4,
+  reluGrad: 5,
+  preluSlopeGrad: 6,
+  preluInputGrad: 7,
+  relu: 8,
+} as const;
+export type EwOp = keyof typeof EW_OPS;
+
+export interface EwOperand {
+  readonly data: Float32Array;
+  readonly offset: number;
+  readonly mode: Mode;
+}
+
 export class WasmKernels {
   constructor(readonly rt: WasmRuntime) {}
 
@@ -325,5 +349,34 @@ export class WasmKernels {
       this.threadsFor(p.N * p.C * p.H * p.W, PARALLEL_ELEMENTS),
     );
     this.get(pdx, dx);
+  }
+
+  /**
+   * A fresh array out[(o*C + ch)*inner + j] = op(operands) (1 to 3 operands; per-channel operands
+   * hold C values, scalars 1).
+   */
+  elementwise(
+    op: EwOp,
+    operands: readonly EwOperand[],
+    outer: number,
+    C: number,
+    inner: number,
+  ): Float32Array {
+    const rt = this.rt;
+    rt.reset();
+    const n = outer * C * inner;
+    const ptrs: number[] = [];
+    for (const o of operands) {
+      const count = o.mode === Mode.Full ? n : o.mode === Mode.Channel ? C : 1;
+      ptrs.push(this.put(o.data, o.offset, count), o.mode);
+    }
+    while (ptrs.length < 6) ptrs.push(ptrs[0], ptrs[1]);
+    const out = rt.alloc(n * 4);
+    rt.run(
+      'elementwise',
+      [EW_OPS[op], ...ptrs, out, outer, C, inner],
+      this.threadsFor(n, PARALLEL_ELEMENTS * 2),
+    );
+    return rt.f32.slice(out >> 2, (out >> 2) + n);
   }
 }

@@ -16,6 +16,7 @@ export const KERNELS = [
   'maxPool2dBackward',
   'avgPool2dForward',
   'avgPool2dBackward',
+  'elementwise',
 ] as const;
 export type KernelName = (typeof KERNELS)[number];
 
