@@ -36,6 +36,17 @@ describe('regularPool', () => {
     ).toEqual({ kernel: 3, stride: 2, padBegin: 1, padEnd: 1 });
   });
 
+  it('recognises nn-style equal windows at any size without the search', () => {
+    // nn's SPP rule: stride floor(L/n), kernel L - (n-1) stride
+    const L = 1000;
+    const n = 7;
+    const stride = Math.floor(L / n);
+    const kernel = L - (n - 1) * stride;
+    const w = Array.from({ length: n }, (_, i) => [i * stride, i * stride + kernel] as const);
+    expect(regularPool(L, w)).toEqual({ kernel, stride, padBegin: 0, padEnd: 0 });
+    expect(regularPool(1000, adaptive(1000, 7))).toBeNull(); // too long to search: decomposed instead
+  });
+
   it('returns null for irregular adaptive bins (6 -> 4, 11 -> 7, 14 -> 4)', () => {
     expect(regularPool(6, adaptive(6, 4))).toBeNull();
     expect(regularPool(11, adaptive(11, 7))).toBeNull();

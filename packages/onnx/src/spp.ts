@@ -26,7 +26,19 @@ const MAX_SEARCH = 256;
  */
 export function regularPool(size: number, windows: Windows): RegularPool | null {
   const n = windows.length;
-  if (n === 0 || size > MAX_SEARCH) return null;
+  if (n === 0) return null;
+  // fast path, any size: equal unpadded windows at a constant stride (nn's SPP rule always gives these)
+  const k0 = windows[0][1] - windows[0][0];
+  const s0 = n > 1 ? windows[1][0] - windows[0][0] : 1;
+  if (
+    windows[0][0] === 0 &&
+    s0 >= 1 &&
+    windows.every(([lo, hi], i) => lo === i * s0 && hi - lo === k0) &&
+    Math.floor((size - k0) / s0) + 1 === n
+  ) {
+    return { kernel: k0, stride: s0, padBegin: 0, padEnd: 0 };
+  }
+  if (size > MAX_SEARCH) return null;
   for (let stride = 1; stride <= size; stride++) {
     for (let padBegin = 0; padBegin < size; padBegin++) {
       for (let kernel = padBegin + 1; kernel <= size + padBegin; kernel++) {
