@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import type { Backend } from '../backend.js';
+import { cpuBackend } from '../backends/cpu/index.js';
+import { memory, tidy } from '../memory.js';
+import { conv2d } from '../ops/conv.js';
+import { ones, randn, tensor } from '../ops/creation.js';
+import { add, exp, mul } from '../ops/elementwise.js';
+import { Parameter } from '../parameter.js';
+import { Generator } from '../random/generator.js';
+import { DTypeError } from '../errors.js';
+import { grad } from './functional.js';
+import { enableGrad, isGradEnabled, noGrad } from './grad-mode.js';
+
+const vals = (t: { dataSync(): ArrayLike<number> }) => Array.from(t.dataSync());
+
+describe('autograd', () => {
+  it('accumulates into .grad across backward calls and through reuse', () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    mul(x, x).sum().backward(); // 2x
+    expect(vals(x.grad!)).toEqual([2, 4, 6]);
+    add(x, x).sum().backward(); // + 2
+    expect(vals(x.grad!)).toEqual([4, 6, 8]);
+    x.zeroGrad();
+    expect(x.grad).toBeNull();
+  });
+
+  it('noGrad, enableGrad, detach and requiresGrad rules', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    expect(noGrad(() => x.mul(2)).requiresGrad).toBe(false);
+    expect(noGrad(() => isGradEnabled())).toBe(false);
+    expect(noGrad(() => enableGrad(() => x.mul(2))).requiresGrad).toBe(true);
+    const d = x.detach();
+    expect(d.requiresGrad).toBe(false);
+    expect(d.storage).toBe(x.storage);
+    const y = x.mul(2);
+    expect(y.isLeaf).toBe(false);
+    expect(() => {
+      y.requiresGrad = false;
+    }).toThrow('requiresGrad: can only be set on leaf tensors');
+    expect(() => tensor([1], { dtype: 'int32' }).requiresGrad_()).toThrow(DTypeError);
+    // detach cuts the graph: no gradient flows through the detached branch
+    x.mul(x.detach()).sum().backward();
+    expect(vals(x.grad!)).toEqual([1, 2]);
+  });
+
+  it('grad() returns gradients without touching .grad, zeros for unused inputs', () => {
+    const x = tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+    const z = tensor([5], { dtype: 'float64', requiresGrad: true });
+    const h = exp(x);
+    const [gx, gz, gh] = grad(h.mul(3).sum(), [x, z, h]);
+    expect(vals(gx)).toEqual([3 * Math.E, 3 * Math.exp(2)]);
+    expect(vals(gz)).toEqual([0]);
+    expect(vals(gh)).toEqual([3, 3]);
+    expect(x.grad).toBeNull();
+  });
+
+  it('frees the graph after backward unless retainGraph', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = x.mul(x).sum();
+    y.backward(undefined, { retainGraph: true });
+    y.backward();
+    expect(vals(x.grad!)).toEqual([4, 8]);
+    expect(() => y.backward()).toThrow('retainGraph');
+  });
+
+  it('non-scalar outputs need an explicit gradient of the same shape', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    expect(() => x.mul(2).backward()).toThrow('a gradient is needed for non-scalar output of shape [2]');
+    x.mul(2).backward(tensor([1, 10]));
+    expect(vals(x.grad!)).toEqual([2, 20]);
+    expect(() => x.mul(2).backward(tensor([1]))).toThrow('gradient shape [1] does not match output shape [2]');
+    expect(() => tensor([1]).backward()).toThrow('does not require grad');
+  });
+
+  it('is iterative: a 20000-op chain does not overflow the stack', () => {
+    const x = tensor([1], { dtype: 'float64', requiresGrad: true });
+    let y = x;
+    for (let i = 0; i < 20000; i++) y = y.mul(1.0001);
+    y.backward();
+    expect(x.grad!.dataSync()[0]).toBeCloseTo(1.0001 ** 20000, 6);
+  });
+
+  it('never computes gradients that are not needed', () => {
+    let weightGrads = 0;
+    let inputGrads = 0;
+    const counting: Backend = {
+      ...cpuBackend,
+      conv2dBackwardWeight: (...a) => {
+        weightGrads++;
+        return cpuBackend.conv2dBackwardWeight(...a);
+      },
+      conv2dBackwardInput: (...a) => {
+        inputGrads++;
+        return cpuBackend.conv2dBackwardInput(...a);
+      },
+    };
+    const g = new Generator(1);
+    const x = randn([1, 2, 4, 4], { backend: counting, generator: g, requiresGrad: true });
+    const w = randn([3, 2, 3, 3], { backend: counting, generator: g });
+    conv2d(x, w).sum().backward();
+    expect([inputGrads, weightGrads]).toEqual([1, 0]);
+    const p = new Parameter(randn([3, 2, 3, 3], { backend: counting, generator: g }));
+    conv2d(randn([1, 2, 4, 4], { backend: counting, generator: g }), p).sum().backward();
+    expect([inputGrads, weightGrads]).toEqual([1, 1]);
+  });
+
+  it('ops across backends fail with a clear error', () => {
+    const other: Backend = { ...cpuBackend, name: 'other' };
+    expect(() => add(ones([1]), ones([1], { backend: other }))).toThrow('add: tensors are on different backends (cpu and other)');
+  });
+
+  it('releases saved tensors after backward', () => {
+    const x = new Parameter(randn([4, 4]));
+    const before = memory();
+    tidy(() => {
+      const y = x.mul(x).exp().sum();
+      y.backward();
+    });
+    x.zeroGrad();
+    expect(memory()).toEqual(before);
+  });
+
+  it('keeps the tape of a tensor returned from tidy usable', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = tidy(() => x.exp().mul(2).sum());
+    y.backward();
+    expect(x.grad!.dataSync()[1]).toBeCloseTo(2 * Math.exp(2), 4);
+  });
+});
