@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { webgpu: 'src/webgpu/index.ts', index: 'src/index.ts', wasm: 'src/wasm/index.ts' },
+  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', wasm: 'src/wasm/index.ts', webgpu: 'src/webgpu/index.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,
