@@ -35,6 +35,8 @@ export type { CheckpointEntry, CheckpointMeta } from './checkpoint/checkpoint';
 export { tensorsDigest } from './checkpoint/digest';
 
 export { Trainer } from './trainer/trainer';
+export { evaluateModel, forwardOf } from './trainer/evaluate';
+export type { EvaluateOptions } from './trainer/evaluate';
 export { NonFiniteError, l2Norms } from './trainer/guard';
 export { ProgressReporter, formatDuration, pct } from './trainer/progress';
 export type {

@@ -134,8 +134,13 @@ export class CheckpointManager {
 
   private async prune(): Promise<void> {
     const fs = await nodeFs();
+    const { join } = await nodePath();
     const all = await this.list();
     for (const e of all.slice(this.keepLast)) await fs.rm(e.path, { force: true });
+    // temporary files of writes interrupted by a crash (never renamed into place)
+    for (const n of await fs.readdir(this.dir)) {
+      if (n.startsWith('.') && n.includes('.ckpt.safetensors.tmp-') && !n.includes(`.tmp-${process.pid}-`)) await fs.rm(join(this.dir, n), { force: true });
+    }
   }
 
   /** Reads and verifies one checkpoint file. @throws CheckpointError */

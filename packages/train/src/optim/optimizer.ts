@@ -215,7 +215,7 @@ function toGroupInputs<O extends BaseGroupOptions>(params: Iterable<Parameter> |
   if (arr.length > 0 && arr.every((x) => typeof x === 'object' && x !== null && 'params' in x && !('shape' in x))) {
     return arr as ParamGroupInput<O>[];
   }
-  return [{ params: arr as Parameter[] } as ParamGroupInput<O>];
+  return [{ params: arr as Parameter[] } as unknown as ParamGroupInput<O>];
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -14,6 +14,8 @@ export class NonFiniteError extends Error {
     readonly parameter: string | null,
     /** Path of the last good checkpoint, if one was written. */
     readonly lastCheckpoint: string | null,
+    /** Name of the first module (in execution order) whose output was not finite, if found. */
+    readonly layer: string | null = null,
   ) {
     super(message);
   }
@@ -51,4 +53,43 @@ export async function l2Norms(tensors: Array<Tensor | null>): Promise<number[]> 
 export async function firstNonFiniteParam(params: Parameter[]): Promise<number> {
   const norms = await l2Norms(params);
   return norms.findIndex((v) => !Number.isFinite(v));
+}
+
+interface HookableModule {
+  namedModules(): Array<[string, { registerForwardHook(h: (m: unknown, i: readonly unknown[], o: unknown) => void): { remove(): void } }]>;
+  call?(x: Tensor): Tensor;
+  forward(x: Tensor): Tensor;
+}
+
+/**
+ * Re-runs the forward pass on `input` without a graph, with hooks on every module, and returns the
+ * name of the first module (in execution order, leaves before their containers) whose output has a
+ * NaN or infinity; null if none or the model has no hooks (not an @rectifier/nn Module).
+ */
+export async function firstNonFiniteLayer(model: unknown, input: Tensor): Promise<string | null> {
+  const m = model as Partial<HookableModule>;
+  if (typeof m.namedModules !== 'function' || input.isDisposed) return null;
+  const outputs: Array<[string, Tensor]> = [];
+  const handles = m.namedModules().filter(([name]) => name !== '').map(([name, mod]) =>
+    mod.registerForwardHook((_m, _i, o) => {
+      if (o && typeof o === 'object' && 'shape' in (o as object)) outputs.push([name, o as Tensor]);
+    }),
+  );
+  try {
+    const done = noGrad(() =>
+      tidy(() => {
+        const y = m.call ? m.call(input) : (m.forward as (x: Tensor) => Tensor)(input);
+        // one 0/1 flag per recorded output: 1 when it contains a NaN or an infinity
+        return stack([...outputs.map(([, t]) => t.float().sub(t.float()).isnan().max().cast('float32')), y.float().sub(y.float()).isnan().max().cast('float32')]);
+      }),
+    );
+    const flags = await done.data();
+    done.dispose();
+    const i = Array.from(flags).findIndex((f, k) => k < outputs.length && f > 0);
+    return i >= 0 ? outputs[i][0] : null;
+  } catch {
+    return null;
+  } finally {
+    for (const h of handles) h.remove();
+  }
 }

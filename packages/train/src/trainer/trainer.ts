@@ -1,11 +1,12 @@
-import { type Parameter, type Tensor, crossEntropy, noGrad, tidy } from '@rectifier/tensor';
+import { type Parameter, type Tensor, crossEntropy, tidy } from '@rectifier/tensor';
 import { appendJsonl } from '../checkpoint/atomic';
 import { MeanMeter, ThroughputMeter, TopKMeter } from '../metrics/meters';
 import { topKErrors } from '../metrics/topk';
 import type { Optimizer } from '../optim/optimizer';
 import type { LRScheduler } from '../schedule/scheduler';
 import { type BatchCursor, disposeBatch, openEpoch } from './data';
-import { NonFiniteError, firstNonFiniteParam, l2Norms } from './guard';
+import { evaluateModel, forwardOf } from './evaluate';
+import { NonFiniteError, firstNonFiniteLayer, firstNonFiniteParam, l2Norms } from './guard';
 import { ProgressReporter, formatDuration } from './progress';
 import { TrainerCheckpoints } from './trainer-checkpoints';
 import type {
@@ -216,8 +217,9 @@ export class Trainer {
     const lr = this.optimizer.paramGroups[0].lr;
     this.throughput.start();
     this.model.train();
+    const forward = forwardOf(this.model);
     const { output, loss } = tidy(() => {
-      const out = this.model.forward(batch.input);
+      const out = forward(batch.input);
       return { output: out, loss: this.lossFn(out, batch.target) };
     });
     let lossValue: number;
@@ -235,11 +237,13 @@ export class Trainer {
     const guard = o.guard ?? true;
     const wantNorms = this.gradNormsDue(step);
     let gradNorms: Record<string, number> | undefined;
-    if (!Number.isFinite(lossValue) && guard) await this.failNonFinite(step, `the loss is ${lossValue}`, null);
     if (guard || wantNorms) {
       const norms = await l2Norms(this.named.map(([, p]) => p.grad));
       const bad = norms.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0 && guard) await this.failNonFinite(step, `the gradient of '${this.named[bad][0]}' is ${norms[bad]}`, this.named[bad][0]);
+      if (guard && (bad >= 0 || !Number.isFinite(lossValue))) {
+        const what = Number.isFinite(lossValue) ? `the gradient of '${this.named[bad][0]}' is ${norms[bad]}` : `the loss is ${lossValue}`;
+        await this.failNonFinite(step, what, bad >= 0 ? this.named[bad][0] : null, batch);
+      }
       if (wantNorms) gradNorms = Object.fromEntries(this.named.map(([name], i) => [name, norms[i]]));
     }
     this.optimizer.step();
@@ -265,20 +269,33 @@ export class Trainer {
     await this.emit('onStepEnd', info);
   }
 
-  /** Stops the run: names the step and the first non-finite parameter, keeps the last good checkpoint. */
-  private async failNonFinite(step: number, what: string, paramName: string | null): Promise<never> {
+  /**
+   * Stops the run: names the step, the first layer whose output is non-finite (a diagnostic
+   * forward pass with hooks, when the model supports them) and the first parameter whose gradient
+   * (or else value) is non-finite, and keeps the last good checkpoint (nothing is written).
+   */
+  private async failNonFinite(step: number, what: string, gradParam: string | null, batch: Batch): Promise<never> {
     this.optimizer.zeroGrad();
-    let name = paramName;
+    let name = gradParam;
+    let valueParam = false;
     if (name === null) {
       const i = await firstNonFiniteParam(this.named.map(([, p]) => p));
-      if (i >= 0) name = this.named[i][0];
+      if (i >= 0) {
+        name = this.named[i][0];
+        valueParam = true;
+      }
     }
-    const where = paramName !== null ? '' : name ? `; the first parameter with a non-finite value is '${name}'` : '; every parameter is finite (check the input data and the learning rate)';
+    const layer = await firstNonFiniteLayer(this.model, batch.input);
+    const parts = [`non-finite value at step ${step} (epoch ${this.epoch + 1}): ${what}`];
+    if (layer) parts.push(`the first layer with a non-finite output is '${layer}'`);
+    if (name && gradParam !== null && !what.includes(`'${name}'`)) parts.push(`the first parameter with a non-finite gradient is '${name}'`);
+    if (name && valueParam) parts.push(`the first parameter with a non-finite value is '${name}'`);
+    if (!layer && !name) parts.push('every parameter and gradient is finite (check the loss function and the targets)');
     const kept = this.lastCheckpoint ? `the last good checkpoint is ${this.lastCheckpoint}` : 'no checkpoint had been written';
-    const msg = `non-finite value at step ${step} (epoch ${this.epoch + 1}): ${what}${where}. Training stopped before applying this step; ${kept}.`;
-    await this.record({ type: 'error', step, parameter: name, message: msg });
+    const msg = `${parts.join('; ')}. Training stopped before applying this step; ${kept}.`;
+    await this.record({ type: 'error', step, parameter: name, layer, message: msg });
     this.progress.message(`error: ${msg}`);
-    throw new NonFiniteError(msg, step, name, this.lastCheckpoint);
+    throw new NonFiniteError(msg, step, name, this.lastCheckpoint, layer);
   }
 
   /**
@@ -326,56 +343,16 @@ export class Trainer {
   }
 
   /**
-   * Mean loss and top-k errors of the model on `data`, in eval mode and without a graph.
-   * Batches are disposed after use (unless `disposeBatches` is false).
+   * Mean loss and top-k errors of the model on `data`, in eval mode and without a graph
+   * (see `evaluateModel`). Batches are disposed after use (unless `disposeBatches` is false).
    */
   async evaluate(data: DataSource, opts: { epoch?: number } = {}): Promise<EvalResult> {
-    const ks = this.options.topK ?? [1, 5];
-    const lossMeter = new MeanMeter();
-    let topk: TopKMeter | null = null;
-    let usedKs: number[] = ks;
-    const tp = new ThroughputMeter();
-    const dispose = this.options.disposeBatches ?? true;
-    this.model.eval();
-    const cursor = await openEpoch(data, opts.epoch ?? 0, 0, dispose);
-    try {
-      for (;;) {
-        const b = await cursor.next();
-        if (b === null) break;
-        try {
-          tp.start();
-          const { out, loss } = noGrad(() =>
-            tidy(() => {
-              const y = this.model.forward(b.input);
-              return { out: y, loss: this.lossFn(y, b.target) };
-            }),
-          );
-          try {
-            if (topk === null) {
-              usedKs = ks.filter((k) => k <= out.shape[1]);
-              topk = new TopKMeter(usedKs);
-            }
-            lossMeter.update(await loss.item(), b.input.shape[0]);
-            topk.update(await topKErrors(out, b.target, usedKs));
-          } finally {
-            out.dispose();
-            loss.dispose();
-          }
-          tp.stop(b.input.shape[0]);
-        } finally {
-          if (dispose) disposeBatch(b);
-        }
-      }
-    } finally {
-      await cursor.close();
-      this.model.train();
-    }
-    const rates = topk?.rates ?? [];
-    const byK: Record<number, number> = {};
-    usedKs.forEach((k, i) => {
-      byK[k] = rates[i];
+    return evaluateModel(this.model, data, {
+      topK: this.options.topK,
+      loss: this.lossFn,
+      disposeBatches: this.options.disposeBatches,
+      epoch: opts.epoch,
     });
-    return { loss: lossMeter.mean, top1: byK[1] ?? Number.NaN, top5: byK[5] ?? Number.NaN, topk: byK, n: lossMeter.n, samplesPerSec: tp.rate };
   }
 
   /** A one-line summary of where the run is, for logs. */

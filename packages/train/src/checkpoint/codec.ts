@@ -1,0 +1,15 @@
+// The checkpoint container is safetensors, read and written by @rectifier/nn's codec, so the
+// weights in a training checkpoint load with any safetensors reader (names prefixed 'model.').
+import { loadSafetensors, saveSafetensors } from '@rectifier/nn';
+import type { Tensor } from '@rectifier/tensor';
+
+/** Tensors and string metadata to safetensors bytes (reads tensors synchronously: CPU/WASM). */
+export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string>): Uint8Array {
+  return saveSafetensors(tensors, metadata);
+}
+
+/** Safetensors bytes to tensors and metadata; throws on a malformed or truncated file. */
+export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+  const r = loadSafetensors(bytes);
+  return { tensors: r.tensors, metadata: r.metadata };
+}
