@@ -2,6 +2,7 @@
  * Transform specifications (plain, structured-cloneable objects that travel to workers) and the
  * pure-JS executor that applies one to a decoded RGB image.
  */
+import { bilinearInto } from './fused.js';
 import {
   planCenterView,
   planMultiScaleViews,
@@ -150,6 +151,41 @@ export function renderView(img: RGBImage, v: ViewPlan): RGBImage {
 }
 
 /**
+ * Renders one view straight into CHW float32 (flip, colour noise, normalisation included): a fused
+ * bilinear pass when the view enlarges or keeps the scale, else antialiased `resampleRGB` + `hwcToChw`.
+ */
+export function renderViewInto(
+  img: RGBImage,
+  v: ViewPlan,
+  light: readonly number[],
+  norm: Normalization,
+  out: Float32Array,
+  offset: number,
+): void {
+  const sx = img.width / v.resizeWidth;
+  const sy = img.height / v.resizeHeight;
+  if (sx <= 1 && sy <= 1) {
+    bilinearInto(
+      img,
+      v.crop.left * sx,
+      v.crop.top * sy,
+      v.crop.width * sx,
+      v.crop.height * sy,
+      v.crop.width,
+      v.crop.height,
+      v.flip,
+      light,
+      norm,
+      out,
+      offset,
+    );
+    return;
+  }
+  const r = renderView(img, v);
+  hwcToChw(r.data, r.width, r.height, out, offset, v.flip, light, norm);
+}
+
+/**
  * Applies a transform to a decoded image in pure JS (browser-safe): returns views*3*k*k floats, CHW
  * per view. Deterministic in (seed, epoch, index).
  * @example const x = applyTransform(img, { kind: 'train', scaleRange: [36, 64], cropSize: 32 }, 0, 0, 7);
@@ -168,8 +204,7 @@ export function applyTransform(
   const per = 3 * t.cropSize * t.cropSize;
   const dst = out ?? new Float32Array(per * views.length);
   views.forEach((v, i) => {
-    const r = renderView(img, v);
-    hwcToChw(r.data, r.width, r.height, dst, offset + i * per, v.flip, light, t.normalization);
+    renderViewInto(img, v, light, t.normalization, dst, offset + i * per);
   });
   return dst;
 }

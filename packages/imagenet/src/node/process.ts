@@ -3,8 +3,7 @@
  * when `workers: 0`). Per-sample failures become bad entries; they never throw.
  */
 import { readFile } from 'node:fs/promises';
-import { hwcToChw } from '../pixels.js';
-import { planSample, type ResolvedTransform, renderView, viewsPerSample } from '../transform.js';
+import { planSample, type ResolvedTransform, renderViewInto, viewsPerSample } from '../transform.js';
 import type { BadEntry } from './dataset.js';
 import { BadImageError, probe, renderViewsSharp, type SharpOptions } from './decode.js';
 import { type PackedRecord, ShardReader } from './pack.js';
@@ -59,9 +58,8 @@ async function one(item: WorkItem, ctx: WorkContext, out: Float32Array, offset: 
     const img = { data: bytes, width: item.rec.width, height: item.rec.height };
     let o = offset;
     for (const v of views) {
-      const r = renderView(img, v);
-      hwcToChw(r.data, r.width, r.height, out, o, v.flip, light, t.normalization);
-      o += r.data.length;
+      renderViewInto(img, v, light, t.normalization, out, o);
+      o += 3 * v.crop.width * v.crop.height;
     }
     return;
   }
