@@ -62,7 +62,10 @@ export function loader(data: { x: Float32Array; y: Int32Array }, batchSize: numb
             x.set(data.x.subarray(k * 8, k * 8 + 8), i * 8);
             y[i] = data.y[k];
           });
-          yield { input: tensor(x, { shape: [idx.length, 8] }), target: tensor(y, { shape: [idx.length], dtype: 'int32' }) };
+          yield {
+            input: tensor(x, { shape: [idx.length, 8] }),
+            target: tensor(y, { shape: [idx.length], dtype: 'int32' }),
+          };
         }
       },
     };
@@ -77,5 +80,11 @@ export function snapshot(model: Sequential): Record<string, number[]> {
 /** A text sink that records what was written. */
 export function sink(isTTY = false): { write(s: string): void; isTTY: boolean; text: () => string } {
   let buf = '';
-  return { isTTY, write: (s: string) => void (buf += s), text: () => buf };
+  return {
+    isTTY,
+    write: (s: string) => {
+      buf += s;
+    },
+    text: () => buf,
+  };
 }

@@ -4,8 +4,8 @@
 import { writeFile } from 'node:fs/promises';
 import { manualSeed } from '@rectifier/tensor';
 import { SGD } from '../src/optim/sgd';
-import { LRScheduler } from '../src/schedule/scheduler';
 import { StepLR } from '../src/schedule/basic';
+import { LRScheduler } from '../src/schedule/scheduler';
 import { Trainer } from '../src/trainer/trainer';
 import { blobs, loader, snapshot, tinyModel } from './fixtures';
 
@@ -31,5 +31,7 @@ const trainer = new Trainer({
     },
   ],
 });
-await trainer.fit(loader(blobs(96), 8), loader(blobs(48, 11), 48, false), { resume: resume === '1' ? 'last' : null });
+await trainer.fit(loader(blobs(96), 8), loader(blobs(48, 11), 48, false), {
+  resume: resume === '1' ? 'last' : null,
+});
 await writeFile(`${outDir}/final.json`, JSON.stringify(snapshot(model)));

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -27,7 +27,9 @@ beforeAll(async () => {
         setup(b) {
           b.onResolve({ filter: /^@rectifier\// }, (a) => {
             const m = /^@rectifier\/([^/]+)(?:\/(.+))?$/.exec(a.path) as RegExpExecArray;
-            return { path: m[2] ? `${packages}/${m[1]}/src/${m[2]}/index.ts` : `${packages}/${m[1]}/src/index.ts` };
+            return {
+              path: m[2] ? `${packages}/${m[1]}/src/${m[2]}/index.ts` : `${packages}/${m[1]}/src/index.ts`,
+            };
           });
         },
       },
@@ -35,7 +37,10 @@ beforeAll(async () => {
   });
 });
 
-function run(args: string[], onLine?: (line: string, child: ChildProcess) => void): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+function run(
+  args: string[],
+  onLine?: (line: string, child: ChildProcess) => void,
+): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((ok) => {
     const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -49,7 +54,9 @@ function run(args: string[], onLine?: (line: string, child: ChildProcess) => voi
         i = buf.indexOf('\n');
       }
     });
-    child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('exit', (code, signal) => ok({ code, signal, stderr }));
   });
 }
@@ -75,10 +82,14 @@ describe('resume after SIGKILL (separate processes)', () => {
     expect(resumed.code).toBe(0);
 
     const stepLosses = async (d: string) =>
-      (await readJsonl(join(d, 'metrics.jsonl'))).filter((r) => r.type === 'step').map((r) => [r.step, r.loss, r.lr]);
+      (await readJsonl(join(d, 'metrics.jsonl')))
+        .filter((r) => r.type === 'step')
+        .map((r) => [r.step, r.loss, r.lr]);
     const a = await stepLosses(fullDir);
     expect(a).toHaveLength(36);
     expect(await stepLosses(dir)).toEqual(a);
-    expect(JSON.parse(await readFile(join(dir, 'final.json'), 'utf8'))).toEqual(JSON.parse(await readFile(join(fullDir, 'final.json'), 'utf8')));
+    expect(JSON.parse(await readFile(join(dir, 'final.json'), 'utf8'))).toEqual(
+      JSON.parse(await readFile(join(fullDir, 'final.json'), 'utf8')),
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { manualSeed, memory } from '@rectifier/tensor';
@@ -21,7 +21,15 @@ function makeTrainer(over: Partial<TrainerOptions> = {}, seed = 1) {
   const model = tinyModel(seed);
   const optimizer = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9, weightDecay: 5e-4 });
   const out = sink();
-  const trainer = new Trainer({ model, optimizer, maxEpochs: 3, stdout: out, progress: 'lines', logEvery: 4, ...over });
+  const trainer = new Trainer({
+    model,
+    optimizer,
+    maxEpochs: 3,
+    stdout: out,
+    progress: 'lines',
+    logEvery: 4,
+    ...over,
+  });
   return { model, optimizer, trainer, out };
 }
 
@@ -45,7 +53,22 @@ describe('Trainer.fit', () => {
     expect(r.history[2].val?.top1).toBeLessThan(0.2); // separable blobs
     expect(r.history[2].trainLoss).toBeLessThan(r.history[0].trainLoss);
     expect(Number.isNaN(r.history[0].val?.top5 ?? 0)).toBe(true); // 3 classes: no top-5
-    expect(events).toEqual(['fitStart', 'epochStart0', 'val', 'epochEnd0', 'ckpt', 'epochStart1', 'val', 'epochEnd1', 'ckpt', 'epochStart2', 'val', 'epochEnd2', 'ckpt', 'fitEnd']);
+    expect(events).toEqual([
+      'fitStart',
+      'epochStart0',
+      'val',
+      'epochEnd0',
+      'ckpt',
+      'epochStart1',
+      'val',
+      'epochEnd1',
+      'ckpt',
+      'epochStart2',
+      'val',
+      'epochEnd2',
+      'ckpt',
+      'fitEnd',
+    ]);
     const recs = await readJsonl(join(dir, 'metrics.jsonl'));
     expect(recs.filter((x) => x.type === 'step')).toHaveLength(18);
     expect(recs.filter((x) => x.type === 'epoch')).toHaveLength(3);
@@ -65,7 +88,11 @@ describe('Trainer.fit', () => {
 
   it('records per-parameter gradient norms on request', async () => {
     const norms: Array<Record<string, number>> = [];
-    const { trainer } = makeTrainer({ maxEpochs: 1, gradNorms: 3, callbacks: [{ onStepEnd: (_t, s) => void (s.gradNorms && norms.push(s.gradNorms)) }] });
+    const { trainer } = makeTrainer({
+      maxEpochs: 1,
+      gradNorms: 3,
+      callbacks: [{ onStepEnd: (_t, s) => void (s.gradNorms && norms.push(s.gradNorms)) }],
+    });
     await trainer.fit(loader(data, 16));
     expect(norms).toHaveLength(3); // steps 1, 3, 6
     expect(Object.keys(norms[0])).toEqual(['fc1.weight', 'fc1.bias', 'act.weight', 'fc2.weight', 'fc2.bias']);
@@ -112,7 +139,10 @@ describe('Trainer guard rails', () => {
     expect(e.parameter).toBe('fc1.weight');
     expect(e.layer).toBe('fc1');
     expect(e.lastCheckpoint).toMatch(/epoch-0000-step-00000002\.ckpt\.safetensors$/);
-    expect(await readdir(join(dir, 'checkpoints'))).toEqual(['epoch-0000-step-00000001.ckpt.safetensors', 'epoch-0000-step-00000002.ckpt.safetensors']);
+    expect(await readdir(join(dir, 'checkpoints'))).toEqual([
+      'epoch-0000-step-00000001.ckpt.safetensors',
+      'epoch-0000-step-00000002.ckpt.safetensors',
+    ]);
     const recs = await readJsonl(join(dir, 'metrics.jsonl'));
     expect(recs.at(-1)).toMatchObject({ type: 'error', step: 3, parameter: 'fc1.weight' });
   });
@@ -139,7 +169,9 @@ describe('Trainer checkpoints and resume', () => {
     expect(snapshot(second.model)).toEqual(snapshot(full.model));
     expect(r.history.map((h) => h.trainLoss)).toEqual(full.trainer.history.map((h) => h.trainLoss));
     // the metrics log reads as one run: each step once
-    const steps = (await readJsonl(join(dir, 'metrics.jsonl'))).filter((x) => x.type === 'step').map((x) => x.step);
+    const steps = (await readJsonl(join(dir, 'metrics.jsonl')))
+      .filter((x) => x.type === 'step')
+      .map((x) => x.step);
     expect(steps).toEqual(Array.from({ length: 18 }, (_, i) => i + 1));
   });
 
@@ -148,20 +180,27 @@ describe('Trainer checkpoints and resume', () => {
     const a = makeTrainer({ outDir: dir, maxSteps: 10, checkpoint: { everySteps: 2, keepLast: 2 } });
     await a.trainer.fit(loader(data, 16));
     const files = (await readdir(join(dir, 'checkpoints'))).sort();
-    expect(files).toEqual(['epoch-0001-step-00000008.ckpt.safetensors', 'epoch-0001-step-00000010.ckpt.safetensors']);
+    expect(files).toEqual([
+      'epoch-0001-step-00000008.ckpt.safetensors',
+      'epoch-0001-step-00000010.ckpt.safetensors',
+    ]);
     const newest = join(dir, 'checkpoints', files[1]);
     const bytes = await readFile(newest);
     bytes[bytes.length - 5] ^= 0xff; // flip bits in tensor data
     await writeFile(newest, bytes);
     const b = makeTrainer({ outDir: dir, maxSteps: 10, checkpoint: { everySteps: 2, keepLast: 2 } });
     await b.trainer.fit(loader(data, 16), undefined, { resume: 'last' });
-    expect(b.out.text()).toMatch(/warning: checkpoint .*step-00000010.* is corrupt: its tensors' SHA-256 .*trying the previous checkpoint/);
+    expect(b.out.text()).toMatch(
+      /warning: checkpoint .*step-00000010.* is corrupt: its tensors' SHA-256 .*trying the previous checkpoint/,
+    );
     expect(b.out.text()).toMatch(/resumed from .*step-00000008/);
     // truncated file given explicitly: a clear error
     const truncated = join(dir, 'trunc.ckpt.safetensors');
     await writeFile(truncated, bytes.subarray(0, 100));
     const c = makeTrainer({ outDir: dir });
-    const err = await c.trainer.fit(loader(data, 16), undefined, { resume: truncated }).catch((e: unknown) => e);
+    const err = await c.trainer
+      .fit(loader(data, 16), undefined, { resume: truncated })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckpointError);
     expect((err as Error).message).toMatch(/trunc\.ckpt\.safetensors is corrupt or truncated \(100 bytes\)/);
   });
@@ -172,7 +211,14 @@ describe('Trainer checkpoints and resume', () => {
     await a.trainer.fit(loader(data, 16));
     const { Linear } = await import('@rectifier/nn');
     const other = new Linear({ inFeatures: 8, outFeatures: 3 });
-    const t = new Trainer({ model: other, optimizer: new SGD(other.parameters()), outDir: dir, progress: 'none' });
-    await expect(t.fit(loader(data, 16), undefined, { resume: 'last' })).rejects.toThrow(/does not fit this model/);
+    const t = new Trainer({
+      model: other,
+      optimizer: new SGD(other.parameters()),
+      outDir: dir,
+      progress: 'none',
+    });
+    await expect(t.fit(loader(data, 16), undefined, { resume: 'last' })).rejects.toThrow(
+      /does not fit this model/,
+    );
   });
 });

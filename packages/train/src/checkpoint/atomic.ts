@@ -73,7 +73,8 @@ export async function readJsonl<T = Record<string, unknown>>(path: string): Prom
     try {
       out.push(JSON.parse(l) as T);
     } catch (e) {
-      if (i !== lines.length - 1) throw new Error(`readJsonl: line ${i + 1} of ${path} is not JSON: ${(e as Error).message}`);
+      if (i !== lines.length - 1)
+        throw new Error(`readJsonl: line ${i + 1} of ${path} is not JSON: ${(e as Error).message}`);
     }
   });
   return out;

@@ -32,8 +32,16 @@ export interface CheckpointMeta {
  * Serializes tensors (names as given, e.g. 'model.conv1.weight', 'optimizer.3.momentumBuffer')
  * and JSON metadata into one safetensors file image whose metadata carries a digest of the tensors.
  */
-export async function encodeCheckpoint(tensors: Record<string, Tensor>, meta: Record<string, unknown>): Promise<Uint8Array> {
-  const full: CheckpointMeta = { ...meta, format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, sha256: await tensorsDigest(tensors) };
+export async function encodeCheckpoint(
+  tensors: Record<string, Tensor>,
+  meta: Record<string, unknown>,
+): Promise<Uint8Array> {
+  const full: CheckpointMeta = {
+    ...meta,
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    sha256: await tensorsDigest(tensors),
+  };
   return encodeSafetensors(tensors, { rectifier: JSON.stringify(full) });
 }
 
@@ -42,12 +50,18 @@ export async function encodeCheckpoint(tensors: Record<string, Tensor>, meta: Re
  * here), the format tag, and the tensors' digest (a corrupted byte fails here).
  * @throws CheckpointError naming `path` and the problem.
  */
-export async function decodeCheckpoint(bytes: Uint8Array, path: string): Promise<{ tensors: Record<string, Tensor>; meta: CheckpointMeta }> {
+export async function decodeCheckpoint(
+  bytes: Uint8Array,
+  path: string,
+): Promise<{ tensors: Record<string, Tensor>; meta: CheckpointMeta }> {
   let parsed: { tensors: Record<string, Tensor>; metadata: Record<string, string> };
   try {
     parsed = decodeSafetensors(bytes);
   } catch (e) {
-    throw new CheckpointError(`checkpoint ${path} is corrupt or truncated (${bytes.length} bytes): ${(e as Error).message}`, path);
+    throw new CheckpointError(
+      `checkpoint ${path} is corrupt or truncated (${bytes.length} bytes): ${(e as Error).message}`,
+      path,
+    );
   }
   const dispose = () => {
     for (const t of Object.values(parsed.tensors)) t.dispose();
@@ -61,16 +75,25 @@ export async function decodeCheckpoint(bytes: Uint8Array, path: string): Promise
   }
   if (meta === null || meta.format !== CHECKPOINT_FORMAT) {
     dispose();
-    throw new CheckpointError(`${path} is a safetensors file but not a Rectifier training checkpoint (no "rectifier" metadata)`, path);
+    throw new CheckpointError(
+      `${path} is a safetensors file but not a Rectifier training checkpoint (no "rectifier" metadata)`,
+      path,
+    );
   }
   if (meta.version > CHECKPOINT_VERSION) {
     dispose();
-    throw new CheckpointError(`checkpoint ${path} has format version ${meta.version}; this version reads up to ${CHECKPOINT_VERSION}`, path);
+    throw new CheckpointError(
+      `checkpoint ${path} has format version ${meta.version}; this version reads up to ${CHECKPOINT_VERSION}`,
+      path,
+    );
   }
   const digest = await tensorsDigest(parsed.tensors);
   if (digest !== meta.sha256) {
     dispose();
-    throw new CheckpointError(`checkpoint ${path} is corrupt: its tensors' SHA-256 is ${digest.slice(0, 12)}…, the file says ${String(meta.sha256).slice(0, 12)}…`, path);
+    throw new CheckpointError(
+      `checkpoint ${path} is corrupt: its tensors' SHA-256 is ${digest.slice(0, 12)}…, the file says ${String(meta.sha256).slice(0, 12)}…`,
+      path,
+    );
   }
   return { tensors: parsed.tensors, meta };
 }
@@ -100,11 +123,16 @@ export class CheckpointManager {
     readonly dir: string,
     readonly keepLast = 3,
   ) {
-    if (!(Number.isInteger(keepLast) && keepLast >= 1)) throw new Error(`CheckpointManager: keepLast must be an integer >= 1, got ${keepLast}`);
+    if (!(Number.isInteger(keepLast) && keepLast >= 1))
+      throw new Error(`CheckpointManager: keepLast must be an integer >= 1, got ${keepLast}`);
   }
 
   /** Writes a checkpoint atomically, prunes old ones, and returns its path. */
-  async save(tensors: Record<string, Tensor>, meta: Record<string, unknown>, at: { epoch: number; step: number }): Promise<string> {
+  async save(
+    tensors: Record<string, Tensor>,
+    meta: Record<string, unknown>,
+    at: { epoch: number; step: number },
+  ): Promise<string> {
     const { join } = await nodePath();
     const name = `epoch-${String(at.epoch).padStart(4, '0')}-step-${String(at.step).padStart(8, '0')}.ckpt.safetensors`;
     const path = join(this.dir, name);
@@ -139,7 +167,8 @@ export class CheckpointManager {
     for (const e of all.slice(this.keepLast)) await fs.rm(e.path, { force: true });
     // temporary files of writes interrupted by a crash (never renamed into place)
     for (const n of await fs.readdir(this.dir)) {
-      if (n.startsWith('.') && n.includes('.ckpt.safetensors.tmp-') && !n.includes(`.tmp-${process.pid}-`)) await fs.rm(join(this.dir, n), { force: true });
+      if (n.startsWith('.') && n.includes('.ckpt.safetensors.tmp-') && !n.includes(`.tmp-${process.pid}-`))
+        await fs.rm(join(this.dir, n), { force: true });
     }
   }
 
@@ -152,7 +181,9 @@ export class CheckpointManager {
    * The newest checkpoint that verifies. Corrupt or truncated ones are reported through `onSkip`
    * and the previous one is tried; null when none is usable.
    */
-  async loadLatest(onSkip?: (path: string, error: CheckpointError) => void): Promise<{ tensors: Record<string, Tensor>; meta: CheckpointMeta; path: string } | null> {
+  async loadLatest(
+    onSkip?: (path: string, error: CheckpointError) => void,
+  ): Promise<{ tensors: Record<string, Tensor>; meta: CheckpointMeta; path: string } | null> {
     for (const e of await this.list()) {
       try {
         return await this.load(e.path);
@@ -166,14 +197,21 @@ export class CheckpointManager {
 }
 
 /** Reads and verifies a checkpoint file. @throws CheckpointError (missing, unreadable, corrupt). */
-export async function loadCheckpointFile(path: string): Promise<{ tensors: Record<string, Tensor>; meta: CheckpointMeta }> {
+export async function loadCheckpointFile(
+  path: string,
+): Promise<{ tensors: Record<string, Tensor>; meta: CheckpointMeta }> {
   const fs = await nodeFs();
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await fs.readFile(path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CheckpointError(code === 'ENOENT' ? `checkpoint ${path} does not exist` : `cannot read checkpoint ${path}: ${(e as Error).message}`, path);
+    throw new CheckpointError(
+      code === 'ENOENT'
+        ? `checkpoint ${path} does not exist`
+        : `cannot read checkpoint ${path}: ${(e as Error).message}`,
+      path,
+    );
   }
   return decodeCheckpoint(bytes, path);
 }

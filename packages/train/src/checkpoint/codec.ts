@@ -4,12 +4,18 @@ import { loadSafetensors, saveSafetensors } from '@rectifier/nn';
 import type { Tensor } from '@rectifier/tensor';
 
 /** Tensors and string metadata to safetensors bytes (reads tensors synchronously: CPU/WASM). */
-export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string>): Uint8Array {
+export function encodeSafetensors(
+  tensors: Record<string, Tensor>,
+  metadata: Record<string, string>,
+): Uint8Array {
   return saveSafetensors(tensors, metadata);
 }
 
 /** Safetensors bytes to tensors and metadata; throws on a malformed or truncated file. */
-export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+export function decodeSafetensors(bytes: Uint8Array): {
+  tensors: Record<string, Tensor>;
+  metadata: Record<string, string>;
+} {
   const r = loadSafetensors(bytes);
   return { tensors: r.tensors, metadata: r.metadata };
 }

@@ -62,7 +62,8 @@ export class TopKMeter {
     return { total: this.total, wrong: [...this.wrong] };
   }
   loadStateDict(s: { total: number; wrong: number[] }): void {
-    if (s.wrong.length !== this.ks.length) throw new Error(`TopKMeter.loadStateDict: expected ${this.ks.length} counts, got ${s.wrong.length}`);
+    if (s.wrong.length !== this.ks.length)
+      throw new Error(`TopKMeter.loadStateDict: expected ${this.ks.length} counts, got ${s.wrong.length}`);
     this.total = s.total;
     this.wrong = [...s.wrong];
   }

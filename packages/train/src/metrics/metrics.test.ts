@@ -20,9 +20,15 @@ describe('topKErrors', () => {
     expect(r.errors).toEqual([1, 1]);
   });
   it('rejects mismatched shapes and bad labels with the argument named', async () => {
-    await expect(topKErrors(tensor([1, 2]), tensor([0], { dtype: 'int32' }))).rejects.toThrow(/logits must be \[N, C\], got \[2\]/);
-    await expect(topKErrors(tensor([[1, 2]]), tensor([0, 1], { dtype: 'int32' }))).rejects.toThrow(/target must be \[N\] = \[1\]/);
-    expect(() => topKErrorsFromArrays([1, 2], [5], 1, 2, [1])).toThrow(/target 5 at row 0 is not a class index in \[0, 2\)/);
+    await expect(topKErrors(tensor([1, 2]), tensor([0], { dtype: 'int32' }))).rejects.toThrow(
+      /logits must be \[N, C\], got \[2\]/,
+    );
+    await expect(topKErrors(tensor([[1, 2]]), tensor([0, 1], { dtype: 'int32' }))).rejects.toThrow(
+      /target must be \[N\] = \[1\]/,
+    );
+    expect(() => topKErrorsFromArrays([1, 2], [5], 1, 2, [1])).toThrow(
+      /target 5 at row 0 is not a class index in \[0, 2\)/,
+    );
   });
 });
 

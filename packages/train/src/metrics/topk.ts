@@ -13,7 +13,11 @@ import type { Tensor } from '@rectifier/tensor';
  * const { n, errors: [e1, e5] } = await topKErrors(logits, labels, [1, 5]);
  * ```
  */
-export async function topKErrors(logits: Tensor, target: Tensor, ks: readonly number[] = [1, 5]): Promise<{ n: number; errors: number[] }> {
+export async function topKErrors(
+  logits: Tensor,
+  target: Tensor,
+  ks: readonly number[] = [1, 5],
+): Promise<{ n: number; errors: number[] }> {
   if (logits.ndim !== 2) throw new Error(`topKErrors: logits must be [N, C], got [${logits.shape}]`);
   const [n, c] = logits.shape;
   if (target.ndim !== 1 || target.shape[0] !== n) {
@@ -34,7 +38,8 @@ export function topKErrorsFromArrays(
   const errors = ks.map(() => 0);
   for (let i = 0; i < n; i++) {
     const y = labels[i];
-    if (!(Number.isInteger(y) && y >= 0 && y < c)) throw new Error(`topKErrors: target ${y} at row ${i} is not a class index in [0, ${c})`);
+    if (!(Number.isInteger(y) && y >= 0 && y < c))
+      throw new Error(`topKErrors: target ${y} at row ${i} is not a class index in [0, ${c})`);
     const ty = scores[i * c + y];
     let rank = 0;
     if (Number.isNaN(ty)) rank = c;

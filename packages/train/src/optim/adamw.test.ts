@@ -1,9 +1,17 @@
-import { Parameter, memory, tensor } from '@rectifier/tensor';
+import { memory, Parameter, tensor } from '@rectifier/tensor';
 import { describe, expect, it } from 'vitest';
 import { AdamW } from './adamw';
 
 /** torch.optim.AdamW's update written out in doubles (the independent reference). */
-function reference(w0: number[], grads: number[][], lr: number, b1: number, b2: number, eps: number, wd: number): number[] {
+function reference(
+  w0: number[],
+  grads: number[][],
+  lr: number,
+  b1: number,
+  b2: number,
+  eps: number,
+  wd: number,
+): number[] {
   const w = [...w0];
   const m = w.map(() => 0);
   const v = w.map(() => 0);
@@ -36,7 +44,7 @@ describe('AdamW', () => {
       opt.zeroGrad();
     }
     const want = reference([1, -2, 3], grads, 0.01, 0.9, 0.999, 1e-8, 0.1);
-    Array.from(await p.data()).forEach((x, i) => expect(x).toBeCloseTo(want[i], 12));
+    for (const [i, x] of Array.from(await p.data()).entries()) expect(x).toBeCloseTo(want[i], 12);
   });
 
   it('does not decay PReLU slopes and does not leak', async () => {

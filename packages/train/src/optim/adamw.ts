@@ -27,7 +27,10 @@ export interface AdamWOptions extends BaseGroupOptions {
 export class AdamW extends Optimizer<AdamWOptions> {
   readonly type = 'AdamW';
 
-  constructor(params: Iterable<Parameter> | ParamGroupInput<AdamWOptions>[], options: Partial<AdamWOptions> = {}) {
+  constructor(
+    params: Iterable<Parameter> | ParamGroupInput<AdamWOptions>[],
+    options: Partial<AdamWOptions> = {},
+  ) {
     super(params, {
       lr: 1e-3,
       betas: [0.9, 0.999],
@@ -38,7 +41,8 @@ export class AdamW extends Optimizer<AdamWOptions> {
     });
     for (const [i, g] of this.paramGroups.entries()) {
       const [b1, b2] = g.betas;
-      if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new Error(`AdamW: betas must be in [0, 1), got [${g.betas}] (group ${i})`);
+      if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1))
+        throw new Error(`AdamW: betas must be in [0, 1), got [${g.betas}] (group ${i})`);
       if (!(g.eps >= 0)) throw new Error(`AdamW: eps must be >= 0, got ${g.eps} (group ${i})`);
     }
   }
@@ -47,7 +51,13 @@ export class AdamW extends Optimizer<AdamWOptions> {
     return ['expAvg', 'expAvgSq'];
   }
 
-  protected updateParam(p: Parameter, g: Tensor, state: Record<string, Tensor>, group: ParamGroup<AdamWOptions>, t: number): void {
+  protected updateParam(
+    p: Parameter,
+    g: Tensor,
+    state: Record<string, Tensor>,
+    group: ParamGroup<AdamWOptions>,
+    t: number,
+  ): void {
     const { lr, eps } = group;
     const [b1, b2] = group.betas;
     const wd = this.decayFor(p, group);

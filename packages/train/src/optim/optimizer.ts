@@ -1,4 +1,4 @@
-import { type Parameter, type Tensor, noGrad, tidy, zerosLike } from '@rectifier/tensor';
+import { noGrad, type Parameter, type Tensor, tidy, zerosLike } from '@rectifier/tensor';
 
 /** Hyper-parameters every parameter group has. Optimizers extend this with their own. */
 export interface BaseGroupOptions {
@@ -61,7 +61,9 @@ export abstract class Optimizer<O extends BaseGroupOptions = BaseGroupOptions> {
       const list = [...g.params];
       for (const p of list) {
         if (seen.has(p)) {
-          throw new Error(`${this.constructor.name}: a parameter appears in more than one group (group ${gi})`);
+          throw new Error(
+            `${this.constructor.name}: a parameter appears in more than one group (group ${gi})`,
+          );
         }
         seen.add(p);
       }
@@ -116,7 +118,13 @@ export abstract class Optimizer<O extends BaseGroupOptions = BaseGroupOptions> {
    * The update of one parameter, in place (`t.assign`), with its buffers already allocated.
    * Called inside `noGrad`; implementations wrap their temporaries in `tidy`.
    */
-  protected abstract updateParam(p: Parameter, g: Tensor, state: Record<string, Tensor>, group: ParamGroup<O>, t: number): void;
+  protected abstract updateParam(
+    p: Parameter,
+    g: Tensor,
+    state: Record<string, Tensor>,
+    group: ParamGroup<O>,
+    t: number,
+  ): void;
 
   private buffersOf(p: Parameter): Record<string, Tensor> {
     let s = this.buffers.get(p);
@@ -159,22 +167,31 @@ export abstract class Optimizer<O extends BaseGroupOptions = BaseGroupOptions> {
     const who = `${this.type}.loadStateDict`;
     if (state.type !== this.type) throw new Error(`${who}: the state is for ${state.type}, not ${this.type}`);
     if (state.paramGroups.length !== this.paramGroups.length) {
-      throw new Error(`${who}: the state has ${state.paramGroups.length} parameter groups, this optimizer has ${this.paramGroups.length}`);
+      throw new Error(
+        `${who}: the state has ${state.paramGroups.length} parameter groups, this optimizer has ${this.paramGroups.length}`,
+      );
     }
     const params = this.params;
     state.paramGroups.forEach((sg, gi) => {
       const g = this.paramGroups[gi];
       if (sg.params.length !== g.params.length) {
-        throw new Error(`${who}: group ${gi} has ${sg.params.length} parameters in the state but ${g.params.length} here`);
+        throw new Error(
+          `${who}: group ${gi} has ${sg.params.length} parameters in the state but ${g.params.length} here`,
+        );
       }
     });
     // Validate every buffer before touching anything, so a bad state leaves the optimizer unchanged.
     for (const [key, bufs] of Object.entries(state.buffers)) {
       const p = params[Number(key)];
-      if (!p) throw new Error(`${who}: the state has buffers for parameter ${key}, but there are ${params.length} parameters`);
+      if (!p)
+        throw new Error(
+          `${who}: the state has buffers for parameter ${key}, but there are ${params.length} parameters`,
+        );
       for (const [name, b] of Object.entries(bufs)) {
         if (b.shape.length !== p.shape.length || b.shape.some((d, i) => d !== p.shape[i])) {
-          throw new Error(`${who}: buffer '${name}' of parameter ${key} has shape [${b.shape}] but the parameter has [${p.shape}]`);
+          throw new Error(
+            `${who}: buffer '${name}' of parameter ${key} has shape [${b.shape}] but the parameter has [${p.shape}]`,
+          );
         }
       }
     }
@@ -210,20 +227,28 @@ export abstract class Optimizer<O extends BaseGroupOptions = BaseGroupOptions> {
   }
 }
 
-function toGroupInputs<O extends BaseGroupOptions>(params: Iterable<Parameter> | ParamGroupInput<O>[]): ParamGroupInput<O>[] {
+function toGroupInputs<O extends BaseGroupOptions>(
+  params: Iterable<Parameter> | ParamGroupInput<O>[],
+): ParamGroupInput<O>[] {
   const arr = [...(params as Iterable<unknown>)];
-  if (arr.length > 0 && arr.every((x) => typeof x === 'object' && x !== null && 'params' in x && !('shape' in x))) {
+  if (
+    arr.length > 0 &&
+    arr.every((x) => typeof x === 'object' && x !== null && 'params' in x && !('shape' in x))
+  ) {
     return arr as ParamGroupInput<O>[];
   }
   return [{ params: arr as Parameter[] } as unknown as ParamGroupInput<O>];
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'params')) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'params'),
+  ) as Partial<T>;
 }
 
 function validateGroup(who: string, g: BaseGroupOptions, gi: number): void {
-  if (!(Number.isFinite(g.lr) && g.lr >= 0)) throw new Error(`${who}: lr must be a finite number >= 0, got ${g.lr} (group ${gi})`);
+  if (!(Number.isFinite(g.lr) && g.lr >= 0))
+    throw new Error(`${who}: lr must be a finite number >= 0, got ${g.lr} (group ${gi})`);
   if (!(Number.isFinite(g.weightDecay) && g.weightDecay >= 0)) {
     throw new Error(`${who}: weightDecay must be a finite number >= 0, got ${g.weightDecay} (group ${gi})`);
   }

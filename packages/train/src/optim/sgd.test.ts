@@ -1,4 +1,4 @@
-import { Parameter, memory, tensor } from '@rectifier/tensor';
+import { memory, Parameter, tensor } from '@rectifier/tensor';
 import { describe, expect, it } from 'vitest';
 import { SGD } from './sgd';
 
@@ -11,7 +11,14 @@ function setGrad(p: Parameter, g: number[]): void {
 }
 
 /** Caffe's SGDSolver with momentum, written out in doubles: the independent reference. */
-function caffeReference(w0: number[], grads: number[][], lrs: number[], mu: number, wd: number, nesterov: boolean): number[] {
+function caffeReference(
+  w0: number[],
+  grads: number[][],
+  lrs: number[],
+  mu: number,
+  wd: number,
+  nesterov: boolean,
+): number[] {
   const w = [...w0];
   const v = w.map(() => 0);
   grads.forEach((g, t) => {
@@ -46,7 +53,7 @@ describe('SGD (the paper / Caffe form: v = mu v - lr (g + wd w); w += v)', () =>
       });
       const want = caffeReference([1, -2, 3], grads, lrs, 0.9, 0.01, nesterov);
       const got = Array.from(await p.data());
-      got.forEach((x, i) => expect(x).toBeCloseTo(want[i], 13));
+      for (const [i, x] of got.entries()) expect(x).toBeCloseTo(want[i], 13);
     });
   }
 
@@ -57,7 +64,11 @@ describe('SGD (the paper / Caffe form: v = mu v - lr (g + wd w); w += v)', () =>
     opt.step();
     expect(Array.from(await slope.data())).toEqual([0.25]);
     const slope2 = param([0.25], false);
-    const opt2 = new SGD([{ params: [slope2], decayAllParams: true }], { lr: 0.1, momentum: 0, weightDecay: 0.5 });
+    const opt2 = new SGD([{ params: [slope2], decayAllParams: true }], {
+      lr: 0.1,
+      momentum: 0,
+      weightDecay: 0.5,
+    });
     setGrad(slope2, [0]);
     opt2.step();
     expect((await slope2.data())[0]).toBeCloseTo(0.25 - 0.1 * 0.5 * 0.25, 14);
@@ -66,7 +77,13 @@ describe('SGD (the paper / Caffe form: v = mu v - lr (g + wd w); w += v)', () =>
   it('uses per-group learning rates and weight decays', async () => {
     const a = param([1]);
     const b = param([1]);
-    const opt = new SGD([{ params: [a], lr: 0.5 }, { params: [b], weightDecay: 1 }], { lr: 0.1, momentum: 0 });
+    const opt = new SGD(
+      [
+        { params: [a], lr: 0.5 },
+        { params: [b], weightDecay: 1 },
+      ],
+      { lr: 0.1, momentum: 0 },
+    );
     setGrad(a, [1]);
     setGrad(b, [1]);
     opt.step();
@@ -116,12 +133,16 @@ describe('SGD (the paper / Caffe form: v = mu v - lr (g + wd w); w += v)', () =>
   it('validates its arguments', () => {
     const p = param([1]);
     expect(() => new SGD([p], { lr: -1 })).toThrow(/lr must be a finite number >= 0, got -1/);
-    expect(() => new SGD([p], { momentum: 0, nesterov: true })).toThrow(/nesterov momentum needs momentum > 0/);
+    expect(() => new SGD([p], { momentum: 0, nesterov: true })).toThrow(
+      /nesterov momentum needs momentum > 0/,
+    );
     expect(() => new SGD([], {})).toThrow(/empty parameter list/);
     expect(() => new SGD([{ params: [p] }, { params: [p] }])).toThrow(/more than one group/);
     const o = new SGD([p], { momentum: 0.9 });
     const bad = o.stateDict();
     bad.buffers = { 0: { momentumBuffer: tensor([1, 2], { dtype: 'float64' }) } };
-    expect(() => o.loadStateDict(bad)).toThrow(/buffer 'momentumBuffer' of parameter 0 has shape \[2\] but the parameter has \[1\]/);
+    expect(() => o.loadStateDict(bad)).toThrow(
+      /buffer 'momentumBuffer' of parameter 0 has shape \[2\] but the parameter has \[1\]/,
+    );
   });
 });

@@ -32,7 +32,10 @@ export interface SGDOptions extends BaseGroupOptions {
 export class SGD extends Optimizer<SGDOptions> {
   readonly type = 'SGD';
 
-  constructor(params: Iterable<Parameter> | ParamGroupInput<SGDOptions>[], options: Partial<SGDOptions> = {}) {
+  constructor(
+    params: Iterable<Parameter> | ParamGroupInput<SGDOptions>[],
+    options: Partial<SGDOptions> = {},
+  ) {
     super(params, {
       lr: 0.01,
       momentum: 0.9,
@@ -45,7 +48,8 @@ export class SGD extends Optimizer<SGDOptions> {
       if (!(Number.isFinite(g.momentum) && g.momentum >= 0)) {
         throw new Error(`SGD: momentum must be a finite number >= 0, got ${g.momentum} (group ${i})`);
       }
-      if (g.nesterov && g.momentum === 0) throw new Error(`SGD: nesterov momentum needs momentum > 0 (group ${i})`);
+      if (g.nesterov && g.momentum === 0)
+        throw new Error(`SGD: nesterov momentum needs momentum > 0 (group ${i})`);
     }
   }
 
@@ -53,7 +57,12 @@ export class SGD extends Optimizer<SGDOptions> {
     return group.momentum === 0 ? [] : ['momentumBuffer'];
   }
 
-  protected updateParam(p: Parameter, g: Tensor, state: Record<string, Tensor>, group: ParamGroup<SGDOptions>): void {
+  protected updateParam(
+    p: Parameter,
+    g: Tensor,
+    state: Record<string, Tensor>,
+    group: ParamGroup<SGDOptions>,
+  ): void {
     const { lr, momentum: mu, nesterov } = group;
     const wd = this.decayFor(p, group);
     tidy(() => {

@@ -1,4 +1,4 @@
-import { type Schedule, type ScheduleState, checkType, need } from './schedule';
+import { checkType, need, type Schedule, type ScheduleState } from './schedule';
 
 /** The learning rate stays at its base value. */
 export class ConstantLR implements Schedule {
@@ -51,7 +51,8 @@ export class MultiStepLR implements Schedule {
   constructor(opts: { milestones: number[]; gamma?: number }) {
     this.milestones = [...opts.milestones].sort((a, b) => a - b);
     this.gamma = opts.gamma ?? 0.1;
-    for (const m of this.milestones) need('MultiStepLR', 'each milestone', m, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
+    for (const m of this.milestones)
+      need('MultiStepLR', 'each milestone', m, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
     need('MultiStepLR', 'gamma', this.gamma, (v) => v > 0, '> 0');
   }
   lr(base: number, count: number): number {

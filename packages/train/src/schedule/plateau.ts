@@ -1,4 +1,4 @@
-import { type Schedule, type ScheduleState, checkType, need } from './schedule';
+import { checkType, need, type Schedule, type ScheduleState } from './schedule';
 
 /** Options of `ReduceLROnPlateau` (names and defaults of PyTorch's). */
 export interface ReduceLROnPlateauOptions {
@@ -58,14 +58,17 @@ export class ReduceLROnPlateau implements Schedule {
     };
     const o = this.opts;
     const who = 'ReduceLROnPlateau';
-    if (o.mode !== 'min' && o.mode !== 'max') throw new Error(`${who}: mode must be 'min' or 'max', got ${String(o.mode)}`);
-    if (o.thresholdMode !== 'rel' && o.thresholdMode !== 'abs') throw new Error(`${who}: thresholdMode must be 'rel' or 'abs'`);
+    if (o.mode !== 'min' && o.mode !== 'max')
+      throw new Error(`${who}: mode must be 'min' or 'max', got ${String(o.mode)}`);
+    if (o.thresholdMode !== 'rel' && o.thresholdMode !== 'abs')
+      throw new Error(`${who}: thresholdMode must be 'rel' or 'abs'`);
     need(who, 'factor', o.factor, (v) => v > 0 && v < 1, 'in (0, 1)');
     need(who, 'patience', o.patience, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
     need(who, 'threshold', o.threshold, (v) => v >= 0, '>= 0');
     need(who, 'cooldown', o.cooldown, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
     need(who, 'minLr', o.minLr, (v) => v >= 0, '>= 0');
-    if (!(o.maxReductions >= 0)) throw new Error(`${who}: maxReductions must be >= 0, got ${o.maxReductions}`);
+    if (!(o.maxReductions >= 0))
+      throw new Error(`${who}: maxReductions must be >= 0, got ${o.maxReductions}`);
     this.best = o.mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
   }
 
@@ -79,7 +82,9 @@ export class ReduceLROnPlateau implements Schedule {
 
   observe(_count: number, metric: number | undefined): void {
     if (metric === undefined || Number.isNaN(metric)) {
-      throw new Error('ReduceLROnPlateau: step(metric) needs the monitored value (e.g. the validation error), got none');
+      throw new Error(
+        'ReduceLROnPlateau: step(metric) needs the monitored value (e.g. the validation error), got none',
+      );
     }
     if (this.isBetter(metric)) {
       this.best = metric;
@@ -105,8 +110,18 @@ export class ReduceLROnPlateau implements Schedule {
   stateDict(): ScheduleState {
     // Infinity is not JSON: store the best value as a string when it is not finite.
     const best = Number.isFinite(this.best) ? this.best : String(this.best);
-    const o = { ...this.opts, maxReductions: Number.isFinite(this.opts.maxReductions) ? this.opts.maxReductions : null };
-    return { type: this.type, options: o, best, numBad: this.numBad, cooldownLeft: this.cooldownLeft, reductions: this.reductions };
+    const o = {
+      ...this.opts,
+      maxReductions: Number.isFinite(this.opts.maxReductions) ? this.opts.maxReductions : null,
+    };
+    return {
+      type: this.type,
+      options: o,
+      best,
+      numBad: this.numBad,
+      cooldownLeft: this.cooldownLeft,
+      reductions: this.reductions,
+    };
   }
 
   loadStateDict(state: ScheduleState): void {

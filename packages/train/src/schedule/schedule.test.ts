@@ -8,7 +8,12 @@ import { LRScheduler, scheduleFromConfig } from './scheduler';
 /** The scheduler only touches `paramGroups[i].lr` and `lrs`: a two-group stand-in is enough. */
 function fakeOptimizer(lrs: number[]): Optimizer {
   const paramGroups = lrs.map((lr) => ({ lr }));
-  return { paramGroups, get lrs() { return paramGroups.map((g) => g.lr); } } as unknown as Optimizer;
+  return {
+    paramGroups,
+    get lrs() {
+      return paramGroups.map((g) => g.lr);
+    },
+  } as unknown as Optimizer;
 }
 
 describe('closed-form schedules', () => {
@@ -31,7 +36,7 @@ describe('closed-form schedules', () => {
     expect(s.lr(1, 40)).toBeCloseTo(0.1, 12);
   });
   it('LinearWarmup ramps linearly, then hands over with a shifted count', () => {
-    const s = new LinearWarmup({ warmupSteps: 4, startFactor: 0.2, then: new StepLR({ stepSize: 2 }) });
+    const s = new LinearWarmup({ warmupSteps: 4, startFactor: 0.2, after: new StepLR({ stepSize: 2 }) });
     expect([0, 1, 2, 3].map((c) => s.lr(1, c))).toEqual([0.2, 0.4, 0.6000000000000001, 0.8]);
     expect(s.lr(1, 4)).toBe(1);
     expect(s.lr(1, 5)).toBe(1);
@@ -55,14 +60,19 @@ describe('closed-form schedules', () => {
 describe('ReduceLROnPlateau (the paper: divide by 10 when the error plateaus)', () => {
   it('reduces after patience bad steps, honours threshold, cooldown and maxReductions', () => {
     const opt = fakeOptimizer([0.01, 0.02]);
-    const sched = new LRScheduler(opt, new ReduceLROnPlateau({ patience: 1, threshold: 0.01, cooldown: 1, maxReductions: 2 }));
+    const sched = new LRScheduler(
+      opt,
+      new ReduceLROnPlateau({ patience: 1, threshold: 0.01, cooldown: 1, maxReductions: 2 }),
+    );
     const lrs: number[] = [];
     // errors: improve, improve, flat (< 1% rel), flat -> reduce, cooldown, flat, flat -> reduce, flat, flat (max reached)
     for (const e of [0.9, 0.8, 0.799, 0.798, 0.797, 0.796, 0.795, 0.794, 0.793, 0.792]) {
       sched.step(e);
       lrs.push(opt.lrs[0]);
     }
-    expect(lrs.map((x) => Number(x.toPrecision(6)))).toEqual([0.01, 0.01, 0.01, 0.001, 0.001, 0.001, 0.0001, 0.0001, 0.0001, 0.0001]);
+    expect(lrs.map((x) => Number(x.toPrecision(6)))).toEqual([
+      0.01, 0.01, 0.01, 0.001, 0.001, 0.001, 0.0001, 0.0001, 0.0001, 0.0001,
+    ]);
     expect(opt.lrs[1]).toBeCloseTo(0.0002, 15);
   });
   it('needs the metric', () => {
@@ -81,7 +91,7 @@ describe('ReduceLROnPlateau (the paper: divide by 10 when the error plateaus)', 
 
 describe('LRScheduler state', () => {
   it('round-trips through JSON and continues identically', () => {
-    const make = () => new LinearWarmup({ warmupSteps: 2, then: new ReduceLROnPlateau({ patience: 0 }) });
+    const make = () => new LinearWarmup({ warmupSteps: 2, after: new ReduceLROnPlateau({ patience: 0 }) });
     const a = new LRScheduler(fakeOptimizer([0.1]), make());
     const metrics = [0.9, 0.8, 0.85, 0.85, 0.7, 0.7, 0.7];
     for (const m of metrics.slice(0, 4)) a.step(m);
@@ -103,7 +113,11 @@ describe('LRScheduler state', () => {
     expect(() => b.loadStateDict(a.stateDict())).toThrow(/the state is for StepLR, not CosineAnnealingLR/);
   });
   it('builds schedules from JSON configs', () => {
-    const s = scheduleFromConfig({ type: 'warmup', warmupSteps: 1, then: { type: 'multistep', milestones: [1] } });
+    const s = scheduleFromConfig({
+      type: 'warmup',
+      warmupSteps: 1,
+      after: { type: 'multistep', milestones: [1] },
+    });
     expect([0, 1, 2].map((c) => s.lr(1, c))).toEqual([0.1, 1, 0.1]);
   });
 });

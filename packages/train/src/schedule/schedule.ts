@@ -25,10 +25,12 @@ export type ScheduleState = { type: string } & Record<string, unknown>;
 
 /** Throws unless `state` was produced by a schedule of type `type`. */
 export function checkType(state: ScheduleState, type: string): void {
-  if (state?.type !== type) throw new Error(`${type}.loadStateDict: the state is for ${String(state?.type)}, not ${type}`);
+  if (state?.type !== type)
+    throw new Error(`${type}.loadStateDict: the state is for ${String(state?.type)}, not ${type}`);
 }
 
 /** Throws a clear error unless `v` is a finite number satisfying `ok`. */
 export function need(who: string, name: string, v: number, ok: (v: number) => boolean, what: string): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new Error(`${who}: ${name} must be ${what}, got ${v}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v))
+    throw new Error(`${who}: ${name} must be ${what}, got ${v}`);
 }

@@ -1,6 +1,6 @@
 import type { Optimizer } from '../optim/optimizer';
-import { LinearWarmup } from './compose';
 import { ConstantLR, CosineAnnealingLR, MultiStepLR, StepLR } from './basic';
+import { LinearWarmup } from './compose';
 import { ReduceLROnPlateau } from './plateau';
 import type { Schedule, ScheduleState } from './schedule';
 
@@ -61,7 +61,9 @@ export class LRScheduler {
 
   loadStateDict(state: LRSchedulerState): void {
     if (!Array.isArray(state?.baseLrs) || state.baseLrs.length !== this.optimizer.paramGroups.length) {
-      throw new Error(`LRScheduler.loadStateDict: the state has ${state?.baseLrs?.length} base learning rates, the optimizer has ${this.optimizer.paramGroups.length} groups`);
+      throw new Error(
+        `LRScheduler.loadStateDict: the state has ${state?.baseLrs?.length} base learning rates, the optimizer has ${this.optimizer.paramGroups.length} groups`,
+      );
     }
     this.schedule.loadStateDict(state.schedule);
     this.count = state.count;
@@ -77,11 +79,11 @@ export type ScheduleConfig =
   | { type: 'multistep'; milestones: number[]; gamma?: number }
   | { type: 'cosine'; tMax: number; etaMin?: number }
   | ({ type: 'plateau' } & ConstructorParameters<typeof ReduceLROnPlateau>[0])
-  | { type: 'warmup'; warmupSteps: number; startFactor?: number; then?: ScheduleConfig };
+  | { type: 'warmup'; warmupSteps: number; startFactor?: number; after?: ScheduleConfig };
 
 /**
  * Builds a schedule from a JSON description, e.g. `{ type: 'plateau', patience: 2 }` or
- * `{ type: 'warmup', warmupSteps: 100, then: { type: 'cosine', tMax: 1000 } }`.
+ * `{ type: 'warmup', warmupSteps: 100, after: { type: 'cosine', tMax: 1000 } }`.
  */
 export function scheduleFromConfig(c: ScheduleConfig): Schedule {
   switch (c?.type) {
@@ -98,8 +100,10 @@ export function scheduleFromConfig(c: ScheduleConfig): Schedule {
       return new ReduceLROnPlateau(o);
     }
     case 'warmup':
-      return new LinearWarmup({ ...c, then: c.then ? scheduleFromConfig(c.then) : undefined });
+      return new LinearWarmup({ ...c, after: c.after ? scheduleFromConfig(c.after) : undefined });
     default:
-      throw new Error(`scheduleFromConfig: unknown schedule type ${JSON.stringify((c as { type?: unknown })?.type)} (expected constant, step, multistep, cosine, plateau or warmup)`);
+      throw new Error(
+        `scheduleFromConfig: unknown schedule type ${JSON.stringify((c as { type?: unknown })?.type)} (expected constant, step, multistep, cosine, plateau or warmup)`,
+      );
   }
 }

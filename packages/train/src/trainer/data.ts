@@ -20,11 +20,22 @@ function lengthOf(it: unknown): number | undefined {
  * iterables are iterated from the beginning and the first `start` batches are discarded (disposed
  * when `dispose` is set).
  */
-export async function openEpoch(source: DataSource, epoch: number, start: number, dispose: boolean): Promise<BatchCursor> {
+export async function openEpoch(
+  source: DataSource,
+  epoch: number,
+  start: number,
+  dispose: boolean,
+): Promise<BatchCursor> {
   const seeks = typeof source === 'function';
   const iterable: BatchIterable = seeks ? source({ epoch, startBatch: start }) : source;
-  if (iterable === null || typeof iterable !== 'object' || (!(Symbol.asyncIterator in iterable) && !(Symbol.iterator in iterable))) {
-    throw new Error(`Trainer: the data source for epoch ${epoch} is not an iterable of { input, target } batches`);
+  if (
+    iterable === null ||
+    typeof iterable !== 'object' ||
+    (!(Symbol.asyncIterator in iterable) && !(Symbol.iterator in iterable))
+  ) {
+    throw new Error(
+      `Trainer: the data source for epoch ${epoch} is not an iterable of { input, target } batches`,
+    );
   }
   const total = lengthOf(iterable);
   const it =
@@ -49,7 +60,10 @@ export async function openEpoch(source: DataSource, epoch: number, start: number
   if (!seeks) {
     for (let i = 0; i < start; i++) {
       const b = await cursor.next();
-      if (b === null) throw new Error(`Trainer: cannot resume at batch ${start} of epoch ${epoch}: the data has only ${i} batches`);
+      if (b === null)
+        throw new Error(
+          `Trainer: cannot resume at batch ${start} of epoch ${epoch}: the data has only ${i} batches`,
+        );
       if (dispose) disposeBatch(b);
     }
   }

@@ -1,4 +1,4 @@
-import { type Tensor, crossEntropy, noGrad, tidy } from '@rectifier/tensor';
+import { crossEntropy, noGrad, type Tensor, tidy } from '@rectifier/tensor';
 import { MeanMeter, ThroughputMeter, TopKMeter } from '../metrics/meters';
 import { topKErrors } from '../metrics/topk';
 import { disposeBatch, openEpoch } from './data';
@@ -29,7 +29,11 @@ export interface EvaluateOptions {
  * @example
  * const { top1, top5 } = await evaluateModel(model, testBatches);
  */
-export async function evaluateModel(model: TrainableModule, data: DataSource, o: EvaluateOptions = {}): Promise<EvalResult> {
+export async function evaluateModel(
+  model: TrainableModule,
+  data: DataSource,
+  o: EvaluateOptions = {},
+): Promise<EvalResult> {
   const ks = o.topK ?? [1, 5];
   const lossFn = o.loss ?? ((y: Tensor, t: Tensor) => crossEntropy(y, t));
   const forward = forwardOf(model);
@@ -77,5 +81,12 @@ export async function evaluateModel(model: TrainableModule, data: DataSource, o:
   usedKs.forEach((k, i) => {
     byK[k] = rates[i];
   });
-  return { loss: lossMeter.mean, top1: byK[1] ?? Number.NaN, top5: byK[5] ?? Number.NaN, topk: byK, n: lossMeter.n, samplesPerSec: tp.rate };
+  return {
+    loss: lossMeter.mean,
+    top1: byK[1] ?? Number.NaN,
+    top5: byK[5] ?? Number.NaN,
+    topk: byK,
+    n: lossMeter.n,
+    samplesPerSec: tp.rate,
+  };
 }

@@ -1,4 +1,4 @@
-import { type Parameter, type Tensor, noGrad, stack, tidy, zeros } from '@rectifier/tensor';
+import { noGrad, type Parameter, stack, type Tensor, tidy, zeros } from '@rectifier/tensor';
 
 /**
  * Thrown by `Trainer.fit` when the loss or a gradient is NaN or infinite. The run stops before
@@ -28,7 +28,9 @@ export class NonFiniteError extends Error {
  */
 export async function l2Norms(tensors: Array<Tensor | null>): Promise<number[]> {
   if (tensors.length === 0) return [];
-  const sq = noGrad(() => tidy(() => stack(tensors.map((t) => (t === null ? zeros([]) : t.square().sum().cast('float32'))))));
+  const sq = noGrad(() =>
+    tidy(() => stack(tensors.map((t) => (t === null ? zeros([]) : t.square().sum().cast('float32'))))),
+  );
   const values = Array.from(await sq.data());
   sq.dispose();
   for (let i = 0; i < values.length; i++) {
@@ -56,7 +58,12 @@ export async function firstNonFiniteParam(params: Parameter[]): Promise<number> 
 }
 
 interface HookableModule {
-  namedModules(): Array<[string, { registerForwardHook(h: (m: unknown, i: readonly unknown[], o: unknown) => void): { remove(): void } }]>;
+  namedModules(): Array<
+    [
+      string,
+      { registerForwardHook(h: (m: unknown, i: readonly unknown[], o: unknown) => void): { remove(): void } },
+    ]
+  >;
   call?(x: Tensor): Tensor;
   forward(x: Tensor): Tensor;
 }
@@ -70,17 +77,23 @@ export async function firstNonFiniteLayer(model: unknown, input: Tensor): Promis
   const m = model as Partial<HookableModule>;
   if (typeof m.namedModules !== 'function' || input.isDisposed) return null;
   const outputs: Array<[string, Tensor]> = [];
-  const handles = m.namedModules().filter(([name]) => name !== '').map(([name, mod]) =>
-    mod.registerForwardHook((_m, _i, o) => {
-      if (o && typeof o === 'object' && 'shape' in (o as object)) outputs.push([name, o as Tensor]);
-    }),
-  );
+  const handles = m
+    .namedModules()
+    .filter(([name]) => name !== '')
+    .map(([name, mod]) =>
+      mod.registerForwardHook((_m, _i, o) => {
+        if (o && typeof o === 'object' && 'shape' in (o as object)) outputs.push([name, o as Tensor]);
+      }),
+    );
   try {
     const done = noGrad(() =>
       tidy(() => {
         const y = m.call ? m.call(input) : (m.forward as (x: Tensor) => Tensor)(input);
         // one 0/1 flag per recorded output: 1 when it contains a NaN or an infinity
-        return stack([...outputs.map(([, t]) => t.float().sub(t.float()).isnan().max().cast('float32')), y.float().sub(y.float()).isnan().max().cast('float32')]);
+        return stack([
+          ...outputs.map(([, t]) => t.float().sub(t.float()).isnan().max().cast('float32')),
+          y.float().sub(y.float()).isnan().max().cast('float32'),
+        ]);
       }),
     );
     const flags = await done.data();

@@ -32,7 +32,10 @@ export class ProgressReporter {
   ) {}
 
   /** Resolves 'auto' for a sink: a bar on a TTY, lines otherwise. */
-  static resolveMode(mode: 'auto' | 'bar' | 'lines' | 'none', out: TextSink | undefined): 'bar' | 'lines' | 'none' {
+  static resolveMode(
+    mode: 'auto' | 'bar' | 'lines' | 'none',
+    out: TextSink | undefined,
+  ): 'bar' | 'lines' | 'none' {
     if (out === undefined) return 'none';
     if (mode === 'auto') return out.isTTY ? 'bar' : 'lines';
     return mode;
@@ -83,7 +86,9 @@ export class ProgressReporter {
   validation(r: EvalResult): void {
     if (this.mode === 'none' || !this.out) return;
     this.closeBar();
-    this.out.write(`  validation: loss ${r.loss.toFixed(4)}  top-1 err ${pct(r.top1)}  top-5 err ${pct(r.top5)}  (${r.n} images)\n`);
+    this.out.write(
+      `  validation: loss ${r.loss.toFixed(4)}  top-1 err ${pct(r.top1)}  top-5 err ${pct(r.top5)}  (${r.n} images)\n`,
+    );
   }
 
   epochEnd(e: EpochInfo): void {

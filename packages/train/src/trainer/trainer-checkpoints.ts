@@ -1,6 +1,11 @@
-import { type Tensor, defaultGenerator } from '@rectifier/tensor';
+import { defaultGenerator, type Tensor } from '@rectifier/tensor';
 import { readJsonl, writeFileAtomic } from '../checkpoint/atomic';
-import { CheckpointError, type CheckpointMeta, CheckpointManager, loadCheckpointFile } from '../checkpoint/checkpoint';
+import {
+  CheckpointError,
+  CheckpointManager,
+  type CheckpointMeta,
+  loadCheckpointFile,
+} from '../checkpoint/checkpoint';
 import type { OptimizerStateJSON } from '../optim/optimizer';
 import type { LRSchedulerState } from '../schedule/scheduler';
 import type { Trainer } from './trainer';
@@ -30,7 +35,8 @@ export class TrainerCheckpoints {
     private readonly opts: TrainerOptions,
   ) {
     const c = opts.checkpoint === false ? null : (opts.checkpoint ?? {});
-    this.manager = c && opts.outDir ? new CheckpointManager(`${opts.outDir}/checkpoints`, c.keepLast ?? 3) : null;
+    this.manager =
+      c && opts.outDir ? new CheckpointManager(`${opts.outDir}/checkpoints`, c.keepLast ?? 3) : null;
     this.everySteps = c?.everySteps ?? 0;
     this.everyEpochs = c?.everyEpochs ?? 1;
   }
@@ -55,7 +61,8 @@ export class TrainerCheckpoints {
     const model = toRecord(modelOf(t).stateDict());
     for (const [k, v] of Object.entries(model)) tensors[MODEL + k] = v;
     const { buffers, ...optimJson } = t.optimizer.stateDict();
-    for (const [i, bufs] of Object.entries(buffers)) for (const [name, b] of Object.entries(bufs)) tensors[`${OPTIM}${i}.${name}`] = b;
+    for (const [i, bufs] of Object.entries(buffers))
+      for (const [name, b] of Object.entries(bufs)) tensors[`${OPTIM}${i}.${name}`] = b;
     const rng: Record<string, unknown> = { default: defaultGenerator().getState() };
     for (const [k, g] of Object.entries(this.opts.generators ?? {})) rng[k] = g.getState();
     const meta = {
@@ -118,7 +125,13 @@ export class TrainerCheckpoints {
       const recs = await readJsonl(mp);
       const keep = recs.filter((r) => typeof r.step !== 'number' || (r.step as number) <= t.step);
       await writeFileAtomic(mp, keep.map((r) => `${JSON.stringify(r)}\n`).join(''));
-      await t.record({ type: 'resume', step: t.step, epoch: t.epoch, batch: t.batchInEpoch, path: loaded.path });
+      await t.record({
+        type: 'resume',
+        step: t.step,
+        epoch: t.epoch,
+        batch: t.batchInEpoch,
+        path: loaded.path,
+      });
     }
   }
 
@@ -144,21 +157,28 @@ export class TrainerCheckpoints {
     try {
       t.optimizer.loadStateDict({ ...(meta.optimizer as OptimizerStateJSON), buffers });
     } catch (e) {
-      throw new CheckpointError(`checkpoint ${path} does not fit this optimizer: ${(e as Error).message}`, path);
+      throw new CheckpointError(
+        `checkpoint ${path} does not fit this optimizer: ${(e as Error).message}`,
+        path,
+      );
     }
     const sched = meta.scheduler as LRSchedulerState | null;
     if (t.scheduler && sched) t.scheduler.loadStateDict(sched);
     const rng = meta.rng as Record<string, { seed: string; offset: string }>;
     if (rng?.default) defaultGenerator().setState(rng.default);
     for (const [k, g] of Object.entries(this.opts.generators ?? {})) {
-      if (!rng?.[k]) throw new CheckpointError(`checkpoint ${path} has no state for the random generator '${k}'`, path);
+      if (!rng?.[k])
+        throw new CheckpointError(`checkpoint ${path} has no state for the random generator '${k}'`, path);
       g.setState(rng[k]);
     }
     t.epoch = Number(meta.epoch);
     t.batchInEpoch = Number(meta.batch);
     t.step = Number(meta.step);
     t.elapsedSeconds = Number(meta.elapsedSeconds ?? 0);
-    const meters = meta.meters as { loss: { sum: number; count: number }; top1: { total: number; wrong: number[] } };
+    const meters = meta.meters as {
+      loss: { sum: number; count: number };
+      top1: { total: number; wrong: number[] };
+    };
     t.meters.loss.loadStateDict(meters.loss);
     t.meters.top1.loadStateDict(meters.top1);
     t.history = (meta.history as EpochInfo[]) ?? [];
@@ -173,7 +193,9 @@ interface StatefulModule {
 function modelOf(t: Trainer): StatefulModule {
   const m = t.model as unknown as Partial<StatefulModule>;
   if (typeof m.stateDict !== 'function' || typeof m.loadStateDict !== 'function') {
-    throw new Error('Trainer: checkpointing needs a model with stateDict() and loadStateDict() (an @rectifier/nn Module)');
+    throw new Error(
+      'Trainer: checkpointing needs a model with stateDict() and loadStateDict() (an @rectifier/nn Module)',
+    );
   }
   return m as StatefulModule;
 }

@@ -1,4 +1,4 @@
-import { type Parameter, type Tensor, crossEntropy, tidy } from '@rectifier/tensor';
+import { crossEntropy, type Parameter, type Tensor, tidy } from '@rectifier/tensor';
 import { appendJsonl } from '../checkpoint/atomic';
 import { MeanMeter, ThroughputMeter, TopKMeter } from '../metrics/meters';
 import { topKErrors } from '../metrics/topk';
@@ -6,8 +6,8 @@ import type { Optimizer } from '../optim/optimizer';
 import type { LRScheduler } from '../schedule/scheduler';
 import { type BatchCursor, disposeBatch, openEpoch } from './data';
 import { evaluateModel, forwardOf } from './evaluate';
-import { NonFiniteError, firstNonFiniteLayer, firstNonFiniteParam, l2Norms } from './guard';
-import { ProgressReporter, formatDuration } from './progress';
+import { firstNonFiniteLayer, firstNonFiniteParam, l2Norms, NonFiniteError } from './guard';
+import { formatDuration, ProgressReporter } from './progress';
 import { TrainerCheckpoints } from './trainer-checkpoints';
 import type {
   Batch,
@@ -76,7 +76,8 @@ export class Trainer {
     this.lossFn = options.loss ?? ((o, t) => crossEntropy(o, t));
     this.named = [...options.model.namedParameters()];
     const maxEpochs = options.maxEpochs ?? 1;
-    if (!(Number.isInteger(maxEpochs) && maxEpochs >= 1)) throw new Error(`Trainer: maxEpochs must be an integer >= 1, got ${maxEpochs}`);
+    if (!(Number.isInteger(maxEpochs) && maxEpochs >= 1))
+      throw new Error(`Trainer: maxEpochs must be an integer >= 1, got ${maxEpochs}`);
     if (options.checkpoint && !options.outDir) throw new Error('Trainer: checkpointing needs outDir');
     const out: TextSink | undefined = options.stdout ?? (globalThis.process?.stdout as TextSink | undefined);
     const mode = ProgressReporter.resolveMode(options.progress ?? 'auto', out);
@@ -189,7 +190,13 @@ export class Trainer {
       history: this.history,
       lastCheckpoint: this.lastCheckpoint,
     };
-    await this.record({ type: 'fit_end', reason, step: this.step, epoch: this.epoch, seconds: this.elapsedSeconds });
+    await this.record({
+      type: 'fit_end',
+      reason,
+      step: this.step,
+      epoch: this.epoch,
+      seconds: this.elapsedSeconds,
+    });
     await this.emit('onFitEnd', result);
     return result;
   }
@@ -241,7 +248,9 @@ export class Trainer {
       const norms = await l2Norms(this.named.map(([, p]) => p.grad));
       const bad = norms.findIndex((v) => !Number.isFinite(v));
       if (guard && (bad >= 0 || !Number.isFinite(lossValue))) {
-        const what = Number.isFinite(lossValue) ? `the gradient of '${this.named[bad][0]}' is ${norms[bad]}` : `the loss is ${lossValue}`;
+        const what = Number.isFinite(lossValue)
+          ? `the gradient of '${this.named[bad][0]}' is ${norms[bad]}`
+          : `the loss is ${lossValue}`;
         await this.failNonFinite(step, what, bad >= 0 ? this.named[bad][0] : null, batch);
       }
       if (wantNorms) gradNorms = Object.fromEntries(this.named.map(([name], i) => [name, norms[i]]));
@@ -252,7 +261,8 @@ export class Trainer {
     this.batchInEpoch += 1;
     this.throughput.stop(n);
     this.meters.loss.update(lossValue, n);
-    if (this.scheduler && o.schedulerInterval === 'step') this.scheduler.step(this.monitorValue(undefined, lossValue));
+    if (this.scheduler && o.schedulerInterval === 'step')
+      this.scheduler.step(this.monitorValue(undefined, lossValue));
     const info: StepInfo = {
       step,
       epoch: this.epoch,
@@ -274,7 +284,12 @@ export class Trainer {
    * forward pass with hooks, when the model supports them) and the first parameter whose gradient
    * (or else value) is non-finite, and keeps the last good checkpoint (nothing is written).
    */
-  private async failNonFinite(step: number, what: string, gradParam: string | null, batch: Batch): Promise<never> {
+  private async failNonFinite(
+    step: number,
+    what: string,
+    gradParam: string | null,
+    batch: Batch,
+  ): Promise<never> {
     this.optimizer.zeroGrad();
     let name = gradParam;
     let valueParam = false;
@@ -288,10 +303,14 @@ export class Trainer {
     const layer = await firstNonFiniteLayer(this.model, batch.input);
     const parts = [`non-finite value at step ${step} (epoch ${this.epoch + 1}): ${what}`];
     if (layer) parts.push(`the first layer with a non-finite output is '${layer}'`);
-    if (name && gradParam !== null && !what.includes(`'${name}'`)) parts.push(`the first parameter with a non-finite gradient is '${name}'`);
+    if (name && gradParam !== null && !what.includes(`'${name}'`))
+      parts.push(`the first parameter with a non-finite gradient is '${name}'`);
     if (name && valueParam) parts.push(`the first parameter with a non-finite value is '${name}'`);
-    if (!layer && !name) parts.push('every parameter and gradient is finite (check the loss function and the targets)');
-    const kept = this.lastCheckpoint ? `the last good checkpoint is ${this.lastCheckpoint}` : 'no checkpoint had been written';
+    if (!layer && !name)
+      parts.push('every parameter and gradient is finite (check the loss function and the targets)');
+    const kept = this.lastCheckpoint
+      ? `the last good checkpoint is ${this.lastCheckpoint}`
+      : 'no checkpoint had been written';
     const msg = `${parts.join('; ')}. Training stopped before applying this step; ${kept}.`;
     await this.record({ type: 'error', step, parameter: name, layer, message: msg });
     this.progress.message(`error: ${msg}`);
