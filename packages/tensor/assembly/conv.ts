@@ -296,14 +296,16 @@ export function conv2dBackwardInput(
 }
 
 /**
- * dw = conv2d's weight gradient, thread `tid` of `nt`. With at least `nt` images each thread sums its
- * images into its own buffer (thread 0 into dw, thread t > 0 into partials + (t-1) * O*R floats) and
- * the host adds the partials afterwards (sumPartials); otherwise threads split dw's columns.
+ * Transposed weight gradient dwT[g][r][o] = sum_p col[r, p] dy[g*Og + o, p], thread `tid` of `nt`.
+ * Computing the transpose makes the big operand (the unfolded input, R x positions) the GEMM's A,
+ * packed from contiguous rows; as B (col^T) it would be packed by strided gathers, which cost as
+ * much as the multiply when Og is small. With at least `nt` images each thread sums its images into
+ * its own buffer partials + tid * O*R floats; otherwise threads split the rows r of one buffer.
+ * transposeSum then adds the buffers into dw [O, R].
  */
 export function conv2dBackwardWeight(
   x: usize,
   dy: usize,
-  dw: usize,
   partials: usize,
   g: usize,
   scratch: usize,
@@ -330,68 +332,75 @@ export function conv2dBackwardWeight(
     n1 = N,
     r0 = 0,
     r1 = R;
-  let target = dw;
+  let target = partials;
   if (N >= nt) {
     n0 = splitAt(N, nt, tid, 1);
     n1 = splitAt(N, nt, tid + 1, 1);
-    if (tid > 0) target = partials + ((<usize>(tid - 1) * <usize>O * <usize>R) << 2);
+    target = partials + ((<usize>tid * <usize>O * <usize>R) << 2);
     memory.fill(target, 0, (<usize>O * <usize>R) << 2);
   } else {
-    r0 = splitAt(R, nt, tid, 8);
-    r1 = splitAt(R, nt, tid + 1, 8);
+    r0 = splitAt(R, nt, tid, 4);
+    r1 = splitAt(R, nt, tid + 1, 4);
     if (r1 <= r0) return;
-    for (let o = 0; o < O; o++)
-      memory.fill(dw + ((<usize>o * <usize>R + <usize>r0) << 2), 0, (<usize>(r1 - r0)) << 2);
+    for (let grp = 0; grp < G; grp++) {
+      memory.fill(
+        partials + ((<usize>(grp * R + r0) * <usize>Og) << 2),
+        0,
+        (<usize>(r1 - r0) * <usize>Og) << 2,
+      );
+    }
   }
   for (let n = n0; n < n1; n++) {
     for (let grp = 0; grp < G; grp++) {
       const xg = x + ((<usize>(n * C + grp * Cg) * <usize>H * <usize>W) << 2);
       const dyg = dy + ((<usize>(n * O + grp * Og) * <usize>P) << 2);
-      const tg = target + ((<usize>grp * <usize>Og * <usize>R + <usize>r0) << 2);
+      const tg = target + ((<usize>(grp * R + r0) * <usize>Og) << 2);
       for (let p = 0; p < P; p += pc) {
         const cols = min(pc, P - p);
-        // dw[o, r] += sum_p dy[o, p] col[r, p]: B = col^T (row stride 1, column stride = col's row stride).
+        // dwT[r, o] += sum_p col[r, p] dy[o, p]: B = dy^T (row stride 1, column stride P).
         if (pointwise) {
-          gemmRange(
-            cols,
-            dyg + ((<usize>p) << 2),
-            P,
-            1,
-            xg + ((<usize>r0 * <usize>P + <usize>p) << 2),
-            1,
-            P,
-            tg,
-            R,
-            1,
-            0,
-            Og,
-            0,
-            r1 - r0,
-            s,
-          );
+          const a = xg + ((<usize>r0 * <usize>P + <usize>p) << 2);
+          gemmRange(cols, a, P, 1, dyg + ((<usize>p) << 2), 1, P, tg, Og, 1, 0, r1 - r0, 0, Og, s);
         } else {
           im2col(xg, g, r0, r1, p, p + cols, col, cols);
-          gemmRange(cols, dyg + ((<usize>p) << 2), P, 1, col, 1, cols, tg, R, 1, 0, Og, 0, r1 - r0, s);
+          gemmRange(cols, col, cols, 1, dyg + ((<usize>p) << 2), 1, P, tg, Og, 1, 0, r1 - r0, 0, Og, s);
         }
       }
     }
   }
 }
 
-/** dst[i] += sum over `count` buffers of src[b * len + i], split across threads by index. */
-export function sumPartials(dst: usize, src: usize, count: i32, len: i32, tid: i32, nt: i32): void {
-  const i0 = splitAt(len, nt, tid, 4);
-  const i1 = splitAt(len, nt, tid + 1, 4);
-  for (let b = 0; b < count; b++) {
-    const sb = src + ((<usize>b * <usize>len) << 2);
-    let i = i0;
-    for (; i + 4 <= i1; i += 4) {
-      const o = dst + ((<usize>i) << 2);
-      v128.store(o, f32x4.add(v128.load(o), v128.load(sb + ((<usize>i) << 2))));
-    }
-    for (; i < i1; i++) {
-      const o = dst + ((<usize>i) << 2);
-      store<f32>(o, load<f32>(o) + load<f32>(sb + ((<usize>i) << 2)));
+/**
+ * dw[g*Og + o, r] = sum over `count` buffers b of src[b][g][r][o] (buffers of G*R*Og floats), split
+ * across threads by output rows.
+ */
+export function transposeSum(
+  dw: usize,
+  src: usize,
+  count: i32,
+  G: i32,
+  Og: i32,
+  R: i32,
+  tid: i32,
+  nt: i32,
+): void {
+  const rows = G * Og;
+  const o0 = splitAt(rows, nt, tid, 1),
+    o1 = splitAt(rows, nt, tid + 1, 1);
+  const len = <usize>rows * <usize>R;
+  for (let row = o0; row < o1; row++) {
+    const grp = row / Og;
+    const o = row - grp * Og;
+    const dst = dw + ((<usize>row * <usize>R) << 2);
+    const base = src + ((<usize>grp * <usize>R * <usize>Og + <usize>o) << 2);
+    for (let r = 0; r < R; r++) {
+      let acc: f32 = 0;
+      let q = base + ((<usize>r * <usize>Og) << 2);
+      for (let b = 0; b < count; b++) {
+        acc += load<f32>(q);
+        q += len << 2;
+      }
+      store<f32>(dst + ((<usize>r) << 2), acc);
     }
   }
 }

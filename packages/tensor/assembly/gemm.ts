@@ -13,7 +13,8 @@ function madd(a: v128, b: v128, c: v128): v128 {
 
 export const MR: i32 = 4;
 export const NR: i32 = 8;
-export const KC: i32 = 256;
+/** Most k steps per packed slab: a 384 x 8 B strip (12 KiB) still sits in L1. */
+export const KC: i32 = 384;
 export const MC: i32 = 128;
 export const NC: i32 = 512;
 
@@ -32,7 +33,27 @@ function packA(a: usize, ars: i32, acs: i32, mc: i32, kc: i32, dst: usize): void
       const r2 = r1 + rsb;
       const r3 = r2 + rsb;
       let off: usize = 0;
-      for (let p = 0; p < kc; p++) {
+      let p = 0;
+      if (acs === 1) {
+        // Row-major A: load 4 k-steps of each row and transpose the 4x4 block in registers.
+        for (; p + 4 <= kc; p += 4) {
+          const a = v128.load(r0 + off);
+          const b = v128.load(r1 + off);
+          const c = v128.load(r2 + off);
+          const d = v128.load(r3 + off);
+          const t0 = i32x4.shuffle(a, b, 0, 4, 1, 5);
+          const t1 = i32x4.shuffle(a, b, 2, 6, 3, 7);
+          const t2 = i32x4.shuffle(c, d, 0, 4, 1, 5);
+          const t3 = i32x4.shuffle(c, d, 2, 6, 3, 7);
+          v128.store(dst, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+          v128.store(dst, i32x4.shuffle(t0, t2, 2, 3, 6, 7), 16);
+          v128.store(dst, i32x4.shuffle(t1, t3, 0, 1, 4, 5), 32);
+          v128.store(dst, i32x4.shuffle(t1, t3, 2, 3, 6, 7), 48);
+          dst += 64;
+          off += 16;
+        }
+      }
+      for (; p < kc; p++) {
         store<f32>(dst, load<f32>(r0 + off));
         store<f32>(dst, load<f32>(r1 + off), 4);
         store<f32>(dst, load<f32>(r2 + off), 8);
@@ -174,8 +195,12 @@ export function gemmRange(
   const tile = pB + ((<usize>(KC * NC)) << 2);
   for (let jc = j0; jc < j1; jc += NC) {
     const nc = min(NC, j1 - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min(KC, k - pc);
+    // Equal slabs (k = 288 -> one slab of 288, 576 -> two of 288) rather than KC plus a thin
+    // remainder, whose extra pass over C costs more than it computes.
+    const slabs = (k + KC - 1) / KC;
+    const step = (k + slabs - 1) / slabs;
+    for (let pc = 0; pc < k; pc += step) {
+      const kc = min(step, k - pc);
       const acc = pc > 0 || beta !== 0;
       packB(b + ((<usize>pc * <usize>brs + <usize>jc * <usize>bcs) << 2), brs, bcs, kc, nc, pB);
       for (let ic = i0; ic < i1; ic += MC) {

@@ -8,7 +8,7 @@ export {
   conv2dBackwardWeight,
   conv2dForward,
   conv2dScratchBytes,
-  sumPartials,
+  transposeSum,
 } from './conv';
 export { elementwise } from './elementwise';
 export { GEMM_SCRATCH_BYTES, gemmBatched } from './gemm';

@@ -256,11 +256,11 @@ export class WasmKernels {
     const pdy = this.put(dy, 0, g.N * g.O * g.OH * g.OW);
     const size = g.O * R;
     const pdw = this.rt.alloc(size * 4);
-    const partial = g.N >= nt && nt > 1;
-    const pp = partial ? this.rt.alloc((nt - 1) * size * 4) : 0;
-    this.rt.run('conv2dBackwardWeight', [px, pdy, pdw, pp, gp, scratch, stride], nt);
-    if (partial)
-      this.rt.run('sumPartials', [pdw, pp, nt - 1, size], this.threadsFor(size * nt, PARALLEL_ELEMENTS));
+    const buffers = g.N >= nt ? nt : 1;
+    const pp = this.rt.alloc(buffers * size * 4);
+    this.rt.run('conv2dBackwardWeight', [px, pdy, pp, gp, scratch, stride], nt);
+    const transposeThreads = this.threadsFor(size * buffers, PARALLEL_ELEMENTS);
+    this.rt.run('transposeSum', [pdw, pp, buffers, g.groups, g.O / g.groups, R], transposeThreads);
     this.get(pdw, dw);
   }
 

@@ -11,7 +11,7 @@ export const KERNELS = [
   'conv2dForward',
   'conv2dBackwardInput',
   'conv2dBackwardWeight',
-  'sumPartials',
+  'transposeSum',
   'maxPool2dForward',
   'maxPool2dBackward',
   'avgPool2dForward',
