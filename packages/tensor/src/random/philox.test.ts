@@ -63,7 +63,7 @@ describe('Generator', () => {
     const n = 40000;
     const u = rand([n], { generator: new Generator(1), dtype: 'float64' }).dataSync();
     const z = randn([n], { generator: new Generator(2), dtype: 'float64' }).dataSync();
-    const mean = (x: ArrayLike<number>) => Array.prototype.reduce.call(x, (s: number, v: number) => s + v, 0) as number / x.length;
+    const mean = (x: ArrayLike<number>) => Array.from(x).reduce((s, v) => s + v, 0) / x.length;
     // standard error: uniform sd 0.2887/sqrt(n) = 0.0014; normal 1/sqrt(n) = 0.005; 5 sigma bounds
     expect(Math.abs(mean(u) - 0.5)).toBeLessThan(5 * 0.0015);
     expect(Math.abs(mean(z))).toBeLessThan(5 * 0.005);

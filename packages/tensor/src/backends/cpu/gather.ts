@@ -1,7 +1,7 @@
 /** torch.gather and its adjoint scatter-add on the CPU. */
 import type { Shape, View } from '../../backend.js';
 import { offsets } from './strided.js';
-import { type CpuStorage, alloc, arr } from './storage.js';
+import { type CpuStorage, alloc, allocZeroed, arr } from './storage.js';
 
 /**
  * out[...i_axis...] = x[..., index[...], ...]: the output has index's shape; along `axis` the
@@ -25,7 +25,7 @@ export function gather(x: View, axis: number, index: View): CpuStorage {
 export function scatterAdd(shape: Shape, axis: number, index: View, src: View): CpuStorage {
   let n = 1;
   for (const d of shape) n *= d;
-  const out = alloc(src.dtype, n);
+  const out = allocZeroed(src.dtype, n);
   const O = out.data;
   const S = arr(src);
   const I = arr(index);

@@ -6,7 +6,7 @@
 import type { Backend, DType, RandomRequest, Shape, TypedArray, View } from '../../backend.js';
 import { allocArray } from '../../dtype.js';
 import { philoxFill } from '../../random/philox.js';
-import { assign, binary, copyAs, ternary, unary } from './elementwise.js';
+import { assign, binary, copyAs, readView, ternary, unary } from './elementwise.js';
 import { gather, scatterAdd } from './gather.js';
 import {
   avgPool,
@@ -24,7 +24,7 @@ import { type CpuStorage, alloc, cpuStats, release, wrap } from './storage.js';
 export { CpuStorage } from './storage.js';
 
 function readSync(v: View<CpuStorage>): TypedArray {
-  return copyAs(v, v.dtype).data;
+  return readView(v);
 }
 
 function fromArray(data: TypedArray, dtype: DType): CpuStorage {
@@ -51,7 +51,7 @@ export const cpuBackend = {
   name: 'cpu',
   fill: (size: number, dtype: DType, value: number) => {
     const s = alloc(dtype, size);
-    if (value !== 0) s.data.fill(value);
+    s.data.fill(value);
     return s;
   },
   fromArray,
