@@ -42,14 +42,20 @@ export class StorageRef {
 }
 
 const stats = { tensors: 0, bytes: 0, storages: 0 };
-const scopes: Tracked[][] = [];
+
+interface Scope {
+  readonly id: number;
+  readonly tensors: Tracked[];
+}
+const scopes: Scope[] = [];
+let nextScopeId = 1;
 
 /** Registers a new live tensor, and in the innermost `tidy` scope unless `scoped` is false. */
 export function trackTensor(t: Tracked, scoped = true): void {
   stats.tensors++;
   if (scoped && scopes.length > 0) {
     t._scoped = true;
-    scopes[scopes.length - 1].push(t);
+    scopes[scopes.length - 1].tensors.push(t);
   }
 }
 
@@ -83,24 +89,25 @@ function collect(value: unknown, out: Set<Tracked>, depth = 0): void {
   }
 }
 
-/** Current `tidy` nesting depth (0 outside any tidy). */
-export function scopeDepth(): number {
-  return scopes.length;
+/** Id of the innermost `tidy` scope (0 outside any tidy); tape nodes are stamped with it. */
+export function currentScopeId(): number {
+  return scopes.length > 0 ? scopes[scopes.length - 1].id : 0;
 }
 
 /**
- * Saved tensors of the tape behind `roots`: a returned tensor's graph must stay usable for backward.
- * Nodes recorded at a shallower depth than `depth` predate this scope (their saved tensors belong to
- * an outer scope, and so do their inputs' nodes), so the walk stops there.
+ * Saved tensors of the tape behind `roots` that this scope owns: a returned tensor's graph must stay
+ * usable for backward. Nodes stamped with this scope's id were recorded inside it (or in a nested
+ * scope that already ended); only they hold saved tensors owned by this scope, and nodes recorded
+ * elsewhere cannot lead back to them, so the walk stops at other stamps. Visited nodes are restamped
+ * with the parent's id, since their saved tensors move there: each node is walked once per level.
  */
-function collectSaved(roots: Iterable<Tracked>, out: Set<Tracked>, depth: number): void {
+function collectSaved(roots: Iterable<Tracked>, out: Set<Tracked>, id: number, parentId: number): void {
   const stack: GradNode[] = [];
-  const seen = new Set<GradNode>();
   for (const r of roots) if (r._node) stack.push(r._node);
   while (stack.length > 0) {
     const n = stack.pop() as GradNode;
-    if (seen.has(n) || n.depth < depth) continue;
-    seen.add(n);
+    if (n.scope !== id) continue;
+    n.scope = parentId;
     for (const s of n.saved) out.add(s as unknown as Tracked);
     for (const i of n.inputs) if (i._node) stack.push(i._node);
   }
@@ -116,9 +123,8 @@ function collectSaved(roots: Iterable<Tracked>, out: Set<Tracked>, depth: number
  * const y = tidy(() => x.mul(2).add(1)); // the intermediate x.mul(2) is disposed
  */
 export function tidy<T>(fn: () => T): T {
-  const scope: Tracked[] = [];
+  const scope: Scope = { id: nextScopeId++, tensors: [] };
   scopes.push(scope);
-  const depth = scopes.length;
   let result: T;
   try {
     result = fn();
@@ -130,12 +136,12 @@ export function tidy<T>(fn: () => T): T {
   }
   const survivors = new Set<Tracked>();
   collect(result, survivors);
-  collectSaved([...survivors], survivors, depth);
   const parent = scopes.length > 0 ? scopes[scopes.length - 1] : null;
-  for (const t of scope) {
+  collectSaved([...survivors], survivors, scope.id, parent ? parent.id : 0);
+  for (const t of scope.tensors) {
     if (t.isDisposed || t._kept) continue;
     if (survivors.has(t)) {
-      if (parent) parent.push(t);
+      if (parent) parent.tensors.push(t);
       else t._scoped = false;
     } else t.dispose();
   }

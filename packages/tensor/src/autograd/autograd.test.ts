@@ -3,7 +3,10 @@ import type { Backend } from '../backend.js';
 import { cpuBackend } from '../backends/cpu/index.js';
 import { memory, tidy } from '../memory.js';
 import { conv2d } from '../ops/conv.js';
-import { ones, randn, tensor } from '../ops/creation.js';
+import { full, ones, randn, tensor } from '../ops/creation.js';
+import { crossEntropy } from '../ops/loss.js';
+import { maxPool2d } from '../ops/pool.js';
+import { prelu } from '../ops/activation.js';
 import { add, exp, mul } from '../ops/elementwise.js';
 import { Parameter } from '../parameter.js';
 import { Generator } from '../random/generator.js';
@@ -117,6 +120,20 @@ describe('autograd', () => {
       y.backward();
     });
     x.zeroGrad();
+    expect(memory()).toEqual(before);
+  });
+
+  it('keeps the tape behind a tensor returned from tidy usable across nested op scopes, then frees it', () => {
+    const g = new Generator(3);
+    const w = new Parameter(randn([2, 1, 3, 3], { generator: g }));
+    const x = randn([2, 1, 5, 5], { generator: g });
+    const target = tensor([0, 1], { dtype: 'int32' });
+    const before = memory();
+    const loss = tidy(() => crossEntropy(maxPool2d(prelu(conv2d(x, w, null, { padding: 1 }), full([1], 0.1)), { kernelSize: 5 }).flatten(1), target));
+    loss.backward();
+    expect(w.grad!.shape).toEqual([2, 1, 3, 3]);
+    loss.dispose();
+    w.zeroGrad();
     expect(memory()).toEqual(before);
   });
 

@@ -18,8 +18,8 @@ export interface GradNode {
   /** Detached references (sharing storage) to the tensors the rule needs; disposed after backward. */
   saved: Tensor[];
   rule: GradRule | null;
-  /** `tidy` nesting depth when recorded: lets tidy stop walking the tape at older nodes */
-  readonly depth: number;
+  /** Id of the `tidy` scope that owns the saved tensors (see memory.ts `collectSaved`). */
+  scope: number;
   /** Op attributes (stride, padding, axis, ...) for graph consumers such as ONNX export. */
   readonly attrs?: Readonly<Record<string, unknown>>;
 }

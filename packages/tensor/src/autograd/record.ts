@@ -1,7 +1,7 @@
 import type { Tensor } from '../tensor.js';
 import { isGradEnabled } from './grad-mode.js';
 import type { GradRule } from './node.js';
-import { scopeDepth } from '../memory.js';
+import { currentScopeId } from '../memory.js';
 
 /** True when an op on these inputs must record the tape. */
 export function needsGrad(...inputs: readonly (Tensor | null | undefined)[]): boolean {
@@ -25,6 +25,6 @@ export function record(
 ): Tensor {
   if (!needsGrad(...inputs)) return out;
   const saved = save.map((t) => t._savedRef());
-  out._attachNode({ op, inputs: inputs.slice(), saved, rule, depth: scopeDepth(), attrs });
+  out._attachNode({ op, inputs: inputs.slice(), saved, rule, scope: currentScopeId(), attrs });
   return out;
 }

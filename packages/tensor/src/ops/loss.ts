@@ -36,6 +36,7 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
   if (target.ndim !== 1 || target.shape[0] !== N) {
     throw new ShapeError(`crossEntropy: target must have shape [${N}], got ${fmt(target.shape)} (logits ${fmt(logits.shape)})`);
   }
+  if (C === 0) throw new ShapeError(`crossEntropy: logits have 0 classes (shape ${fmt(logits.shape)})`);
   const eps = opts.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps < 1)) throw new RangeError(`crossEntropy: labelSmoothing must be in [0, 1), got ${eps}`);
   const reduction = opts.reduction ?? 'mean';
@@ -44,7 +45,6 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
     const ls = logSoftmax(logits, 1);
     let loss = neg(reshape(gather(ls, 1, reshape(target, [N, 1])), [N]));
     if (eps > 0) loss = add(mul(loss, 1 - eps), mul(mean(ls, 1), -eps));
-    if (C === 0) throw new ShapeError('crossEntropy: logits have 0 classes');
     return reduction === 'mean' ? mean(loss) : reduction === 'sum' ? sum(loss) : loss;
   });
 }

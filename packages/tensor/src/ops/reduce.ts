@@ -6,6 +6,7 @@ import { normalizeAxis, normalizeAxes, sizeOf } from '../shape.js';
 import { type Tensor, fromStorage } from '../tensor.js';
 import { add, div, eq, exp, isnan, log, mul, sqrt, square, sub, where } from './elementwise.js';
 import { checkTensor } from './operands.js';
+import { tidy } from '../memory.js';
 import { expand, reshape } from './views.js';
 
 type Axis = number | readonly number[] | undefined;
@@ -59,7 +60,6 @@ function extremum(op: 'max' | 'min', x: Tensor, axis: Axis, keepdim: boolean): T
   for (const a of axes) {
     if (x.shape[a] === 0) throw new ShapeError(`${op}: cannot reduce over dim ${a} of size 0 (shape ${fmt(x.shape)})`);
   }
-  if (x.size === 0 && axes.length === 0 && x.ndim === 0) throw new ShapeError(`${op}: empty input`);
   const kept = rawReduce(op, x, axes);
   // the gradient is shared equally among tied extrema (like torch.amax)
   record(op, kept, [x], [x, kept], (dy, [xs, out]) => [
@@ -136,13 +136,11 @@ export function std(x: Tensor, axis?: Axis, opts: { correction?: number; keepdim
 export function logSumExp(x: Tensor, axis?: Axis, keepdim = false): Tensor {
   checkTensor('logSumExp', 'x', x);
   const axes = normalizeAxes('logSumExp', axis, x.ndim);
-  const m0 = rawReduce('max', x, axes);
-  // an infinite max would give inf - inf = NaN below; shifting by 0 there is exact
-  const inf = isnan(sub(m0, m0));
-  const m = where(inf, 0, m0);
-  const e = exp(sub(x, m));
-  const s = sum(e, axes, true);
-  const out = add(log(s), m);
-  for (const t of [m0, inf, m, e, s]) t.dispose();
+  const out = tidy(() => {
+    const m0 = rawReduce('max', x, axes);
+    // an infinite max would give inf - inf = NaN below; shifting by 0 there is exact
+    const m = where(isnan(sub(m0, m0)), 0, m0);
+    return add(log(sum(exp(sub(x, m)), axes, true)), m);
+  });
   return dropKept(out, finalShape(x.shape, axes, keepdim));
 }
