@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conv2dGeometry, PoolWindows, View } from '../../backend.js';
+import { BINARY, TERNARY, UNARY } from '../../ops/elementwise-table.js';
 import { cpuBackend } from '../cpu/index.js';
 import type { CpuStorage } from '../cpu/storage.js';
 import { createWasmBackend, type WasmBackend } from './backend.js';
@@ -144,7 +145,7 @@ describe('createWasmBackend', () => {
     expectNear(data(wasm.avgPool2dBackward(pdy, p)), data(cpuBackend.avgPool2dBackward(pdy, p)), 1e-6);
   });
 
-  it('elementwise ops match the CPU backend bit for bit: full, per-channel, scalar and fallback layouts', () => {
+  it('elementwise ops match the elementwise table bit for bit: full, per-channel, scalar and fallback layouts', () => {
     const r = rng(8);
     const [N, C, H, W] = [3, 5, 17, 19];
     const n = N * C * H * W;
@@ -158,37 +159,39 @@ describe('createWasmBackend', () => {
     const chan = view(fill(C + 2), [N, C, H, W], [0, 1, 0, 0], 2);
     const scalar = view(new Float32Array([0.25]), [N, C, H, W], [0, 0, 0, 0]);
     const transposed = view(xb, [N, C, H, W], [C * H * W, H * W, 1, H]);
-    const same = (got: unknown, want: unknown) => {
-      const g = data(got),
-        w = data(want);
-      expect(g.length).toBe(w.length);
-      for (let i = 0; i < w.length; i++)
-        if (!Object.is(g[i], w[i]) && !(Number.isNaN(g[i]) && Number.isNaN(w[i])))
-          throw new Error(`[${i}] ${g[i]} vs ${w[i]}`);
+    // Expected values straight from the elementwise table (the spec every backend follows), on
+    // contiguous copies of the views, rounded to float32 like a Float32Array store.
+    const flat = (v: View) => Float64Array.from(data(cpuBackend.copy(v)));
+    // zeroSign: whether +0 and -0 must match; false for the transposed layout, which the WASM
+    // backend hands to the CPU backend's JS loops (their branch-free prelu may turn a*(-0) into -0).
+    const expectTable = (got: unknown, fn: (...xs: number[]) => number, views: View[], zeroSign = true) => {
+      const g = data(got);
+      const xs = views.map(flat);
+      for (let i = 0; i < g.length; i++) {
+        const w = Math.fround(fn(...xs.map((x) => x[i])));
+        const ok = zeroSign ? Object.is(g[i], w) : g[i] === w;
+        if (!ok && !(Number.isNaN(g[i]) && Number.isNaN(w))) {
+          throw new Error(`[${i}] ${g[i]} vs ${w} from ${xs.map((x) => x[i]).join(', ')}`);
+        }
+      }
     };
     const a = full(xa, 3);
+    const binaryOps = ['add', 'sub', 'mul', 'div', 'prelu', 'reluGrad', 'preluSlopeGrad', 'maximum'] as const;
     for (const b of [full(xb), chan, scalar, transposed]) {
-      for (const op of [
-        'add',
-        'sub',
-        'mul',
-        'div',
-        'prelu',
-        'reluGrad',
-        'preluSlopeGrad',
-        'maximum',
-      ] as const) {
-        same(wasm.binary(op, a, b, 'float32'), cpuBackend.binary(op, a, b, 'float32'));
-      }
-      same(
-        wasm.ternary('preluInputGrad', a, full(xc), b, 'float32'),
-        cpuBackend.ternary('preluInputGrad', a, full(xc), b, 'float32'),
+      const wasmLayout = b !== transposed;
+      for (const op of binaryOps)
+        expectTable(wasm.binary(op, a, b, 'float32'), BINARY[op].js, [a, b], wasmLayout);
+      const c = full(xc);
+      expectTable(
+        wasm.ternary('preluInputGrad', a, c, b, 'float32'),
+        TERNARY.preluInputGrad.js,
+        [a, c, b],
+        wasmLayout,
       );
     }
-    same(wasm.binary('add', chan, a, 'float32'), cpuBackend.binary('add', chan, a, 'float32'));
-    same(wasm.unary('relu', a), cpuBackend.unary('relu', a));
-    same(wasm.unary('relu', transposed), cpuBackend.unary('relu', transposed));
-    same(wasm.unary('exp', a), cpuBackend.unary('exp', a));
+    expectTable(wasm.binary('add', chan, a, 'float32'), BINARY.add.js, [chan, a]);
+    expectTable(wasm.unary('relu', a), UNARY.relu.js, [a]);
+    expectTable(wasm.unary('exp', a), UNARY.exp.js, [a]);
   });
 
   it('float64 runs the JS kernels exactly', () => {

@@ -15,7 +15,7 @@ import type {
   View,
 } from '../../backend.js';
 import { cpuBackend } from '../cpu/index.js';
-import { alloc, arr, type CpuStorage, wrap } from '../cpu/storage.js';
+import { alloc, arr, type CpuStorage } from '../cpu/storage.js';
 import { availableCores, canUseThreads, MAX_DEFAULT_THREADS } from './features.js';
 import { type EwOp, WasmKernels } from './kernels.js';
 import { elementwiseLayout } from './layout.js';
@@ -227,7 +227,10 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
         offset: v.offset,
         mode: layout.modes[i],
       }));
-      return wrap('float32', k.elementwise(op, operands, layout.outer, layout.C, layout.inner));
+      // alloc may hand back a pooled array of a disposed storage: no page faults on the output.
+      const out = alloc('float32', n);
+      k.elementwise(op, operands, layout.outer, layout.C, layout.inner, out.data as Float32Array);
+      return out;
     } catch (e) {
       if (e instanceof WasmOutOfMemory) return null;
       throw e;

@@ -352,8 +352,8 @@ export class WasmKernels {
   }
 
   /**
-   * A fresh array out[(o*C + ch)*inner + j] = op(operands) (1 to 3 operands; per-channel operands
-   * hold C values, scalars 1).
+   * result[(o*C + ch)*inner + j] = op(operands) (1 to 3 operands; per-channel operands hold C
+   * values, scalars 1).
    */
   elementwise(
     op: EwOp,
@@ -361,7 +361,8 @@ export class WasmKernels {
     outer: number,
     C: number,
     inner: number,
-  ): Float32Array {
+    result: Float32Array,
+  ): void {
     const rt = this.rt;
     rt.reset();
     const n = outer * C * inner;
@@ -377,6 +378,6 @@ export class WasmKernels {
       [EW_OPS[op], ...ptrs, out, outer, C, inner],
       this.threadsFor(n, PARALLEL_ELEMENTS * 2),
     );
-    return rt.f32.slice(out >> 2, (out >> 2) + n);
+    this.get(out, result);
   }
 }
