@@ -16,7 +16,8 @@ export function getBackend(): Backend {
  * setBackend(await createWebGPUBackend());
  */
 export function setBackend(b: Backend): void {
-  if (!b || b.specificationVersion !== 'v1') throw new Error('setBackend: expected a Backend with specificationVersion "v1"');
+  if (b?.specificationVersion !== 'v1')
+    throw new Error('setBackend: expected a Backend with specificationVersion "v1"');
   current = b;
 }
 

@@ -3,105 +3,112 @@
  * autograd and a pluggable backend (the CPU reference backend is built in and the default).
  * See API.md for the contract.
  */
+
+export { grad } from './autograd/functional.js';
+export { enableGrad, isGradEnabled, noGrad } from './autograd/grad-mode.js';
+export type { GradNode } from './autograd/node.js';
 export type {
-  Backend,
-  DType,
-  Shape,
-  Storage,
-  View,
-  TypedArray,
-  FloatArray,
-  UnaryOp,
-  BinaryOp,
-  TernaryOp,
-  ReduceOp,
   ArgReduceOp,
+  Backend,
+  BinaryOp,
   Conv2dGeometry,
+  DType,
+  FloatArray,
   PoolWindows,
   RandomRequest,
+  ReduceOp,
+  Shape,
+  Storage,
+  TernaryOp,
+  TypedArray,
+  UnaryOp,
+  View,
 } from './backend.js';
-export { Tensor } from './tensor.js';
-export { Parameter } from './parameter.js';
-export { ShapeError, DTypeError, DisposedError } from './errors.js';
 export { getBackend, setBackend, withBackend } from './backend-state.js';
 export { cpuBackend } from './backends/cpu/index.js';
-export { memory, tidy, keep } from './memory.js';
-export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
-export { grad } from './autograd/functional.js';
-export type { GradNode } from './autograd/node.js';
-export { Generator, manualSeed, defaultGenerator } from './random/generator.js';
+export { DisposedError, DTypeError, ShapeError } from './errors.js';
+export { keep, memory, tidy } from './memory.js';
+export { leakyRelu, logSoftmax, prelu, softmax } from './ops/activation.js';
+export { type Conv2dOptions, conv2d } from './ops/conv.js';
 export {
+  arange,
+  type CreationOptions,
+  eye,
+  full,
+  fullLike,
+  ones,
+  onesLike,
+  type RandomOptions,
+  rand,
+  randint,
+  randn,
   tensor,
   zeros,
-  ones,
-  full,
   zerosLike,
-  onesLike,
-  fullLike,
-  arange,
-  eye,
-  rand,
-  randn,
-  randint,
-  type CreationOptions,
-  type RandomOptions,
 } from './ops/creation.js';
+export { dropout } from './ops/dropout.js';
 export {
+  abs,
   add,
-  sub,
-  mul,
+  cast,
+  ceil,
+  clamp,
   div,
-  pow,
+  eq,
+  exp,
+  floor,
+  ge,
+  gt,
+  isnan,
+  le,
+  log,
+  logicalNot,
+  lt,
   maximum,
   minimum,
-  eq,
+  mul,
   ne,
-  lt,
-  le,
-  gt,
-  ge,
   neg,
-  abs,
-  exp,
-  log,
-  sqrt,
-  sign,
+  pow,
   reciprocal,
-  square,
-  floor,
-  ceil,
-  round,
-  tanh,
-  sigmoid,
   relu,
-  isnan,
-  logicalNot,
-  clamp,
-  where,
-  cast,
+  round,
+  sigmoid,
+  sign,
+  sqrt,
+  square,
+  sub,
   type TensorLike,
+  tanh,
+  where,
 } from './ops/elementwise.js';
-export { UNARY, BINARY, TERNARY } from './ops/elementwise-table.js';
-export {
-  reshape,
-  view,
-  permute,
-  transpose,
-  narrow,
-  slice,
-  expand,
-  broadcastTo,
-  squeeze,
-  unsqueeze,
-  flatten,
-  contiguous,
-} from './ops/views.js';
-export { sum, mean, max, min, argmax, argmin, variance, std, logSumExp } from './ops/reduce.js';
-export { matmul, linear } from './ops/matmul.js';
-export { conv2d, type Conv2dOptions } from './ops/conv.js';
-export { maxPool2d, avgPool2d, adaptiveMaxPool2d, adaptiveAvgPool2d, type Pool2dOptions } from './ops/pool.js';
-export { leakyRelu, prelu, softmax, logSoftmax } from './ops/activation.js';
-export { crossEntropy, type CrossEntropyOptions } from './ops/loss.js';
-export { dropout } from './ops/dropout.js';
-export { concat, stack, split } from './ops/join.js';
+export { BINARY, TERNARY, UNARY } from './ops/elementwise-table.js';
 export { gather, indexSelect, oneHot } from './ops/indexing.js';
+export { concat, split, stack } from './ops/join.js';
+export { type CrossEntropyOptions, crossEntropy } from './ops/loss.js';
+export { linear, matmul } from './ops/matmul.js';
+export {
+  adaptiveAvgPool2d,
+  adaptiveMaxPool2d,
+  avgPool2d,
+  maxPool2d,
+  type Pool2dOptions,
+} from './ops/pool.js';
+export { argmax, argmin, logSumExp, max, mean, min, std, sum, variance } from './ops/reduce.js';
+export {
+  broadcastTo,
+  contiguous,
+  expand,
+  flatten,
+  narrow,
+  permute,
+  reshape,
+  slice,
+  squeeze,
+  transpose,
+  unsqueeze,
+  view,
+} from './ops/views.js';
+export { Parameter } from './parameter.js';
+export { defaultGenerator, Generator, manualSeed } from './random/generator.js';
+export { Tensor } from './tensor.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { noGrad } from './autograd/grad-mode.js';
 import { DisposedError } from './errors.js';
 import { keep, memory, tidy } from './memory.js';
 import { ones, tensor, zeros } from './ops/creation.js';
 import { add } from './ops/elementwise.js';
 import { Parameter } from './parameter.js';
-import { noGrad } from './autograd/grad-mode.js';
 
 describe('memory', () => {
   it('tidy disposes intermediates and keeps returned tensors (nested) and kept ones', () => {
@@ -64,7 +64,9 @@ describe('memory', () => {
     expect(() => p.assign(ones([2]))).toThrow('assign: target requires grad; call it inside noGrad()');
     noGrad(() => p.assign(tensor([3, 4])));
     expect(Array.from(p.dataSync())).toEqual([3, 4]);
-    expect(() => noGrad(() => p.assign(ones([3])))).toThrow('assign: value shape [3] does not match target shape [2]');
+    expect(() => noGrad(() => p.assign(ones([3])))).toThrow(
+      'assign: value shape [3] does not match target shape [2]',
+    );
     expect(p.toString()).toBe('Parameter(shape=[2], dtype=float32)');
     expect(tensor([[1], [2]]).toString()).toBe('Tensor(shape=[2,1], dtype=float32)');
   });

@@ -3,9 +3,10 @@
  * live-tensor statistics and `tidy` scopes. Nothing here touches data; backends free the memory when a
  * storage's last reference goes away.
  */
+
+import type { GradNode } from './autograd/node.js';
 import type { Backend, Storage } from './backend.js';
 import { BYTES_PER_ELEMENT } from './dtype.js';
-import type { GradNode } from './autograd/node.js';
 
 /** What memory.ts needs to know about a tensor (avoids importing the class). */
 export interface Tracked {

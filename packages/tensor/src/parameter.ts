@@ -17,7 +17,14 @@ export class Parameter extends Tensor {
     if (!(data instanceof Tensor)) throw new TypeError('Parameter: data must be a Tensor');
     data.assertAlive('Parameter');
     if (data.dtype === 'int32') throw new DTypeError('Parameter: data must be a float tensor, got int32');
-    super({ ref: data._ref, shape: data.shape, strides: data.strides, offset: data.offset, dtype: data.dtype, scoped: false });
+    super({
+      ref: data._ref,
+      shape: data.shape,
+      strides: data.strides,
+      offset: data.offset,
+      dtype: data.dtype,
+      scoped: false,
+    });
     this.weightDecay = opts.weightDecay ?? true;
     this.requiresGrad = true;
   }

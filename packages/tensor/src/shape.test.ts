@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from './errors.js';
-import { broadcastShapes, collapseCheck, inferShape, normalizeAxes, normalizeAxis, viewStrides } from './shape.test-helpers.js';
+import {
+  broadcastShapes,
+  collapseCheck,
+  inferShape,
+  normalizeAxes,
+  normalizeAxis,
+  viewStrides,
+} from './shape.test-helpers.js';
 
 describe('shape helpers', () => {
   it('broadcasts like NumPy, including size-1 and 0-size dims', () => {
@@ -9,7 +16,9 @@ describe('shape helpers', () => {
     expect(broadcastShapes('add', [0, 3], [1, 3])).toEqual([0, 3]);
     expect(broadcastShapes('add', [0], [1])).toEqual([0]);
     expect(() => broadcastShapes('add', [0], [2])).toThrow(ShapeError);
-    expect(() => broadcastShapes('add', [2, 3], [4, 3])).toThrow('add: shapes [2,3] and [4,3] cannot be broadcast together');
+    expect(() => broadcastShapes('add', [2, 3], [4, 3])).toThrow(
+      'add: shapes [2,3] and [4,3] cannot be broadcast together',
+    );
   });
   it('normalizes negative axes and rejects out-of-range ones', () => {
     expect(normalizeAxis('sum', -1, 3)).toBe(2);

@@ -1,5 +1,5 @@
 import type { Shape } from './backend.js';
-import { ShapeError, fmt } from './errors.js';
+import { fmt, ShapeError } from './errors.js';
 
 /** Number of elements of a shape (1 for a 0-d shape). */
 export function sizeOf(shape: Shape): number {
@@ -31,7 +31,8 @@ export function isContiguousLayout(shape: Shape, strides: readonly number[]): bo
 
 /** Validates a user-given shape: finite non-negative integers. */
 export function checkShape(op: string, shape: unknown, arg = 'shape'): number[] {
-  if (!Array.isArray(shape)) throw new ShapeError(`${op}: ${arg} must be an array of sizes, got ${String(shape)}`);
+  if (!Array.isArray(shape))
+    throw new ShapeError(`${op}: ${arg} must be an array of sizes, got ${String(shape)}`);
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
       throw new ShapeError(`${op}: ${arg} ${fmt(shape)} must contain non-negative finite integers`);
@@ -49,7 +50,11 @@ export function normalizeAxis(op: string, axis: number, ndim: number, arg = 'axi
 }
 
 /** Normalizes an optional axis or list of axes (undefined = all axes), sorted and deduplicated. */
-export function normalizeAxes(op: string, axis: number | readonly number[] | undefined, ndim: number): number[] {
+export function normalizeAxes(
+  op: string,
+  axis: number | readonly number[] | undefined,
+  ndim: number,
+): number[] {
   if (axis === undefined) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof axis === 'number' ? [axis] : axis;
   const out = new Set<number>();
@@ -70,7 +75,9 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
     const da = i < n - a.length ? 1 : a[i - (n - a.length)];
     const db = i < n - b.length ? 1 : b[i - (n - b.length)];
     if (da !== db && da !== 1 && db !== 1) {
-      throw new ShapeError(`${op}: shapes ${fmt(a)} and ${fmt(b)} cannot be broadcast together (dim ${i}: ${da} vs ${db})`);
+      throw new ShapeError(
+        `${op}: shapes ${fmt(a)} and ${fmt(b)} cannot be broadcast together (dim ${i}: ${da} vs ${db})`,
+      );
     }
     out[i] = da === 1 ? db : da;
   }
@@ -81,7 +88,8 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
 export function broadcastStrides(shape: Shape, strides: readonly number[], target: Shape): number[] {
   const lead = target.length - shape.length;
   const out = new Array<number>(target.length).fill(0);
-  for (let i = 0; i < shape.length; i++) out[lead + i] = shape[i] === 1 && target[lead + i] !== 1 ? 0 : strides[i];
+  for (let i = 0; i < shape.length; i++)
+    out[lead + i] = shape[i] === 1 && target[lead + i] !== 1 ? 0 : strides[i];
   return out;
 }
 
@@ -90,7 +98,11 @@ export function broadcastStrides(shape: Shape, strides: readonly number[], targe
  * The same chunk-matching rule as PyTorch's `computeStride`: each run of old dims that is contiguous
  * within itself must map onto a run of new dims with the same number of elements.
  */
-export function viewStrides(oldShape: Shape, oldStrides: readonly number[], newShape: Shape): number[] | null {
+export function viewStrides(
+  oldShape: Shape,
+  oldStrides: readonly number[],
+  newShape: Shape,
+): number[] | null {
   const newStrides = new Array<number>(newShape.length).fill(0);
   if (sizeOf(oldShape) === 0) return contiguousStrides(newShape);
   if (oldShape.length === 0) return newShape.map(() => 1);
@@ -140,16 +152,24 @@ export function inferShape(op: string, from: Shape, to: readonly number[]): numb
     out[infer] = total / known;
   }
   if (sizeOf(out) !== total) {
-    throw new ShapeError(`${op}: cannot reshape ${fmt(from)} (${total} elements) into ${fmt(to)} (${sizeOf(out)} elements)`);
+    throw new ShapeError(
+      `${op}: cannot reshape ${fmt(from)} (${total} elements) into ${fmt(to)} (${sizeOf(out)} elements)`,
+    );
   }
   return out;
 }
 
 /** Reads an int-or-pair argument (stride, padding, ...) as [h, w]. */
-export function pair(op: string, name: string, v: number | readonly [number, number], min: number): [number, number] {
+export function pair(
+  op: string,
+  name: string,
+  v: number | readonly [number, number],
+  min: number,
+): [number, number] {
   const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
   for (const x of p) {
-    if (!Number.isInteger(x) || x < min) throw new ShapeError(`${op}: ${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(x) || x < min)
+      throw new ShapeError(`${op}: ${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
   }
   return p;
 }

@@ -1,16 +1,16 @@
-import type { Backend, DType, Shape, Storage, TypedArray, View } from './backend.js';
 import { backward as runBackward } from './autograd/backward.js';
 import { isGradEnabled } from './autograd/grad-mode.js';
 import type { GradNode } from './autograd/node.js';
-import { DisposedError, DTypeError, ShapeError, fmt } from './errors.js';
+import type { Backend, DType, Shape, Storage, TypedArray, View } from './backend.js';
 import { isFloat } from './dtype.js';
+import { DisposedError, DTypeError, fmt, ShapeError } from './errors.js';
 import { StorageRef, trackTensor, untrackTensor } from './memory.js';
-import { contiguousStrides, isContiguousLayout, shapesEqual, sizeOf } from './shape.js';
-import * as ew from './ops/elementwise.js';
 import * as act from './ops/activation.js';
+import * as ew from './ops/elementwise.js';
+import { matmul } from './ops/matmul.js';
 import * as red from './ops/reduce.js';
 import * as vw from './ops/views.js';
-import { matmul } from './ops/matmul.js';
+import { contiguousStrides, isContiguousLayout, shapesEqual, sizeOf } from './shape.js';
 
 /** Internal constructor arguments; users create tensors with `tensor`, `zeros`, ... */
 export interface TensorInit {
@@ -84,9 +84,12 @@ export class Tensor {
   }
   set requiresGrad(flag: boolean) {
     if (!this.isLeaf) {
-      throw new Error(`requiresGrad: can only be set on leaf tensors (this tensor was produced by ${this._node?.op})`);
+      throw new Error(
+        `requiresGrad: can only be set on leaf tensors (this tensor was produced by ${this._node?.op})`,
+      );
     }
-    if (flag && !isFloat(this.dtype)) throw new DTypeError(`requiresGrad: only float tensors can require grad, got ${this.dtype}`);
+    if (flag && !isFloat(this.dtype))
+      throw new DTypeError(`requiresGrad: only float tensors can require grad, got ${this.dtype}`);
     this.#requiresGrad = flag;
   }
   /** Sets `requiresGrad` in place and returns this tensor. */
@@ -100,7 +103,13 @@ export class Tensor {
   /** The strided view every backend kernel receives. Throws if disposed. */
   get storageView(): View {
     this.assertAlive('view');
-    return { storage: this._ref.storage, dtype: this.dtype, shape: this.shape, strides: this.strides, offset: this.offset };
+    return {
+      storage: this._ref.storage,
+      dtype: this.dtype,
+      shape: this.shape,
+      strides: this.strides,
+      offset: this.offset,
+    };
   }
   /** The backend storage (shared by views). */
   get storage(): Storage {
@@ -113,7 +122,10 @@ export class Tensor {
 
   /** @internal */
   assertAlive(op: string): void {
-    if (this.#disposed) throw new DisposedError(`${op}: tensor ${this.id} (shape ${fmt(this.shape)}, ${this.dtype}) was disposed`);
+    if (this.#disposed)
+      throw new DisposedError(
+        `${op}: tensor ${this.id} (shape ${fmt(this.shape)}, ${this.dtype}) was disposed`,
+      );
   }
   /** @internal attaches a tape node, making this a non-leaf that requires grad */
   _attachNode(node: GradNode): void {
@@ -123,7 +135,13 @@ export class Tensor {
   /** @internal a detached reference sharing storage, owned by the tape */
   _savedRef(): Tensor {
     this.assertAlive('autograd');
-    return new Tensor({ ref: this._ref, shape: this.shape, strides: this.strides, offset: this.offset, dtype: this.dtype });
+    return new Tensor({
+      ref: this._ref,
+      shape: this.shape,
+      strides: this.strides,
+      offset: this.offset,
+      dtype: this.dtype,
+    });
   }
   /** @internal a new tensor object viewing this storage (no autograd) */
   _viewAs(shape: Shape, strides: readonly number[], offset: number, scoped = true): Tensor {
@@ -141,7 +159,8 @@ export class Tensor {
   dataSync(): TypedArray {
     this.assertAlive('dataSync');
     const b = this.backend;
-    if (!b.readSync) throw new Error(`dataSync: backend ${b.name} cannot be read synchronously; use await t.data()`);
+    if (!b.readSync)
+      throw new Error(`dataSync: backend ${b.name} cannot be read synchronously; use await t.data()`);
     return b.readSync(this.storageView);
   }
   /** Nested arrays of numbers (a number for 0-d tensors). */
@@ -150,7 +169,8 @@ export class Tensor {
   }
   /** The single value of a size-1 tensor. */
   async item(): Promise<number> {
-    if (this.size !== 1) throw new ShapeError(`item: expected a tensor with one element, got shape ${fmt(this.shape)}`);
+    if (this.size !== 1)
+      throw new ShapeError(`item: expected a tensor with one element, got shape ${fmt(this.shape)}`);
     return (await this.data())[0];
   }
   /** Copies this tensor to another backend (the result is a leaf without grad). */
@@ -198,10 +218,14 @@ export class Tensor {
     this.assertAlive('assign');
     value.assertAlive('assign');
     if (!shapesEqual(this.shape, value.shape)) {
-      throw new ShapeError(`assign: value shape ${fmt(value.shape)} does not match target shape ${fmt(this.shape)}`);
+      throw new ShapeError(
+        `assign: value shape ${fmt(value.shape)} does not match target shape ${fmt(this.shape)}`,
+      );
     }
     if (value.backend !== this.backend) {
-      throw new Error(`assign: value is on backend ${value.backend.name} but target is on ${this.backend.name}`);
+      throw new Error(
+        `assign: value is on backend ${value.backend.name} but target is on ${this.backend.name}`,
+      );
     }
     if (!this.isLeaf || (this.requiresGrad && isGradEnabled())) {
       throw new Error('assign: target requires grad; call it inside noGrad() (optimizers, initializers)');
@@ -214,82 +238,200 @@ export class Tensor {
   }
 
   // --- elementwise ----------------------------------------------------------------------------
-  add(o: Tensor | number): Tensor { return ew.add(this, o); }
-  sub(o: Tensor | number): Tensor { return ew.sub(this, o); }
-  mul(o: Tensor | number): Tensor { return ew.mul(this, o); }
-  div(o: Tensor | number): Tensor { return ew.div(this, o); }
-  pow(o: Tensor | number): Tensor { return ew.pow(this, o); }
-  maximum(o: Tensor | number): Tensor { return ew.maximum(this, o); }
-  minimum(o: Tensor | number): Tensor { return ew.minimum(this, o); }
-  eq(o: Tensor | number): Tensor { return ew.eq(this, o); }
-  ne(o: Tensor | number): Tensor { return ew.ne(this, o); }
-  lt(o: Tensor | number): Tensor { return ew.lt(this, o); }
-  le(o: Tensor | number): Tensor { return ew.le(this, o); }
-  gt(o: Tensor | number): Tensor { return ew.gt(this, o); }
-  ge(o: Tensor | number): Tensor { return ew.ge(this, o); }
-  neg(): Tensor { return ew.neg(this); }
-  abs(): Tensor { return ew.abs(this); }
-  exp(): Tensor { return ew.exp(this); }
-  log(): Tensor { return ew.log(this); }
-  sqrt(): Tensor { return ew.sqrt(this); }
-  sign(): Tensor { return ew.sign(this); }
-  reciprocal(): Tensor { return ew.reciprocal(this); }
-  square(): Tensor { return ew.square(this); }
-  floor(): Tensor { return ew.floor(this); }
-  ceil(): Tensor { return ew.ceil(this); }
-  round(): Tensor { return ew.round(this); }
-  tanh(): Tensor { return ew.tanh(this); }
-  sigmoid(): Tensor { return ew.sigmoid(this); }
-  relu(): Tensor { return ew.relu(this); }
-  isnan(): Tensor { return ew.isnan(this); }
-  logicalNot(): Tensor { return ew.logicalNot(this); }
-  clamp(min?: number | null, max?: number | null): Tensor { return ew.clamp(this, min, max); }
-  leakyRelu(slope = 0.01): Tensor { return act.leakyRelu(this, slope); }
-  cast(dtype: DType): Tensor { return ew.cast(this, dtype); }
-  float(): Tensor { return ew.cast(this, 'float32'); }
-  int(): Tensor { return ew.cast(this, 'int32'); }
-  matmul(o: Tensor): Tensor { return matmul(this, o); }
-  softmax(axis = -1): Tensor { return act.softmax(this, axis); }
-  logSoftmax(axis = -1): Tensor { return act.logSoftmax(this, axis); }
+  add(o: Tensor | number): Tensor {
+    return ew.add(this, o);
+  }
+  sub(o: Tensor | number): Tensor {
+    return ew.sub(this, o);
+  }
+  mul(o: Tensor | number): Tensor {
+    return ew.mul(this, o);
+  }
+  div(o: Tensor | number): Tensor {
+    return ew.div(this, o);
+  }
+  pow(o: Tensor | number): Tensor {
+    return ew.pow(this, o);
+  }
+  maximum(o: Tensor | number): Tensor {
+    return ew.maximum(this, o);
+  }
+  minimum(o: Tensor | number): Tensor {
+    return ew.minimum(this, o);
+  }
+  eq(o: Tensor | number): Tensor {
+    return ew.eq(this, o);
+  }
+  ne(o: Tensor | number): Tensor {
+    return ew.ne(this, o);
+  }
+  lt(o: Tensor | number): Tensor {
+    return ew.lt(this, o);
+  }
+  le(o: Tensor | number): Tensor {
+    return ew.le(this, o);
+  }
+  gt(o: Tensor | number): Tensor {
+    return ew.gt(this, o);
+  }
+  ge(o: Tensor | number): Tensor {
+    return ew.ge(this, o);
+  }
+  neg(): Tensor {
+    return ew.neg(this);
+  }
+  abs(): Tensor {
+    return ew.abs(this);
+  }
+  exp(): Tensor {
+    return ew.exp(this);
+  }
+  log(): Tensor {
+    return ew.log(this);
+  }
+  sqrt(): Tensor {
+    return ew.sqrt(this);
+  }
+  sign(): Tensor {
+    return ew.sign(this);
+  }
+  reciprocal(): Tensor {
+    return ew.reciprocal(this);
+  }
+  square(): Tensor {
+    return ew.square(this);
+  }
+  floor(): Tensor {
+    return ew.floor(this);
+  }
+  ceil(): Tensor {
+    return ew.ceil(this);
+  }
+  round(): Tensor {
+    return ew.round(this);
+  }
+  tanh(): Tensor {
+    return ew.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return ew.sigmoid(this);
+  }
+  relu(): Tensor {
+    return ew.relu(this);
+  }
+  isnan(): Tensor {
+    return ew.isnan(this);
+  }
+  logicalNot(): Tensor {
+    return ew.logicalNot(this);
+  }
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return ew.clamp(this, min, max);
+  }
+  leakyRelu(slope = 0.01): Tensor {
+    return act.leakyRelu(this, slope);
+  }
+  cast(dtype: DType): Tensor {
+    return ew.cast(this, dtype);
+  }
+  float(): Tensor {
+    return ew.cast(this, 'float32');
+  }
+  int(): Tensor {
+    return ew.cast(this, 'int32');
+  }
+  matmul(o: Tensor): Tensor {
+    return matmul(this, o);
+  }
+  softmax(axis = -1): Tensor {
+    return act.softmax(this, axis);
+  }
+  logSoftmax(axis = -1): Tensor {
+    return act.logSoftmax(this, axis);
+  }
 
   // --- views ----------------------------------------------------------------------------------
-  reshape(shape: readonly number[]): Tensor { return vw.reshape(this, shape); }
-  view(shape: readonly number[]): Tensor { return vw.view(this, shape); }
-  permute(dims: readonly number[]): Tensor { return vw.permute(this, dims); }
-  transpose(d0: number, d1: number): Tensor { return vw.transpose(this, d0, d1); }
+  reshape(shape: readonly number[]): Tensor {
+    return vw.reshape(this, shape);
+  }
+  view(shape: readonly number[]): Tensor {
+    return vw.view(this, shape);
+  }
+  permute(dims: readonly number[]): Tensor {
+    return vw.permute(this, dims);
+  }
+  transpose(d0: number, d1: number): Tensor {
+    return vw.transpose(this, d0, d1);
+  }
   /** Transpose of a 2-D tensor. */
   get T(): Tensor {
     if (this.ndim !== 2) throw new ShapeError(`T: expected a 2-D tensor, got shape ${fmt(this.shape)}`);
     return vw.transpose(this, 0, 1);
   }
-  narrow(dim: number, start: number, length: number): Tensor { return vw.narrow(this, dim, start, length); }
-  slice(dim: number, start: number, end?: number, step = 1): Tensor { return vw.slice(this, dim, start, end, step); }
-  expand(shape: readonly number[]): Tensor { return vw.expand(this, shape); }
-  broadcastTo(shape: readonly number[]): Tensor { return vw.broadcastTo(this, shape); }
-  squeeze(dim?: number): Tensor { return vw.squeeze(this, dim); }
-  unsqueeze(dim: number): Tensor { return vw.unsqueeze(this, dim); }
-  flatten(startDim = 0, endDim = -1): Tensor { return vw.flatten(this, startDim, endDim); }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return vw.narrow(this, dim, start, length);
+  }
+  slice(dim: number, start: number, end?: number, step = 1): Tensor {
+    return vw.slice(this, dim, start, end, step);
+  }
+  expand(shape: readonly number[]): Tensor {
+    return vw.expand(this, shape);
+  }
+  broadcastTo(shape: readonly number[]): Tensor {
+    return vw.broadcastTo(this, shape);
+  }
+  squeeze(dim?: number): Tensor {
+    return vw.squeeze(this, dim);
+  }
+  unsqueeze(dim: number): Tensor {
+    return vw.unsqueeze(this, dim);
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return vw.flatten(this, startDim, endDim);
+  }
   /** This tensor if already contiguous, otherwise a contiguous copy. */
-  contiguous(): Tensor { return vw.contiguous(this); }
+  contiguous(): Tensor {
+    return vw.contiguous(this);
+  }
 
   // --- reductions -----------------------------------------------------------------------------
-  sum(axis?: number | readonly number[], keepdim = false): Tensor { return red.sum(this, axis, keepdim); }
-  mean(axis?: number | readonly number[], keepdim = false): Tensor { return red.mean(this, axis, keepdim); }
-  max(axis?: number | readonly number[], keepdim = false): Tensor { return red.max(this, axis, keepdim); }
-  min(axis?: number | readonly number[], keepdim = false): Tensor { return red.min(this, axis, keepdim); }
-  argmax(axis?: number, keepdim = false): Tensor { return red.argmax(this, axis, keepdim); }
-  argmin(axis?: number, keepdim = false): Tensor { return red.argmin(this, axis, keepdim); }
+  sum(axis?: number | readonly number[], keepdim = false): Tensor {
+    return red.sum(this, axis, keepdim);
+  }
+  mean(axis?: number | readonly number[], keepdim = false): Tensor {
+    return red.mean(this, axis, keepdim);
+  }
+  max(axis?: number | readonly number[], keepdim = false): Tensor {
+    return red.max(this, axis, keepdim);
+  }
+  min(axis?: number | readonly number[], keepdim = false): Tensor {
+    return red.min(this, axis, keepdim);
+  }
+  argmax(axis?: number, keepdim = false): Tensor {
+    return red.argmax(this, axis, keepdim);
+  }
+  argmin(axis?: number, keepdim = false): Tensor {
+    return red.argmin(this, axis, keepdim);
+  }
   var(axis?: number | readonly number[], opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
     return red.variance(this, axis, opts);
   }
   std(axis?: number | readonly number[], opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
     return red.std(this, axis, opts);
   }
-  logSumExp(axis?: number | readonly number[], keepdim = false): Tensor { return red.logSumExp(this, axis, keepdim); }
+  logSumExp(axis?: number | readonly number[], keepdim = false): Tensor {
+    return red.logSumExp(this, axis, keepdim);
+  }
 }
 
 /** Wraps a fresh contiguous storage (owned by the new tensor). @internal */
-export function fromStorage(backend: Backend, storage: Storage, shape: Shape, dtype: DType, scoped = true): Tensor {
+export function fromStorage(
+  backend: Backend,
+  storage: Storage,
+  shape: Shape,
+  dtype: DType,
+  scoped = true,
+): Tensor {
   const ref = new StorageRef(backend, storage);
   return new Tensor({ ref, shape, strides: contiguousStrides(shape), offset: 0, dtype, scoped });
 }
@@ -300,7 +442,8 @@ function nest(data: TypedArray, shape: Shape): unknown {
     const n = shape[dim];
     const stride = sizeOf(shape.slice(dim + 1));
     const out: unknown[] = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = dim === shape.length - 1 ? data[off + i] : build(dim + 1, off + i * stride);
+    for (let i = 0; i < n; i++)
+      out[i] = dim === shape.length - 1 ? data[off + i] : build(dim + 1, off + i * stride);
     return out;
   };
   return build(0, 0);

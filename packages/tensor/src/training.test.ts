@@ -6,20 +6,21 @@
 import { describe, expect, it } from 'vitest';
 import { noGrad } from './autograd/grad-mode.js';
 import { memory, tidy } from './memory.js';
+import { prelu } from './ops/activation.js';
 import { conv2d } from './ops/conv.js';
 import { full, randn, tensor, zeros } from './ops/creation.js';
-import { prelu } from './ops/activation.js';
-import { linear } from './ops/matmul.js';
-import { crossEntropy } from './ops/loss.js';
-import { maxPool2d } from './ops/pool.js';
 import { relu } from './ops/elementwise.js';
+import { crossEntropy } from './ops/loss.js';
+import { linear } from './ops/matmul.js';
+import { maxPool2d } from './ops/pool.js';
 import { Parameter } from './parameter.js';
 import { Generator } from './random/generator.js';
 import type { Tensor } from './tensor.js';
 
 function makeNet(g: Generator) {
   // He-normal initialisation: std = sqrt(2 / fanIn)
-  const he = (shape: number[], fanIn: number) => new Parameter(randn(shape, { generator: g }).mul(Math.sqrt(2 / fanIn)));
+  const he = (shape: number[], fanIn: number) =>
+    new Parameter(randn(shape, { generator: g }).mul(Math.sqrt(2 / fanIn)));
   const params = {
     w1: he([4, 1, 3, 3], 9),
     b1: new Parameter(zeros([4])),

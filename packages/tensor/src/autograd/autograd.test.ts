@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../backend.js';
 import { cpuBackend } from '../backends/cpu/index.js';
+import { DTypeError } from '../errors.js';
 import { memory, tidy } from '../memory.js';
+import { prelu } from '../ops/activation.js';
 import { conv2d } from '../ops/conv.js';
 import { full, ones, randn, tensor } from '../ops/creation.js';
+import { add, exp, mul } from '../ops/elementwise.js';
 import { crossEntropy } from '../ops/loss.js';
 import { maxPool2d } from '../ops/pool.js';
-import { prelu } from '../ops/activation.js';
-import { add, exp, mul } from '../ops/elementwise.js';
 import { Parameter } from '../parameter.js';
 import { Generator } from '../random/generator.js';
-import { DTypeError } from '../errors.js';
 import { grad } from './functional.js';
 import { enableGrad, isGradEnabled, noGrad } from './grad-mode.js';
 
@@ -71,7 +71,9 @@ describe('autograd', () => {
     expect(() => x.mul(2).backward()).toThrow('a gradient is needed for non-scalar output of shape [2]');
     x.mul(2).backward(tensor([1, 10]));
     expect(vals(x.grad!)).toEqual([2, 20]);
-    expect(() => x.mul(2).backward(tensor([1]))).toThrow('gradient shape [1] does not match output shape [2]');
+    expect(() => x.mul(2).backward(tensor([1]))).toThrow(
+      'gradient shape [1] does not match output shape [2]',
+    );
     expect(() => tensor([1]).backward()).toThrow('does not require grad');
   });
 
@@ -103,13 +105,17 @@ describe('autograd', () => {
     conv2d(x, w).sum().backward();
     expect([inputGrads, weightGrads]).toEqual([1, 0]);
     const p = new Parameter(randn([3, 2, 3, 3], { backend: counting, generator: g }));
-    conv2d(randn([1, 2, 4, 4], { backend: counting, generator: g }), p).sum().backward();
+    conv2d(randn([1, 2, 4, 4], { backend: counting, generator: g }), p)
+      .sum()
+      .backward();
     expect([inputGrads, weightGrads]).toEqual([1, 1]);
   });
 
   it('ops across backends fail with a clear error', () => {
     const other: Backend = { ...cpuBackend, name: 'other' };
-    expect(() => add(ones([1]), ones([1], { backend: other }))).toThrow('add: tensors are on different backends (cpu and other)');
+    expect(() => add(ones([1]), ones([1], { backend: other }))).toThrow(
+      'add: tensors are on different backends (cpu and other)',
+    );
   });
 
   it('releases saved tensors after backward', () => {
@@ -129,7 +135,12 @@ describe('autograd', () => {
     const x = randn([2, 1, 5, 5], { generator: g });
     const target = tensor([0, 1], { dtype: 'int32' });
     const before = memory();
-    const loss = tidy(() => crossEntropy(maxPool2d(prelu(conv2d(x, w, null, { padding: 1 }), full([1], 0.1)), { kernelSize: 5 }).flatten(1), target));
+    const loss = tidy(() =>
+      crossEntropy(
+        maxPool2d(prelu(conv2d(x, w, null, { padding: 1 }), full([1], 0.1)), { kernelSize: 5 }).flatten(1),
+        target,
+      ),
+    );
     loss.backward();
     expect(w.grad!.shape).toEqual([2, 1, 3, 3]);
     loss.dispose();

@@ -3,15 +3,15 @@
  * overflow the stack), then gradient rules in reverse order with accumulation per tensor. The order
  * is deterministic (the order in which inputs were recorded).
  */
-import { ShapeError, fmt } from '../errors.js';
-import { sizeOf, shapesEqual } from '../shape.js';
+import { fmt, ShapeError } from '../errors.js';
+import { tidy } from '../memory.js';
+import { onesLike, zerosLike } from '../ops/creation.js';
+import { add } from '../ops/elementwise.js';
+import { shapesEqual, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from './grad-mode.js';
 import type { GradNode } from './node.js';
 import { unbroadcast } from './unbroadcast.js';
-import { tidy } from '../memory.js';
-import { add } from '../ops/elementwise.js';
-import { onesLike, zerosLike } from '../ops/creation.js';
 
 interface Options {
   retainGraph: boolean;
@@ -57,9 +57,16 @@ function release(node: GradNode): void {
  * `opts.inputs`, accumulates into `.grad` of every leaf that requires grad and returns []; with it,
  * returns the gradients of those tensors (zeros where unreachable) and writes no `.grad`.
  */
-export function backward(roots: readonly Tensor[], seeds: readonly Tensor[] | undefined, opts: Options): Tensor[] {
+export function backward(
+  roots: readonly Tensor[],
+  seeds: readonly Tensor[] | undefined,
+  opts: Options,
+): Tensor[] {
   for (const r of roots) {
-    if (!r.requiresGrad) throw new Error(`backward: tensor ${r.id} (shape ${fmt(r.shape)}) does not require grad and has no grad_fn`);
+    if (!r.requiresGrad)
+      throw new Error(
+        `backward: tensor ${r.id} (shape ${fmt(r.shape)}) does not require grad and has no grad_fn`,
+      );
   }
   return noGrad(() => {
     const grads = new Map<number, Tensor>();
@@ -67,11 +74,16 @@ export function backward(roots: readonly Tensor[], seeds: readonly Tensor[] | un
       const seed = seeds?.[i];
       if (seed) {
         if (!shapesEqual(seed.shape, r.shape)) {
-          throw new ShapeError(`backward: gradient shape ${fmt(seed.shape)} does not match output shape ${fmt(r.shape)}`);
+          throw new ShapeError(
+            `backward: gradient shape ${fmt(seed.shape)} does not match output shape ${fmt(r.shape)}`,
+          );
         }
         accumulate(grads, r, seed._viewAs(seed.shape, seed.strides, seed.offset));
       } else {
-        if (sizeOf(r.shape) !== 1) throw new ShapeError(`backward: a gradient is needed for non-scalar output of shape ${fmt(r.shape)}`);
+        if (sizeOf(r.shape) !== 1)
+          throw new ShapeError(
+            `backward: a gradient is needed for non-scalar output of shape ${fmt(r.shape)}`,
+          );
         accumulate(grads, r, onesLike(r));
       }
     });
@@ -89,7 +101,9 @@ export function backward(roots: readonly Tensor[], seeds: readonly Tensor[] | un
         continue;
       }
       if (!node.rule) {
-        throw new Error(`backward: the graph through ${node.op} was already freed; pass { retainGraph: true } to the first backward()`);
+        throw new Error(
+          `backward: the graph through ${node.op} was already freed; pass { retainGraph: true } to the first backward()`,
+        );
       }
       if (g) {
         // a wanted intermediate keeps its gradient and still propagates it upstream

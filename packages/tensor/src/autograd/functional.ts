@@ -16,7 +16,12 @@ export function grad(
   opts: { retainGraph?: boolean } = {},
 ): Tensor[] {
   const outs = Array.isArray(outputs) ? outputs : [outputs as Tensor];
-  const seeds = gradOutputs === undefined ? undefined : Array.isArray(gradOutputs) ? gradOutputs : [gradOutputs as Tensor];
+  const seeds =
+    gradOutputs === undefined
+      ? undefined
+      : Array.isArray(gradOutputs)
+        ? gradOutputs
+        : [gradOutputs as Tensor];
   for (const t of inputs) {
     if (!t.requiresGrad) throw new Error(`grad: input tensor ${t.id} does not require grad`);
   }

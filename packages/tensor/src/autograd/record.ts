@@ -1,7 +1,7 @@
+import { currentScopeId } from '../memory.js';
 import type { Tensor } from '../tensor.js';
 import { isGradEnabled } from './grad-mode.js';
 import type { GradRule } from './node.js';
-import { currentScopeId } from '../memory.js';
 
 /** True when an op on these inputs must record the tape. */
 export function needsGrad(...inputs: readonly (Tensor | null | undefined)[]): boolean {

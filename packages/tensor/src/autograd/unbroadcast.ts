@@ -1,8 +1,8 @@
 import type { Shape } from '../backend.js';
-import { shapesEqual } from '../shape.js';
-import type { Tensor } from '../tensor.js';
 import { sum } from '../ops/reduce.js';
 import { reshape } from '../ops/views.js';
+import { shapesEqual } from '../shape.js';
+import type { Tensor } from '../tensor.js';
 
 /**
  * Reduces a gradient computed in an op's broadcast output shape back to an input's shape: sums the

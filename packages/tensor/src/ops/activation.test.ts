@@ -3,8 +3,8 @@ import { ShapeError } from '../errors.js';
 import { backendsUnderTest } from '../test-support/backends.js';
 import { f64, randomOn, read } from '../test-support/helpers.js';
 import { assertClose, gradcheck } from '../testing/index.js';
-import { full, tensor } from './creation.js';
 import { logSoftmax, prelu, softmax } from './activation.js';
+import { full, tensor } from './creation.js';
 
 describe.each(await backendsUnderTest())('activations on $name', ({ backend, atol, rtol }) => {
   it('prelu channel-wise on axis 1 and shared', async () => {
@@ -14,10 +14,16 @@ describe.each(await backendsUnderTest())('activations on $name', ({ backend, ato
     const ref = Array.from(x.host, (v, i) => (v > 0 ? v : a[Math.floor(i / 4) % 3] * v));
     assertClose(await read(y), ref, { atol, rtol });
     const s = prelu(x.t, tensor([0.25], { backend }));
-    assertClose(await read(s), Array.from(x.host, (v) => (v > 0 ? v : 0.25 * v)), { atol, rtol });
+    assertClose(
+      await read(s),
+      Array.from(x.host, (v) => (v > 0 ? v : 0.25 * v)),
+      { atol, rtol },
+    );
     const v = prelu(tensor([-1, 2, -3], { backend }), tensor([0.1, 0.2, 0.3], { backend }));
     assertClose(await read(v), [-0.1, 2, -0.9], { atol, rtol });
-    expect(() => prelu(x.t, tensor([1, 2], { backend }))).toThrow('prelu: input has 3 channels (axis 1) but weight has 2');
+    expect(() => prelu(x.t, tensor([1, 2], { backend }))).toThrow(
+      'prelu: input has 3 channels (axis 1) but weight has 2',
+    );
     expect(() => prelu(x.t, full([3, 1], 0.1, { backend }))).toThrow(ShapeError);
   });
 

@@ -1,13 +1,13 @@
 /** Rectifiers (relu lives in the elementwise table), PReLU (He et al. 2015), softmax and log-softmax. */
 import { record } from '../autograd/record.js';
-import { DTypeError, ShapeError, fmt } from '../errors.js';
+import { DTypeError, fmt, ShapeError } from '../errors.js';
 import { tidy } from '../memory.js';
 import { normalizeAxis } from '../shape.js';
-import { type Tensor, fromStorage } from '../tensor.js';
+import { fromStorage, type Tensor } from '../tensor.js';
 import { binaryOp, exp, mul, sub } from './elementwise.js';
 import { checkTensor, sameBackend } from './operands.js';
-import { contiguous, permute, reshape } from './views.js';
 import { sum } from './reduce.js';
+import { contiguous, permute, reshape } from './views.js';
 
 /**
  * Leaky ReLU: x for x > 0, slope * x otherwise (gradient at 0 is `slope`, as for PReLU).
@@ -17,7 +17,8 @@ import { sum } from './reduce.js';
  */
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
   checkTensor('leakyRelu', 'x', x);
-  if (typeof slope !== 'number' || !Number.isFinite(slope)) throw new TypeError(`leakyRelu: slope must be a finite number, got ${slope}`);
+  if (typeof slope !== 'number' || !Number.isFinite(slope))
+    throw new TypeError(`leakyRelu: slope must be a finite number, got ${slope}`);
   return binaryOp('prelu', x, slope, 'leakyRelu');
 }
 
@@ -38,16 +39,20 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
   if (x.dtype === 'int32' || weight.dtype !== x.dtype) {
     throw new DTypeError(`prelu: x and weight must share a float dtype, got ${x.dtype} and ${weight.dtype}`);
   }
-  if (weight.ndim !== 1) throw new ShapeError(`prelu: weight must be 1-D ([1] or [C]), got ${fmt(weight.shape)}`);
+  if (weight.ndim !== 1)
+    throw new ShapeError(`prelu: weight must be 1-D ([1] or [C]), got ${fmt(weight.shape)}`);
   const n = weight.shape[0];
   if (n === 1) return binaryOp('prelu', x, weight);
-  if (x.ndim === 0) throw new ShapeError(`prelu: a 0-d input needs a weight of shape [1], got ${fmt(weight.shape)}`);
+  if (x.ndim === 0)
+    throw new ShapeError(`prelu: a 0-d input needs a weight of shape [1], got ${fmt(weight.shape)}`);
   const axis = x.ndim === 1 ? 0 : 1;
   if (x.shape[axis] !== n) {
-    throw new ShapeError(`prelu: input has ${x.shape[axis]} channels (axis ${axis}) but weight has ${n} (input ${fmt(x.shape)}, weight ${fmt(weight.shape)})`);
+    throw new ShapeError(
+      `prelu: input has ${x.shape[axis]} channels (axis ${axis}) but weight has ${n} (input ${fmt(x.shape)}, weight ${fmt(weight.shape)})`,
+    );
   }
   return tidy(() => {
-    const shape = x.shape.map((d, i) => (i === axis ? n : 1));
+    const shape = x.shape.map((_, i) => (i === axis ? n : 1));
     return binaryOp('prelu', x, reshape(weight, shape));
   });
 }

@@ -1,10 +1,11 @@
 /** 2-D convolution (cross-correlation, like PyTorch) on NCHW input and OIHW weight. */
-import type { Conv2dGeometry } from '../backend.js';
+
 import { record } from '../autograd/record.js';
-import { DTypeError, ShapeError, fmt } from '../errors.js';
+import type { Conv2dGeometry } from '../backend.js';
+import { DTypeError, fmt, ShapeError } from '../errors.js';
 import { tidy } from '../memory.js';
 import { pair } from '../shape.js';
-import { type Tensor, fromStorage } from '../tensor.js';
+import { fromStorage, type Tensor } from '../tensor.js';
 import { add } from './elementwise.js';
 import { checkRank, checkTensor, sameBackend } from './operands.js';
 import { contiguous, reshape } from './views.js';
@@ -18,7 +19,11 @@ export interface Conv2dOptions {
 }
 
 /** Validates arguments and computes the geometry (exported for backends' tests). @internal */
-export function conv2dGeometry(x: { shape: readonly number[] }, w: { shape: readonly number[] }, opts: Conv2dOptions = {}): Conv2dGeometry {
+export function conv2dGeometry(
+  x: { shape: readonly number[] },
+  w: { shape: readonly number[] },
+  opts: Conv2dOptions = {},
+): Conv2dGeometry {
   const [N, C, H, W] = x.shape;
   const [O, Cg, KH, KW] = w.shape;
   const [strideH, strideW] = pair('conv2d', 'stride', opts.stride ?? 1, 1);
@@ -26,7 +31,8 @@ export function conv2dGeometry(x: { shape: readonly number[] }, w: { shape: read
   const [dilationH, dilationW] = pair('conv2d', 'dilation', opts.dilation ?? 1, 1);
   const groups = opts.groups ?? 1;
   const shapes = `(input ${fmt(x.shape)}, weight ${fmt(w.shape)})`;
-  if (!Number.isInteger(groups) || groups < 1) throw new ShapeError(`conv2d: groups must be a positive integer, got ${groups}`);
+  if (!Number.isInteger(groups) || groups < 1)
+    throw new ShapeError(`conv2d: groups must be a positive integer, got ${groups}`);
   if (C !== Cg * groups) {
     throw new ShapeError(
       groups === 1
@@ -34,11 +40,14 @@ export function conv2dGeometry(x: { shape: readonly number[] }, w: { shape: read
         : `conv2d: input has ${C} channels but weight expects ${Cg} x ${groups} groups = ${Cg * groups} ${shapes}`,
     );
   }
-  if (O % groups !== 0) throw new ShapeError(`conv2d: ${O} output channels are not divisible by groups ${groups} ${shapes}`);
+  if (O % groups !== 0)
+    throw new ShapeError(`conv2d: ${O} output channels are not divisible by groups ${groups} ${shapes}`);
   const OH = Math.floor((H + 2 * padH - dilationH * (KH - 1) - 1) / strideH) + 1;
   const OW = Math.floor((W + 2 * padW - dilationW * (KW - 1) - 1) / strideW) + 1;
   if (OH < 1 || OW < 1) {
-    throw new ShapeError(`conv2d: the dilated kernel is larger than the padded input, output would be ${OH}x${OW} ${shapes}`);
+    throw new ShapeError(
+      `conv2d: the dilated kernel is larger than the padded input, output would be ${OH}x${OW} ${shapes}`,
+    );
   }
   return { N, C, H, W, O, KH, KW, OH, OW, strideH, strideW, padH, padW, dilationH, dilationW, groups };
 }
@@ -58,7 +67,9 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
   checkRank('conv2d', 'weight', weight, 4, '[O,C/groups,KH,KW]');
   sameBackend('conv2d', bias ? [x, weight, bias] : [x, weight]);
   if (x.dtype === 'int32' || x.dtype !== weight.dtype) {
-    throw new DTypeError(`conv2d: input and weight must share a float dtype, got ${x.dtype} and ${weight.dtype}`);
+    throw new DTypeError(
+      `conv2d: input and weight must share a float dtype, got ${x.dtype} and ${weight.dtype}`,
+    );
   }
   const g = conv2dGeometry(x, weight, opts);
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== g.O)) {
@@ -69,15 +80,32 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
     const wc = contiguous(weight);
     const b = x.backend;
     const y = fromStorage(b, b.conv2d(xc.storageView, wc.storageView, g), [g.N, g.O, g.OH, g.OW], x.dtype);
-    const attrs = { stride: [g.strideH, g.strideW], padding: [g.padH, g.padW], dilation: [g.dilationH, g.dilationW], groups: g.groups };
+    const attrs = {
+      stride: [g.strideH, g.strideW],
+      padding: [g.padH, g.padW],
+      dilation: [g.dilationH, g.dilationW],
+      groups: g.groups,
+    };
     record(
       'conv2d',
       y,
       [xc, wc],
       [xc, wc],
       (dy, [xs, ws]) => [
-        () => fromStorage(b, b.conv2dBackwardInput(contiguous(dy).storageView, ws.storageView, g), xs.shape, xs.dtype),
-        () => fromStorage(b, b.conv2dBackwardWeight(xs.storageView, contiguous(dy).storageView, g), ws.shape, ws.dtype),
+        () =>
+          fromStorage(
+            b,
+            b.conv2dBackwardInput(contiguous(dy).storageView, ws.storageView, g),
+            xs.shape,
+            xs.dtype,
+          ),
+        () =>
+          fromStorage(
+            b,
+            b.conv2dBackwardWeight(xs.storageView, contiguous(dy).storageView, g),
+            ws.shape,
+            ws.dtype,
+          ),
       ],
       attrs,
     );

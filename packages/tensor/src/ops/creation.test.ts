@@ -4,22 +4,48 @@ import { Generator } from '../random/generator.js';
 import { backendsUnderTest } from '../test-support/backends.js';
 import { read } from '../test-support/helpers.js';
 import { assertClose } from '../testing/index.js';
-import { arange, eye, full, fullLike, ones, onesLike, rand, randint, randn, tensor, zeros, zerosLike } from './creation.js';
+import {
+  arange,
+  eye,
+  full,
+  fullLike,
+  ones,
+  onesLike,
+  rand,
+  randint,
+  randn,
+  tensor,
+  zeros,
+  zerosLike,
+} from './creation.js';
 import { dropout } from './dropout.js';
 
 describe.each(await backendsUnderTest())('creation on $name', ({ backend }) => {
   it('tensor from nested arrays, typed arrays and scalars', async () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]], { backend });
+    const t = tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { backend },
+    );
     expect(t.shape).toEqual([2, 3]);
     expect(t.dtype).toBe('float32');
-    expect(await t.array()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(await t.array()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const i = tensor(new Int32Array([1, 2, 3, 4]), { shape: [2, 2], backend });
     expect(i.dtype).toBe('int32');
-    expect(await i.item().catch((e: Error) => e.message)).toBe('item: expected a tensor with one element, got shape [2,2]');
+    expect(await i.item().catch((e: Error) => e.message)).toBe(
+      'item: expected a tensor with one element, got shape [2,2]',
+    );
     expect(await tensor(3.5, { backend }).item()).toBe(3.5);
     expect(tensor([], { backend }).shape).toEqual([0]);
     expect(() => tensor([[1, 2], [3]], { backend })).toThrow('tensor: nested arrays are ragged');
-    expect(() => tensor([1, 2, 3], { shape: [2, 2], backend })).toThrow('tensor: shape [2,2] needs 4 elements but the data has 3');
+    expect(() => tensor([1, 2, 3], { shape: [2, 2], backend })).toThrow(
+      'tensor: shape [2,2] needs 4 elements but the data has 3',
+    );
     expect(tensor([1.9, -1.9], { dtype: 'int32', backend }).dtype).toBe('int32');
     assertClose(await read(tensor([1.9, -1.9], { dtype: 'int32', backend })), [1, -1]);
   });
@@ -36,7 +62,9 @@ describe.each(await backendsUnderTest())('creation on $name', ({ backend }) => {
     assertClose(await read(arange(3, 0, -1, { backend })), [3, 2, 1]);
     assertClose(await read(eye(2, 3, { backend })), [1, 0, 0, 0, 1, 0]);
     expect(() => zeros([2, -1], { backend })).toThrow(ShapeError);
-    expect(() => zeros([Number.NaN], { backend })).toThrow('full: shape [NaN] must contain non-negative finite integers');
+    expect(() => zeros([Number.NaN], { backend })).toThrow(
+      'full: shape [NaN] must contain non-negative finite integers',
+    );
     expect(() => arange(0, 1, 0, { backend })).toThrow(RangeError);
     expect(() => randn([2], { backend, dtype: 'int32' })).toThrow(DTypeError);
   });

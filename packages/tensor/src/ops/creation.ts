@@ -1,12 +1,12 @@
 /** Creation functions: from data, constant fills, ranges, identity and random draws. */
 import type { Backend, DType, Shape, TypedArray } from '../backend.js';
 import { getBackend } from '../backend-state.js';
-import { DTypeError, ShapeError, fmt } from '../errors.js';
 import { allocArray, checkDType, dtypeOfArray } from '../dtype.js';
-import { type Generator, defaultGenerator } from '../random/generator.js';
+import { DTypeError, fmt, ShapeError } from '../errors.js';
+import { defaultGenerator, type Generator } from '../random/generator.js';
 import { checkShape, sizeOf } from '../shape.js';
-import { type Tensor, fromStorage } from '../tensor.js';
-import { add, cast, floor, mul, minimum } from './elementwise.js';
+import { fromStorage, type Tensor } from '../tensor.js';
+import { add, cast, floor, minimum, mul } from './elementwise.js';
 import { checkTensor } from './operands.js';
 
 /** Options accepted by every creation function. */
@@ -25,7 +25,9 @@ function flattenNested(op: string, data: unknown, shape: number[], out: number[]
   if (Array.isArray(data)) {
     if (depth === shape.length) shape.push(data.length);
     else if (shape[depth] !== data.length) {
-      throw new ShapeError(`${op}: nested arrays are ragged (dim ${depth} has lengths ${shape[depth]} and ${data.length})`);
+      throw new ShapeError(
+        `${op}: nested arrays are ragged (dim ${depth} has lengths ${shape[depth]} and ${data.length})`,
+      );
     }
     for (const d of data) flattenNested(op, d, shape, out, depth + 1);
     return;
@@ -33,7 +35,8 @@ function flattenNested(op: string, data: unknown, shape: number[], out: number[]
   if (typeof data !== 'number' && typeof data !== 'boolean') {
     throw new TypeError(`${op}: expected numbers in the data, got ${typeof data}`);
   }
-  if (depth !== shape.length) throw new ShapeError(`${op}: nested arrays are ragged (a number at depth ${depth})`);
+  if (depth !== shape.length)
+    throw new ShapeError(`${op}: nested arrays are ragged (a number at depth ${depth})`);
   out.push(Number(data));
 }
 
@@ -54,7 +57,9 @@ export function tensor(
   let dtype: DType;
   if (ArrayBuffer.isView(data)) {
     if (!(data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array)) {
-      throw new DTypeError(`tensor: unsupported typed array ${(data as ArrayBufferView).constructor.name} (use Float32Array, Float64Array or Int32Array)`);
+      throw new DTypeError(
+        `tensor: unsupported typed array ${(data as ArrayBufferView).constructor.name} (use Float32Array, Float64Array or Int32Array)`,
+      );
     }
     flat = data;
     shape = [data.length];
@@ -74,7 +79,9 @@ export function tensor(
   if (opts.shape) {
     const s = checkShape('tensor', opts.shape);
     if (sizeOf(s) !== flat.length) {
-      throw new ShapeError(`tensor: shape ${fmt(s)} needs ${sizeOf(s)} elements but the data has ${flat.length}`);
+      throw new ShapeError(
+        `tensor: shape ${fmt(s)} needs ${sizeOf(s)} elements but the data has ${flat.length}`,
+      );
     }
     shape = s;
   }
@@ -100,14 +107,21 @@ export const ones = (shape: Shape, opts: CreationOptions = {}): Tensor => full(s
 
 function likeOpts(op: string, t: Tensor, opts: CreationOptions): CreationOptions {
   checkTensor(op, 't', t);
-  return { dtype: opts.dtype ?? t.dtype, backend: opts.backend ?? t.backend, requiresGrad: opts.requiresGrad };
+  return {
+    dtype: opts.dtype ?? t.dtype,
+    backend: opts.backend ?? t.backend,
+    requiresGrad: opts.requiresGrad,
+  };
 }
 /** Zeros with t's shape, dtype and backend. @example zerosLike(x) */
-export const zerosLike = (t: Tensor, opts: CreationOptions = {}): Tensor => full(t.shape, 0, likeOpts('zerosLike', t, opts));
+export const zerosLike = (t: Tensor, opts: CreationOptions = {}): Tensor =>
+  full(t.shape, 0, likeOpts('zerosLike', t, opts));
 /** Ones with t's shape, dtype and backend. @example onesLike(x) */
-export const onesLike = (t: Tensor, opts: CreationOptions = {}): Tensor => full(t.shape, 1, likeOpts('onesLike', t, opts));
+export const onesLike = (t: Tensor, opts: CreationOptions = {}): Tensor =>
+  full(t.shape, 1, likeOpts('onesLike', t, opts));
 /** `value` with t's shape, dtype and backend. @example fullLike(x, 2) */
-export const fullLike = (t: Tensor, v: number, opts: CreationOptions = {}): Tensor => full(t.shape, v, likeOpts('fullLike', t, opts));
+export const fullLike = (t: Tensor, v: number, opts: CreationOptions = {}): Tensor =>
+  full(t.shape, v, likeOpts('fullLike', t, opts));
 
 /**
  * Values start, start+step, ... below end (float32 unless dtype is given). `arange(end)` starts at 0.
@@ -119,7 +133,9 @@ export function arange(startOrEnd: number, end?: number, step = 1, opts: Creatio
   const start = end === undefined ? 0 : startOrEnd;
   const stop = end === undefined ? startOrEnd : end;
   if (!Number.isFinite(start) || !Number.isFinite(stop) || !Number.isFinite(step) || step === 0) {
-    throw new RangeError(`arange: start ${start}, end ${stop} and step ${step} must be finite and step nonzero`);
+    throw new RangeError(
+      `arange: start ${start}, end ${stop} and step ${step} must be finite and step nonzero`,
+    );
   }
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const dtype = checkDType('arange', opts.dtype ?? 'float32');
@@ -167,7 +183,9 @@ export const randn = (shape: Shape, opts: RandomOptions = {}): Tensor => draw('r
  */
 export function randint(low: number, high: number, shape: Shape, opts: RandomOptions = {}): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low || high - low > 2 ** 24) {
-    throw new RangeError(`randint: need integers low < high with high - low <= 2^24, got low ${low}, high ${high}`);
+    throw new RangeError(
+      `randint: need integers low < high with high - low <= 2^24, got low ${low}, high ${high}`,
+    );
   }
   const u = rand(shape, { generator: opts.generator, backend: opts.backend, dtype: 'float32' });
   const scaled = mul(u, high - low);

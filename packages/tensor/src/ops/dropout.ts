@@ -19,7 +19,11 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator?: Generat
   if (!training || p === 0) return x;
   return tidy(() => {
     if (p === 1) return mul(x, 0);
-    const u = rand(x.shape, { generator, dtype: x.dtype === 'float64' ? 'float64' : 'float32', backend: x.backend });
+    const u = rand(x.shape, {
+      generator,
+      dtype: x.dtype === 'float64' ? 'float64' : 'float32',
+      backend: x.backend,
+    });
     return mul(x, mul(ge(u, p), 1 / (1 - p)));
   });
 }

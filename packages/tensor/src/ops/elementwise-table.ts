@@ -83,13 +83,13 @@ export const UNARY: Record<UnaryOp, UnaryDef> = {
   },
   relu: {
     // NaN propagates (like torch.relu); -0 becomes 0
-    js: (a) => (a > 0 || a !== a ? a : 0),
+    js: (a) => (a > 0 || Number.isNaN(a) ? a : 0),
     wgsl: 'select(0.0, a, a > 0.0 || a != a)',
     saves: ['a'],
     grad: (dy, s) => ew.binaryOp('reluGrad', s.a, dy),
   },
   square: { js: (a) => a * a, wgsl: 'a * a', saves: ['a'], grad: (dy, s) => ew.mul(dy, ew.mul(s.a, 2)) },
-  isnan: { js: (a) => (a !== a ? 1 : 0), wgsl: 'select(0.0, 1.0, a != a)' },
+  isnan: { js: (a) => (Number.isNaN(a) ? 1 : 0), wgsl: 'select(0.0, 1.0, a != a)' },
   logicalNot: { js: (a) => (a === 0 ? 1 : 0), wgsl: 'select(0.0, 1.0, a == 0.0)' },
 };
 
@@ -112,8 +112,7 @@ export const BINARY: Record<BinaryOp, BinaryDef> = {
     js: Math.pow,
     // WGSL pow is undefined for a < 0: use |a|^b with the sign of an odd integer exponent; NaN for a
     // negative base with a fractional exponent comes from sqrt(-1); pow(x, 0) = 1 as in JS.
-    wgsl:
-      'select(select(select(sqrt(-1.0), select(1.0, -1.0, fract(b * 0.5) != 0.0) * pow(-a, b), floor(b) == b), pow(a, b), a >= 0.0), 1.0, b == 0.0)',
+    wgsl: 'select(select(select(sqrt(-1.0), select(1.0, -1.0, fract(b * 0.5) != 0.0) * pow(-a, b), floor(b) == b), pow(a, b), a >= 0.0), 1.0, b == 0.0)',
     saves: ['a', 'b', 'out'],
     grad: {
       a: (dy, s) => ew.mul(dy, ew.mul(s.b, ew.pow(s.a, ew.sub(s.b, 1)))),
@@ -122,7 +121,7 @@ export const BINARY: Record<BinaryOp, BinaryDef> = {
     },
   },
   maximum: {
-    js: (a, b) => (a !== a || b !== b ? Number.NaN : a > b ? a : b),
+    js: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a > b ? a : b),
     wgsl: 'select(max(a, b), a + b, a != a || b != b)',
     saves: ['a', 'b'],
     grad: {
@@ -131,7 +130,7 @@ export const BINARY: Record<BinaryOp, BinaryDef> = {
     },
   },
   minimum: {
-    js: (a, b) => (a !== a || b !== b ? Number.NaN : a < b ? a : b),
+    js: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a < b ? a : b),
     wgsl: 'select(min(a, b), a + b, a != a || b != b)',
     saves: ['a', 'b'],
     grad: {
@@ -170,7 +169,7 @@ export const TERNARY: Record<TernaryOp, TernaryDef> = {
   },
   preluInputGrad: { js: (a, b, c) => (a > 0 ? b : c * b), wgsl: 'select(c * b, b, a > 0.0)' },
   clamp: {
-    js: (a, b, c) => (a !== a ? a : a < b ? b : a > c ? c : a),
+    js: (a, b, c) => (Number.isNaN(a) ? a : a < b ? b : a > c ? c : a),
     wgsl: 'select(min(max(a, b), c), a, a != a)',
     saves: ['a', 'b', 'c'],
     // the gradient passes where lo <= x <= hi (inclusive, like PyTorch)

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { Tensor } from '../tensor.js';
 import { f64 } from '../test-support/helpers.js';
 import { gradcheck } from '../testing/index.js';
-import type { Tensor } from '../tensor.js';
+import { leakyRelu } from './activation.js';
 import { tensor } from './creation.js';
 import * as ew from './elementwise.js';
-import { leakyRelu } from './activation.js';
 
 const pos = (shape: number[], seed: number) => f64(shape, seed).abs().add(0.5).detach().requiresGrad_();
 

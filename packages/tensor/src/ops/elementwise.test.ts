@@ -3,11 +3,24 @@ import { DTypeError, ShapeError } from '../errors.js';
 import { backendsUnderTest } from '../test-support/backends.js';
 import { read } from '../test-support/helpers.js';
 import { assertClose } from '../testing/index.js';
+import { leakyRelu } from './activation.js';
 import { tensor, zeros } from './creation.js';
 import * as ew from './elementwise.js';
-import { leakyRelu } from './activation.js';
 
-const X = [-2.5, -1, -0.5, -0, 0, 0.5, 1, 2.5, 3.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+const X = [
+  -2.5,
+  -1,
+  -0.5,
+  -0,
+  0,
+  0.5,
+  1,
+  2.5,
+  3.5,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+];
 const halfEven = (x: number) => (Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x));
 
 // independent scalar references (not the op table)
@@ -53,7 +66,11 @@ describe.each(await backendsUnderTest())('elementwise on $name', ({ backend, ato
       const x = tensor(X, { backend });
       const y = (ew as unknown as Record<string, (t: unknown) => ReturnType<typeof tensor>>)[op](x);
       expect(y.shape).toEqual([X.length]);
-      assertClose(await read(y), X.map((v) => f32(ref(f32(v)))), { atol, rtol });
+      assertClose(
+        await read(y),
+        X.map((v) => f32(ref(f32(v)))),
+        { atol, rtol },
+      );
     });
   }
   for (const [op, ref] of Object.entries(binaryRef)) {
@@ -112,7 +129,9 @@ describe.each(await backendsUnderTest())('elementwise on $name', ({ backend, ato
 
 describe('elementwise errors', () => {
   it('names the op and shapes', () => {
-    expect(() => ew.mul(zeros([2, 3]), zeros([4]))).toThrow('mul: shapes [2,3] and [4] cannot be broadcast together');
+    expect(() => ew.mul(zeros([2, 3]), zeros([4]))).toThrow(
+      'mul: shapes [2,3] and [4] cannot be broadcast together',
+    );
     expect(() => ew.add(zeros([2]), 'x' as unknown as number)).toThrow(TypeError);
     expect(() => ew.cast(zeros([1]), 'float16' as never)).toThrow(DTypeError);
   });

@@ -2,14 +2,15 @@
  * Front end of the elementwise primitives: operand conversion, dtype promotion, NumPy broadcasting
  * and tape recording. The scalar semantics and gradient rules live in `elementwise-table.ts`.
  */
-import type { BinaryOp, DType, TernaryOp, UnaryOp } from '../backend.js';
-import { needsGrad, record } from '../autograd/record.js';
+
 import type { Thunk } from '../autograd/node.js';
+import { needsGrad, record } from '../autograd/record.js';
+import type { BinaryOp, DType, TernaryOp, UnaryOp } from '../backend.js';
 import { checkDType, isFloat, promote } from '../dtype.js';
 import { broadcastShapes } from '../shape.js';
-import { type Tensor, fromStorage } from '../tensor.js';
+import { fromStorage, type Tensor } from '../tensor.js';
 import { BINARY, type Saved, TERNARY, UNARY } from './elementwise-table.js';
-import { type TensorLike, broadcastView, checkTensor, operands } from './operands.js';
+import { broadcastView, checkTensor, operands, type TensorLike } from './operands.js';
 
 export type { TensorLike } from './operands.js';
 
@@ -62,7 +63,12 @@ export function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike, name: strin
   const [x, y] = castAll(ts, dtype, temps);
   const shape = broadcastShapes(name, x.shape, y.shape);
   const backend = x.backend;
-  const out = fromStorage(backend, backend.binary(op, broadcastView(x, shape), broadcastView(y, shape), dtype), shape, dtype);
+  const out = fromStorage(
+    backend,
+    backend.binary(op, broadcastView(x, shape), broadcastView(y, shape), dtype),
+    shape,
+    dtype,
+  );
   const def = BINARY[op];
   const grad = def.grad;
   if (grad && needsGrad(x, y)) {
@@ -80,13 +86,25 @@ export function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike, name: strin
 }
 
 /** Runs a ternary primitive (see `TERNARY`); all operands are promoted to the dtype of b and c. @internal */
-export function ternaryOp(op: TernaryOp, a: TensorLike, b: TensorLike, c: TensorLike, name: string = op): Tensor {
+export function ternaryOp(
+  op: TernaryOp,
+  a: TensorLike,
+  b: TensorLike,
+  c: TensorLike,
+  name: string = op,
+): Tensor {
   const { ts, temps } = operands(name, [b, c, a]);
   const dtype = promote(ts[0].dtype, ts[1].dtype);
   const [y, z, x] = castAll(ts, dtype, temps);
   const shape = broadcastShapes(name, broadcastShapes(name, x.shape, y.shape), z.shape);
   const backend = x.backend;
-  const storage = backend.ternary(op, broadcastView(x, shape), broadcastView(y, shape), broadcastView(z, shape), dtype);
+  const storage = backend.ternary(
+    op,
+    broadcastView(x, shape),
+    broadcastView(y, shape),
+    broadcastView(z, shape),
+    dtype,
+  );
   const out = fromStorage(backend, storage, shape, dtype);
   const def = TERNARY[op];
   const grad = def.grad;

@@ -14,7 +14,8 @@ describe.each(await backendsUnderTest())('indexing on $name', ({ backend }) => {
     assertClose(await read(gather(x(), 1, idx([3, 0, 1, 1, 2, 2], [3, 2]))), [3, 0, 5, 5, 10, 10]);
     assertClose(await read(gather(x(), 0, idx([2, 0, 1, 0], [1, 4]))), [8, 1, 6, 3]);
     // range checks need synchronous reads (CPU/WASM); GPU backends skip them
-    if (backend.readSync) expect(() => gather(x(), 1, idx([4], [1, 1]))).toThrow('gather: index 4 is out of range [0, 4)');
+    if (backend.readSync)
+      expect(() => gather(x(), 1, idx([4], [1, 1]))).toThrow('gather: index 4 is out of range [0, 4)');
     expect(() => gather(x(), 1, tensor([0], { backend, shape: [1, 1] }))).toThrow(DTypeError);
     expect(() => gather(x(), 1, idx([0, 0, 0, 0, 0], [5, 1]))).toThrow(ShapeError);
   });
@@ -36,10 +37,14 @@ describe('indexing gradients (float64)', () => {
     const index = tensor([0, 0, 2, 1, 1, 1], { dtype: 'int32', shape: [2, 3] });
     expect(gradcheck((x) => gather(x, 1, index), [f64([2, 3], 1)])).toBe(true);
     const x = tensor([[1, 2, 3]], { dtype: 'float64', requiresGrad: true });
-    gather(x, 1, tensor([[0, 0, 2]], { dtype: 'int32' })).sum().backward();
+    gather(x, 1, tensor([[0, 0, 2]], { dtype: 'int32' }))
+      .sum()
+      .backward();
     expect(Array.from(x.grad!.dataSync())).toEqual([2, 0, 1]);
   });
   it('indexSelect', () => {
-    expect(gradcheck((x) => indexSelect(x, 1, tensor([2, 0, 2], { dtype: 'int32' })), [f64([2, 3], 2)])).toBe(true);
+    expect(gradcheck((x) => indexSelect(x, 1, tensor([2, 0, 2], { dtype: 'int32' })), [f64([2, 3], 2)])).toBe(
+      true,
+    );
   });
 });

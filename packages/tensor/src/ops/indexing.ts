@@ -1,9 +1,9 @@
 /** Index-based ops: gather, indexSelect, oneHot. */
 import { record } from '../autograd/record.js';
-import { DTypeError, ShapeError, fmt } from '../errors.js';
+import { DTypeError, fmt, ShapeError } from '../errors.js';
 import { tidy } from '../memory.js';
 import { normalizeAxis } from '../shape.js';
-import { type Tensor, fromStorage } from '../tensor.js';
+import { fromStorage, type Tensor } from '../tensor.js';
 import { arange } from './creation.js';
 import { eq } from './elementwise.js';
 import { checkTensor, sameBackend } from './operands.js';
@@ -15,7 +15,10 @@ function checkIndexRange(op: string, index: Tensor, size: number): void {
   const data = index.dataSync();
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (v < 0 || v >= size) throw new RangeError(`${op}: index ${v} is out of range [0, ${size}) (index shape ${fmt(index.shape)})`);
+    if (v < 0 || v >= size)
+      throw new RangeError(
+        `${op}: index ${v} is out of range [0, ${size}) (index shape ${fmt(index.shape)})`,
+      );
   }
 }
 
@@ -33,7 +36,9 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   if (index.dtype !== 'int32') throw new DTypeError(`gather: index must be int32, got ${index.dtype}`);
   const d = normalizeAxis('gather', dim, x.ndim, 'dim');
   if (index.ndim !== x.ndim || index.shape.some((s, i) => i !== d && s > x.shape[i])) {
-    throw new ShapeError(`gather: index shape ${fmt(index.shape)} does not fit input shape ${fmt(x.shape)} (dim ${d})`);
+    throw new ShapeError(
+      `gather: index shape ${fmt(index.shape)} does not fit input shape ${fmt(x.shape)} (dim ${d})`,
+    );
   }
   checkIndexRange('gather', index, x.shape[d]);
   return tidy(() => {
@@ -47,7 +52,15 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
       out,
       [xc],
       [ic],
-      (dy, [is]) => [() => fromStorage(b, b.scatterAdd(inShape, d, is.storageView, contiguous(dy).storageView), inShape, dy.dtype)],
+      (dy, [is]) => [
+        () =>
+          fromStorage(
+            b,
+            b.scatterAdd(inShape, d, is.storageView, contiguous(dy).storageView),
+            inShape,
+            dy.dtype,
+          ),
+      ],
       { dim: d },
     );
   });
@@ -67,7 +80,10 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeAxis('indexSelect', dim, x.ndim, 'dim');
   return tidy(() => {
     const shape = x.shape.map((s, i) => (i === d ? index.shape[0] : s));
-    const view = reshape(index, x.shape.map((_, i) => (i === d ? index.shape[0] : 1)));
+    const view = reshape(
+      index,
+      x.shape.map((_, i) => (i === d ? index.shape[0] : 1)),
+    );
     return gather(x, d, contiguous(expand(view, shape)));
   });
 }
@@ -81,7 +97,10 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 export function oneHot(index: Tensor, numClasses: number): Tensor {
   checkTensor('oneHot', 'index', index);
   if (index.dtype !== 'int32') throw new DTypeError(`oneHot: index must be int32, got ${index.dtype}`);
-  if (!Number.isInteger(numClasses) || numClasses < 1) throw new RangeError(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
+  if (!Number.isInteger(numClasses) || numClasses < 1)
+    throw new RangeError(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
   checkIndexRange('oneHot', index, numClasses);
-  return tidy(() => eq(unsqueeze(index, -1), arange(numClasses, undefined, 1, { dtype: 'int32', backend: index.backend })));
+  return tidy(() =>
+    eq(unsqueeze(index, -1), arange(numClasses, undefined, 1, { dtype: 'int32', backend: index.backend })),
+  );
 }

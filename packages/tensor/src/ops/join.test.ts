@@ -29,8 +29,12 @@ describe.each(await backendsUnderTest())('concat/stack/split on $name', ({ backe
     assertClose(await read(secs[1]), [1, 2, 4, 5]);
   });
   it('validates shapes and dtypes', () => {
-    expect(() => concat([zeros([2, 3], { backend }), zeros([3, 3], { backend })], 1)).toThrow('concat: tensors[1] has shape [3,3], incompatible with tensors[0] [2,3] along dim 1');
-    expect(() => concat([zeros([2], { backend }), zeros([2], { backend, dtype: 'int32' })])).toThrow(DTypeError);
+    expect(() => concat([zeros([2, 3], { backend }), zeros([3, 3], { backend })], 1)).toThrow(
+      'concat: tensors[1] has shape [3,3], incompatible with tensors[0] [2,3] along dim 1',
+    );
+    expect(() => concat([zeros([2], { backend }), zeros([2], { backend, dtype: 'int32' })])).toThrow(
+      DTypeError,
+    );
     expect(() => stack([zeros([2], { backend }), zeros([3], { backend })])).toThrow(ShapeError);
     expect(() => split(zeros([4], { backend }), [1, 2])).toThrow('must be non-negative and sum to 4');
   });
@@ -39,7 +43,9 @@ describe.each(await backendsUnderTest())('concat/stack/split on $name', ({ backe
 describe('join gradients (float64)', () => {
   it('concat, stack and split', () => {
     expect(gradcheck((a, b) => concat([a, b.square()], 1), [f64([2, 3], 1), f64([2, 2], 2)])).toBe(true);
-    expect(gradcheck((a, b) => stack([a, b], 0).mul(stack([b, a], 1).T), [f64([3], 3), f64([3], 4)])).toBe(true);
+    expect(gradcheck((a, b) => stack([a, b], 0).mul(stack([b, a], 1).T), [f64([3], 3), f64([3], 4)])).toBe(
+      true,
+    );
     expect(gradcheck((a) => split(a, 2, 1)[1].exp(), [f64([2, 5], 5)])).toBe(true);
   });
 });

@@ -1,9 +1,9 @@
 /** Joining and splitting along a dim: concat, stack, split. */
 import { record } from '../autograd/record.js';
-import { DTypeError, ShapeError, fmt } from '../errors.js';
+import { DTypeError, fmt, ShapeError } from '../errors.js';
 import { tidy } from '../memory.js';
 import { contiguousStrides, normalizeAxis, sizeOf } from '../shape.js';
-import { type Tensor, fromStorage } from '../tensor.js';
+import { fromStorage, type Tensor } from '../tensor.js';
 import { checkTensor, sameBackend } from './operands.js';
 import { narrow, unsqueeze } from './views.js';
 
@@ -14,16 +14,20 @@ import { narrow, unsqueeze } from './views.js';
  * concat([zeros([2, 3]), ones([4, 3])]) // [6, 3]
  */
 export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new ShapeError('concat: expected a non-empty array of tensors');
-  tensors.forEach((t, i) => checkTensor('concat', `tensors[${i}]`, t));
+  if (!Array.isArray(tensors) || tensors.length === 0)
+    throw new ShapeError('concat: expected a non-empty array of tensors');
+  for (const [i, t] of tensors.entries()) checkTensor('concat', `tensors[${i}]`, t);
   const first = tensors[0];
   const backend = sameBackend('concat', tensors);
   const d = normalizeAxis('concat', dim, first.ndim, 'dim');
   let total = 0;
   for (const [i, t] of tensors.entries()) {
-    if (t.dtype !== first.dtype) throw new DTypeError(`concat: tensors[${i}] has dtype ${t.dtype} but tensors[0] has ${first.dtype}`);
+    if (t.dtype !== first.dtype)
+      throw new DTypeError(`concat: tensors[${i}] has dtype ${t.dtype} but tensors[0] has ${first.dtype}`);
     if (t.ndim !== first.ndim || t.shape.some((s: number, j: number) => j !== d && s !== first.shape[j])) {
-      throw new ShapeError(`concat: tensors[${i}] has shape ${fmt(t.shape)}, incompatible with tensors[0] ${fmt(first.shape)} along dim ${d}`);
+      throw new ShapeError(
+        `concat: tensors[${i}] has shape ${fmt(t.shape)}, incompatible with tensors[0] ${fmt(first.shape)} along dim ${d}`,
+      );
     }
     total += t.shape[d];
   }
@@ -35,10 +39,21 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   let off = 0;
   for (const t of tensors) {
     starts.push(off);
-    if (t.size > 0) backend.assign({ storage: out.storage, dtype: t.dtype, shape: t.shape, strides, offset: off * strides[d] }, t.storageView);
+    if (t.size > 0)
+      backend.assign(
+        { storage: out.storage, dtype: t.dtype, shape: t.shape, strides, offset: off * strides[d] },
+        t.storageView,
+      );
     off += t.shape[d];
   }
-  return record('concat', out, tensors, [], (dy) => tensors.map((t, i) => () => narrow(dy, d, starts[i], t.shape[d])), { dim: d });
+  return record(
+    'concat',
+    out,
+    tensors,
+    [],
+    (dy) => tensors.map((t, i) => () => narrow(dy, d, starts[i], t.shape[d])),
+    { dim: d },
+  );
 }
 
 /**
@@ -48,15 +63,23 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
  * stack([a, b], 0) // [2, ...a.shape]
  */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new ShapeError('stack: expected a non-empty array of tensors');
-  tensors.forEach((t, i) => checkTensor('stack', `tensors[${i}]`, t));
+  if (!Array.isArray(tensors) || tensors.length === 0)
+    throw new ShapeError('stack: expected a non-empty array of tensors');
+  for (const [i, t] of tensors.entries()) checkTensor('stack', `tensors[${i}]`, t);
   for (const [i, t] of tensors.entries()) {
     if (t.ndim !== tensors[0].ndim || t.shape.some((s: number, j: number) => s !== tensors[0].shape[j])) {
-      throw new ShapeError(`stack: tensors[${i}] has shape ${fmt(t.shape)} but tensors[0] has ${fmt(tensors[0].shape)}`);
+      throw new ShapeError(
+        `stack: tensors[${i}] has shape ${fmt(t.shape)} but tensors[0] has ${fmt(tensors[0].shape)}`,
+      );
     }
   }
   const d = normalizeAxis('stack', dim, tensors[0].ndim + 1, 'dim');
-  return tidy(() => concat(tensors.map((t) => unsqueeze(t, d)), d));
+  return tidy(() =>
+    concat(
+      tensors.map((t) => unsqueeze(t, d)),
+      d,
+    ),
+  );
 }
 
 /**
@@ -71,13 +94,16 @@ export function split(t: Tensor, sizeOrSections: number | readonly number[], dim
   const n = t.shape[d];
   let sizes: number[];
   if (typeof sizeOrSections === 'number') {
-    if (!Number.isInteger(sizeOrSections) || sizeOrSections < 1) throw new ShapeError(`split: size must be a positive integer, got ${sizeOrSections}`);
+    if (!Number.isInteger(sizeOrSections) || sizeOrSections < 1)
+      throw new ShapeError(`split: size must be a positive integer, got ${sizeOrSections}`);
     sizes = [];
     for (let s = 0; s < n; s += sizeOrSections) sizes.push(Math.min(sizeOrSections, n - s));
   } else {
     sizes = sizeOrSections.slice();
     if (sizes.some((s) => !Number.isInteger(s) || s < 0) || sizes.reduce((a, b) => a + b, 0) !== n) {
-      throw new ShapeError(`split: sections ${fmt(sizes)} must be non-negative and sum to ${n} (dim ${d} of ${fmt(t.shape)})`);
+      throw new ShapeError(
+        `split: sections ${fmt(sizes)} must be non-negative and sum to ${n} (dim ${d} of ${fmt(t.shape)})`,
+      );
     }
   }
   let off = 0;

@@ -23,13 +23,29 @@ describe.each(await backendsUnderTest())('crossEntropy on $name', ({ backend, at
     const target = tensor(t, { dtype: 'int32', backend });
     const ref = refCE(x.host, t, 5);
     assertClose(await read(crossEntropy(x.t, target, { reduction: 'none' })), ref, { atol: 1e-5, rtol });
-    assertClose(await read(crossEntropy(x.t, target, { reduction: 'sum' })), [ref.reduce((a, b) => a + b)], { atol: 1e-5, rtol });
-    assertClose(await read(crossEntropy(x.t, target)), [ref.reduce((a, b) => a + b) / 4], { atol: 1e-5, rtol });
+    assertClose(await read(crossEntropy(x.t, target, { reduction: 'sum' })), [ref.reduce((a, b) => a + b)], {
+      atol: 1e-5,
+      rtol,
+    });
+    assertClose(await read(crossEntropy(x.t, target)), [ref.reduce((a, b) => a + b) / 4], {
+      atol: 1e-5,
+      rtol,
+    });
     const sm = refCE(x.host, t, 5, 0.1);
-    assertClose(await read(crossEntropy(x.t, target, { labelSmoothing: 0.1 })), [sm.reduce((a, b) => a + b) / 4], { atol: 1e-5, rtol });
+    assertClose(
+      await read(crossEntropy(x.t, target, { labelSmoothing: 0.1 })),
+      [sm.reduce((a, b) => a + b) / 4],
+      { atol: 1e-5, rtol },
+    );
   });
   it('is stable for huge logits', async () => {
-    const x = tensor([[1e4, 0], [0, -1e4]], { backend });
+    const x = tensor(
+      [
+        [1e4, 0],
+        [0, -1e4],
+      ],
+      { backend },
+    );
     const l = crossEntropy(x, tensor([1, 0], { dtype: 'int32', backend }), { reduction: 'none' });
     assertClose(await read(l), [1e4, 0], { atol: 1e-3, rtol: 1e-5 });
     expect(Number.isFinite(atol)).toBe(true);
@@ -37,9 +53,16 @@ describe.each(await backendsUnderTest())('crossEntropy on $name', ({ backend, at
   it('validates its arguments', () => {
     const x = zeros([2, 3], { backend });
     expect(() => crossEntropy(x, tensor([0, 1], { backend }))).toThrow(DTypeError);
-    expect(() => crossEntropy(x, tensor([0, 1, 2], { dtype: 'int32', backend }))).toThrow('crossEntropy: target must have shape [2], got [3]');
-    expect(() => crossEntropy(zeros([2, 3, 4], { backend }), tensor([0, 1], { dtype: 'int32', backend }))).toThrow('logits must be 2-D');
-    if (backend.readSync) expect(() => crossEntropy(x, tensor([0, 3], { dtype: 'int32', backend }))).toThrow('index 3 is out of range [0, 3)');
+    expect(() => crossEntropy(x, tensor([0, 1, 2], { dtype: 'int32', backend }))).toThrow(
+      'crossEntropy: target must have shape [2], got [3]',
+    );
+    expect(() =>
+      crossEntropy(zeros([2, 3, 4], { backend }), tensor([0, 1], { dtype: 'int32', backend })),
+    ).toThrow('logits must be 2-D');
+    if (backend.readSync)
+      expect(() => crossEntropy(x, tensor([0, 3], { dtype: 'int32', backend }))).toThrow(
+        'index 3 is out of range [0, 3)',
+      );
   });
 });
 

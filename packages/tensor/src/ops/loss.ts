@@ -1,10 +1,10 @@
 /** Cross-entropy on logits with int32 class targets. */
-import { DTypeError, ShapeError, fmt } from '../errors.js';
+import { DTypeError, fmt, ShapeError } from '../errors.js';
 import { tidy } from '../memory.js';
 import type { Tensor } from '../tensor.js';
+import { logSoftmax } from './activation.js';
 import { add, mul, neg } from './elementwise.js';
 import { gather } from './indexing.js';
-import { logSoftmax } from './activation.js';
 import { checkTensor, sameBackend } from './operands.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './views.js';
@@ -29,18 +29,25 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
   checkTensor('crossEntropy', 'logits', logits);
   checkTensor('crossEntropy', 'target', target);
   sameBackend('crossEntropy', [logits, target]);
-  if (logits.ndim !== 2) throw new ShapeError(`crossEntropy: logits must be 2-D [N,C], got ${fmt(logits.shape)}`);
-  if (logits.dtype === 'int32') throw new DTypeError('crossEntropy: logits must be a float tensor, got int32');
-  if (target.dtype !== 'int32') throw new DTypeError(`crossEntropy: target must be int32 class indices, got ${target.dtype}`);
+  if (logits.ndim !== 2)
+    throw new ShapeError(`crossEntropy: logits must be 2-D [N,C], got ${fmt(logits.shape)}`);
+  if (logits.dtype === 'int32')
+    throw new DTypeError('crossEntropy: logits must be a float tensor, got int32');
+  if (target.dtype !== 'int32')
+    throw new DTypeError(`crossEntropy: target must be int32 class indices, got ${target.dtype}`);
   const [N, C] = logits.shape;
   if (target.ndim !== 1 || target.shape[0] !== N) {
-    throw new ShapeError(`crossEntropy: target must have shape [${N}], got ${fmt(target.shape)} (logits ${fmt(logits.shape)})`);
+    throw new ShapeError(
+      `crossEntropy: target must have shape [${N}], got ${fmt(target.shape)} (logits ${fmt(logits.shape)})`,
+    );
   }
   if (C === 0) throw new ShapeError(`crossEntropy: logits have 0 classes (shape ${fmt(logits.shape)})`);
   const eps = opts.labelSmoothing ?? 0;
-  if (!(eps >= 0 && eps < 1)) throw new RangeError(`crossEntropy: labelSmoothing must be in [0, 1), got ${eps}`);
+  if (!(eps >= 0 && eps < 1))
+    throw new RangeError(`crossEntropy: labelSmoothing must be in [0, 1), got ${eps}`);
   const reduction = opts.reduction ?? 'mean';
-  if (!['mean', 'sum', 'none'].includes(reduction)) throw new RangeError(`crossEntropy: unknown reduction ${reduction}`);
+  if (!['mean', 'sum', 'none'].includes(reduction))
+    throw new RangeError(`crossEntropy: unknown reduction ${reduction}`);
   return tidy(() => {
     const ls = logSoftmax(logits, 1);
     let loss = neg(reshape(gather(ls, 1, reshape(target, [N, 1])), [N]));

@@ -34,7 +34,13 @@ describe.each(await backendsUnderTest())('matmul on $name', ({ backend, rtol }) 
     const out = await read(y);
     for (let i = 0; i < 2; i++)
       for (let j = 0; j < 3; j++) {
-        const ref = refMatmul(a.host.subarray(i * 12, i * 12 + 12), b.host.subarray(j * 6, j * 6 + 6), 4, 3, 2);
+        const ref = refMatmul(
+          a.host.subarray(i * 12, i * 12 + 12),
+          b.host.subarray(j * 6, j * 6 + 6),
+          4,
+          3,
+          2,
+        );
         assertClose(out.subarray((i * 3 + j) * 8, (i * 3 + j) * 8 + 8), ref, tol);
       }
   });
@@ -49,16 +55,23 @@ describe.each(await backendsUnderTest())('matmul on $name', ({ backend, rtol }) 
   });
 
   it('rejects bad shapes and dtypes with clear messages', () => {
-    expect(() => matmul(zeros([2, 3], { backend }), zeros([4, 5], { backend }))).toThrow('matmul: cannot multiply [2,3] and [4,5] (inner dims 3 vs 4)');
+    expect(() => matmul(zeros([2, 3], { backend }), zeros([4, 5], { backend }))).toThrow(
+      'matmul: cannot multiply [2,3] and [4,5] (inner dims 3 vs 4)',
+    );
     expect(() => matmul(zeros([2, 2, 3], { backend }), zeros([3, 3, 1], { backend }))).toThrow(ShapeError);
-    expect(() => matmul(zeros([2], { backend, dtype: 'int32' }), zeros([2], { backend, dtype: 'int32' }))).toThrow(DTypeError);
-    expect(() => linear(zeros([2, 3], { backend }), zeros([4, 5], { backend }))).toThrow('linear: input has 3 features but weight expects 5');
+    expect(() =>
+      matmul(zeros([2], { backend, dtype: 'int32' }), zeros([2], { backend, dtype: 'int32' })),
+    ).toThrow(DTypeError);
+    expect(() => linear(zeros([2, 3], { backend }), zeros([4, 5], { backend }))).toThrow(
+      'linear: input has 3 features but weight expects 5',
+    );
   });
 });
 
 describe('matmul gradients (float64)', () => {
   it('2-D', () => expect(gradcheck(matmul, [f64([3, 4], 1), f64([4, 2], 2)])).toBe(true));
-  it('batched with broadcast', () => expect(gradcheck(matmul, [f64([2, 1, 3, 4], 3), f64([3, 4, 2], 4)])).toBe(true));
+  it('batched with broadcast', () =>
+    expect(gradcheck(matmul, [f64([2, 1, 3, 4], 3), f64([3, 4, 2], 4)])).toBe(true));
   it('1-D operands', () => {
     expect(gradcheck(matmul, [f64([4], 5), f64([4, 3], 6)])).toBe(true);
     expect(gradcheck(matmul, [f64([2, 4], 7), f64([4], 8)])).toBe(true);

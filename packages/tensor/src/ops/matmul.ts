@@ -1,9 +1,9 @@
 /** Matrix products: `matmul` (torch.matmul semantics) and `linear`. */
 import { record } from '../autograd/record.js';
-import { DTypeError, ShapeError, fmt } from '../errors.js';
+import { DTypeError, fmt, ShapeError } from '../errors.js';
 import { tidy } from '../memory.js';
 import { broadcastShapes, sizeOf } from '../shape.js';
-import { type Tensor, fromStorage } from '../tensor.js';
+import { fromStorage, type Tensor } from '../tensor.js';
 import { add } from './elementwise.js';
 import { checkTensor, sameBackend } from './operands.js';
 import { expand, reshape, squeeze, transpose, unsqueeze } from './views.js';
@@ -43,7 +43,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const K = A.shape[A.ndim - 1];
     const N = Bm.shape[Bm.ndim - 1];
     if (Bm.shape[Bm.ndim - 2] !== K) {
-      throw new ShapeError(`matmul: cannot multiply ${fmt(a.shape)} and ${fmt(b.shape)} (inner dims ${K} vs ${Bm.shape[Bm.ndim - 2]})`);
+      throw new ShapeError(
+        `matmul: cannot multiply ${fmt(a.shape)} and ${fmt(b.shape)} (inner dims ${K} vs ${Bm.shape[Bm.ndim - 2]})`,
+      );
     }
     const batch = broadcastShapes('matmul', A.shape.slice(0, -2), Bm.shape.slice(0, -2));
     const nb = sizeOf(batch);
@@ -65,9 +67,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   checkTensor('linear', 'x', x);
   checkTensor('linear', 'weight', weight);
-  if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D [out, in], got ${fmt(weight.shape)}`);
+  if (weight.ndim !== 2)
+    throw new ShapeError(`linear: weight must be 2-D [out, in], got ${fmt(weight.shape)}`);
   if (x.shape[x.ndim - 1] !== weight.shape[1]) {
-    throw new ShapeError(`linear: input has ${x.shape[x.ndim - 1]} features but weight expects ${weight.shape[1]} (input ${fmt(x.shape)}, weight ${fmt(weight.shape)})`);
+    throw new ShapeError(
+      `linear: input has ${x.shape[x.ndim - 1]} features but weight expects ${weight.shape[1]} (input ${fmt(x.shape)}, weight ${fmt(weight.shape)})`,
+    );
   }
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
     throw new ShapeError(`linear: bias must have shape [${weight.shape[0]}], got ${fmt(bias.shape)}`);

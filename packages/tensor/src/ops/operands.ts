@@ -1,15 +1,16 @@
 import type { Backend, DType, Shape, View } from '../backend.js';
-import { ShapeError, fmt } from '../errors.js';
-import { broadcastStrides } from '../shape.js';
-import { Tensor, fromStorage } from '../tensor.js';
 import { getBackend } from '../backend-state.js';
+import { fmt, ShapeError } from '../errors.js';
+import { broadcastStrides } from '../shape.js';
+import { fromStorage, Tensor } from '../tensor.js';
 
 /** A tensor, or a number that acts as a 0-d tensor of the other operand's dtype. */
 export type TensorLike = Tensor | number;
 
 /** Checks that `t` is a live Tensor; names the op and argument otherwise. */
 export function checkTensor(op: string, arg: string, t: unknown): Tensor {
-  if (!(t instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
+  if (!(t instanceof Tensor))
+    throw new TypeError(`${op}: ${arg} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
   t.assertAlive(`${op} (${arg})`);
   return t;
 }
@@ -19,7 +20,9 @@ export function sameBackend(op: string, tensors: readonly Tensor[]): Backend {
   const b = tensors[0].backend;
   for (const t of tensors) {
     if (t.backend !== b) {
-      throw new Error(`${op}: tensors are on different backends (${b.name} and ${t.backend.name}); move one with await t.to(backend)`);
+      throw new Error(
+        `${op}: tensors are on different backends (${b.name} and ${t.backend.name}); move one with await t.to(backend)`,
+      );
     }
   }
   return b;
@@ -61,6 +64,8 @@ export function broadcastView(t: Tensor, shape: Shape): View {
 /** Throws unless `t` has exactly `ndim` dimensions. */
 export function checkRank(op: string, arg: string, t: Tensor, ndim: number, layout = ''): void {
   if (t.ndim !== ndim) {
-    throw new ShapeError(`${op}: ${arg} must be ${ndim}-D${layout ? ` ${layout}` : ''}, got shape ${fmt(t.shape)}`);
+    throw new ShapeError(
+      `${op}: ${arg} must be ${ndim}-D${layout ? ` ${layout}` : ''}, got shape ${fmt(t.shape)}`,
+    );
   }
 }

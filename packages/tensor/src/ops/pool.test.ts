@@ -28,25 +28,48 @@ describe.each(await backendsUnderTest())('pooling on $name', ({ backend, atol, r
       assertClose(await read(ym), rm.out, { atol, rtol });
       for (const includePad of [true, false]) {
         const ra = refPool2d('avg', x.host, shape, c.k, c.s, c.p, c.ceil, includePad);
-        assertClose(await read(avgPool2d(x.t, { ...o, countIncludePad: includePad })), ra.out, { atol, rtol });
+        assertClose(await read(avgPool2d(x.t, { ...o, countIncludePad: includePad })), ra.out, {
+          atol,
+          rtol,
+        });
       }
     });
   }
   it('output sizes follow the ceil-mode rule (PyTorch values)', () => {
     // torch: MaxPool2d(2, 2, padding=1, ceil_mode=True) on 5x5 -> 3x3; MaxPool2d(3, 2, ceil_mode=True) on 6 -> 3
-    expect(maxPool2d(zeros([1, 1, 5, 5], { backend }), { kernelSize: 2, padding: 1, ceilMode: true }).shape).toEqual([1, 1, 3, 3]);
-    expect(maxPool2d(zeros([1, 1, 6, 6], { backend }), { kernelSize: 3, stride: 2, ceilMode: true }).shape).toEqual([1, 1, 3, 3]);
-    expect(maxPool2d(zeros([1, 1, 6, 6], { backend }), { kernelSize: 3, stride: 2 }).shape).toEqual([1, 1, 2, 2]);
-    expect(() => maxPool2d(zeros([1, 1, 4, 4], { backend }), { kernelSize: 2, padding: 2 })).toThrow('at most half the kernel size');
+    expect(
+      maxPool2d(zeros([1, 1, 5, 5], { backend }), { kernelSize: 2, padding: 1, ceilMode: true }).shape,
+    ).toEqual([1, 1, 3, 3]);
+    expect(
+      maxPool2d(zeros([1, 1, 6, 6], { backend }), { kernelSize: 3, stride: 2, ceilMode: true }).shape,
+    ).toEqual([1, 1, 3, 3]);
+    expect(maxPool2d(zeros([1, 1, 6, 6], { backend }), { kernelSize: 3, stride: 2 }).shape).toEqual([
+      1, 1, 2, 2,
+    ]);
+    expect(() => maxPool2d(zeros([1, 1, 4, 4], { backend }), { kernelSize: 2, padding: 2 })).toThrow(
+      'at most half the kernel size',
+    );
     expect(() => maxPool2d(zeros([1, 1, 2, 2], { backend }), { kernelSize: 3 })).toThrow(ShapeError);
-    expect(() => maxPool2d(zeros([1, 4, 4], { backend }), { kernelSize: 2 })).toThrow('maxPool2d: input must be 4-D');
+    expect(() => maxPool2d(zeros([1, 4, 4], { backend }), { kernelSize: 2 })).toThrow(
+      'maxPool2d: input must be 4-D',
+    );
   });
-  for (const [oh, ow] of [[3, 2], [1, 1], [4, 5]]) {
+  for (const [oh, ow] of [
+    [3, 2],
+    [1, 1],
+    [4, 5],
+  ]) {
     it(`adaptive pooling to ${oh}x${ow} uses floor/ceil windows`, async () => {
       const shape = [1, 2, 7, 5];
       const x = randomOn(backend, shape, 2);
-      assertClose(await read(adaptiveMaxPool2d(x.t, [oh, ow])), refAdaptive('max', x.host, shape, oh, ow), { atol, rtol });
-      assertClose(await read(adaptiveAvgPool2d(x.t, [oh, ow])), refAdaptive('avg', x.host, shape, oh, ow), { atol, rtol });
+      assertClose(await read(adaptiveMaxPool2d(x.t, [oh, ow])), refAdaptive('max', x.host, shape, oh, ow), {
+        atol,
+        rtol,
+      });
+      assertClose(await read(adaptiveAvgPool2d(x.t, [oh, ow])), refAdaptive('avg', x.host, shape, oh, ow), {
+        atol,
+        rtol,
+      });
     });
   }
   it('max pooling propagates NaN', async () => {
@@ -61,7 +84,9 @@ describe('pooling gradients (float64)', () => {
       const o = { kernelSize: c.k, stride: c.s, padding: c.p, ceilMode: c.ceil };
       expect(gradcheck((x) => maxPool2d(x, o), [f64([1, 2, ...c.hw], 1)])).toBe(true);
       expect(gradcheck((x) => avgPool2d(x, o), [f64([1, 2, ...c.hw], 2)])).toBe(true);
-      expect(gradcheck((x) => avgPool2d(x, { ...o, countIncludePad: false }), [f64([1, 2, ...c.hw], 3)])).toBe(true);
+      expect(
+        gradcheck((x) => avgPool2d(x, { ...o, countIncludePad: false }), [f64([1, 2, ...c.hw], 3)]),
+      ).toBe(true);
     });
   }
   it('adaptive max and avg', () => {
@@ -73,7 +98,9 @@ describe('pooling gradients (float64)', () => {
     maxPool2d(x, { kernelSize: 2 }).sum().backward();
     expect(Array.from(x.grad!.dataSync())).toEqual([1, 0, 1, 0, 0, 0, 0, 0]);
     const y = tensor([1, 3, 2, 0], { shape: [1, 1, 1, 4], dtype: 'float64', requiresGrad: true });
-    maxPool2d(y, { kernelSize: [1, 2], stride: 1 }).sum().backward(); // overlapping windows accumulate
+    maxPool2d(y, { kernelSize: [1, 2], stride: 1 })
+      .sum()
+      .backward(); // overlapping windows accumulate
     expect(Array.from(y.grad!.dataSync())).toEqual([0, 2, 1, 0]);
   });
 });

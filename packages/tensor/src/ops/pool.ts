@@ -3,12 +3,13 @@
  * `PoolWindows` (per output row/column: the clipped input range and the divisor), so backends run one
  * kernel per pooling kind.
  */
-import type { PoolWindows } from '../backend.js';
+
 import { record } from '../autograd/record.js';
-import { DTypeError, ShapeError, fmt } from '../errors.js';
+import type { PoolWindows } from '../backend.js';
+import { DTypeError, fmt, ShapeError } from '../errors.js';
 import { tidy } from '../memory.js';
 import { pair } from '../shape.js';
-import { type Tensor, fromStorage } from '../tensor.js';
+import { fromStorage, type Tensor } from '../tensor.js';
 import { checkRank, checkTensor } from './operands.js';
 import { contiguous } from './views.js';
 
@@ -30,7 +31,15 @@ export interface Pool2dOptions {
  * out = floor_or_ceil((size + 2p - k) / s) + 1, and in ceil mode the last window must start inside
  * the input or the left padding ((out - 1) * s < size + p), else it is dropped.
  */
-function stridedWindows(op: string, size: number, k: number, s: number, p: number, ceilMode: boolean, includePad: boolean) {
+function stridedWindows(
+  op: string,
+  size: number,
+  k: number,
+  s: number,
+  p: number,
+  ceilMode: boolean,
+  includePad: boolean,
+) {
   const span = size + 2 * p - k;
   if (span < 0) throw new ShapeError(`${op}: kernel ${k} is larger than the padded input ${size + 2 * p}`);
   let out = (ceilMode ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
@@ -60,13 +69,29 @@ function windows(op: string, x: Tensor, o: Pool2dOptions, includePad: boolean): 
   const [sh, sw] = pair(op, 'stride', o.stride ?? o.kernelSize, 1);
   const [ph, pw] = pair(op, 'padding', o.padding ?? 0, 0);
   const [dh, dw] = pair(op, 'dilation', o.dilation ?? 1, 1);
-  if (dh !== 1 || dw !== 1) throw new ShapeError(`${op}: dilation ${JSON.stringify(o.dilation)} is not supported (only 1)`);
+  if (dh !== 1 || dw !== 1)
+    throw new ShapeError(`${op}: dilation ${JSON.stringify(o.dilation)} is not supported (only 1)`);
   if (ph > kh / 2 || pw > kw / 2) {
-    throw new ShapeError(`${op}: padding ${JSON.stringify(o.padding)} must be at most half the kernel size ${JSON.stringify(o.kernelSize)}`);
+    throw new ShapeError(
+      `${op}: padding ${JSON.stringify(o.padding)} must be at most half the kernel size ${JSON.stringify(o.kernelSize)}`,
+    );
   }
   const hw = stridedWindows(op, H, kh, sh, ph, o.ceilMode ?? false, includePad);
   const ww = stridedWindows(op, W, kw, sw, pw, o.ceilMode ?? false, includePad);
-  return { N, C, H, W, OH: hw.out, OW: ww.out, hStart: hw.start, hEnd: hw.end, wStart: ww.start, wEnd: ww.end, hCount: hw.count, wCount: ww.count };
+  return {
+    N,
+    C,
+    H,
+    W,
+    OH: hw.out,
+    OW: ww.out,
+    hStart: hw.start,
+    hEnd: hw.end,
+    wStart: ww.start,
+    wEnd: ww.end,
+    hCount: hw.count,
+    wCount: ww.count,
+  };
 }
 
 function adaptiveAxis(size: number, out: number) {
@@ -84,10 +109,24 @@ function adaptiveAxis(size: number, out: number) {
 function adaptiveWindows(op: string, x: Tensor, outputSize: number | [number, number]): PoolWindows {
   const [N, C, H, W] = x.shape;
   const [OH, OW] = pair(op, 'outputSize', outputSize, 1);
-  if (H === 0 || W === 0) throw new ShapeError(`${op}: input spatial size must be positive, got ${fmt(x.shape)}`);
+  if (H === 0 || W === 0)
+    throw new ShapeError(`${op}: input spatial size must be positive, got ${fmt(x.shape)}`);
   const h = adaptiveAxis(H, OH);
   const w = adaptiveAxis(W, OW);
-  return { N, C, H, W, OH, OW, hStart: h.start, hEnd: h.end, wStart: w.start, wEnd: w.end, hCount: h.count, wCount: w.count };
+  return {
+    N,
+    C,
+    H,
+    W,
+    OH,
+    OW,
+    hStart: h.start,
+    hEnd: h.end,
+    wStart: w.start,
+    wEnd: w.end,
+    hCount: h.count,
+    wCount: w.count,
+  };
 }
 
 function maxPoolWith(op: string, x: Tensor, p: PoolWindows, attrs: Record<string, unknown>): Tensor {
@@ -99,7 +138,22 @@ function maxPoolWith(op: string, x: Tensor, p: PoolWindows, attrs: Record<string
     const y = fromStorage(b, values, shape, x.dtype);
     const idx = fromStorage(b, argmax, shape, 'int32');
     // ties: the first maximum in window order gets the whole gradient (the kernel's argmax)
-    record(op, y, [xc], [idx], (dy, [am]) => [() => fromStorage(b, b.maxPool2dBackward(contiguous(dy).storageView, am.storageView, p), x.shape, x.dtype)], attrs);
+    record(
+      op,
+      y,
+      [xc],
+      [idx],
+      (dy, [am]) => [
+        () =>
+          fromStorage(
+            b,
+            b.maxPool2dBackward(contiguous(dy).storageView, am.storageView, p),
+            x.shape,
+            x.dtype,
+          ),
+      ],
+      attrs,
+    );
     return y;
   });
 }
@@ -109,7 +163,14 @@ function avgPoolWith(op: string, x: Tensor, p: PoolWindows, attrs: Record<string
     const xc = contiguous(x);
     const b = x.backend;
     const y = fromStorage(b, b.avgPool2d(xc.storageView, p), [p.N, p.C, p.OH, p.OW], x.dtype);
-    record(op, y, [xc], [], (dy) => [() => fromStorage(b, b.avgPool2dBackward(contiguous(dy).storageView, p), x.shape, x.dtype)], attrs);
+    record(
+      op,
+      y,
+      [xc],
+      [],
+      (dy) => [() => fromStorage(b, b.avgPool2dBackward(contiguous(dy).storageView, p), x.shape, x.dtype)],
+      attrs,
+    );
     return y;
   });
 }
@@ -134,7 +195,9 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
  */
 export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   validateInput('avgPool2d', x);
-  return avgPoolWith('avgPool2d', x, windows('avgPool2d', x, opts, opts.countIncludePad ?? true), { ...opts });
+  return avgPoolWith('avgPool2d', x, windows('avgPool2d', x, opts, opts.countIncludePad ?? true), {
+    ...opts,
+  });
 }
 
 /**
@@ -145,7 +208,9 @@ export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
  */
 export function adaptiveMaxPool2d(x: Tensor, outputSize: number | [number, number]): Tensor {
   validateInput('adaptiveMaxPool2d', x);
-  return maxPoolWith('adaptiveMaxPool2d', x, adaptiveWindows('adaptiveMaxPool2d', x, outputSize), { outputSize });
+  return maxPoolWith('adaptiveMaxPool2d', x, adaptiveWindows('adaptiveMaxPool2d', x, outputSize), {
+    outputSize,
+  });
 }
 
 /**
@@ -156,5 +221,7 @@ export function adaptiveMaxPool2d(x: Tensor, outputSize: number | [number, numbe
  */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: number | [number, number]): Tensor {
   validateInput('adaptiveAvgPool2d', x);
-  return avgPoolWith('adaptiveAvgPool2d', x, adaptiveWindows('adaptiveAvgPool2d', x, outputSize), { outputSize });
+  return avgPoolWith('adaptiveAvgPool2d', x, adaptiveWindows('adaptiveAvgPool2d', x, outputSize), {
+    outputSize,
+  });
 }

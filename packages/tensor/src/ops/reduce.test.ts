@@ -26,16 +26,37 @@ describe.each(await backendsUnderTest())('reductions on $name', ({ backend, atol
     const { t, host } = randomOn(backend, shape, 1);
     for (let axis = 0; axis < 3; axis++) {
       assertClose(await read(t.sum(axis)), refReduce(host, shape, axis, sumOf), { atol: 1e-5, rtol });
-      assertClose(await read(t.mean(axis)), refReduce(host, shape, axis, (xs) => sumOf(xs) / xs.length), { atol: 1e-5, rtol });
-      assertClose(await read(t.max(axis)), refReduce(host, shape, axis, (xs) => Math.max(...xs)), { atol, rtol });
-      assertClose(await read(t.min(axis)), refReduce(host, shape, axis, (xs) => Math.min(...xs)), { atol, rtol });
-      assertClose(await read(t.argmax(axis)), refReduce(host, shape, axis, (xs) => xs.indexOf(Math.max(...xs))));
-      assertClose(await read(t.argmin(axis)), refReduce(host, shape, axis, (xs) => xs.indexOf(Math.min(...xs))));
+      assertClose(
+        await read(t.mean(axis)),
+        refReduce(host, shape, axis, (xs) => sumOf(xs) / xs.length),
+        { atol: 1e-5, rtol },
+      );
+      assertClose(
+        await read(t.max(axis)),
+        refReduce(host, shape, axis, (xs) => Math.max(...xs)),
+        { atol, rtol },
+      );
+      assertClose(
+        await read(t.min(axis)),
+        refReduce(host, shape, axis, (xs) => Math.min(...xs)),
+        { atol, rtol },
+      );
+      assertClose(
+        await read(t.argmax(axis)),
+        refReduce(host, shape, axis, (xs) => xs.indexOf(Math.max(...xs))),
+      );
+      assertClose(
+        await read(t.argmin(axis)),
+        refReduce(host, shape, axis, (xs) => xs.indexOf(Math.min(...xs))),
+      );
       const variance = (xs: number[]) => {
         const m = sumOf(xs) / xs.length;
         return sumOf(xs.map((x) => (x - m) ** 2)) / (xs.length - 1);
       };
-      assertClose(await read(t.var(axis)), refReduce(host, shape, axis, variance), { atol: 1e-5, rtol: 1e-4 });
+      assertClose(await read(t.var(axis)), refReduce(host, shape, axis, variance), {
+        atol: 1e-5,
+        rtol: 1e-4,
+      });
     }
   });
 
@@ -60,7 +81,13 @@ describe.each(await backendsUnderTest())('reductions on $name', ({ backend, atol
   });
 
   it('propagates NaN; argmax picks the first maximum or the NaN', async () => {
-    const x = tensor([[1, Number.NaN, 3], [2, 5, 5]], { backend });
+    const x = tensor(
+      [
+        [1, Number.NaN, 3],
+        [2, 5, 5],
+      ],
+      { backend },
+    );
     assertClose(await read(x.max(1)), [Number.NaN, 5]);
     assertClose(await read(x.min(1)), [Number.NaN, 2]);
     assertClose(await read(x.sum(1)), [Number.NaN, 12]);
@@ -68,8 +95,17 @@ describe.each(await backendsUnderTest())('reductions on $name', ({ backend, atol
   });
 
   it('logSumExp is stable for large values', async () => {
-    const x = tensor([[1000, 1000], [-1000, -1000]], { backend });
-    assertClose(await read(x.logSumExp(1)), [1000 + Math.log(2), -1000 + Math.log(2)], { atol: 1e-3, rtol: 1e-6 });
+    const x = tensor(
+      [
+        [1000, 1000],
+        [-1000, -1000],
+      ],
+      { backend },
+    );
+    assertClose(await read(x.logSumExp(1)), [1000 + Math.log(2), -1000 + Math.log(2)], {
+      atol: 1e-3,
+      rtol: 1e-6,
+    });
     const inf = tensor([Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY], { backend });
     assertClose(await read(inf.logSumExp(0)), [Number.NEGATIVE_INFINITY]);
   });
@@ -88,7 +124,13 @@ describe('reduction gradients (float64)', () => {
     expect(gradcheck((x) => x.logSumExp(1), [f64([3, 4], 7)])).toBe(true);
   });
   it('max shares the gradient equally among ties', () => {
-    const x = tensor([[1, 3, 3], [2, 0, 1]], { dtype: 'float64', requiresGrad: true });
+    const x = tensor(
+      [
+        [1, 3, 3],
+        [2, 0, 1],
+      ],
+      { dtype: 'float64', requiresGrad: true },
+    );
     x.max(1).sum().backward();
     expect(Array.from(x.grad!.dataSync())).toEqual([0, 0.5, 0.5, 1, 0, 0]);
   });

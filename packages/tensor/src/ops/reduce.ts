@@ -1,12 +1,13 @@
 /** Reductions along axes (`axis` undefined = all axes) with `keepdim`, like PyTorch. */
-import type { ReduceOp } from '../backend.js';
+
 import { record } from '../autograd/record.js';
-import { DTypeError, ShapeError, fmt } from '../errors.js';
-import { normalizeAxis, normalizeAxes, sizeOf } from '../shape.js';
-import { type Tensor, fromStorage } from '../tensor.js';
+import type { ReduceOp } from '../backend.js';
+import { DTypeError, fmt, ShapeError } from '../errors.js';
+import { tidy } from '../memory.js';
+import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
+import { fromStorage, type Tensor } from '../tensor.js';
 import { add, div, eq, exp, isnan, log, mul, sqrt, square, sub, where } from './elementwise.js';
 import { checkTensor } from './operands.js';
-import { tidy } from '../memory.js';
 import { expand, reshape } from './views.js';
 
 type Axis = number | readonly number[] | undefined;
@@ -45,7 +46,8 @@ export function sum(x: Tensor, axis?: Axis, keepdim = false): Tensor {
 /** Mean over `axis` (float dtypes only). @example x.mean([2, 3]) */
 export function mean(x: Tensor, axis?: Axis, keepdim = false): Tensor {
   checkTensor('mean', 'x', x);
-  if (x.dtype === 'int32') throw new DTypeError('mean: input must be a float tensor, got int32 (cast it with .float())');
+  if (x.dtype === 'int32')
+    throw new DTypeError('mean: input must be a float tensor, got int32 (cast it with .float())');
   const axes = normalizeAxes('mean', axis, x.ndim);
   const n = sizeOf(axes.map((a) => x.shape[a]));
   const s = sum(x, axes, keepdim);
@@ -58,7 +60,8 @@ function extremum(op: 'max' | 'min', x: Tensor, axis: Axis, keepdim: boolean): T
   checkTensor(op, 'x', x);
   const axes = normalizeAxes(op, axis, x.ndim);
   for (const a of axes) {
-    if (x.shape[a] === 0) throw new ShapeError(`${op}: cannot reduce over dim ${a} of size 0 (shape ${fmt(x.shape)})`);
+    if (x.shape[a] === 0)
+      throw new ShapeError(`${op}: cannot reduce over dim ${a} of size 0 (shape ${fmt(x.shape)})`);
   }
   const kept = rawReduce(op, x, axes);
   // the gradient is shared equally among tied extrema (like torch.amax)
@@ -86,19 +89,32 @@ function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined,
     const flat = reshape(x, [-1]);
     const r = argReduce(op, flat, 0, false);
     if (flat !== x) flat.dispose();
-    return keepdim ? dropKept(r, x.shape.map(() => 1)) : r;
+    return keepdim
+      ? dropKept(
+          r,
+          x.shape.map(() => 1),
+        )
+      : r;
   }
   const a = x.ndim === 0 ? 0 : normalizeAxis(op, axis, x.ndim);
   if (x.ndim === 0) return fromStorage(x.backend, x.backend.fill(1, 'int32', 0), [], 'int32');
-  if (x.shape[a] === 0) throw new ShapeError(`${op}: cannot reduce over dim ${a} of size 0 (shape ${fmt(x.shape)})`);
-  const kept = fromStorage(x.backend, x.backend.argReduce(op, x.storageView, a), keptShape(x.shape, [a]), 'int32');
+  if (x.shape[a] === 0)
+    throw new ShapeError(`${op}: cannot reduce over dim ${a} of size 0 (shape ${fmt(x.shape)})`);
+  const kept = fromStorage(
+    x.backend,
+    x.backend.argReduce(op, x.storageView, a),
+    keptShape(x.shape, [a]),
+    'int32',
+  );
   return dropKept(kept, finalShape(x.shape, [a], keepdim));
 }
 
 /** Index (int32) of the first maximum along `axis` (flattened when omitted). @example logits.argmax(1) */
-export const argmax = (x: Tensor, axis?: number, keepdim = false): Tensor => argReduce('argmax', x, axis, keepdim);
+export const argmax = (x: Tensor, axis?: number, keepdim = false): Tensor =>
+  argReduce('argmax', x, axis, keepdim);
 /** Index (int32) of the first minimum along `axis`. @example x.argmin(0) */
-export const argmin = (x: Tensor, axis?: number, keepdim = false): Tensor => argReduce('argmin', x, axis, keepdim);
+export const argmin = (x: Tensor, axis?: number, keepdim = false): Tensor =>
+  argReduce('argmin', x, axis, keepdim);
 
 /**
  * Variance sum((x - mean)^2) / (n - correction) over `axis`; correction 1 (Bessel) by default.
@@ -106,7 +122,11 @@ export const argmin = (x: Tensor, axis?: number, keepdim = false): Tensor => arg
  * @example
  * x.var([0, 2, 3], { correction: 0, keepdim: true }) // biased batch variance
  */
-export function variance(x: Tensor, axis?: Axis, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
+export function variance(
+  x: Tensor,
+  axis?: Axis,
+  opts: { correction?: number; keepdim?: boolean } = {},
+): Tensor {
   checkTensor('var', 'x', x);
   const axes = normalizeAxes('var', axis, x.ndim);
   const n = sizeOf(axes.map((a) => x.shape[a]));

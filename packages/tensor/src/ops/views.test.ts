@@ -64,7 +64,18 @@ describe.each(await backendsUnderTest())('views on $name', ({ backend }) => {
 describe('view gradients (float64)', () => {
   it('reshape/permute/slice/narrow/expand/squeeze compose', () => {
     expect(
-      gradcheck((x) => x.permute([1, 0, 2]).slice(2, 1, 4, 2).reshape([3, -1]).unsqueeze(0).expand([2, 3, 4]).squeeze().mul(x.narrow(0, 0, 1).sum()), [f64([2, 3, 4], 1)]),
+      gradcheck(
+        (x) =>
+          x
+            .permute([1, 0, 2])
+            .slice(2, 1, 4, 2)
+            .reshape([3, -1])
+            .unsqueeze(0)
+            .expand([2, 3, 4])
+            .squeeze()
+            .mul(x.narrow(0, 0, 1).sum()),
+        [f64([2, 3, 4], 1)],
+      ),
     ).toBe(true);
   });
   it('broadcastTo and flatten', () => {

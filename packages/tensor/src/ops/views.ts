@@ -3,7 +3,7 @@
  * gradient rule. `reshape` copies only when the layout cannot be viewed; `contiguous` copies when needed.
  */
 import { record } from '../autograd/record.js';
-import { ShapeError, fmt } from '../errors.js';
+import { fmt, ShapeError } from '../errors.js';
 import {
   broadcastShapes,
   contiguousStrides,
@@ -13,11 +13,18 @@ import {
   sizeOf,
   viewStrides,
 } from '../shape.js';
-import { type Tensor, fromStorage } from '../tensor.js';
+import { fromStorage, type Tensor } from '../tensor.js';
 import { checkTensor } from './operands.js';
 
 /** A differentiable view of x with the given layout. */
-function makeView(op: string, x: Tensor, shape: readonly number[], strides: readonly number[], offset: number, grad: (dy: Tensor) => Tensor): Tensor {
+function makeView(
+  op: string,
+  x: Tensor,
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+  grad: (dy: Tensor) => Tensor,
+): Tensor {
   const out = x._viewAs(shape, strides, offset);
   return record(op, out, [x], [], (dy) => [() => grad(dy)]);
 }
@@ -36,7 +43,9 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
   const to = inferShape('view', x.shape, shape);
   const strides = viewStrides(x.shape, x.strides, to);
   if (!strides) {
-    throw new ShapeError(`view: cannot view shape ${fmt(x.shape)} with strides ${fmt(x.strides)} as ${fmt(to)}; use reshape (copies)`);
+    throw new ShapeError(
+      `view: cannot view shape ${fmt(x.shape)} with strides ${fmt(x.strides)} as ${fmt(to)}; use reshape (copies)`,
+    );
   }
   const inShape = x.shape;
   return makeView('reshape', x, to, strides, x.offset, (dy) => reshape(dy, inShape));
@@ -60,14 +69,22 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   checkTensor('permute', 'x', x);
   const n = x.ndim;
-  if (dims.length !== n) throw new ShapeError(`permute: dims ${fmt(dims)} must list ${n} dims for shape ${fmt(x.shape)}`);
+  if (dims.length !== n)
+    throw new ShapeError(`permute: dims ${fmt(dims)} must list ${n} dims for shape ${fmt(x.shape)}`);
   const norm = dims.map((d) => normalizeAxis('permute', d, n, 'dim'));
   if (new Set(norm).size !== n) throw new ShapeError(`permute: dims ${fmt(dims)} repeat a dimension`);
   const inverse = new Array<number>(n);
   norm.forEach((d, i) => {
     inverse[d] = i;
   });
-  return makeView('permute', x, norm.map((d) => x.shape[d]), norm.map((d) => x.strides[d]), x.offset, (dy) => permute(dy, inverse));
+  return makeView(
+    'permute',
+    x,
+    norm.map((d) => x.shape[d]),
+    norm.map((d) => x.strides[d]),
+    x.offset,
+    (dy) => permute(dy, inverse),
+  );
 }
 
 /** Swaps two dimensions. @example x.transpose(0, 1) */
@@ -84,7 +101,8 @@ export function slice(x: Tensor, dim: number, start: number, end?: number, step 
   checkTensor('slice', 'x', x);
   const d = normalizeAxis('slice', dim, x.ndim, 'dim');
   const size = x.shape[d];
-  if (!Number.isInteger(step) || step < 1) throw new ShapeError(`slice: step must be a positive integer, got ${step}`);
+  if (!Number.isInteger(step) || step < 1)
+    throw new ShapeError(`slice: step must be a positive integer, got ${step}`);
   const clampIdx = (i: number) => Math.min(Math.max(i < 0 ? i + size : i, 0), size);
   const s = clampIdx(start);
   const e = Math.max(clampIdx(end ?? size), s);
@@ -94,15 +112,29 @@ export function slice(x: Tensor, dim: number, start: number, end?: number, step 
   const strides = x.strides.slice();
   strides[d] *= step;
   const inShape = x.shape;
-  return makeView('slice', x, shape, strides, x.offset + s * x.strides[d], (dy) => sliceBackward(dy, inShape, d, s, step));
+  return makeView('slice', x, shape, strides, x.offset + s * x.strides[d], (dy) =>
+    sliceBackward(dy, inShape, d, s, step),
+  );
 }
 
 /** The adjoint of a slice: zeros of the input shape with dy written into the sliced region. */
-function sliceBackward(dy: Tensor, inShape: readonly number[], d: number, start: number, step: number): Tensor {
+function sliceBackward(
+  dy: Tensor,
+  inShape: readonly number[],
+  d: number,
+  start: number,
+  step: number,
+): Tensor {
   const b = dy.backend;
   const out = fromStorage(b, b.fill(sizeOf(inShape), dy.dtype, 0), inShape, dy.dtype);
   const strides = contiguousStrides(inShape);
-  const region = { storage: out.storage, dtype: dy.dtype, shape: dy.shape, strides: strides.map((s, i) => (i === d ? s * step : s)), offset: start * strides[d] };
+  const region = {
+    storage: out.storage,
+    dtype: dy.dtype,
+    shape: dy.shape,
+    strides: strides.map((s, i) => (i === d ? s * step : s)),
+    offset: start * strides[d],
+  };
   b.assign(region, dy.storageView);
   return out;
 }
@@ -113,7 +145,9 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   const d = normalizeAxis('narrow', dim, x.ndim, 'dim');
   const s = start < 0 ? start + x.shape[d] : start;
   if (!Number.isInteger(s) || !Number.isInteger(length) || s < 0 || length < 0 || s + length > x.shape[d]) {
-    throw new ShapeError(`narrow: start ${start} and length ${length} are out of range for dim ${dim} of shape ${fmt(x.shape)}`);
+    throw new ShapeError(
+      `narrow: start ${start} and length ${length} are out of range for dim ${dim} of shape ${fmt(x.shape)}`,
+    );
   }
   return slice(x, d, s, s + length);
 }
@@ -122,16 +156,19 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('expand', 'x', x);
   const lead = shape.length - x.ndim;
-  if (lead < 0) throw new ShapeError(`expand: target ${fmt(shape)} has fewer dims than input ${fmt(x.shape)}`);
+  if (lead < 0)
+    throw new ShapeError(`expand: target ${fmt(shape)} has fewer dims than input ${fmt(x.shape)}`);
   const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
   const strides = new Array<number>(shape.length).fill(0);
   for (let i = 0; i < target.length; i++) {
     const t = target[i];
-    if (!Number.isInteger(t) || t < 0) throw new ShapeError(`expand: invalid size ${shape[i]} in ${fmt(shape)}`);
+    if (!Number.isInteger(t) || t < 0)
+      throw new ShapeError(`expand: invalid size ${shape[i]} in ${fmt(shape)}`);
     if (i < lead) continue;
     const s = x.shape[i - lead];
     if (s === t) strides[i] = x.strides[i - lead];
-    else if (s !== 1) throw new ShapeError(`expand: cannot expand ${fmt(x.shape)} to ${fmt(shape)} (dim ${i}: ${s} vs ${t})`);
+    else if (s !== 1)
+      throw new ShapeError(`expand: cannot expand ${fmt(x.shape)} to ${fmt(shape)} (dim ${i}: ${s} vs ${t})`);
   }
   // the engine sums the gradient over the broadcast axes back to x's shape
   return makeView('expand', x, target, strides, x.offset, (dy) => dy);
@@ -141,7 +178,8 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('broadcastTo', 'x', x);
   const b = broadcastShapes('broadcastTo', x.shape, shape);
-  if (!shapesEqual(b, shape)) throw new ShapeError(`broadcastTo: cannot broadcast ${fmt(x.shape)} to ${fmt(shape)}`);
+  if (!shapesEqual(b, shape))
+    throw new ShapeError(`broadcastTo: cannot broadcast ${fmt(x.shape)} to ${fmt(shape)}`);
   return expand(x, shape);
 }
 
@@ -151,7 +189,14 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
   const d = dim === undefined ? -1 : normalizeAxis('squeeze', dim, x.ndim, 'dim');
   const keep = x.shape.map((s, i) => (d === -1 ? s !== 1 : i !== d || s !== 1));
   const inShape = x.shape;
-  return makeView('reshape', x, x.shape.filter((_, i) => keep[i]), x.strides.filter((_, i) => keep[i]), x.offset, (dy) => reshape(dy, inShape));
+  return makeView(
+    'reshape',
+    x,
+    x.shape.filter((_, i) => keep[i]),
+    x.strides.filter((_, i) => keep[i]),
+    x.offset,
+    (dy) => reshape(dy, inShape),
+  );
 }
 
 /** Inserts a size-1 dim at `dim` (in [-ndim-1, ndim]). @example x.unsqueeze(0) */
@@ -172,7 +217,10 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normalizeAxis('flatten', startDim, x.ndim, 'startDim');
   const e = normalizeAxis('flatten', endDim, x.ndim, 'endDim');
-  if (s > e) throw new ShapeError(`flatten: startDim ${startDim} comes after endDim ${endDim} for shape ${fmt(x.shape)}`);
+  if (s > e)
+    throw new ShapeError(
+      `flatten: startDim ${startDim} comes after endDim ${endDim} for shape ${fmt(x.shape)}`,
+    );
   const shape = [...x.shape.slice(0, s), sizeOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
   return reshape(x, shape);
 }

@@ -9,7 +9,8 @@ const MASK64 = (1n << 64n) - 1n;
 
 function toSeed(seed: number | bigint): bigint {
   if (typeof seed === 'number') {
-    if (!Number.isSafeInteger(seed)) throw new RangeError(`Generator: seed must be a safe integer or a bigint, got ${seed}`);
+    if (!Number.isSafeInteger(seed))
+      throw new RangeError(`Generator: seed must be a safe integer or a bigint, got ${seed}`);
     return BigInt(seed) & MASK64;
   }
   return seed & MASK64;
@@ -48,7 +49,11 @@ export class Generator {
   }
 
   /** Reserves the counter range for `size` numbers and returns the backend request. @internal */
-  request(distribution: RandomRequest['distribution'], size: number, dtype: RandomRequest['dtype']): RandomRequest {
+  request(
+    distribution: RandomRequest['distribution'],
+    size: number,
+    dtype: RandomRequest['dtype'],
+  ): RandomRequest {
     const key: [number, number] = [Number(this.#seed & 0xffffffffn), Number(this.#seed >> 32n)];
     const counter: [number, number] = [Number(this.#offset & 0xffffffffn), Number(this.#offset >> 32n)];
     this.#offset = (this.#offset + BigInt(Math.ceil(size / 4))) & MASK64;

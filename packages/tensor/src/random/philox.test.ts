@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rand, randint, randn } from '../ops/creation.js';
-import { Generator, defaultGenerator, manualSeed } from './generator.js';
+import { defaultGenerator, Generator, manualSeed } from './generator.js';
 import { mulhi32, philox4x32, philoxFill } from './philox.js';
 
 const hex = (w: Uint32Array) => Array.from(w, (x) => x.toString(16).padStart(8, '0')).join(' ');

@@ -45,7 +45,16 @@ export function mulhi32(a: number, b: number): number {
  * Philox-4x32-10 of counter (c0..c3) and key (k0, k1); writes the 4 output words into `out[at..at+3]`
  * as uint32 values (numbers in [0, 2^32)).
  */
-export function philox4x32(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, out: Uint32Array, at = 0): void {
+export function philox4x32(
+  c0: number,
+  c1: number,
+  c2: number,
+  c3: number,
+  k0: number,
+  k1: number,
+  out: Uint32Array,
+  at = 0,
+): void {
   let x0 = c0 >>> 0;
   let x1 = c1 >>> 0;
   let x2 = c2 >>> 0;

@@ -12,9 +12,21 @@ export function f64(shape: readonly number[], seed = 1, scale = 1): Tensor {
 }
 
 /** Same values on any backend: random data drawn on CPU in float64, uploaded as `dtype`. */
-export function randomOn(backend: Backend, shape: readonly number[], seed: number, dtype: DType = 'float32'): { t: Tensor; host: Float64Array } {
-  const host = Float64Array.from(randn(shape, { dtype: 'float64', generator: new Generator(seed) }).dataSync());
-  const data = dtype === 'float64' ? host : dtype === 'float32' ? Float32Array.from(host) : Int32Array.from(host, Math.round);
+export function randomOn(
+  backend: Backend,
+  shape: readonly number[],
+  seed: number,
+  dtype: DType = 'float32',
+): { t: Tensor; host: Float64Array } {
+  const host = Float64Array.from(
+    randn(shape, { dtype: 'float64', generator: new Generator(seed) }).dataSync(),
+  );
+  const data =
+    dtype === 'float64'
+      ? host
+      : dtype === 'float32'
+        ? Float32Array.from(host)
+        : Int32Array.from(host, Math.round);
   return { t: tensor(data, { shape, dtype, backend }), host: Float64Array.from(data) };
 }
 

@@ -1,8 +1,15 @@
 /** Naive, obviously-correct reference implementations used by the op tests (float64, plain loops). */
 
-export function refMatmul(a: ArrayLike<number>, b: ArrayLike<number>, M: number, K: number, N: number): number[] {
+export function refMatmul(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  M: number,
+  K: number,
+  N: number,
+): number[] {
   const out = new Array<number>(M * N).fill(0);
-  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) out[i * N + j] += a[i * K + k] * b[k * N + j];
+  for (let i = 0; i < M; i++)
+    for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) out[i * N + j] += a[i * K + k] * b[k * N + j];
   return out;
 }
 
@@ -14,7 +21,13 @@ export interface RefConv {
 }
 
 /** Direct definition of a grouped, strided, dilated, padded cross-correlation (NCHW, OIHW). */
-export function refConv2d(x: ArrayLike<number>, xs: number[], w: ArrayLike<number>, ws: number[], o: RefConv): { out: number[]; shape: number[] } {
+export function refConv2d(
+  x: ArrayLike<number>,
+  xs: number[],
+  w: ArrayLike<number>,
+  ws: number[],
+  o: RefConv,
+): { out: number[]; shape: number[] } {
   const [N, C, H, W] = xs;
   const [O, Cg, KH, KW] = ws;
   const OH = Math.floor((H + 2 * o.padding[0] - o.dilation[0] * (KH - 1) - 1) / o.stride[0]) + 1;
@@ -86,7 +99,13 @@ export function refPool2d(
   return { out, shape: [N, C, OH, OW] };
 }
 
-export function refAdaptive(kind: 'max' | 'avg', x: ArrayLike<number>, xs: number[], OH: number, OW: number): number[] {
+export function refAdaptive(
+  kind: 'max' | 'avg',
+  x: ArrayLike<number>,
+  xs: number[],
+  OH: number,
+  OW: number,
+): number[] {
   const [N, C, H, W] = xs;
   const out: number[] = [];
   for (let nc = 0; nc < N * C; nc++)

@@ -2,9 +2,10 @@
  * Test helpers: finite-difference gradient checks and closeness assertions.
  * Import from `@rectifier/tensor/testing`.
  */
-import type { TypedArray } from '../backend.js';
+
 import { grad } from '../autograd/functional.js';
 import { noGrad } from '../autograd/grad-mode.js';
+import type { TypedArray } from '../backend.js';
 import { tidy } from '../memory.js';
 import { tensor } from '../ops/creation.js';
 import { Tensor } from '../tensor.js';
@@ -35,10 +36,17 @@ function projection(n: number, seed: number): Float64Array {
   return w;
 }
 
-function evalScalar(fn: (...xs: Tensor[]) => Tensor, values: Float64Array[], inputs: readonly Tensor[], w: Float64Array): number {
+function evalScalar(
+  fn: (...xs: Tensor[]) => Tensor,
+  values: Float64Array[],
+  inputs: readonly Tensor[],
+  w: Float64Array,
+): number {
   return tidy(() =>
     noGrad(() => {
-      const xs = inputs.map((t, i) => (t.requiresGrad ? tensor(values[i], { shape: t.shape, dtype: 'float64' }) : t));
+      const xs = inputs.map((t, i) =>
+        t.requiresGrad ? tensor(values[i], { shape: t.shape, dtype: 'float64' }) : t,
+      );
       const out = fn(...xs).dataSync();
       let s = 0;
       for (let i = 0; i < out.length; i++) s += out[i] * w[i];
@@ -58,22 +66,33 @@ function evalScalar(fn: (...xs: Tensor[]) => Tensor, values: Float64Array[], inp
  * @example
  * gradcheck((x, w) => prelu(x, w), [randn([2, 3], { dtype: 'float64', requiresGrad: true }), full([3], 0.25, { dtype: 'float64', requiresGrad: true })]);
  */
-export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): true {
+export function gradcheck(
+  fn: (...xs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  opts: GradcheckOptions = {},
+): true {
   const eps = opts.eps ?? 1e-6;
   const atol = opts.atol ?? 1e-5;
   const rtol = opts.rtol ?? 1e-3;
   const diff = inputs.filter((t) => t.requiresGrad);
   if (diff.length === 0) throw new Error('gradcheck: no input requires grad');
   for (const t of diff) {
-    if (t.dtype !== 'float64') throw new Error(`gradcheck: inputs that require grad must be float64, got ${t.dtype}`);
+    if (t.dtype !== 'float64')
+      throw new Error(`gradcheck: inputs that require grad must be float64, got ${t.dtype}`);
   }
   const values = inputs.map((t) => (t.requiresGrad ? Float64Array.from(t.dataSync()) : new Float64Array(0)));
   const analytic = tidy(() => {
-    const leaves = inputs.map((t, i) => (t.requiresGrad ? tensor(values[i], { shape: t.shape, dtype: 'float64', requiresGrad: true }) : t));
+    const leaves = inputs.map((t, i) =>
+      t.requiresGrad ? tensor(values[i], { shape: t.shape, dtype: 'float64', requiresGrad: true }) : t,
+    );
     const out = fn(...leaves);
-    if (!out.requiresGrad) throw new Error('gradcheck: the output does not depend on any input that requires grad');
+    if (!out.requiresGrad)
+      throw new Error('gradcheck: the output does not depend on any input that requires grad');
     const w = tensor(projection(out.size, opts.seed ?? 1), { shape: out.shape, dtype: 'float64' });
-    const gs = grad(out.mul(w).sum(), leaves.filter((t) => t.requiresGrad));
+    const gs = grad(
+      out.mul(w).sum(),
+      leaves.filter((t) => t.requiresGrad),
+    );
     return { grads: gs.map((g) => Float64Array.from(g.dataSync())), n: out.size };
   });
   const w = projection(analytic.n, opts.seed ?? 1);
@@ -124,12 +143,20 @@ function flat(v: Numeric): { data: ArrayLike<number>; shape: readonly number[] |
  * @example
  * assertClose(x.exp(), [1, Math.E], { atol: 1e-6 });
  */
-export function assertClose(actual: Numeric, expected: Numeric, opts: { atol?: number; rtol?: number } = {}): void {
+export function assertClose(
+  actual: Numeric,
+  expected: Numeric,
+  opts: { atol?: number; rtol?: number } = {},
+): void {
   const atol = opts.atol ?? 1e-6;
   const rtol = opts.rtol ?? 1e-5;
   const a = flat(actual);
   const e = flat(expected);
-  if (a.shape && e.shape && (a.shape.length !== e.shape.length || a.shape.some((d, i) => d !== e.shape?.[i]))) {
+  if (
+    a.shape &&
+    e.shape &&
+    (a.shape.length !== e.shape.length || a.shape.some((d, i) => d !== e.shape?.[i]))
+  ) {
     throw new Error(`assertClose: shape [${a.shape.join(',')}] differs from expected [${e.shape.join(',')}]`);
   }
   if (a.data.length !== e.data.length) {

@@ -5,10 +5,10 @@
  * monomorphic inner loops with no call; every other op calls its table function.
  */
 import type { BinaryOp, DType, TernaryOp, TypedArray, UnaryOp, View } from '../../backend.js';
-import { BINARY, TERNARY, UNARY } from '../../ops/elementwise-table.js';
 import { allocArray } from '../../dtype.js';
+import { BINARY, TERNARY, UNARY } from '../../ops/elementwise-table.js';
+import { alloc, arr, type CpuStorage } from './storage.js';
 import { collapse } from './strided.js';
-import { type CpuStorage, alloc, arr } from './storage.js';
 
 function sizeOfShape(shape: readonly number[]): number {
   let n = 1;
@@ -16,7 +16,18 @@ function sizeOfShape(shape: readonly number[]): number {
   return n;
 }
 
-function unaryRow(op: UnaryOp, fn: (a: number, alpha: number) => number, alpha: number, n: number, A: TypedArray, pa: number, ia: number, O: TypedArray, po: number, io: number): void {
+function unaryRow(
+  op: UnaryOp,
+  fn: (a: number, alpha: number) => number,
+  alpha: number,
+  n: number,
+  A: TypedArray,
+  pa: number,
+  ia: number,
+  O: TypedArray,
+  po: number,
+  io: number,
+): void {
   switch (op) {
     case 'relu':
       // branch-free (random signs defeat branch prediction: ~10x faster); v * 0 is NaN only for
@@ -24,7 +35,7 @@ function unaryRow(op: UnaryOp, fn: (a: number, alpha: number) => number, alpha: 
       for (let i = 0; i < n; i++) {
         const v = A[pa + i * ia];
         const r = v * +(v > 0) + 0;
-        O[po + i * io] = r === r ? r : v !== v ? v : 0;
+        O[po + i * io] = !Number.isNaN(r) ? r : Number.isNaN(v) ? v : 0;
       }
       return;
     case 'neg':
@@ -44,7 +55,14 @@ function unaryRow(op: UnaryOp, fn: (a: number, alpha: number) => number, alpha: 
 /**
  * out(strided) = op(x) over the view's shape. `op` null means identity (copy / cast / assign).
  */
-function unaryInto(op: UnaryOp | null, alpha: number, x: View, O: TypedArray, oOffset: number, oStrides: readonly number[]): void {
+function unaryInto(
+  op: UnaryOp | null,
+  alpha: number,
+  x: View,
+  O: TypedArray,
+  oOffset: number,
+  oStrides: readonly number[],
+): void {
   const A = arr(x);
   const n = sizeOfShape(x.shape);
   if (n === 0) return;
@@ -115,7 +133,17 @@ export function assign(dst: View, src: View): void {
 }
 
 /** add/sub/mul/div on unit-stride rows or a broadcast scalar b: the cases that dominate training. */
-function arithRow(op: BinaryOp, n: number, A: TypedArray, pa: number, B: TypedArray, pb: number, ib: number, O: TypedArray, po: number): boolean {
+function arithRow(
+  op: BinaryOp,
+  n: number,
+  A: TypedArray,
+  pa: number,
+  B: TypedArray,
+  pb: number,
+  ib: number,
+  O: TypedArray,
+  po: number,
+): boolean {
   if (ib === 0) {
     const b = B[pb];
     switch (op) {
@@ -153,7 +181,19 @@ function arithRow(op: BinaryOp, n: number, A: TypedArray, pa: number, B: TypedAr
   }
 }
 
-function binaryRow(op: BinaryOp, fn: (a: number, b: number) => number, n: number, A: TypedArray, pa: number, ia: number, B: TypedArray, pb: number, ib: number, O: TypedArray, po: number): void {
+function binaryRow(
+  op: BinaryOp,
+  fn: (a: number, b: number) => number,
+  n: number,
+  A: TypedArray,
+  pa: number,
+  ia: number,
+  B: TypedArray,
+  pb: number,
+  ib: number,
+  O: TypedArray,
+  po: number,
+): void {
   if (ia === 1 && (ib === 1 || ib === 0) && arithRow(op, n, A, pa, B, pb, ib, O, po)) return;
   switch (op) {
     case 'add':
@@ -176,7 +216,7 @@ function binaryRow(op: BinaryOp, fn: (a: number, b: number) => number, n: number
         const a = B[pb + i * ib];
         const p = +(v > 0);
         const r = v * (p + (1 - p) * a);
-        O[po + i] = r === r ? r : fn(v, a);
+        O[po + i] = !Number.isNaN(r) ? r : fn(v, a);
       }
       return;
     case 'reluGrad':
@@ -184,7 +224,7 @@ function binaryRow(op: BinaryOp, fn: (a: number, b: number) => number, n: number
         const x = A[pa + i * ia];
         const g = B[pb + i * ib];
         const r = g * +(x > 0) + 0;
-        O[po + i] = r === r ? r : fn(x, g);
+        O[po + i] = !Number.isNaN(r) ? r : fn(x, g);
       }
       return;
     default:
@@ -226,7 +266,22 @@ export function binary(op: BinaryOp, a: View, b: View, outDtype: DType): CpuStor
   return out;
 }
 
-function ternaryRow(op: TernaryOp, fn: (a: number, b: number, c: number) => number, n: number, A: TypedArray, pa: number, ia: number, B: TypedArray, pb: number, ib: number, C: TypedArray, pc: number, ic: number, O: TypedArray, po: number): void {
+function ternaryRow(
+  op: TernaryOp,
+  fn: (a: number, b: number, c: number) => number,
+  n: number,
+  A: TypedArray,
+  pa: number,
+  ia: number,
+  B: TypedArray,
+  pb: number,
+  ib: number,
+  C: TypedArray,
+  pc: number,
+  ic: number,
+  O: TypedArray,
+  po: number,
+): void {
   if (op === 'preluInputGrad') {
     // branch-free like prelu in binaryRow
     for (let i = 0; i < n; i++) {
@@ -235,7 +290,7 @@ function ternaryRow(op: TernaryOp, fn: (a: number, b: number, c: number) => numb
       const a = C[pc + i * ic];
       const p = +(x > 0);
       const r = g * (p + (1 - p) * a);
-      O[po + i] = r === r ? r : fn(x, g, a);
+      O[po + i] = !Number.isNaN(r) ? r : fn(x, g, a);
     }
     return;
   }

@@ -1,7 +1,7 @@
 /** torch.gather and its adjoint scatter-add on the CPU. */
 import type { Shape, View } from '../../backend.js';
+import { alloc, allocZeroed, arr, type CpuStorage } from './storage.js';
 import { offsets } from './strided.js';
-import { type CpuStorage, alloc, allocZeroed, arr } from './storage.js';
 
 /**
  * out[...i_axis...] = x[..., index[...], ...]: the output has index's shape; along `axis` the

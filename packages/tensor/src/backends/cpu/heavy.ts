@@ -1,9 +1,14 @@
 /** Glue from the Backend contract to the heavy kernels in ./kernels (gemm, conv2d, pool2d). */
 import type { Conv2dGeometry, FloatArray, PoolWindows, View } from '../../backend.js';
-import { gemm } from './kernels/gemm.js';
 import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward } from './kernels/conv2d.js';
-import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './kernels/pool2d.js';
-import { type CpuStorage, alloc, arr } from './storage.js';
+import { gemm } from './kernels/gemm.js';
+import {
+  avgPool2dBackward,
+  avgPool2dForward,
+  maxPool2dBackward,
+  maxPool2dForward,
+} from './kernels/pool2d.js';
+import { alloc, arr, type CpuStorage } from './storage.js';
 
 function floats(op: string, v: View): FloatArray {
   if (v.dtype === 'int32') throw new Error(`cpu ${op}: int32 is not supported`);
@@ -27,7 +32,23 @@ export function matmul(a: View, b: View): CpuStorage {
   const Bd = floats('matmul', b);
   const C = out.data as FloatArray;
   for (let i = 0; i < B; i++) {
-    gemm(M, N, K, A, a.offset + i * a.strides[0], a.strides[1], a.strides[2], Bd, b.offset + i * b.strides[0], b.strides[1], b.strides[2], C, i * M * N, N, 0);
+    gemm(
+      M,
+      N,
+      K,
+      A,
+      a.offset + i * a.strides[0],
+      a.strides[1],
+      a.strides[2],
+      Bd,
+      b.offset + i * b.strides[0],
+      b.strides[1],
+      b.strides[2],
+      C,
+      i * M * N,
+      N,
+      0,
+    );
   }
   return out;
 }

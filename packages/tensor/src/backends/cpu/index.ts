@@ -19,7 +19,7 @@ import {
   maxPoolBackward,
 } from './heavy.js';
 import { argReduce, logSoftmax, reduce } from './reduce.js';
-import { type CpuStorage, alloc, cpuStats, release, wrap } from './storage.js';
+import { alloc, type CpuStorage, cpuStats, release, wrap } from './storage.js';
 
 export { CpuStorage } from './storage.js';
 
@@ -77,6 +77,7 @@ export const cpuBackend = {
   avgPool2d: avgPool,
   avgPool2dBackward: avgPoolBackward,
   gather,
-  scatterAdd: (shape: Shape, axis: number, index: View<CpuStorage>, src: View<CpuStorage>) => scatterAdd(shape, axis, index, src),
+  scatterAdd: (shape: Shape, axis: number, index: View<CpuStorage>, src: View<CpuStorage>) =>
+    scatterAdd(shape, axis, index, src),
   random,
 } satisfies Backend<CpuStorage> as Backend;

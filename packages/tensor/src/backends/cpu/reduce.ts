@@ -1,7 +1,7 @@
 /** Reductions, arg-reductions and row-wise log-softmax of the CPU backend. */
 import type { ArgReduceOp, ReduceOp, TypedArray, View } from '../../backend.js';
+import { alloc, arr, type CpuStorage } from './storage.js';
 import { collapse, offsets } from './strided.js';
-import { type CpuStorage, alloc, arr } from './storage.js';
 
 const IDENTITY: Record<ReduceOp, number> = {
   sum: 0,
@@ -11,7 +11,16 @@ const IDENTITY: Record<ReduceOp, number> = {
 };
 
 /** acc[po + i*io] = op(acc[...], X[px + i*ix]) for one row; NaN propagates through max/min. */
-function reduceRow(op: ReduceOp, n: number, X: TypedArray, px: number, ix: number, acc: Float64Array, po: number, io: number): void {
+function reduceRow(
+  op: ReduceOp,
+  n: number,
+  X: TypedArray,
+  px: number,
+  ix: number,
+  acc: Float64Array,
+  po: number,
+  io: number,
+): void {
   if (io === 0) {
     let s = acc[po];
     switch (op) {
@@ -24,15 +33,15 @@ function reduceRow(op: ReduceOp, n: number, X: TypedArray, px: number, ix: numbe
       case 'max':
         for (let i = 0; i < n; i++) {
           const v = X[px + i * ix];
-          if (v > s || v !== v) s = v;
-          if (s !== s) break;
+          if (v > s || Number.isNaN(v)) s = v;
+          if (Number.isNaN(s)) break;
         }
         break;
       case 'min':
         for (let i = 0; i < n; i++) {
           const v = X[px + i * ix];
-          if (v < s || v !== v) s = v;
-          if (s !== s) break;
+          if (v < s || Number.isNaN(v)) s = v;
+          if (Number.isNaN(s)) break;
         }
         break;
     }
@@ -51,10 +60,10 @@ function reduceRow(op: ReduceOp, n: number, X: TypedArray, px: number, ix: numbe
         acc[o] = s * v;
         break;
       case 'max':
-        if (v > s || v !== v || s !== s) acc[o] = s !== s ? s : v;
+        if (v > s || Number.isNaN(v) || Number.isNaN(s)) acc[o] = Number.isNaN(s) ? s : v;
         break;
       case 'min':
-        if (v < s || v !== v || s !== s) acc[o] = s !== s ? s : v;
+        if (v < s || Number.isNaN(v) || Number.isNaN(s)) acc[o] = Number.isNaN(s) ? s : v;
         break;
     }
   }
@@ -122,10 +131,10 @@ export function argReduce(op: ArgReduceOp, x: View, axis: number): CpuStorage {
     const p = starts[r];
     let best = X[p];
     let bi = 0;
-    if (best === best) {
+    if (!Number.isNaN(best)) {
       for (let i = 1; i < len; i++) {
         const v = X[p + i * step];
-        if (v !== v) {
+        if (Number.isNaN(v)) {
           bi = i;
           break;
         }
@@ -151,7 +160,7 @@ export function logSoftmax(x: View): CpuStorage {
     let m = Number.NEGATIVE_INFINITY;
     for (let j = 0; j < cols; j++) {
       const v = X[base + j];
-      if (v > m || v !== v) m = v;
+      if (v > m || Number.isNaN(v)) m = v;
     }
     let s = 0;
     for (let j = 0; j < cols; j++) s += Math.exp(X[base + j] - m);

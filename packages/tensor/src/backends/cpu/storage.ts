@@ -1,5 +1,5 @@
 import type { DType, Storage, TypedArray, View } from '../../backend.js';
-import { BYTES_PER_ELEMENT, allocArray } from '../../dtype.js';
+import { allocArray, BYTES_PER_ELEMENT } from '../../dtype.js';
 
 /** CPU storage: a typed array in host memory. */
 export class CpuStorage implements Storage {
@@ -71,9 +71,9 @@ export function release(s: CpuStorage): void {
   cpuStats.bytes -= bytes;
   if (s.data.length >= POOL_MIN && pooledBytes + bytes <= POOL_MAX_BYTES) {
     const key = `${s.dtype}:${s.data.length}`;
-    let free = pool.get(key);
-    if (!free) pool.set(key, (free = []));
-    free.push(s.data);
+    const free = pool.get(key);
+    if (free) free.push(s.data);
+    else pool.set(key, [s.data]);
     pooledBytes += bytes;
   }
 }
@@ -81,6 +81,7 @@ export function release(s: CpuStorage): void {
 /** The typed array behind a view; throws a clear error for a storage from another backend. */
 export function arr(v: View): TypedArray {
   const s = v.storage as CpuStorage;
-  if (!(s instanceof CpuStorage)) throw new Error(`cpu backend: got a storage of backend ${v.storage.backend}`);
+  if (!(s instanceof CpuStorage))
+    throw new Error(`cpu backend: got a storage of backend ${v.storage.backend}`);
   return s.data;
 }
