@@ -2,9 +2,8 @@
 // `npm run bench` entry: bundles bench/run.ts (and the package's TypeScript sources it imports) with
 // esbuild into node_modules/.cache/rectifier-bench/run.mjs (inside this package), then runs it with the
 // same node and the same arguments. Bundling from source means the benchmark needs no `npm run build`
-// and always measures the working tree. The bundle stays under the package (not /tmp) so that node
-// resolves the external TF.js peers from the workspace's node_modules; node_modules keeps it out of
-// git and out of biome.
+// and always measures the working tree. The bundle goes under node_modules/, which keeps it out of git
+// and out of biome.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,7 +44,12 @@ await build({
   platform: 'node',
   target: 'node20',
   outfile,
-  external: ['@tensorflow/*', 'esbuild'],
+  // TF.js's node entry (tf-core.node.js, CommonJS) lacks the gradient registrations, which only exist
+  // as ES modules (dist/register_all_gradients.js); preferring "module" bundles one consistent ESM copy.
+  mainFields: ['module', 'main'],
+  external: ['esbuild'],
+  // Bundled CommonJS dependencies (TF.js's node-fetch, seedrandom) call require('util') etc.
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   plugins: [sourcePlugin],
   logLevel: 'warning',
 });

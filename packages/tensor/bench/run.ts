@@ -103,6 +103,8 @@ if (args.peers) {
 } else {
   result.peers = 'skipped (--no-peers)';
 }
+// The WASM backend owns worker threads; stop them (they are unref'd, but be tidy).
+if (typeof backend !== 'string') (backend as { close?: () => void }).close?.();
 result.seconds = Math.round((Date.now() - started) / 100) / 10;
 
 const json = JSON.stringify(result, null, 2);

@@ -7,6 +7,7 @@
  * runs only with --peers-slow and at a reduced batch (--tfjs-train-batch, default 4); images/s is
  * reported with the batch used.
  */
+import type * as TF from '@tensorflow/tfjs-core';
 import { measure, type Sample } from './timing.js';
 import { CONV, CONV_FLOP, MATMUL_FLOP, MATMUL_N, randomF32, TRAIN } from './workloads.js';
 
@@ -40,6 +41,8 @@ export async function benchTfjs(opts: {
   return quietly(async () => {
     const tf = await import('@tensorflow/tfjs-core');
     await import('@tensorflow/tfjs-backend-cpu');
+    // The umbrella @tensorflow/tfjs package would register the gradients; core alone needs this.
+    await import('@tensorflow/tfjs-core/dist/register_all_gradients');
     await tf.setBackend('cpu');
     await tf.ready();
     const n = MATMUL_N;
@@ -55,7 +58,7 @@ export async function benchTfjs(opts: {
       tf.tensor4d(randomF32(g.O * g.C * g.KH * g.KW, 4), [g.O, g.C, g.KH, g.KW]),
       [2, 3, 1, 0],
     );
-    const run = (f: () => import('@tensorflow/tfjs-core').Tensor) => () => {
+    const run = (f: () => TF.Tensor) => () => {
       const t = f();
       t.dataSync();
       t.dispose();
@@ -66,14 +69,7 @@ export async function benchTfjs(opts: {
       { ...m, work: MATMUL_FLOP / 1e9, label: 'tfjs-cpu matmul' },
     );
     const conv2dForward = await measure(
-      run(() =>
-        tf.conv2d(
-          x as import('@tensorflow/tfjs-core').Tensor4D,
-          w as import('@tensorflow/tfjs-core').Tensor4D,
-          1,
-          'same',
-        ),
-      ),
+      run(() => tf.conv2d(x as TF.Tensor4D, w as TF.Tensor4D, 1, 'same')),
       { ...m, work: CONV_FLOP / 1e9, label: 'tfjs-cpu conv2d forward (NHWC)' },
     );
     tf.dispose([a, b, x, w]);
@@ -93,13 +89,13 @@ export async function benchTfjs(opts: {
 
 /** convnet8x32 in TF.js (NHWC): same layers, loss and optimizer as ours. One warm-up step. */
 async function tfjsTrainStep(
-  tf: typeof import('@tensorflow/tfjs-core'),
+  tf: typeof TF,
   batch: number,
   runs: number,
 ): Promise<Sample & { batch: number }> {
   const t = TRAIN;
-  const ws: import('@tensorflow/tfjs-core').Variable[] = [];
-  const bs: import('@tensorflow/tfjs-core').Variable[] = [];
+  const ws: TF.Variable[] = [];
+  const bs: TF.Variable[] = [];
   for (let i = 0; i < t.convs; i++) {
     const cin = i === 0 ? t.inChannels : t.channels;
     const fan = cin * 9;
@@ -128,11 +124,12 @@ async function tfjsTrainStep(
   const opt = tf.train.sgd(t.lr);
   const step = () => {
     const cost = opt.minimize(() => {
-      let h: import('@tensorflow/tfjs-core').Tensor4D = x;
-      for (let i = 0; i < t.convs; i++) h = tf.relu(tf.add(tf.conv2d(h, ws[i] as never, 1, 'same'), bs[i]));
-      const pooled = tf.mean(h, [1, 2]) as import('@tensorflow/tfjs-core').Tensor2D;
+      let h: TF.Tensor4D = x;
+      for (let i = 0; i < t.convs; i++)
+        h = tf.relu(tf.add(tf.conv2d(h, ws[i] as TF.Tensor4D, 1, 'same'), bs[i])) as TF.Tensor4D;
+      const pooled = tf.mean(h, [1, 2]) as TF.Tensor2D;
       const logits = tf.add(tf.matMul(pooled, wd), bd);
-      return tf.losses.softmaxCrossEntropy(labels, logits) as import('@tensorflow/tfjs-core').Scalar;
+      return tf.losses.softmaxCrossEntropy(labels, logits) as TF.Scalar;
     }, true);
     cost?.dataSync();
     cost?.dispose();
