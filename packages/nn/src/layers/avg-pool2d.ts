@@ -1,0 +1,79 @@
+import { avgPool2d, type Tensor } from '@rectifier/tensor';
+import { Module } from '../module';
+import { checkBool, checkOptions, pair } from '../options';
+import { inferLayer, type LayerSpec } from '../spec';
+
+/** Options of {@link AvgPool2d}. */
+export interface AvgPool2dOptions {
+  kernelSize: number | [number, number];
+  /** default: kernelSize */
+  stride?: number | [number, number];
+  /** zero padding on both sides, default 0; at most half the kernel */
+  padding?: number | [number, number];
+  /** default false */
+  ceilMode?: boolean;
+  /** divide by the full window size, padding included (default true, as PyTorch) */
+  countIncludePad?: boolean;
+}
+
+/**
+ * 2-D average pooling over an NCHW input (PyTorch's `nn.AvgPool2d`).
+ *
+ * @example
+ * new AvgPool2d({ kernelSize: 2 }).call(x);
+ */
+export class AvgPool2d extends Module {
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+
+  constructor(opts: AvgPool2dOptions) {
+    super();
+    checkOptions('AvgPool2d', opts, ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad']);
+    if (opts === undefined) throw new TypeError('AvgPool2d: options { kernelSize } are required');
+    this.kernelSize = pair('AvgPool2d', 'kernelSize', opts.kernelSize, 1);
+    this.stride = pair('AvgPool2d', 'stride', opts.stride ?? this.kernelSize, 1);
+    this.padding = pair('AvgPool2d', 'padding', opts.padding ?? 0, 0);
+    this.ceilMode = checkBool('AvgPool2d', 'ceilMode', opts.ceilMode ?? false);
+    this.countIncludePad = checkBool('AvgPool2d', 'countIncludePad', opts.countIncludePad ?? true);
+    for (const a of [0, 1]) {
+      if (this.padding[a] * 2 > this.kernelSize[a]) {
+        throw new RangeError(
+          `AvgPool2d: padding ${this.padding[a]} must be at most half the kernel size ${this.kernelSize[a]}`,
+        );
+      }
+    }
+  }
+
+  override get typeName(): string {
+    return 'AvgPool2d';
+  }
+
+  get spec(): Extract<LayerSpec, { type: 'avgPool2d' }> {
+    return {
+      type: 'avgPool2d',
+      kernelSize: [...this.kernelSize],
+      stride: [...this.stride],
+      padding: [...this.padding],
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+    };
+  }
+
+  forward(x: Tensor): Tensor {
+    inferLayer(this.spec, x.shape, 'AvgPool2d');
+    return avgPool2d(x, {
+      kernelSize: this.kernelSize,
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+    });
+  }
+
+  override extraRepr(): string {
+    return `kernelSize=[${this.kernelSize.join(', ')}], stride=[${this.stride.join(', ')}], padding=[${this.padding.join(', ')}]`;
+  }
+}

@@ -1,0 +1,51 @@
+import { Parameter, tensor } from '@rectifier/tensor';
+import { describe, expect, it } from 'vitest';
+import { CrossEntropyLoss } from './cross-entropy-loss';
+
+describe('CrossEntropyLoss', () => {
+  const logits = [
+    [2, 1, -1],
+    [0.5, 0.5, 3],
+  ];
+  const target = [0, 2];
+  const ref = logits.map((row, i) => {
+    const m = Math.max(...row);
+    const lse = m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0));
+    return lse - row[target[i]];
+  });
+
+  it('mean, sum and none reductions match -log softmax', async () => {
+    const x = tensor(logits);
+    const t = tensor(target, { dtype: 'int32' });
+    expect(await new CrossEntropyLoss().call(x, t).item()).toBeCloseTo((ref[0] + ref[1]) / 2, 5);
+    expect(await new CrossEntropyLoss({ reduction: 'sum' }).call(x, t).item()).toBeCloseTo(
+      ref[0] + ref[1],
+      5,
+    );
+    const none = Array.from(await new CrossEntropyLoss({ reduction: 'none' }).call(x, t).data());
+    expect(none[0]).toBeCloseTo(ref[0], 5);
+    expect(none[1]).toBeCloseTo(ref[1], 5);
+  });
+
+  it('gradient is (softmax - onehot) / N', async () => {
+    const x = new Parameter(tensor(logits));
+    new CrossEntropyLoss().call(x, tensor(target, { dtype: 'int32' })).backward();
+    const g = Array.from(await x.grad!.data());
+    const row = logits[0];
+    const z = row.reduce((a, v) => a + Math.exp(v), 0);
+    expect(g[0]).toBeCloseTo((Math.exp(row[0]) / z - 1) / 2, 5);
+    expect(g[1]).toBeCloseTo(Math.exp(row[1]) / z / 2, 5);
+  });
+
+  it('rejects wrong shapes, float targets and unknown options', () => {
+    const loss = new CrossEntropyLoss();
+    expect(() => loss.call(tensor(logits), tensor([0, 1, 2], { dtype: 'int32' }))).toThrow(
+      /expects logits \[N, C\] and target \[N\], got logits \[2, 3\] and target \[3\]/,
+    );
+    expect(() => loss.call(tensor(logits), tensor([0, 1]))).toThrow(
+      /target must be int32 class indices, got float32/,
+    );
+    expect(() => new CrossEntropyLoss({ reduce: 'sum' } as never)).toThrow(/unknown option 'reduce'/);
+    expect(() => new CrossEntropyLoss({ labelSmoothing: 1 })).toThrow(/labelSmoothing must be in \[0, 1\)/);
+  });
+});

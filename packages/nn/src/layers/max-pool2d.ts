@@ -1,0 +1,81 @@
+import { maxPool2d, type Tensor } from '@rectifier/tensor';
+import { Module } from '../module';
+import { checkBool, checkOptions, pair } from '../options';
+import { inferLayer, type LayerSpec } from '../spec';
+
+/** Options of {@link MaxPool2d}. */
+export interface MaxPool2dOptions {
+  kernelSize: number | [number, number];
+  /** default: kernelSize */
+  stride?: number | [number, number];
+  /** implicit -inf padding on both sides, default 0; at most half the kernel */
+  padding?: number | [number, number];
+  /** default 1 */
+  dilation?: number | [number, number];
+  /** round the output size up (PyTorch's rule), default false */
+  ceilMode?: boolean;
+}
+
+/**
+ * 2-D max pooling over an NCHW input (PyTorch's `nn.MaxPool2d`). The gradient goes to the first
+ * maximum of each window. In the paper: pool1 (3x3 /3) and pool2 (2x2 /2) of the 14-layer model and the
+ * 2x2 /2 pools of models A/B/C (Tables 1, 3).
+ *
+ * @example
+ * new MaxPool2d({ kernelSize: 2 }).call(x); // [N, C, 112, 112] -> [N, C, 56, 56]
+ */
+export class MaxPool2d extends Module {
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly dilation: [number, number];
+  readonly ceilMode: boolean;
+
+  constructor(opts: MaxPool2dOptions) {
+    super();
+    checkOptions('MaxPool2d', opts, ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode']);
+    if (opts === undefined) throw new TypeError('MaxPool2d: options { kernelSize } are required');
+    this.kernelSize = pair('MaxPool2d', 'kernelSize', opts.kernelSize, 1);
+    this.stride = pair('MaxPool2d', 'stride', opts.stride ?? this.kernelSize, 1);
+    this.padding = pair('MaxPool2d', 'padding', opts.padding ?? 0, 0);
+    this.dilation = pair('MaxPool2d', 'dilation', opts.dilation ?? 1, 1);
+    this.ceilMode = checkBool('MaxPool2d', 'ceilMode', opts.ceilMode ?? false);
+    for (const a of [0, 1]) {
+      if (this.padding[a] * 2 > this.kernelSize[a]) {
+        throw new RangeError(
+          `MaxPool2d: padding ${this.padding[a]} must be at most half the kernel size ${this.kernelSize[a]}`,
+        );
+      }
+    }
+  }
+
+  override get typeName(): string {
+    return 'MaxPool2d';
+  }
+
+  get spec(): Extract<LayerSpec, { type: 'maxPool2d' }> {
+    return {
+      type: 'maxPool2d',
+      kernelSize: [...this.kernelSize],
+      stride: [...this.stride],
+      padding: [...this.padding],
+      dilation: [...this.dilation],
+      ceilMode: this.ceilMode,
+    };
+  }
+
+  forward(x: Tensor): Tensor {
+    inferLayer(this.spec, x.shape, 'MaxPool2d');
+    return maxPool2d(x, {
+      kernelSize: this.kernelSize,
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+    });
+  }
+
+  override extraRepr(): string {
+    return `kernelSize=[${this.kernelSize.join(', ')}], stride=[${this.stride.join(', ')}], padding=[${this.padding.join(', ')}]${this.ceilMode ? ', ceilMode=true' : ''}`;
+  }
+}

@@ -1,0 +1,186 @@
+import { Generator, randint, randn } from '@rectifier/tensor';
+import { describe, expect, it } from 'vitest';
+import { CrossEntropyLoss } from '../layers/cross-entropy-loss';
+import type { Linear } from '../layers/linear';
+import { model14, model30, modelA } from './factories';
+import { model14Spec } from './paper-nets';
+import { formatSlopes, preluSlopes } from './slopes';
+
+const small = { width: 1 / 16, numClasses: 10, inputSize: 96 } as const;
+
+async function std(t: {
+  data(): Promise<ArrayLike<number>>;
+}): Promise<{ n: number; std: number; mean: number }> {
+  const d = Array.from(await t.data());
+  const mean = d.reduce((a, b) => a + b, 0) / d.length;
+  return { n: d.length, mean, std: Math.sqrt(d.reduce((a, b) => a + (b - mean) ** 2, 0) / d.length) };
+}
+
+describe("the paper's networks", () => {
+  it('model14: layer names follow Table 1; forward on a small width and input; all parameters get gradients', () => {
+    const net = model14({ ...small, seed: 1 });
+    expect(net.namedChildren().map(([n]) => n)).toEqual([
+      'conv1',
+      'conv1_prelu',
+      'pool1',
+      'conv2_1',
+      'conv2_1_prelu',
+      'conv2_2',
+      'conv2_2_prelu',
+      'conv2_3',
+      'conv2_3_prelu',
+      'conv2_4',
+      'conv2_4_prelu',
+      'pool2',
+      'conv3_1',
+      'conv3_1_prelu',
+      'conv3_2',
+      'conv3_2_prelu',
+      'conv3_3',
+      'conv3_3_prelu',
+      'conv3_4',
+      'conv3_4_prelu',
+      'conv3_5',
+      'conv3_5_prelu',
+      'conv3_6',
+      'conv3_6_prelu',
+      'spp',
+      'fc1',
+      'fc1_prelu',
+      'fc1_drop',
+      'fc2',
+      'fc2_prelu',
+      'fc2_drop',
+      'fc3',
+    ]);
+    const x = randn([2, 3, 96, 96], { generator: new Generator(2) });
+    const y = net.call(x);
+    expect(y.shape).toEqual([2, 10]);
+    new CrossEntropyLoss().call(y, randint(0, 10, [2], { generator: new Generator(3) })).backward();
+    for (const [name, p] of net.namedParameters()) expect(p.grad, name).not.toBeNull();
+    expect(Object.keys(net.stateDict()).slice(0, 4)).toEqual([
+      'conv1.weight',
+      'conv1.bias',
+      'conv1_prelu.weight',
+      'conv2_1.weight',
+    ]);
+  });
+
+  it("He fan-out init (Eq. 14) on conv layers, the paper's fixed stds on fc layers, zero biases", async () => {
+    const net = model14({ width: 1 / 4, numClasses: 10, inputSize: 96, seed: 4 });
+    // conv3_1 .. conv3_6: 64 filters of 2x2 -> n̂ = 256; pooled over 6 layers
+    const values: number[] = [];
+    for (let i = 1; i <= 6; i++)
+      values.push(...Array.from(await (net.get(`conv3_${i}`) as Linear).weight.data()));
+    const sigma = Math.sqrt(2 / 256);
+    const s = Math.sqrt(values.reduce((a, v) => a + v * v, 0) / values.length);
+    expect(Math.abs(s - sigma)).toBeLessThan((5 * sigma) / Math.sqrt(2 * values.length));
+    for (const [name, expected] of [
+      ['fc1', 0.01],
+      ['fc3', 0.001],
+    ] as const) {
+      const m = await std((net.get(name) as Linear).weight);
+      expect(Math.abs(m.std - expected)).toBeLessThan((5 * expected) / Math.sqrt(2 * m.n));
+    }
+    for (const [name, p] of net.namedParameters()) {
+      if (name.endsWith('.bias')) expect(Math.max(...Array.from(await p.data()).map(Math.abs)), name).toBe(0);
+    }
+  });
+
+  it("init options map to the paper's equations", () => {
+    const conv = (o: Parameters<typeof model14Spec>[0]) =>
+      model14Spec(o).layers.find((l) => l.name === 'conv2_1')?.init;
+    expect(conv({})).toEqual({ kind: 'kaiming', mode: 'fan_out', nonlinearity: 'relu' });
+    expect(conv({ init: 'he-fan-in' })).toEqual({ kind: 'kaiming', mode: 'fan_in', nonlinearity: 'relu' });
+    expect(conv({ init: 'prelu-aware' })).toEqual({
+      kind: 'kaiming',
+      mode: 'fan_out',
+      nonlinearity: 'prelu',
+      a: 0.25,
+    });
+    expect(conv({ init: 'prelu-aware', activation: 'relu' })).toEqual({
+      kind: 'kaiming',
+      mode: 'fan_out',
+      nonlinearity: 'relu',
+    });
+    expect(conv({ init: 'xavier' })).toEqual({ kind: 'kaiming', mode: 'fan_out', nonlinearity: 'linear' });
+    expect(conv({ init: 'xavier-fan-in' })).toEqual({
+      kind: 'kaiming',
+      mode: 'fan_in',
+      nonlinearity: 'linear',
+    });
+    expect(conv({ init: 'pytorch-default' })).toEqual({ kind: 'default' });
+    const fc = model14Spec({ fcInit: 'same-as-conv' }).layers.find((l) => l.name === 'fc1')?.init;
+    expect(fc).toEqual({ kind: 'kaiming', mode: 'fan_out', nonlinearity: 'relu' });
+    expect(model14Spec().layers.find((l) => l.name === 'fc2')?.init).toEqual({ kind: 'normal', std: 0.01 });
+  });
+
+  it('a seed reproduces the weights; seed and generator are exclusive', async () => {
+    const a = model14({ ...small, seed: 9 }).stateDict();
+    const b = model14({ ...small, seed: 9 }).stateDict();
+    const c = model14({ ...small, seed: 10 }).stateDict();
+    expect(Array.from(await a['conv2_3.weight'].data())).toEqual(
+      Array.from(await b['conv2_3.weight'].data()),
+    );
+    expect(Array.from(await a['conv2_3.weight'].data())).not.toEqual(
+      Array.from(await c['conv2_3.weight'].data()),
+    );
+    expect(() => model14({ ...small, seed: 1, generator: new Generator(1) })).toThrow(
+      /either seed or generator/,
+    );
+  });
+
+  it('PReLU slopes: channel-wise/shared counts, no weight decay, Table 1 report', async () => {
+    const net = model14({ ...small, seed: 5 });
+    const slopes = await preluSlopes(net);
+    expect(slopes.map((s) => s.layer)).toEqual([
+      'conv1',
+      'conv2_1',
+      'conv2_2',
+      'conv2_3',
+      'conv2_4',
+      'conv3_1',
+      'conv3_2',
+      'conv3_3',
+      'conv3_4',
+      'conv3_5',
+      'conv3_6',
+      'fc1',
+      'fc2',
+    ]);
+    expect(slopes.every((s) => Math.abs(s.mean - 0.25) < 1e-7)).toBe(true);
+    expect(slopes[0].numParameters).toBe(4);
+    expect(formatSlopes(slopes)).toMatch(/conv3_6\s+0\.250\s+16/);
+    for (const [name, p] of net.namedParameters())
+      expect(p.weightDecay, name).toBe(!name.endsWith('_prelu.weight'));
+    const shared = await preluSlopes(model14({ ...small, activation: 'prelu-shared', seed: 5 }));
+    expect(shared.every((s) => s.numParameters === 1)).toBe(true);
+    expect(
+      model14({ ...small, activation: 'relu', seed: 5 })
+        .namedChildren()
+        .some(([n]) => n === 'conv1_relu'),
+    ).toBe(true);
+  });
+
+  it('dropout is active in training and off in eval', async () => {
+    const net = model14({ ...small, seed: 6 });
+    const x = randn([1, 3, 96, 96], { generator: new Generator(7) });
+    const t1 = Array.from(await net.call(x).data());
+    const t2 = Array.from(await net.call(x).data());
+    expect(t1).not.toEqual(t2);
+    net.eval();
+    expect(Array.from(await net.call(x).data())).toEqual(Array.from(await net.call(x).data()));
+  });
+
+  it('model30 and model A run forward at small widths; SPP accepts other input sizes', () => {
+    const deep = model30({ ...small, activation: 'relu', init: 'xavier', seed: 8 }).eval();
+    expect(deep.namedParameters().filter(([n]) => n.endsWith('.weight'))).toHaveLength(30);
+    expect(deep.call(randn([1, 3, 96, 96])).shape).toEqual([1, 10]);
+    const a = modelA({ width: 1 / 32, numClasses: 5, seed: 9 }).eval();
+    expect(a.call(randn([1, 3, 224, 224])).shape).toEqual([1, 5]);
+    expect(a.call(randn([1, 3, 160, 192])).shape).toEqual([1, 5]);
+    expect(() => a.call(randn([1, 3, 64, 64]))).toThrow(
+      /SpatialPyramidPooling \(spp\): pyramid level 7 needs a feature map of at least 7x7, got 4x4/,
+    );
+  });
+});

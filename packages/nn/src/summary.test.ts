@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { model14Spec, model30Spec, modelASpec, modelBSpec, modelCSpec } from './models/paper-nets';
+import { formatSummary, summary } from './summary';
+
+describe("summary of the paper's models from their specs (no weights allocated)", () => {
+  it("models A, B, C at 224x224 agree with Table 3's complexity within 1%", () => {
+    const table3 = { A: 1.9e10, B: 2.32e10, C: 5.3e10 };
+    const got = {
+      A: summary(modelASpec(), [1, 3, 224, 224]).totalMultiplyAdds,
+      B: summary(modelBSpec(), [1, 3, 224, 224]).totalMultiplyAdds,
+      C: summary(modelCSpec(), [1, 3, 224, 224]).totalMultiplyAdds,
+    };
+    for (const k of ['A', 'B', 'C'] as const) {
+      expect(Math.abs(got[k] / table3[k] - 1)).toBeLessThan(0.01);
+    }
+    // exact values, checked by hand: conv 18,905,112,576 + fc 152,993,792 for A, etc.
+    expect(got).toEqual({ A: 19_058_106_368, B: 23_219_904_512, C: 53_463_130_112 });
+    // C is "about 2.3x" B
+    expect(got.C / got.B).toBeCloseTo(2.3, 1);
+  });
+
+  it('layer shapes of model A follow Table 3 (112 -> 56 -> 28 -> 14, 63 SPP bins)', () => {
+    const s = summary(modelASpec(), [3, 224, 224]);
+    const shape = (name: string) => s.rows.find((r) => r.name === name)?.outputShape;
+    expect(shape('conv1')).toEqual([1, 96, 112, 112]);
+    expect(shape('pool1')).toEqual([1, 96, 56, 56]);
+    expect(shape('conv2_5')).toEqual([1, 256, 56, 56]);
+    expect(shape('conv3_5')).toEqual([1, 512, 28, 28]);
+    expect(shape('conv4_5')).toEqual([1, 512, 14, 14]);
+    expect(shape('spp')).toEqual([1, 63 * 512]);
+    expect(shape('fc1')).toEqual([1, 4096]);
+    expect(s.outputShape).toEqual([1, 1000]);
+    expect(s.rows.filter((r) => r.type === 'conv2d' || r.type === 'linear')).toHaveLength(19);
+    expect(
+      summary(modelBSpec(), [3, 224, 224]).rows.filter((r) => r.type === 'conv2d' || r.type === 'linear'),
+    ).toHaveLength(22);
+    // fc1 input: 63 x 512 = 32,256 (A, B) and 63 x 896 = 56,448 (C)
+    expect(modelCSpec().layers.find((l) => l.name === 'fc1')?.spec).toMatchObject({ inFeatures: 56_448 });
+  });
+
+  it('the 14-layer model: 13 PReLUs, 10,304 channel-wise slopes, 13 shared ones, 50 SPP bins', () => {
+    const cw = summary(model14Spec(), [1, 3, 224, 224]);
+    const prelus = cw.rows.filter((r) => r.type === 'prelu');
+    expect(prelus).toHaveLength(13);
+    expect(prelus.reduce((a, r) => a + r.parameters, 0)).toBe(10_304);
+    const shared = summary(model14Spec({ activation: 'prelu-shared' }), [1, 3, 224, 224]);
+    expect(shared.rows.filter((r) => r.type === 'prelu').reduce((a, r) => a + r.parameters, 0)).toBe(13);
+    expect(shared.totalParameters).toBe(cw.totalParameters - 10_304 + 13);
+    expect(cw.rows.find((r) => r.name === 'spp')?.outputShape).toEqual([1, 50 * 256]);
+    expect(cw.rows.find((r) => r.name === 'pool1')?.outputShape).toEqual([1, 64, 37, 37]);
+    expect(cw.rows.find((r) => r.name === 'conv3_6')?.outputShape).toEqual([1, 256, 18, 18]);
+    expect(cw.rows.filter((r) => r.type === 'conv2d' || r.type === 'linear')).toHaveLength(14);
+    // hand-checked: conv 930,791,424 + fc 73,302,016 multiply-adds; 74,993,896 weights and biases + 10,304 slopes
+    expect(cw.totalMultiplyAdds).toBe(1_004_093_440);
+    expect(cw.totalParameters).toBe(75_004_200);
+  });
+
+  it('the 30-layer model: 27 conv + 3 fc, same SPP input as the 14-layer model', () => {
+    const s = summary(model30Spec({ activation: 'relu' }), [1, 3, 224, 224]);
+    expect(s.rows.filter((r) => r.type === 'conv2d')).toHaveLength(27);
+    expect(s.rows.filter((r) => r.type === 'linear')).toHaveLength(3);
+    expect(s.rows.find((r) => r.name === 'conv3_22')?.outputShape).toEqual([1, 256, 18, 18]);
+    expect(
+      summary(model30Spec({ extraLayers: 8 }), [1, 3, 224, 224]).rows.filter((r) => r.type === 'conv2d'),
+    ).toHaveLength(19);
+    expect(() => model30Spec({ extraLayers: 17 })).toThrow(/extraLayers must be an integer in \[0, 16\]/);
+  });
+
+  it('multiply-adds scale with the batch and the SPP makes the model input-size agnostic', () => {
+    const one = summary(modelASpec(), [1, 3, 224, 224]).totalMultiplyAdds;
+    expect(summary(modelASpec(), [4, 3, 224, 224]).totalMultiplyAdds).toBe(4 * one);
+    expect(summary(modelASpec(), [1, 3, 384, 320]).outputShape).toEqual([1, 1000]);
+  });
+
+  it('width, inChannels, numClasses and inputSize options', () => {
+    const small = model14Spec({
+      width: 1 / 8,
+      numClasses: 10,
+      inChannels: 1,
+      inputSize: 64,
+      sppLevels: [2, 1],
+    });
+    const s = summary(small, [2, 1, 64, 64]);
+    expect(s.rows.find((r) => r.name === 'conv1')?.outputShape).toEqual([2, 8, 32, 32]);
+    expect(s.rows.find((r) => r.name === 'fc1')?.outputShape).toEqual([2, 512]);
+    expect(s.outputShape).toEqual([2, 10]);
+    expect(small.inputShape).toEqual([1, 64, 64]);
+    // the default SPP {6,3,2,1} does not fit a 64x64 input: clear error at construction
+    expect(() => model14Spec({ inputSize: 64 })).toThrow(
+      /model-14: spp \(spp\): pyramid level 6 needs a feature map of at least 6x6, got 5x5/,
+    );
+  });
+
+  it('rejects unknown options naming the key, and bad values', () => {
+    expect(() => modelASpec({ activaton: 'relu' } as never)).toThrow(
+      /modelASpec: unknown option 'activaton'/,
+    );
+    expect(() => modelASpec({ init: 'kaiming' as never })).toThrow(/init must be one of 'he-fan-out'/);
+    expect(() => modelASpec({ width: 0 })).toThrow(/width must be > 0/);
+    expect(() => modelASpec({ numClasses: 1.5 })).toThrow(/numClasses must be an integer >= 1/);
+  });
+
+  it('formats a table with totals in units of 10^10', () => {
+    const text = formatSummary(summary(modelASpec(), [1, 3, 224, 224]));
+    expect(text).toMatch(/conv1\s+conv2d\s+\[1, 96, 112, 112\]\s+14,208\s+177,020,928/);
+    expect(text).toMatch(/\(1\.906 x 10\^10\)/);
+  });
+
+  it('errors name the layer whose input does not fit', () => {
+    expect(() => summary(modelASpec(), [1, 1, 224, 224])).toThrow(
+      /conv1 \(conv2d\): expects 3 input channels but got 1/,
+    );
+    expect(() => summary(modelASpec(), [1, 3, 40, 40])).toThrow(/spp \(spp\): pyramid level 7 needs/);
+    expect(() => summary(modelASpec(), [1, 3, -4, 4] as never)).toThrow(
+      /inputShape must be an array of positive integers/,
+    );
+  });
+});

@@ -1,0 +1,116 @@
+import type { Module } from './module';
+import { fmtShape } from './options';
+import { inferLayer, type LayerSpec } from './spec';
+import { leafModules, specOf } from './walk';
+
+/** A named layer spec: what model specs are made of. */
+export interface NamedLayerSpec {
+  readonly name: string;
+  readonly spec: LayerSpec;
+}
+
+/** One row of a {@link summary}. */
+export interface SummaryRow {
+  readonly name: string;
+  readonly type: LayerSpec['type'];
+  readonly outputShape: number[];
+  readonly parameters: number;
+  readonly multiplyAdds: number;
+}
+
+/** Result of {@link summary}. */
+export interface ModelSummary {
+  readonly inputShape: number[];
+  readonly rows: SummaryRow[];
+  readonly outputShape: number[];
+  readonly totalParameters: number;
+  /** Σ multiply-adds of the conv and fc layers for the whole batch */
+  readonly totalMultiplyAdds: number;
+}
+
+/**
+ * Per-layer output shapes, parameter counts and multiply-adds of a sequential model, computed from
+ * shapes alone (no tensor is allocated or computed), so it works on a model spec (`modelASpec()`) as
+ * well as on a built model. Multiply-adds count conv and fc layers only (see `LayerShapeInfo`), which is
+ * how the paper's Table 3 complexities are stated: model A/B/C at 224x224 give 1.906, 2.322 and
+ * 5.346 x 10^10 against the paper's 1.90, 2.32 and 5.30.
+ *
+ * `model` is a Sequential (possibly nested) of built-in layers, or `{ layers: NamedLayerSpec[] }`.
+ * `inputShape` is NCHW ([3, 224, 224] is read as batch 1). Throws naming the first layer whose input
+ * does not fit.
+ *
+ * @example
+ * formatSummary(summary(modelASpec(), [1, 3, 224, 224]));
+ */
+export function summary(
+  model: Module<any, any> | { readonly layers: readonly NamedLayerSpec[] },
+  inputShape: readonly number[],
+): ModelSummary {
+  if (!Array.isArray(inputShape) || inputShape.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new TypeError(
+      `summary: inputShape must be an array of positive integers, got ${JSON.stringify(inputShape)}`,
+    );
+  }
+  const input = inputShape.length === 3 ? [1, ...inputShape] : [...inputShape];
+  const layers: NamedLayerSpec[] =
+    'layers' in model && Array.isArray(model.layers)
+      ? [...model.layers]
+      : leafModules(model as Module<any, any>).map(([name, m]) => {
+          const spec = specOf(m);
+          if (spec === undefined) {
+            throw new TypeError(
+              `summary: '${name || m.typeName}' (${m.typeName}) is not a built-in layer; summary walks Sequentials of built-in layers`,
+            );
+          }
+          return { name, spec };
+        });
+  let shape = input;
+  const rows: SummaryRow[] = [];
+  for (const { name, spec } of layers) {
+    const info = inferLayer(spec, shape, name);
+    rows.push({
+      name,
+      type: spec.type,
+      outputShape: info.outputShape,
+      parameters: info.parameters,
+      multiplyAdds: info.multiplyAdds,
+    });
+    shape = info.outputShape;
+  }
+  return {
+    inputShape: input,
+    rows,
+    outputShape: shape,
+    totalParameters: rows.reduce((a, r) => a + r.parameters, 0),
+    totalMultiplyAdds: rows.reduce((a, r) => a + r.multiplyAdds, 0),
+  };
+}
+
+/**
+ * A fixed-width table of a {@link ModelSummary}: layer, type, output shape, parameters, multiply-adds,
+ * and the totals (multiply-adds also in units of 10^10, the paper's Table 3 unit).
+ */
+export function formatSummary(s: ModelSummary): string {
+  const header = ['layer', 'type', 'output shape', 'params', 'mult-adds'];
+  const body = s.rows.map((r) => [
+    r.name,
+    r.type,
+    fmtShape(r.outputShape),
+    group(r.parameters),
+    group(r.multiplyAdds),
+  ]);
+  const all = [header, ...body];
+  const widths = header.map((_, c) => Math.max(...all.map((row) => row[c].length)));
+  const line = (row: string[]) =>
+    row.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  return [
+    `input ${fmtShape(s.inputShape)}`,
+    line(header),
+    ...body.map(line),
+    `total parameters ${group(s.totalParameters)}, multiply-adds ${group(s.totalMultiplyAdds)} (${(s.totalMultiplyAdds / 1e10).toFixed(3)} x 10^10)`,
+  ].join('\n');
+}
+
+function group(n: number): string {
+  return n.toLocaleString('en-US');
+}
