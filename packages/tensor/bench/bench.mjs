@@ -49,7 +49,9 @@ await build({
   mainFields: ['module', 'main'],
   external: ['esbuild'],
   // Bundled CommonJS dependencies (TF.js's node-fetch, seedrandom) call require('util') etc.
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
   plugins: [sourcePlugin],
   logLevel: 'warning',
 });
