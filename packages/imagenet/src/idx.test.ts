@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { checkIdxPair, decodeIdx, parseIdx } from './idx.js';
+import { checkIdxPair, decodeIdx, idxImagesToFloat32, parseIdx } from './idx.js';
 
 function idx(type: number, shape: number[], body: Uint8Array): Uint8Array {
   const h = new Uint8Array(4 + 4 * shape.length);
@@ -57,5 +57,18 @@ describe('IDX', () => {
     const images = parseIdx(idx(8, [3, 1, 1], new Uint8Array(3)));
     const labels = parseIdx(idx(8, [2], new Uint8Array(2)));
     expect(() => checkIdxPair(images, labels)).toThrow(/3 images but 2 labels/);
+  });
+
+  it('converts images to NCHW float32 with MNIST-style normalisation', () => {
+    const hwc = parseIdx(idx(8, [1, 1, 2, 3], Uint8Array.from([0, 10, 20, 255, 30, 40])));
+    const r = idxImagesToFloat32(hwc, { scale: 1, mean: 10, std: 2 });
+    expect(r.shape).toEqual([1, 3, 1, 2]);
+    expect([...r.data]).toEqual([-5, 122.5, 0, 10, 5, 15]);
+    const g = idxImagesToFloat32(parseIdx(idx(8, [1, 1, 1], Uint8Array.from([255]))), {
+      mean: 0.1307,
+      std: 0.3081,
+    });
+    expect(g.data[0]).toBeCloseTo((1 - 0.1307) / 0.3081, 5);
+    expect(() => idxImagesToFloat32(parseIdx(idx(8, [3], new Uint8Array(3))))).toThrow(/must be \[N, H, W\]/);
   });
 });

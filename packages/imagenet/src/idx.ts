@@ -127,3 +127,31 @@ export function checkIdxPair(images: IdxArray, labels: IdxArray, name = 'IDX pai
     throw new Error(`${name}: ${images.shape[0]} images but ${labels.shape[0]} labels`);
   return labels.shape[0];
 }
+
+/**
+ * Converts IDX images [N, H, W] (or [N, H, W, C]) of uint8 to NCHW float32 with
+ * `(x * scale - mean) / std` (defaults: scale 1/255, mean 0, std 1, i.e. [0, 1]); HWC channels are
+ * moved to CHW. The usual MNIST normalisation is `{ mean: 0.1307, std: 0.3081 }`.
+ * @returns the data and its shape [N, C, H, W]
+ * @example const { data, shape } = idxImagesToFloat32(readIdxFile(path)); // shape [60000, 1, 28, 28]
+ */
+export function idxImagesToFloat32(
+  images: IdxArray,
+  opts: { scale?: number; mean?: number; std?: number } = {},
+): { data: Float32Array; shape: [number, number, number, number] } {
+  const { scale = 1 / 255, mean = 0, std = 1 } = opts;
+  const s = images.shape;
+  if (s.length !== 3 && s.length !== 4)
+    throw new Error(`idxImagesToFloat32: images must be [N, H, W] or [N, H, W, C], got [${s.join(', ')}]`);
+  const [n, h, w] = s;
+  const c = s.length === 4 ? s[3] : 1;
+  const src = images.data;
+  const out = new Float32Array(n * c * h * w);
+  const a = scale / std;
+  const b = -mean / std;
+  const plane = h * w;
+  for (let i = 0; i < n; i++)
+    for (let p = 0; p < plane; p++)
+      for (let k = 0; k < c; k++) out[(i * c + k) * plane + p] = src[(i * plane + p) * c + k] * a + b;
+  return { data: out, shape: [n, c, h, w] };
+}

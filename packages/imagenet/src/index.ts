@@ -25,7 +25,15 @@ export {
   type ValLabel,
   valFileName,
 } from './ground-truth.js';
-export { checkIdxPair, decodeIdx, type IdxArray, type IdxType, isGzip, parseIdx } from './idx.js';
+export {
+  checkIdxPair,
+  decodeIdx,
+  type IdxArray,
+  type IdxType,
+  idxImagesToFloat32,
+  isGzip,
+  parseIdx,
+} from './idx.js';
 export { IMAGENET_NAMES, IMAGENET_WNIDS } from './imagenet-classes.generated.js';
 export {
   hwcToChw,

@@ -32,7 +32,10 @@ export interface LoaderOptions {
   seed?: number;
   /** Drop the last incomplete batch; default false. */
   dropLast?: boolean;
-  /** Worker threads; default min(4, availableParallelism()). 0 processes in the main thread. */
+  /**
+   * Worker threads; default min(4, availableParallelism()), or 0 with a warning when no built worker
+   * script exists (running from TypeScript sources). 0 processes in the main thread.
+   */
   workers?: number;
   /** Batches in flight; default 2 per worker (at least 2). */
   prefetch?: number;
@@ -75,6 +78,10 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+function toPath(u: URL | string): string {
+  return u instanceof URL ? fileURLToPath(u) : u;
+}
+
 function defaultWorkerUrl(): URL {
   return new URL('./worker.js', import.meta.url);
 }
@@ -107,7 +114,16 @@ export class ImageLoader implements AsyncIterable<Batch> {
     private readonly dataset: FileDataset | PackedDataset,
     options: LoaderOptions,
   ) {
-    const workers = options.workers ?? Math.min(4, availableParallelism());
+    this.workerUrl = options.workerUrl ?? defaultWorkerUrl();
+    let workers = options.workers ?? Math.min(4, availableParallelism());
+    if (options.workers === undefined && workers > 0 && !existsSync(toPath(this.workerUrl))) {
+      // Running from TypeScript sources (e.g. another package's tests): no built worker exists.
+      // An explicit `workers` count still fails loudly in startPool.
+      console.warn(
+        `[imagenet] no built worker at ${toPath(this.workerUrl)}; loading in the main thread (pass workers/workerUrl to change)`,
+      );
+      workers = 0;
+    }
     this.opts = {
       transform: options.transform,
       batchSize: options.batchSize ?? 128,
@@ -126,7 +142,6 @@ export class ImageLoader implements AsyncIterable<Batch> {
     this.size = 'kind' in dataset ? dataset.length : dataset.samples.length;
     this.onBad = options.onBadFile ?? ((e) => console.warn(`[imagenet] skipped ${e.path}: ${e.reason}`));
     this.pos = { ...(options.state ?? { epoch: 0, position: 0 }) };
-    this.workerUrl = options.workerUrl ?? defaultWorkerUrl();
     const transform = resolveTransform(options.transform);
     this.ctxBase = {
       transform,
@@ -185,7 +200,7 @@ export class ImageLoader implements AsyncIterable<Batch> {
   private startPool(): void {
     if (this.pool.length || this.opts.workers === 0) return;
     const url = this.workerUrl;
-    const file = url instanceof URL ? fileURLToPath(url) : url;
+    const file = toPath(url);
     if (!existsSync(file))
       throw new Error(
         `ImageLoader: worker script not found at ${file}. Build the package (npm run build) or, when running from TypeScript sources, pass workerUrl pointing to a built worker, or use workers: 0.`,
