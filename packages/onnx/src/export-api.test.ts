@@ -46,7 +46,7 @@ describe('exportOnnx API', () => {
     const { x, y } = noGrad(() => {
       const xt = randn([1, 3, 6, 5], { generator: new Generator(9), dtype: 'float64' });
       const yt = model.call(xt);
-      return { x: Float32Array.from(xt.dataSync()), y: Array.from(yt.dataSync()) };
+      return { x: Float32Array.from(xt.dataSync()), y: Array.from(yt.dataSync() as Float64Array) };
     });
     const out = await runModel('node', exportOnnx(model, { inputShape: [1, 3, 6, 5] }), {
       input: { data: x, dims: [1, 3, 6, 5] },

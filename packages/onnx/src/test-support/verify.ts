@@ -27,7 +27,7 @@ export function forward(model: Module<any, any>, shape: readonly number[], seed:
   return noGrad(() => {
     const x = randn(shape, { generator: new Generator(seed) });
     const y = model.call(x);
-    const out = {
+    const out: { x: Float32Array; y: Float32Array; dims: number[] } = {
       x: Float32Array.from(x.dataSync()),
       y: Float32Array.from(y.dataSync()),
       dims: [...y.shape],
