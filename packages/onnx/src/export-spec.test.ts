@@ -98,7 +98,11 @@ const spec: LayerSpec = {
 describe('exportSpec: the decoded model (protobufjs, independent of the encoder)', () => {
   const bytes = exportSpec(
     spec,
-    { inputShape: [1, 3, 10, 7], dynamicBatch: true, metadata: { dataset: 'toy' } },
+    {
+      inputShape: [1, 3, 10, 7],
+      dynamicBatch: true,
+      metadata: { dataset: 'toy', 'rectifier.classes': '["a"]' },
+    },
     'Toy',
   );
   const m = decodeModel(bytes);
@@ -123,6 +127,7 @@ describe('exportSpec: the decoded model (protobufjs, independent of the encoder)
       names: { input: 'input', output: 'output' },
     });
     expect(meta.dataset).toBe('toy');
+    expect(meta['rectifier.classes']).toBe('["a"]'); // the CLI's own keys may share the prefix
   });
 
   it('declares a symbolic batch on input and output', () => {
@@ -213,7 +218,7 @@ describe('exportSpec options', () => {
     ).toThrow(/distinct/);
     expect(() =>
       exportSpec(spec, { inputShape: [1, 3, 10, 7], metadata: { 'rectifier.version': '9' } }, 'Toy'),
-    ).toThrow(/reserved/);
+    ).toThrow(/is written by the exporter itself/);
   });
 
   it('rejects an input whose channels do not match, naming the module', () => {

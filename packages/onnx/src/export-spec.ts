@@ -25,7 +25,7 @@ export interface ExportOptions {
   names?: { input?: string; output?: string };
   /** Append Softmax over the last axis, so the model outputs probabilities (default false). */
   softmax?: boolean;
-  /** Extra metadata_props entries (keys must not start with `rectifier.`). */
+  /** Extra metadata_props entries (string values; the keys of {@link METADATA_KEYS} are the exporter's). */
   metadata?: Record<string, string>;
   /** Graph name (default `rectifier`). */
   graphName?: string;
@@ -60,8 +60,11 @@ export function resolveOptions(options: ExportOptions) {
   }
   const metadata = options.metadata ?? {};
   for (const [k, v] of Object.entries(metadata)) {
-    if (k.startsWith('rectifier.'))
-      throw new Error(`exportOnnx: metadata key '${k}' is reserved for the exporter`);
+    if ((Object.values(METADATA_KEYS) as string[]).includes(k)) {
+      throw new Error(
+        `exportOnnx: metadata key '${k}' is written by the exporter itself; choose another key`,
+      );
+    }
     if (typeof v !== 'string') throw new Error(`exportOnnx: metadata value for '${k}' must be a string`);
   }
   return {
