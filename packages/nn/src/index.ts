@@ -41,7 +41,6 @@ export {
   Module,
   type StateDict,
 } from './module';
-export { readSafetensorsFile, writeSafetensorsFile } from './safetensors/file';
 export {
   type DecodedSafetensors,
   decodeSafetensors,

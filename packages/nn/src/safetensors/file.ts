@@ -1,7 +1,7 @@
 import type { Tensor } from '@rectifier/tensor';
 import { type LoadedSafetensors, loadSafetensors, saveSafetensorsAsync } from './tensors';
 
-// node:fs is imported lazily so the package stays usable in browsers (where these two throw).
+// node:fs is imported lazily; these helpers live in the @rectifier/nn/node entry, never in the browser one.
 async function fs() {
   try {
     return await import('node:fs/promises');
