@@ -78,6 +78,11 @@ export class ProgressReporter {
     this.barOpen = true;
   }
 
+  /** Ends an open progress bar line (before the caller prints an error). */
+  closeLine(): void {
+    this.closeBar();
+  }
+
   private closeBar(): void {
     if (this.barOpen && this.out) this.out.write('\n');
     this.barOpen = false;

@@ -313,7 +313,7 @@ export class Trainer {
       : 'no checkpoint had been written';
     const msg = `${parts.join('; ')}. Training stopped before applying this step; ${kept}.`;
     await this.record({ type: 'error', step, parameter: name, layer, message: msg });
-    this.progress.message(`error: ${msg}`);
+    this.progress.closeLine();
     throw new NonFiniteError(msg, step, name, this.lastCheckpoint, layer);
   }
 

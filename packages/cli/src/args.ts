@@ -1,0 +1,133 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors';
+
+/** One command-line option. */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** Placeholder shown in the help, e.g. 'N' or 'DIR'. */
+  arg?: string;
+  description: string;
+  default?: string | boolean;
+}
+
+/** A subcommand: its options, positional arguments and help text. */
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  /** e.g. 'rectifier eval <checkpoint> [options]' */
+  usage: string;
+  options: Record<string, OptionSpec>;
+  /** Positional argument count bounds. */
+  positionals?: { min: number; max: number };
+  /** Extra paragraphs at the end of --help (examples, notes). */
+  epilog?: string;
+}
+
+/** Parsed arguments: option values by name, and positionals. */
+export interface ParsedArgs {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+/**
+ * Parses `argv` strictly with `node:util` parseArgs: unknown flags, missing values and wrong
+ * positional counts become `UsageError`s with a one-line message.
+ */
+export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const [k, o] of Object.entries(spec.options))
+    options[k] = o.short ? { type: o.type, short: o.short } : { type: o.type };
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0];
+    const unknown = /Unknown option '([^']+)'/.exec(msg);
+    if (unknown)
+      throw new UsageError(`unknown option ${unknown[1]}${suggest(unknown[1], Object.keys(spec.options))}`);
+    throw new UsageError(msg.replace(/\. To specify.*$/, ''));
+  }
+  const values: Record<string, string | boolean | undefined> = {};
+  for (const [k, o] of Object.entries(spec.options))
+    values[k] = (parsed.values[k] as string | boolean | undefined) ?? o.default;
+  values.help = parsed.values.help as boolean | undefined;
+  if (!values.help && spec.positionals) {
+    const n = parsed.positionals.length;
+    const { min, max } = spec.positionals;
+    if (n < min) throw new UsageError(`missing argument (usage: ${spec.usage})`);
+    if (n > max)
+      throw new UsageError(`unexpected argument '${parsed.positionals[max]}' (usage: ${spec.usage})`);
+  } else if (!values.help && parsed.positionals.length > 0) {
+    throw new UsageError(`unexpected argument '${parsed.positionals[0]}' (usage: ${spec.usage})`);
+  }
+  return { values, positionals: parsed.positionals };
+}
+
+function suggest(flag: string, names: string[]): string {
+  const bare = flag.replace(/^-+/, '');
+  const best = names.map((n) => [n, editDistance(bare, n)] as const).sort((a, b) => a[1] - b[1])[0];
+  return best && best[1] <= 2 ? ` (did you mean --${best[0]}?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** The --help text of a command, generated from its spec. */
+export function helpText(spec: CommandSpec): string {
+  const rows = Object.entries(spec.options).map(([k, o]) => {
+    const flag = `${o.short ? `-${o.short}, ` : '    '}--${k}${o.type === 'string' ? ` <${o.arg ?? 'value'}>` : ''}`;
+    const def = o.default !== undefined && o.default !== false ? ` (default: ${String(o.default)})` : '';
+    return [flag, `${o.description}${def}`] as const;
+  });
+  rows.push(['-h, --help', 'show this help']);
+  const w = Math.min(34, Math.max(...rows.map(([f]) => f.length)) + 2);
+  const lines = [`Usage: ${spec.usage}`, '', spec.summary, '', 'Options:'];
+  for (const [f, d] of rows) lines.push(`  ${f.padEnd(w)}${f.length >= w ? `\n  ${' '.repeat(w)}` : ''}${d}`);
+  if (spec.epilog) lines.push('', spec.epilog.trim());
+  return `${lines.join('\n')}\n`;
+}
+
+/** A positive integer option, or a UsageError naming the flag. */
+export function intOpt(values: ParsedArgs['values'], name: string, min = 1): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer >= ${min}, got '${String(v)}'`);
+  return n;
+}
+
+/** A finite number option (> 0 unless `allowZero`), or a UsageError naming the flag. */
+export function numOpt(values: ParsedArgs['values'], name: string, allowZero = false): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
+    throw new UsageError(`--${name} must be a number ${allowZero ? '>= 0' : '> 0'}, got '${String(v)}'`);
+  }
+  return n;
+}
+
+/** An option restricted to `choices`, or a UsageError listing them. */
+export function choiceOpt<T extends string>(
+  values: ParsedArgs['values'],
+  name: string,
+  choices: readonly T[],
+): T | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  if (!choices.includes(v as T))
+    throw new UsageError(`--${name} must be one of ${choices.join(', ')}; got '${String(v)}'`);
+  return v as T;
+}

@@ -1,0 +1,47 @@
+import type { Sequential } from '@rectifier/nn';
+import { CheckpointError, loadCheckpointFile } from '@rectifier/train';
+import { buildFromSpec } from './build-model';
+import { UserError } from './errors';
+import { modelSpecFor } from './models';
+import type { CheckpointExtra } from './session';
+
+/** A model rebuilt from a training checkpoint, with what the checkpoint says about its data. */
+export interface LoadedModel {
+  model: Sequential;
+  extra: CheckpointExtra;
+  path: string;
+  step: number;
+  epoch: number;
+}
+
+/**
+ * Reads a checkpoint written by `rectifier train`/`quickstart`, rebuilds the model from its stored
+ * config and loads the weights. Corrupt, truncated or foreign files give a UserError.
+ */
+export async function loadModelFromCheckpoint(path: string): Promise<LoadedModel> {
+  let ck: Awaited<ReturnType<typeof loadCheckpointFile>>;
+  try {
+    ck = await loadCheckpointFile(path);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new UserError(e.message);
+    throw e;
+  }
+  try {
+    const extra = ck.meta.extra as CheckpointExtra | undefined;
+    if (!extra?.modelConfig)
+      throw new UserError(`${path} has no model configuration (it was not written by the rectifier CLI)`);
+    const { model } = buildFromSpec(modelSpecFor(extra.modelConfig), 0);
+    const weights: Record<string, (typeof ck.tensors)[string]> = {};
+    for (const [k, t] of Object.entries(ck.tensors)) if (k.startsWith('model.')) weights[k.slice(6)] = t;
+    try {
+      model.loadStateDict(weights);
+    } catch (e) {
+      throw new UserError(
+        `${path} does not match its own model configuration: ${(e as Error).message.split('\n')[0]}`,
+      );
+    }
+    return { model, extra, path, step: Number(ck.meta.step), epoch: Number(ck.meta.epoch) };
+  } finally {
+    for (const t of Object.values(ck.tensors)) t.dispose();
+  }
+}

@@ -1,0 +1,168 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pct } from '@rectifier/train';
+import type { DataBundle } from '../data/sources';
+import { type Io, out } from '../io';
+import type { ModelConfig } from '../models';
+import { lineChartSvg } from '../svg-chart';
+import { type ArmResult, runArm, tailLoss } from './arm';
+
+/** Settings of the init-depth experiment (Figures 2 and 3). */
+export interface InitDepthOptions {
+  outDir: string;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  width22: number;
+  width30: number;
+  inputSize: number;
+  evalEvery: number;
+  evalImages: number;
+  io: Io;
+}
+
+/** The paper's reading of Figs. 2-3 (approximate plot readings, see paper.md §5). */
+export const PAPER_FIG = {
+  fig2: {
+    model: '22-layer (model B), ReLU',
+    epoch3Error: { he: 0.79, xavier: 0.85 },
+    caption: 'Both converge, but ours starts reducing error earlier.',
+  },
+  fig3: {
+    model: '30-layer (27 conv + 3 fc), ReLU',
+    xavierError: 0.99,
+    caption: "Ours converges; 'Xavier' completely stalls; its gradients are all diminishing.",
+  },
+};
+
+const INITS = [
+  ['he', 'he-fan-out', '½ n̂ Var[w] = 1 (He, Eq. 14)'],
+  ['xavier', 'xavier', 'n̂ Var[w] = 1 ("Xavier")'],
+] as const;
+
+/** Runs 22- and 30-layer plain ReLU nets with He and "Xavier" init; writes JSON and SVGs. */
+export async function initDepth(data: DataBundle, o: InitDepthOptions): Promise<Record<string, unknown>> {
+  const arms: ArmResult[] = [];
+  for (const [depth, model, width] of [
+    [22, 'model22', o.width22],
+    [30, 'model30', o.width30],
+  ] as const) {
+    for (const [short, init] of INITS) {
+      const mc: ModelConfig = {
+        model,
+        activation: 'relu',
+        init,
+        width,
+        inputSize: o.inputSize,
+        inChannels: data.inChannels,
+        numClasses: data.classes.length,
+        dropout: 0.5,
+      };
+      out(o.io, `\n== ${depth}-layer ReLU net, init ${init} ==`);
+      const r = await runArm({
+        name: `${depth}-layer-${short}`,
+        modelConfig: mc,
+        data,
+        outDir: o.outDir,
+        steps: o.steps,
+        batchSize: o.batchSize,
+        lr: o.lr,
+        seed: o.seed,
+        schedule: { type: 'constant' },
+        evalEvery: o.evalEvery,
+        evalImages: o.evalImages,
+        gradNormsEvery: Math.max(1, Math.round(o.steps / 10)),
+        io: o.io,
+      });
+      out(
+        o.io,
+        `${r.name}: test top-1 error ${pct(r.final.top1)} after ${r.steps} steps (${r.seconds.toFixed(0)} s, ${r.imagesPerSecond.toFixed(0)} img/s)`,
+      );
+      arms.push(r);
+      r.model.dispose();
+    }
+  }
+  const chance = 1 - 1 / data.classes.length;
+  const summarize = (r: ArmResult) => {
+    const steps = Object.keys(r.gradNorms)
+      .map(Number)
+      .sort((a, b) => a - b);
+    const first = r.gradNorms[steps[0]] ?? {};
+    const names = Object.keys(first);
+    return {
+      name: r.name,
+      model: r.modelConfig,
+      steps: r.steps,
+      seconds: Number(r.seconds.toFixed(1)),
+      imagesPerSecond: Number(r.imagesPerSecond.toFixed(1)),
+      finalTop1: r.final.top1,
+      finalTop5: r.final.top5,
+      finalLoss: r.final.loss,
+      trainLossLast50: tailLoss(r),
+      stalled: r.final.top1 > chance - 0.05,
+      curve: r.curve,
+      // gradient norm of the first and last weight layer at the first recorded step, and their ratio
+      gradientFirstLayer: first[names[0]],
+      gradientLastLayer: first[names[names.length - 1]],
+      gradNorms: r.gradNorms,
+    };
+  };
+  const result = {
+    experiment: 'init-depth',
+    paper: PAPER_FIG,
+    chanceError: chance,
+    settings: {
+      steps: o.steps,
+      batchSize: o.batchSize,
+      lr: o.lr,
+      momentum: 0.9,
+      weightDecay: 5e-4,
+      seed: o.seed,
+      inputSize: o.inputSize,
+      width22: o.width22,
+      width30: o.width30,
+      evalImages: o.evalImages,
+      data: data.name,
+    },
+    runs: arms.map(summarize),
+  };
+  await writeFile(join(o.outDir, 'init-depth.json'), `${JSON.stringify(result, null, 2)}\n`);
+  for (const depth of [22, 30]) {
+    const pair = arms.filter((a) => a.name.startsWith(`${depth}-`));
+    const svg = lineChartSvg(
+      pair.map((a, i) => ({
+        label: `${a.name.endsWith('he') ? INITS[0][2] : INITS[1][2]}`,
+        points: a.curve,
+        color: i === 0 ? '#d62728' : '#1f77b4',
+      })),
+      {
+        title: `${depth}-layer plain ReLU net on ${data.name} (cf. Fig. ${depth === 22 ? 2 : 3})`,
+        xLabel: 'epochs',
+        yLabel: `top-1 error (${o.evalImages} test images)`,
+        yRange: [0, 1],
+      },
+    );
+    await writeFile(join(o.outDir, `fig${depth === 22 ? 2 : 3}-${depth}-layer.svg`), svg);
+  }
+  // Per-layer gradient norms at the first step of the 30-layer runs: He keeps them level, "Xavier" lets them vanish.
+  const g30 = arms.filter((a) => a.name.startsWith('30-'));
+  const gsvg = lineChartSvg(
+    g30.map((a, i) => {
+      const first = a.gradNorms[Math.min(...Object.keys(a.gradNorms).map(Number))] ?? {};
+      return {
+        label: a.name.endsWith('he') ? INITS[0][2] : INITS[1][2],
+        points: Object.values(first).map((v, k) => [k + 1, v] as [number, number]),
+        color: i === 0 ? '#d62728' : '#1f77b4',
+      };
+    }),
+    {
+      title: '30-layer ReLU net: gradient L2 norm per weight layer at step 1',
+      xLabel: 'weight layer (1 = conv1, 30 = fc3)',
+      yLabel: '||dL/dW||',
+      logY: true,
+    },
+  );
+  await writeFile(join(o.outDir, 'gradient-norms-30-layer.svg'), gsvg);
+  return result;
+}

@@ -1,0 +1,168 @@
+import {
+  type ActivationChoice,
+  type InitChoice,
+  type ModelLayerSpec,
+  type ModelSpec,
+  model14Spec,
+  model30Spec,
+  modelBSpec,
+  type WeightInit,
+} from '@rectifier/nn';
+import { UserError } from './errors';
+
+/** Models the CLI can build (all sequential `ModelSpec`s of @rectifier/nn). */
+export const MODEL_NAMES = ['quicknet', 'model14', 'model22', 'model30'] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+
+/** Everything needed to rebuild a model: stored in checkpoints, checked on resume and eval. */
+export interface ModelConfig {
+  model: ModelName;
+  activation: ActivationChoice;
+  init: InitChoice;
+  /** Width multiplier (quicknet: base channels / 16; paper models: fraction of the paper's widths). */
+  width: number;
+  /** Side of the square input. */
+  inputSize: number;
+  inChannels: number;
+  numClasses: number;
+  /** Dropout after fc1/fc2 of the paper models (§3: 0.5). */
+  dropout: number;
+}
+
+/** Default width of each model at Fashion-MNIST scale. */
+export const DEFAULT_WIDTH: Record<ModelName, number> = {
+  quicknet: 1,
+  model14: 0.25,
+  model22: 0.125,
+  model30: 0.125,
+};
+/** Default input side of each model at Fashion-MNIST scale (28x28 images are upsampled 2x for the paper models). */
+export const DEFAULT_INPUT: Record<ModelName, number> = {
+  quicknet: 28,
+  model14: 56,
+  model22: 56,
+  model30: 56,
+};
+
+function convSpec(inC: number, outC: number, k: number, pad: number): ModelLayerSpec['spec'] {
+  return {
+    type: 'conv2d',
+    inChannels: inC,
+    outChannels: outC,
+    kernelSize: [k, k],
+    stride: [1, 1],
+    padding: [pad, pad],
+    dilation: [1, 1],
+    groups: 1,
+    bias: true,
+  };
+}
+
+function initFor(init: InitChoice, activation: ActivationChoice): WeightInit {
+  if (init === 'pytorch-default') return { kind: 'default' };
+  const mode = init.endsWith('fan-in') ? 'fan_in' : 'fan_out';
+  if (init.startsWith('xavier')) return { kind: 'kaiming', mode, nonlinearity: 'linear' };
+  if (init.startsWith('prelu-aware') && activation !== 'relu')
+    return { kind: 'kaiming', mode, nonlinearity: 'prelu', a: 0.25 };
+  return { kind: 'kaiming', mode, nonlinearity: 'relu' };
+}
+
+/**
+ * A 10-conv-layer rectifier net for 28x28 inputs (the quickstart's model): three stages of 3x3
+ * convs (2 x 16w at 28x28, 4 x 32w at 14x14, 4 x 64w at 7x7) with max pooling between them, global
+ * average pooling and one fc layer: 11 weight layers, an activation after each conv.
+ */
+export function quicknetSpec(c: ModelConfig): ModelSpec {
+  const layers: ModelLayerSpec[] = [];
+  const init = initFor(c.init, c.activation);
+  let ch = c.inChannels;
+  const act = (name: string) => {
+    if (c.activation === 'relu') layers.push({ name: `${name}_relu`, spec: { type: 'relu' } });
+    else
+      layers.push({
+        name: `${name}_prelu`,
+        spec: { type: 'prelu', numParameters: c.activation === 'prelu' ? ch : 1, init: 0.25 },
+      });
+  };
+  const stages: Array<[number, number]> = [
+    [2, 16],
+    [4, 32],
+    [4, 64],
+  ];
+  stages.forEach(([count, base], s) => {
+    for (let i = 1; i <= count; i++) {
+      const out = Math.max(1, Math.round(base * c.width));
+      const name = `conv${s + 1}_${i}`;
+      layers.push({ name, spec: convSpec(ch, out, 3, 1), init });
+      ch = out;
+      act(name);
+    }
+    if (s < stages.length - 1) {
+      layers.push({
+        name: `pool${s + 1}`,
+        spec: {
+          type: 'maxPool2d',
+          kernelSize: [2, 2],
+          stride: [2, 2],
+          padding: [0, 0],
+          dilation: [1, 1],
+          ceilMode: false,
+        },
+      });
+    }
+  });
+  layers.push({ name: 'gap', spec: { type: 'adaptiveAvgPool2d', outputSize: [1, 1] } });
+  layers.push({ name: 'flatten', spec: { type: 'flatten', startDim: 1, endDim: -1 } });
+  layers.push({
+    name: 'fc',
+    spec: { type: 'linear', inFeatures: ch, outFeatures: c.numClasses, bias: true },
+    init,
+  });
+  return { name: 'quicknet', inputShape: [c.inChannels, c.inputSize, c.inputSize], layers };
+}
+
+/** SPP levels that fit the final feature map of the paper models at small input sizes. */
+function sppFor(model: ModelName, inputSize: number): number[] {
+  // model14/30: conv1 /2, pool1 /3, pool2 /2 -> side ~ input / 12; model22: /2, then three /2 pools -> input / 16.
+  const side =
+    model === 'model22'
+      ? Math.floor(Math.floor(Math.floor(Math.floor(inputSize / 2) / 2) / 2) / 2)
+      : Math.floor(Math.floor(Math.floor(inputSize / 2) / 3) / 2);
+  const paper = model === 'model22' ? [7, 3, 2, 1] : [6, 3, 2, 1];
+  const levels = paper.filter((l) => l <= side);
+  return levels.length > 0 ? levels : [1];
+}
+
+/** The model spec of a config (paper models at reduced width and input size; fc layers use the conv init). */
+export function modelSpecFor(c: ModelConfig): ModelSpec {
+  if (c.model === 'quicknet') return quicknetSpec(c);
+  const common = {
+    activation: c.activation,
+    init: c.init,
+    fcInit: 'same-as-conv' as const,
+    numClasses: c.numClasses,
+    inChannels: c.inChannels,
+    width: c.width,
+    inputSize: c.inputSize,
+    sppLevels: sppFor(c.model, c.inputSize),
+    dropout: c.dropout,
+  };
+  try {
+    if (c.model === 'model14') return model14Spec(common);
+    if (c.model === 'model22') return modelBSpec(common);
+    return model30Spec(common);
+  } catch (e) {
+    throw new UserError(
+      `cannot build ${c.model} at input ${c.inputSize}x${c.inputSize}: ${(e as Error).message}`,
+    );
+  }
+}
+
+/** Compares two model configs; returns a description of the first difference, or null. */
+export function configMismatch(a: ModelConfig, b: ModelConfig): string | null {
+  for (const k of Object.keys(a) as Array<keyof ModelConfig>) {
+    if (a[k] !== b[k])
+      return `${k} is ${JSON.stringify(a[k])} in the checkpoint but ${JSON.stringify(b[k])} here`;
+  }
+  return null;
+}

@@ -1,0 +1,12 @@
+import type { Sequential } from '@rectifier/nn';
+import { saveSafetensors } from '@rectifier/nn';
+import { writeFileAtomic } from '@rectifier/train';
+
+/** Writes a model's weights alone (PyTorch-compatible names) as safetensors, atomically. */
+export async function saveWeights(
+  model: Sequential,
+  path: string,
+  metadata: Record<string, string>,
+): Promise<void> {
+  await writeFileAtomic(path, saveSafetensors(model.stateDict(), { format: 'pt', ...metadata }));
+}
