@@ -12,6 +12,7 @@ import {
   parseLocValSolution,
   type ValLabel,
 } from '../ground-truth.js';
+import { readDevkitMeta } from './matlab.js';
 
 /** One labelled file. */
 export interface Sample {
@@ -118,8 +119,9 @@ export interface ImageNetValOptions {
   /** Path of the devkit's `ILSVRC2012_validation_ground_truth.txt`. */
   groundTruth?: string;
   /**
-   * Path of a text mapping ILSVRC2012_ID -> wnid (`<id> <wnid>` per line, or wnids in ID order): the
-   * devkit's meta.mat `synsets` table exported as text. Default file name `ILSVRC2012_mapping.txt`.
+   * The ILSVRC2012_ID -> wnid mapping: the devkit's `meta.mat` (read directly) or a text file
+   * (`<id> <wnid>` per line, or wnids in ID order). Searched by default as `ILSVRC2012_mapping.txt`,
+   * then `meta.mat`.
    */
   idMapping?: string;
 }
@@ -166,16 +168,17 @@ export function imagenetDataset(root: string, opts: ImageNetOptions = {}): FileD
   const gt = opts.groundTruth ?? findFile(dirs.map((d) => join(d, 'ILSVRC2012_validation_ground_truth.txt')));
   if (csv && !opts.groundTruth) labels = parseLocValSolution(readFileSync(csv, 'utf8'), csv);
   else if (gt) {
-    const mapPath = opts.idMapping ?? findFile(dirs.map((d) => join(d, 'ILSVRC2012_mapping.txt')));
+    const mapPath =
+      opts.idMapping ??
+      findFile(dirs.flatMap((d) => [join(d, 'ILSVRC2012_mapping.txt'), join(d, 'meta.mat')]));
     if (!mapPath)
       throw new Error(
-        `imagenetDataset: found ${gt} but no ILSVRC2012_ID -> wnid mapping; pass idMapping (devkit IDs are not sorted-wnid indices)`,
+        `imagenetDataset: found ${gt} but no ILSVRC2012_ID -> wnid mapping (meta.mat or ILSVRC2012_mapping.txt); pass idMapping (devkit IDs are not sorted-wnid indices)`,
       );
-    const r = parseDevkitGroundTruth(
-      readFileSync(gt, 'utf8'),
-      parseIdMapping(readFileSync(mapPath, 'utf8'), mapPath),
-      gt,
-    );
+    const mapping = mapPath.toLowerCase().endsWith('.mat')
+      ? readDevkitMeta(mapPath)
+      : parseIdMapping(readFileSync(mapPath, 'utf8'), mapPath);
+    const r = parseDevkitGroundTruth(readFileSync(gt, 'utf8'), mapping, gt);
     labels = r.labels;
     for (const b of r.bad) skipped.push({ path: join(dir, b.file), reason: b.reason });
   } else
