@@ -1,9 +1,18 @@
 // API-level properties of exportOnnx: determinism, the async variant, float64 models, metadata.
-import { Conv2d, Flatten, Linear, PReLU, Sequential, SpatialPyramidPooling } from '@rectifier/nn';
+import {
+  Conv2d,
+  Flatten,
+  Linear,
+  modelA,
+  PReLU,
+  Sequential,
+  SpatialPyramidPooling,
+  sppGeometry,
+} from '@rectifier/nn';
 import { Generator, noGrad, randn } from '@rectifier/tensor';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx, exportOnnxAsync } from './export';
-import { decodeModel, valueShape } from './test-support/decode';
+import { attributes, decodeModel, valueShape } from './test-support/decode';
 import { maxAbs, maxAbsDiff, runModel } from './test-support/ort';
 
 const net = (dtype: 'float32' | 'float64' = 'float32') =>
@@ -63,5 +72,30 @@ describe('exportOnnx API', () => {
       'MaxPool',
       'Flatten',
     ]);
+  });
+});
+
+describe('SPP export uses nn window geometry exactly', () => {
+  it('each level is one MaxPool with sppGeometry kernel and stride, no padding, in level order', () => {
+    // modelA at 1/16 width on 112x128 pools to a 7x8 map before SPP {7,3,2,1}
+    const model = modelA({ width: 1 / 16, numClasses: 10, inputSize: 112, seed: 1 });
+    const m = decodeModel(exportOnnx(model, { inputShape: [1, 3, 112, 128] }));
+    const levels = m.graph.node.filter((n) => n.name.startsWith('/spp/level') && n.op_type === 'MaxPool');
+    const expected = sppGeometry([7, 3, 2, 1], 7, 8);
+    expect(levels.map((n) => n.name)).toEqual([
+      '/spp/level7/MaxPool',
+      '/spp/level3/MaxPool',
+      '/spp/level2/MaxPool',
+      '/spp/level1/MaxPool',
+    ]);
+    levels.forEach((n, i) => {
+      expect(attributes(n), n.name).toEqual({
+        kernel_shape: expected[i].kernelSize,
+        strides: expected[i].stride,
+        pads: [0, 0, 0, 0],
+      });
+    });
+    const concat = m.graph.node.find((n) => n.name === '/spp/Concat')!;
+    expect(concat.input).toEqual(['7', '3', '2', '1'].map((l) => `/spp/level${l}/Flatten_output_0`));
   });
 });

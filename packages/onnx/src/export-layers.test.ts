@@ -106,6 +106,18 @@ describe('layer coverage against Rectifier forward (node + web, batch 1 and dyna
     await expectMatches(model, [1, 3, 6, 11]);
   });
 
+  it('global average pooling head (AdaptiveAvgPool2d(1) -> Flatten -> Linear), as in the CLI quickstart net', async () => {
+    const model = new Sequential(
+      new Conv2d({ inChannels: 1, outChannels: 4, kernelSize: 3, padding: 1 }),
+      new PReLU({ numParameters: 4 }),
+      new MaxPool2d({ kernelSize: 2 }),
+      new AdaptiveAvgPool2d({ outputSize: 1 }),
+      new Flatten(),
+      new Linear({ inFeatures: 4, outFeatures: 10 }),
+    );
+    await expectMatches(model, [1, 1, 28, 28]);
+  });
+
   it('SPP max and avg on a non-square map, then Linear, PReLU [C], Dropout, Linear, Softmax head', async () => {
     for (const mode of ['max', 'avg'] as const) {
       const model = new Sequential({

@@ -19,7 +19,7 @@ describe('regularPool', () => {
   it('finds kernel = stride = L/n when n divides L', () => {
     expect(regularPool(4, adaptive(4, 2))).toEqual({ kernel: 2, stride: 2, padBegin: 0, padEnd: 0 });
     expect(regularPool(14, adaptive(14, 7))).toEqual({ kernel: 2, stride: 2, padBegin: 0, padEnd: 0 });
-    expect(regularPool(6, adaptive(6, 1))).toEqual({ kernel: 6, stride: 1, padBegin: 0, padEnd: 0 });
+    expect(regularPool(6, adaptive(6, 1))).toEqual({ kernel: 6, stride: 6, padBegin: 0, padEnd: 0 });
   });
 
   it('finds overlapping and padded patterns, checked window by window', () => {

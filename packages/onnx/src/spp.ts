@@ -29,7 +29,8 @@ export function regularPool(size: number, windows: Windows): RegularPool | null 
   if (n === 0) return null;
   // fast path, any size: equal unpadded windows at a constant stride (nn's SPP rule always gives these)
   const k0 = windows[0][1] - windows[0][0];
-  const s0 = n > 1 ? windows[1][0] - windows[0][0] : 1;
+  // one bin: stride = size, as nn's rule floor(size / 1) writes it (any stride gives one window)
+  const s0 = n > 1 ? windows[1][0] - windows[0][0] : size;
   if (
     windows[0][0] === 0 &&
     s0 >= 1 &&
