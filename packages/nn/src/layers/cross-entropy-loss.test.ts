@@ -45,6 +45,9 @@ describe('CrossEntropyLoss', () => {
     expect(() => loss.call(tensor(logits), tensor([0, 1]))).toThrow(
       /target must be int32 class indices, got float32/,
     );
+    expect(() => loss.call(tensor(logits), tensor([0, 3], { dtype: 'int32' }))).toThrow(
+      /CrossEntropyLoss: .*classes must be in \[0, 3\)/,
+    );
     expect(() => new CrossEntropyLoss({ reduce: 'sum' } as never)).toThrow(/unknown option 'reduce'/);
     expect(() => new CrossEntropyLoss({ labelSmoothing: 1 })).toThrow(/labelSmoothing must be in \[0, 1\)/);
   });

@@ -47,7 +47,14 @@ export class CrossEntropyLoss extends Module<[Tensor, Tensor], Tensor> {
     }
     if (target.dtype !== 'int32')
       throw new TypeError(`CrossEntropyLoss: target must be int32 class indices, got ${target.dtype}`);
-    return crossEntropy(logits, target, { reduction: this.reduction, labelSmoothing: this.labelSmoothing });
+    try {
+      return crossEntropy(logits, target, { reduction: this.reduction, labelSmoothing: this.labelSmoothing });
+    } catch (e) {
+      // e.g. a label outside [0, C): say which loss and shapes it was
+      throw new RangeError(
+        `CrossEntropyLoss: logits ${fmtShape(logits.shape)}, target ${fmtShape(target.shape)} (classes must be in [0, ${logits.shape[1]})): ${(e as Error).message}`,
+      );
+    }
   }
 
   override extraRepr(): string {
