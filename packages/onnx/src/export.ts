@@ -24,7 +24,7 @@ import { describeModule, readParamsAsync, readParamsSync } from './from-module';
  */
 export function exportOnnx(model: Module<any, any>, options: ExportOptions): Uint8Array {
   resolveOptions(options);
-  const { tree, pending } = describeModule(model);
+  const { tree, pending } = describeModule(model, options.inputShape);
   readParamsSync(pending);
   return exportSpec(tree, options, model.typeName);
 }
@@ -37,7 +37,7 @@ export function exportOnnx(model: Module<any, any>, options: ExportOptions): Uin
  */
 export async function exportOnnxAsync(model: Module<any, any>, options: ExportOptions): Promise<Uint8Array> {
   resolveOptions(options);
-  const { tree, pending } = describeModule(model);
+  const { tree, pending } = describeModule(model, options.inputShape);
   await readParamsAsync(pending);
   return exportSpec(tree, options, model.typeName);
 }

@@ -3,10 +3,11 @@
  * can make an export fail is checked here, before a single node is written: unsupported module
  * types (named by path and type), disposed parameters, parameters shared between two paths.
  *
- * The tree is walked, not traced: `Sequential` containers apply their children in order, which is
- * exactly how the paper's networks (flat named Sequentials) and nested `features`/`classifier`
- * blocks compute. A custom `Module` subclass with its own `forward` cannot be read this way (its
- * forward may do anything), so it is rejected with a message saying how to make it exportable.
+ * The tree is walked: `Sequential` containers apply their children in order, which is exactly how
+ * the paper's networks (flat named Sequentials) and nested `features`/`classifier` blocks compute.
+ * A custom `Module` subclass with children and its own `forward` cannot be read that way, so the
+ * model is then traced once instead (trace.ts): exportable when its forward is a chain of built-in
+ * layers. Leaf modules of unknown types are rejected, by path and type.
  */
 import {
   AdaptiveAvgPool2d,
@@ -27,6 +28,7 @@ import {
 } from '@rectifier/nn';
 import type { Parameter } from '@rectifier/tensor';
 import { describePath, type LayerSpec, type ParamData, type Windows } from './layers';
+import { traceChain } from './trace';
 
 /** A parameter whose values still have to be read into `target.data`. */
 export interface PendingParam {
@@ -89,10 +91,15 @@ export const SUPPORTED_MODULES = [
 
 /**
  * Walks `root` and returns its layer tree, with parameter values still to be read (`pending`).
+ * Sequentials are walked; a custom container (a Module subclass with children and its own forward)
+ * is traced once on `inputShape` (see trace.ts) and exported as the chain of layers it called.
  * Throws (naming the module path and type) on unsupported modules, disposed parameters and shared
  * parameters.
  */
-export function describeModule(root: Module<any, any>): { tree: LayerSpec; pending: PendingParam[] } {
+export function describeModule(
+  root: Module<any, any>,
+  inputShape?: readonly number[],
+): { tree: LayerSpec; pending: PendingParam[] } {
   if (!(root instanceof Module)) {
     throw new TypeError(
       `exportOnnx: expected a @rectifier/nn Module, got ${root === null ? 'null' : typeof root}`,
@@ -101,6 +108,7 @@ export function describeModule(root: Module<any, any>): { tree: LayerSpec; pendi
   const owners = new Map<Parameter, string>();
   const pending: PendingParam[] = [];
   const unsupported: string[] = [];
+  const containers: string[] = [];
 
   const param = (p: Parameter, path: string, field: string): ParamData => {
     const name = path === '' ? field : `${path}.${field}`;
@@ -191,15 +199,38 @@ export function describeModule(root: Module<any, any>): { tree: LayerSpec; pendi
     if (m instanceof Flatten) return { kind: 'flatten', path, type, startDim: m.startDim, endDim: m.endDim };
     // inverted dropout is the identity at inference
     if (m instanceof Dropout) return { kind: 'identity', path, type };
-    unsupported.push(describePath(path, type));
+    if (m.namedChildren().length > 0) containers.push(describePath(path, type));
+    else unsupported.push(describePath(path, type));
     return { kind: 'identity', path, type };
   };
 
-  const tree = walk(root, '');
+  let tree = walk(root, '');
+  if (unsupported.length === 0 && containers.length > 0) {
+    // custom forward code: trace it, then describe the layers in the order they were called
+    if (!inputShape)
+      throw new Error(`exportOnnx: ${containers.join(', ')} must be traced, which needs inputShape`);
+    for (const [name, p] of root.namedParameters()) {
+      if (p.isDisposed)
+        throw new Error(`exportOnnx: parameter '${name}' is disposed; the model cannot be exported`);
+    }
+    owners.clear();
+    pending.length = 0;
+    const seen = new Set<Module<any, any>>();
+    const children = traceChain(root, inputShape).map(({ path, module }) => {
+      if (seen.has(module) && module.parameters().length > 0) {
+        throw new Error(
+          `exportOnnx: module ${describePath(path, module.typeName)} is called twice in the forward pass; its parameters would be shared, which cannot be exported`,
+        );
+      }
+      seen.add(module);
+      return walk(module, path);
+    });
+    tree = { kind: 'sequential', path: '', type: root.typeName, children };
+  }
   if (unsupported.length > 0) {
     throw new Error(
       `exportOnnx: unsupported module${unsupported.length > 1 ? 's' : ''} ${unsupported.join(', ')}. ` +
-        `Supported: ${SUPPORTED_MODULES.join(', ')}; custom modules must be written as a Sequential of these to be exported.`,
+        `Supported: ${SUPPORTED_MODULES.join(', ')}, and custom containers whose forward chains these; write other operations as a Sequential of these layers.`,
     );
   }
   return { tree, pending };
