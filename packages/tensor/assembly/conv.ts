@@ -179,6 +179,7 @@ export function conv2dForward(
   g: usize,
   scratch: usize,
   scratchStride: i32,
+  queue: usize,
   tid: i32,
   nt: i32,
 ): void {
@@ -200,14 +201,18 @@ export function conv2dForward(
     n1 = N,
     q0 = 0,
     q1 = P;
-  if (N >= nt) {
-    n0 = splitAt(N, nt, tid, 1);
-    n1 = splitAt(N, nt, tid + 1, 1);
-  } else {
+  const dynamic = N >= nt;
+  if (!dynamic) {
     q0 = splitAt(P, nt, tid, 8);
     q1 = splitAt(P, nt, tid + 1, 8);
   }
-  for (let n = n0; n < n1; n++) {
+  // With whole images per thread, images are handed out through an atomic counter (the host zeroes
+  // it per call), so a thread that the OS deschedules does not hold the others up.
+  for (
+    let n = dynamic ? atomic.add<i32>(queue, 1) : n0;
+    n < n1;
+    n = dynamic ? atomic.add<i32>(queue, 1) : n + 1
+  ) {
     for (let grp = 0; grp < G; grp++) {
       const xg = x + ((<usize>(n * C + grp * Cg) * <usize>H * <usize>W) << 2);
       const wg = w + ((<usize>grp * <usize>Og * <usize>R) << 2);
@@ -249,6 +254,7 @@ export function conv2dBackwardInput(
   g: usize,
   scratch: usize,
   scratchStride: i32,
+  queue: usize,
   tid: i32,
   nt: i32,
 ): void {
@@ -272,17 +278,21 @@ export function conv2dBackwardInput(
     n1 = N,
     c0 = 0,
     c1 = Cg;
-  if (N >= nt) {
-    n0 = splitAt(N, nt, tid, 1);
-    n1 = splitAt(N, nt, tid + 1, 1);
-  } else {
+  const dynamic = N >= nt;
+  if (!dynamic) {
     c0 = splitAt(Cg, nt, tid, 1);
     c1 = splitAt(Cg, nt, tid + 1, 1);
   }
   if (c1 <= c0) return;
   const r0 = c0 * KK,
     r1 = c1 * KK;
-  for (let n = n0; n < n1; n++) {
+  // With whole images per thread, images are handed out through an atomic counter (the host zeroes
+  // it per call), so a thread that the OS deschedules does not hold the others up.
+  for (
+    let n = dynamic ? atomic.add<i32>(queue, 1) : n0;
+    n < n1;
+    n = dynamic ? atomic.add<i32>(queue, 1) : n + 1
+  ) {
     for (let grp = 0; grp < G; grp++) {
       const dxg = dx + ((<usize>(n * C + grp * Cg) * <usize>HW) << 2);
       const wg = w + ((<usize>grp * <usize>Og * <usize>R + <usize>r0) << 2);
@@ -317,6 +327,7 @@ export function conv2dBackwardWeight(
   g: usize,
   scratch: usize,
   scratchStride: i32,
+  queue: usize,
   tid: i32,
   nt: i32,
 ): void {
@@ -340,9 +351,8 @@ export function conv2dBackwardWeight(
     r0 = 0,
     r1 = R;
   let target = partials;
-  if (N >= nt) {
-    n0 = splitAt(N, nt, tid, 1);
-    n1 = splitAt(N, nt, tid + 1, 1);
+  const dynamic = N >= nt;
+  if (dynamic) {
     target = partials + ((<usize>tid * <usize>O * <usize>R) << 2);
     memory.fill(target, 0, (<usize>O * <usize>R) << 2);
   } else {
@@ -357,7 +367,13 @@ export function conv2dBackwardWeight(
       );
     }
   }
-  for (let n = n0; n < n1; n++) {
+  // With whole images per thread, images are handed out through an atomic counter (the host zeroes
+  // it per call), so a thread that the OS deschedules does not hold the others up.
+  for (
+    let n = dynamic ? atomic.add<i32>(queue, 1) : n0;
+    n < n1;
+    n = dynamic ? atomic.add<i32>(queue, 1) : n + 1
+  ) {
     for (let grp = 0; grp < G; grp++) {
       const xg = x + ((<usize>(n * C + grp * Cg) * <usize>H * <usize>W) << 2);
       const dyg = dy + ((<usize>(n * O + grp * Og) * <usize>P) << 2);

@@ -265,15 +265,15 @@ export function gemmBatched(
   beta: i32,
   scratch: usize,
   scratchStride: i32,
+  queue: usize,
   tid: i32,
   nt: i32,
 ): void {
   const s = scratch + <usize>tid * <usize>scratchStride;
   const cbs = <usize>m * <usize>ldc;
   if (batch >= nt * 2 || (batch >= nt && m * n < 64 * 64)) {
-    const b0 = splitAt(batch, nt, tid, 1);
-    const b1 = splitAt(batch, nt, tid + 1, 1);
-    for (let bi = b0; bi < b1; bi++) {
+    // Batches are handed out through an atomic counter (zeroed by the host per call).
+    for (let bi = atomic.add<i32>(queue, 1); bi < batch; bi = atomic.add<i32>(queue, 1)) {
       gemmRange(
         k,
         a + ((<usize>bi * <usize>abs) << 2),
@@ -294,46 +294,28 @@ export function gemmBatched(
     }
     return;
   }
-  for (let bi = 0; bi < batch; bi++) {
+  // Few large matrices: each is cut into 2 * nt column (n >= m) or row blocks, handed out through
+  // the counter; more blocks than threads keeps a descheduled thread from stalling the call, at the
+  // price of packing the other operand once per block.
+  const parts = nt === 1 ? 1 : 2 * nt;
+  const units = batch * parts;
+  for (let u = atomic.add<i32>(queue, 1); u < units; u = atomic.add<i32>(queue, 1)) {
+    const bi = u / parts;
+    const part = u - bi * parts;
     const ab = a + ((<usize>bi * <usize>abs) << 2);
     const bb = b + ((<usize>bi * <usize>bbs) << 2);
     const cb = c + ((<usize>bi * cbs) << 2);
+    let i0 = 0,
+      i1 = m,
+      j0 = 0,
+      j1 = n;
     if (n >= m) {
-      gemmRange(
-        k,
-        ab,
-        ars,
-        acs,
-        bb,
-        brs,
-        bcs,
-        cb,
-        ldc,
-        beta,
-        0,
-        m,
-        splitAt(n, nt, tid, NR),
-        splitAt(n, nt, tid + 1, NR),
-        s,
-      );
+      j0 = splitAt(n, parts, part, NR);
+      j1 = splitAt(n, parts, part + 1, NR);
     } else {
-      gemmRange(
-        k,
-        ab,
-        ars,
-        acs,
-        bb,
-        brs,
-        bcs,
-        cb,
-        ldc,
-        beta,
-        splitAt(m, nt, tid, MR),
-        splitAt(m, nt, tid + 1, MR),
-        0,
-        n,
-        s,
-      );
+      i0 = splitAt(m, parts, part, MR);
+      i1 = splitAt(m, parts, part + 1, MR);
     }
+    gemmRange(k, ab, ars, acs, bb, brs, bcs, cb, ldc, beta, i0, i1, j0, j1, s);
   }
 }

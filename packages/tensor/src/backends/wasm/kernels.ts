@@ -140,6 +140,7 @@ export class WasmKernels {
         beta,
         scratch,
         rt.gemmScratchBytes,
+        rt.queue,
       ],
       nt,
     );
@@ -233,7 +234,7 @@ export class WasmKernels {
     const px = this.put(x, 0, g.N * g.C * g.H * g.W);
     const pw = this.put(w, 0, g.O * R);
     const py = this.rt.alloc(g.N * g.O * g.OH * g.OW * 4);
-    this.rt.run('conv2dForward', [px, pw, py, gp, scratch, stride], nt);
+    this.rt.run('conv2dForward', [px, pw, py, gp, scratch, stride, this.rt.queue], nt);
     this.get(py, y);
   }
 
@@ -244,7 +245,7 @@ export class WasmKernels {
     const pdy = this.put(dy, 0, g.N * g.O * g.OH * g.OW);
     const pw = this.put(w, 0, g.O * R);
     const pdx = this.rt.alloc(g.N * g.C * g.H * g.W * 4);
-    this.rt.run('conv2dBackwardInput', [pdy, pw, pdx, gp, scratch, stride], nt);
+    this.rt.run('conv2dBackwardInput', [pdy, pw, pdx, gp, scratch, stride, this.rt.queue], nt);
     this.get(pdx, dx);
   }
 
@@ -258,7 +259,7 @@ export class WasmKernels {
     const pdw = this.rt.alloc(size * 4);
     const buffers = g.N >= nt ? nt : 1;
     const pp = this.rt.alloc(buffers * size * 4);
-    this.rt.run('conv2dBackwardWeight', [px, pdy, pp, gp, scratch, stride], nt);
+    this.rt.run('conv2dBackwardWeight', [px, pdy, pp, gp, scratch, stride, this.rt.queue], nt);
     const transposeThreads = this.threadsFor(size * buffers, PARALLEL_ELEMENTS);
     this.rt.run('transposeSum', [pdw, pp, buffers, g.groups, g.O / g.groups, R], transposeThreads);
     this.get(pdw, dw);

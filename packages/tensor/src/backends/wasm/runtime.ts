@@ -54,6 +54,8 @@ export class WasmRuntime {
   readonly threads: number;
   readonly memory: WebAssembly.Memory;
   readonly gemmScratchBytes: number;
+  /** Byte address of the work counter that dynamically scheduled kernels take items from. */
+  readonly queue = CTRL_AT + CTRL.QUEUE * 4;
   private readonly exports: KernelExports;
   private readonly fns: KernelFn[];
   private readonly ctrl: Int32Array;
@@ -136,6 +138,7 @@ export class WasmRuntime {
     const index = KERNELS.indexOf(name);
     const fn = this.fns[index];
     const threads = Math.max(1, Math.min(nt, this.threads));
+    Atomics.store(this.i32, this.queue >> 2, 0);
     if (threads === 1) {
       fn(...args, 0, 1);
       return;

@@ -4,10 +4,11 @@
 // loops: block on the job sequence word, run its share of the job, count itself done.
 //
 // Control block (Int32 words at `ctrl`): 0 job sequence, 1 done count, 2 error flag, 3 function index
-// (-1 = exit), 4 argument count, 5 thread count of the job; arguments as float64 at ctrl + 64.
+// (-1 = exit), 4 argument count, 5 thread count of the job, 6 work counter that kernels with
+// dynamic scheduling take items from (zeroed per call); arguments as float64 at ctrl + 64.
 
 /** Word indices of the control block shared with the workers. */
-export const CTRL = { SEQ: 0, DONE: 1, ERR: 2, FN: 3, ARGC: 4, NT: 5 } as const;
+export const CTRL = { SEQ: 0, DONE: 1, ERR: 2, FN: 3, ARGC: 4, NT: 5, QUEUE: 6 } as const;
 /** Byte offset of the float64 arguments within the control block. */
 export const CTRL_ARGS_OFFSET = 64;
 /** Most arguments a kernel call may pass (before tid, nt). */
