@@ -27,6 +27,8 @@ let nextId = 1;
 
 /**
  * An n-dimensional strided view onto a backend storage, with reverse-mode autograd.
+ * (This file is long only because every op is also a method here, each a one-line delegation to its
+ * module in `ops/`; methods live on the class rather than being patched onto the prototype.)
  * Views (`reshape`, `permute`, `slice`, ...) share storage; the storage is freed when the last tensor
  * that references it is disposed.
  *

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DTypeError, ShapeError } from '../errors.js';
 import { Generator } from '../random/generator.js';
 import { backendsUnderTest } from '../test-support/backends.js';
-import { read } from '../test-support/helpers.js';
-import { assertClose } from '../testing/index.js';
+import { f64, read } from '../test-support/helpers.js';
+import { assertClose, gradcheck } from '../testing/index.js';
 import {
   arange,
   eye,
@@ -93,5 +93,11 @@ describe.each(await backendsUnderTest())('creation on $name', ({ backend }) => {
     expect(dropout(x, 0.5, false)).toBe(x);
     assertClose(await read(dropout(x, 1)), [0, 0, 0]);
     expect(() => dropout(x, 1.5)).toThrow('dropout: p must be in [0, 1], got 1.5');
+  });
+});
+
+describe('dropout gradient (float64)', () => {
+  it('is the mask scaled by 1 / (1 - p) (same seed each call)', () => {
+    expect(gradcheck((x) => dropout(x, 0.3, true, new Generator(11)), [f64([4, 5], 1)])).toBe(true);
   });
 });
