@@ -62,11 +62,20 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-async function epochRate(loader) {
+// Wall-clock img/s, and img per CPU-second of this process (all threads: main, workers, libuv/libvips):
+// the CPU figure is what one fully available core would do, and is far less sensitive to other
+// tenants of a shared machine than wall time.
+async function epochRate(loader, recycle) {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   let n = 0;
-  for await (const b of loader) n += b.labels.length;
-  return n / ((performance.now() - t0) / 1000);
+  for await (const b of loader) {
+    n += b.labels.length;
+    if (recycle) loader.recycle(b); // a trainer recycles after copying the batch into a tensor
+  }
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { wall: n / wall, cpu: n / ((c.user + c.system) / 1e6) };
 }
 
 // Runs all configurations round-robin (one epoch each per round) so that load from other users of
@@ -79,16 +88,20 @@ async function measure(configs) {
   const rates = configs.map(() => []);
   for (let r = 0; r <= repeats; r++)
     for (let c = 0; c < configs.length; c++) {
-      const rate = await epochRate(loaders[c]);
+      const rate = await epochRate(loaders[c], configs[c][3] ?? true);
       if (r > 0) rates[c].push(rate);
     }
   await Promise.all(loaders.map((l) => l.close()));
-  return configs.map(([name], c) => ({
-    name,
-    median: median(rates[c]),
-    min: Math.min(...rates[c]),
-    max: Math.max(...rates[c]),
-  }));
+  return configs.map(([name], c) => {
+    const wall = rates[c].map((x) => x.wall);
+    return {
+      name,
+      median: median(wall),
+      min: Math.min(...wall),
+      max: Math.max(...wall),
+      cpu: median(rates[c].map((x) => x.cpu)),
+    };
+  });
 }
 
 function torchvisionStatus() {
@@ -122,6 +135,7 @@ try {
   const all = { workers: cores, itemConcurrency: 2, prefetch: 2 * cores };
   const configs = [
     ['JPEG files, 1 worker, 1 image at a time', ds, one],
+    ['JPEG files, 1 worker, 1 at a time, no recycle', ds, one, false],
     [`JPEG files, ${cores} workers x 2 images in flight`, ds, all],
   ];
   for (const encoding of ['raw', 'jpeg']) {
@@ -135,10 +149,17 @@ try {
     configs.push([`packed ${encoding} 256, 1 worker, 1 image at a time`, packed, one]);
     configs.push([`packed ${encoding} 256, ${cores} workers x 2 images in flight`, packed, all]);
   }
+  console.log(`${'configuration'.padEnd(50)}  wall img/s (min-max)    img per CPU-second`);
   for (const r of await measure(configs))
     console.log(
-      `${r.name.padEnd(50)} ${r.median.toFixed(0).padStart(6)} img/s  (min ${r.min.toFixed(0)}, max ${r.max.toFixed(0)})`,
+      `${r.name.padEnd(50)} ${r.median.toFixed(0).padStart(6)}  (${r.min.toFixed(0)}-${r.max.toFixed(0)})`.padEnd(
+        76,
+      ) + `${r.cpu.toFixed(0).padStart(6)}`,
     );
+  const load = (await import('node:os')).loadavg()[0];
+  console.log(
+    `# load average during the run: ${load.toFixed(1)} on ${cores} cores (other users of the machine)`,
+  );
   console.log(
     `# torchvision + PIL: ${torchvisionStatus()} (reference on this machine kind: 166 img/s one process, 264 with two workers)`,
   );

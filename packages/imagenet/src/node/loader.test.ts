@@ -69,6 +69,24 @@ describe('ImageLoader', () => {
     expect(new Set(ba.flatMap((x) => [...x.labels]))).toEqual(new Set([0, 333, 666]));
   });
 
+  it('recycled buffers give the same batches (workers and main thread)', async () => {
+    for (const workers of [0, 2]) {
+      const plain = await collect(make({ workers }));
+      const l = make({ workers });
+      const copies: Float32Array[] = [];
+      for (let e = 0; e < 2; e++)
+        for await (const b of l) {
+          if (e === 1) copies.push(b.data.slice());
+          l.recycle(b);
+          if (workers > 0) expect(b.data.length).toBe(0); // transferred back to a worker
+        }
+      await l.close();
+      const second = await collect(make({ workers: 0, state: { epoch: 1, position: 0 } }));
+      expect(copies).toEqual(second.map((b) => b.data));
+      expect(plain.length).toBe(4);
+    }
+  });
+
   it('resumes mid-epoch with the same remaining order and augmentation', async () => {
     const full = await collect(make({ workers: 0 }));
     const first = make({ workers: 0 });

@@ -109,6 +109,8 @@ export class ImageLoader implements AsyncIterable<Batch> {
   private badCount = 0;
   private scanBadLogged = false;
   private iterating = false;
+  private spare: Float32Array[] = [];
+  private nextRecycle = 0;
 
   constructor(
     private readonly dataset: FileDataset | PackedDataset,
@@ -228,7 +230,7 @@ export class ImageLoader implements AsyncIterable<Batch> {
 
   private run(items: WorkItem[], epoch: number): Promise<WorkResult> {
     const ctx: WorkContext = { ...this.ctxBase, epoch };
-    if (this.opts.workers === 0) return processItems(items, ctx);
+    if (this.opts.workers === 0) return processItems(items, ctx, this.spare.pop());
     let w = 0;
     for (let i = 1; i < this.pool.length; i++) if (this.busy[i] < this.busy[w]) w = i;
     const id = this.nextId++;
@@ -301,6 +303,22 @@ export class ImageLoader implements AsyncIterable<Batch> {
     } finally {
       this.iterating = false;
     }
+  }
+
+  /**
+   * Hands a batch's buffer back for reuse once you are done with it (e.g. after `toTensors`, which
+   * copies). Optional: it saves faulting in fresh memory for every batch. Do not touch
+   * `batch.data` afterwards: with workers it is transferred away (its length becomes 0).
+   */
+  recycle(batch: Batch): void {
+    const buf = batch.data;
+    if (buf.length === 0) return;
+    if (this.opts.workers === 0 || this.pool.length === 0) {
+      if (this.spare.length < 4) this.spare.push(buf);
+      return;
+    }
+    const w = this.nextRecycle++ % this.pool.length;
+    this.pool[w].postMessage({ recycle: buf.buffer }, [buf.buffer as ArrayBuffer]);
   }
 
   /** Terminates the worker threads. */

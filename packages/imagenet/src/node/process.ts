@@ -82,13 +82,19 @@ async function one(item: WorkItem, ctx: WorkContext, out: Float32Array, offset: 
 }
 
 /**
- * Processes items into a compact NCHW float32 buffer (views of a sample adjacent).
+ * Processes items into a compact NCHW float32 buffer (views of a sample adjacent), reusing `reuse`
+ * when it has exactly the right length.
  * @returns data of (good samples x views x 3 x k x k), their labels and dataset indices, bad entries
  */
-export async function processItems(items: readonly WorkItem[], ctx: WorkContext): Promise<WorkResult> {
+export async function processItems(
+  items: readonly WorkItem[],
+  ctx: WorkContext,
+  reuse?: Float32Array,
+): Promise<WorkResult> {
   const k = ctx.transform.cropSize;
   const per = viewsPerSample(ctx.transform) * 3 * k * k;
-  const out = new Float32Array(items.length * per);
+  // A recycled buffer of the right size avoids faulting in fresh pages for every batch.
+  const out = reuse && reuse.length === items.length * per ? reuse : new Float32Array(items.length * per);
   const ok = new Uint8Array(items.length);
   const bad: BadEntry[] = [];
   let next = 0;
