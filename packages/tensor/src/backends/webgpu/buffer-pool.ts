@@ -67,9 +67,9 @@ export class BufferPool {
   recycle(): void {
     for (const b of this.parked) {
       const k = BufferPool.key(b.size, b.usage);
-      let list = this.free.get(k);
-      if (!list) this.free.set(k, (list = []));
-      list.push(b);
+      const list = this.free.get(k);
+      if (list) list.push(b);
+      else this.free.set(k, [b]);
       this.freeBytes += b.size;
     }
     this.parked = [];

@@ -6,6 +6,7 @@
  * lost device) is rethrown as a JavaScript Error by the next operation or `read`.
  */
 import { BufferPool, Usage } from './buffer-pool.js';
+import { type KernelTime, Profiler } from './profiler.js';
 import { stableStringify } from './stable-key.js';
 
 /** Largest workgroup count per dispatch dimension guaranteed by WebGPU. */
@@ -41,6 +42,7 @@ export class GpuContext {
   private destroyed = false;
   /** Milliseconds spent creating pipelines (shader compilation), for benchmarks. */
   compileMs = 0;
+  private profiler: Profiler | null = null;
 
   constructor(
     readonly device: GPUDevice,
@@ -121,10 +123,36 @@ export class GpuContext {
     return this.pool.acquire(bytes, Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST);
   }
 
-  private computePass(): GPUComputePassEncoder {
+  private computePass(label: string): GPUComputePassEncoder {
+    if (this.profiler) {
+      // one timed pass per dispatch
+      if (this.profiler.full) this.flush();
+      const enc = this.endPass();
+      this.pass = enc.beginComputePass(this.profiler.passDescriptor(label));
+      return this.pass;
+    }
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
     if (!this.pass) this.pass = this.encoder.beginComputePass();
     return this.pass;
+  }
+
+  /** Turns per-kernel GPU timing on or off (needs the 'timestamp-query' feature). */
+  setProfiling(on: boolean): void {
+    if (on && !this.device.features.has('timestamp-query')) {
+      throw new Error("webgpu.profile: the device lacks the 'timestamp-query' feature");
+    }
+    this.flush();
+    if (on && !this.profiler) this.profiler = new Profiler(this.device);
+    if (!on && this.profiler) {
+      this.profiler.destroy();
+      this.profiler = null;
+    }
+  }
+
+  /** Per-kernel GPU times since the last report (empty when profiling is off). */
+  async profile(): Promise<KernelTime[]> {
+    await this.finish();
+    return this.profiler ? this.profiler.report() : [];
   }
 
   private endPass(): GPUCommandEncoder {
@@ -159,7 +187,10 @@ export class GpuContext {
     params: Uint32Array | null,
     groups: readonly [number, number, number],
   ): void {
-    const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+    const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({
+      binding,
+      resource: { buffer },
+    }));
     let ubuf: GPUBuffer | null = null;
     if (params) {
       ubuf = this.pool.acquire(params.byteLength, Usage.UNIFORM | Usage.COPY_DST);
@@ -167,7 +198,7 @@ export class GpuContext {
       entries.push({ binding: buffers.length, resource: { buffer: ubuf } });
     }
     const bindGroup = this.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
-    const pass = this.computePass();
+    const pass = this.computePass(label);
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
@@ -196,10 +227,12 @@ export class GpuContext {
     if (this.encoder) {
       const enc = this.endPass();
       this.encoder = null;
+      const afterSubmit = this.profiler?.encodeResolve(enc);
       const filters: GPUErrorFilter[] = ['validation', 'out-of-memory'];
       for (const f of filters) this.device.pushErrorScope(f);
       this.queue.submit([enc.finish()]);
       this.watch('submit', filters);
+      afterSubmit?.();
     }
     this.encoded = 0;
     this.pool.recycle();

@@ -17,6 +17,11 @@ export interface WebGPUBackendOptions {
   readonly powerPreference?: GPUPowerPreference;
   /** Bytes of freed buffers kept for reuse before older ones are destroyed; default 512 MiB. */
   readonly poolBytes?: number;
+  /**
+   * Tuning/testing knob: split the K dimension of every matmul/convolution GEMM into this many slices
+   * (partial sums added in a fixed order) instead of the automatic choice.
+   */
+  readonly gemmSplitK?: number;
 }
 
 /** Device plus what we learned about it. */
@@ -38,7 +43,10 @@ async function nodeGpu(): Promise<GPU | undefined> {
   // A variable specifier keeps bundlers from pulling the native module into browser bundles.
   const specifier = 'webgpu';
   try {
-    const mod = (await import(/* @vite-ignore */ specifier)) as { create(flags: string[]): GPU; globals: object };
+    const mod = (await import(/* @vite-ignore */ specifier)) as {
+      create(flags: string[]): GPU;
+      globals: object;
+    };
     const gpu = mod.create([]);
     keepAlive.push(gpu);
     return gpu;
@@ -73,7 +81,8 @@ export async function acquireDevice(options: WebGPUBackendOptions = {}): Promise
       gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
     }
     if (!gpu) gpu = await nodeGpu();
-    if (!gpu) throw new Error('createWebGPUBackend: WebGPU is not available (no navigator.gpu and not in Node)');
+    if (!gpu)
+      throw new Error('createWebGPUBackend: WebGPU is not available (no navigator.gpu and not in Node)');
     keepAlive.push(gpu);
     adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
     if (!adapter) {

@@ -65,7 +65,9 @@ function nanRule(js: (...v: number[]) => number, arity: number, j: number): stri
   const results: number[] = [];
   const argsList: number[][] = [];
   for (let i = 0; i < PROBES.length; i++) {
-    const args = Array.from({ length: arity }, (_, k) => (k === j ? Number.NaN : (PROBES[(i + k) % PROBES.length] as number)));
+    const args = Array.from({ length: arity }, (_, k) =>
+      k === j ? Number.NaN : (PROBES[(i + k) % PROBES.length] as number),
+    );
     argsList.push(args);
     results.push(js(...args));
   }
@@ -93,7 +95,8 @@ function guardNaN(expr: string, js: (...v: number[]) => number, arity: number): 
  * are those of the JavaScript definition.
  */
 const FLOAT_EDGES: Partial<Record<UnaryOp, (e: string) => string>> = {
-  log: (e) => `select(select(select(${e}, negInf(), a == 0.0), posInf(), a == posInf()), nanValue(), a < 0.0)`,
+  log: (e) =>
+    `select(select(select(${e}, negInf(), a == 0.0), posInf(), a == posInf()), nanValue(), a < 0.0)`,
   sqrt: (e) => `select(${e}, nanValue(), a < 0.0)`,
   tanh: (e) => `select(${e}, sign(a), abs(a) > 20.0)`,
 };
@@ -129,5 +132,8 @@ export function ternaryExpr(op: TernaryOp, int: boolean): ExprChoice {
   const i = int ? INT_TERNARY[op] : undefined;
   if (i) return { expr: i, compute: 'i32' };
   const def = TERNARY[op];
-  return { expr: guardNaN(hardenExpr(def.wgsl), (x, y, z) => def.js(x as number, y as number, z as number), 3), compute: 'f32' };
+  return {
+    expr: guardNaN(hardenExpr(def.wgsl), (x, y, z) => def.js(x as number, y as number, z as number), 3),
+    compute: 'f32',
+  };
 }

@@ -22,7 +22,8 @@ async function prepareNodeEnv(): Promise<void> {
   const fs = await import('node:fs');
   const os = await import('node:os');
   const path = await import('node:path');
-  if (!process.env.VK_ICD_FILENAMES && fs.existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  if (!process.env.VK_ICD_FILENAMES && fs.existsSync(SWIFTSHADER_ICD))
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   if (!process.env.XDG_RUNTIME_DIR) {
     process.env.XDG_RUNTIME_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'rectifier-xdg-'));
     fs.chmodSync(process.env.XDG_RUNTIME_DIR, 0o700);
@@ -36,7 +37,9 @@ async function create(): Promise<TestGpu> {
   } catch (e) {
     const reason = `no WebGPU adapter: ${(e as Error).message}`;
     if (typeof process !== 'undefined' && process.env?.CI) {
-      throw new Error(`${reason} (CI is set, so a missing WebGPU adapter fails the run; install libvulkan1 and chromium)`);
+      throw new Error(
+        `${reason} (CI is set, so a missing WebGPU adapter fails the run; install libvulkan1 and chromium)`,
+      );
     }
     return { backend: null, reason };
   }

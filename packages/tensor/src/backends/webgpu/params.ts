@@ -24,7 +24,8 @@ export class Params {
   /** Appends `values` padded with `fill` to exactly `length` words. */
   padded(values: readonly number[], length: number, fill = 0): this {
     if (values.length > length) throw new Error(`params: ${values.length} values exceed ${length} slots`);
-    for (let i = 0; i < length; i++) this.words.push((i < values.length ? (values[i] as number) : fill) >>> 0);
+    for (let i = 0; i < length; i++)
+      this.words.push((i < values.length ? (values[i] as number) : fill) >>> 0);
     return this;
   }
 

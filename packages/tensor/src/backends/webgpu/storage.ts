@@ -73,7 +73,9 @@ export function coalesce(
       continue;
     }
     outShape.push(size);
-    strides.forEach((st, j) => (outStrides[j] as number[]).push(st[d] as number));
+    strides.forEach((st, j) => {
+      (outStrides[j] as number[]).push(st[d] as number);
+    });
   }
   if (outShape.length === 0) {
     outShape.push(1);

@@ -45,6 +45,14 @@ export interface WebGPUBackend extends Backend<WebGPUStorage> {
   compileMs(): number;
   /** GPU buffer bytes: all created and not destroyed (live + pooled), and the pooled (free) part. */
   gpuMemory(): { readonly allocatedBytes: number; readonly pooledBytes: number };
+  /**
+   * Per-kernel GPU timing (timestamp queries; each dispatch gets its own pass, so keep it for tuning).
+   * `profile(true)` starts, `profileReport()` returns totals per kernel label since the last report.
+   */
+  profile(on: boolean): void;
+  profileReport(): Promise<
+    readonly { readonly label: string; readonly count: number; readonly ms: number }[]
+  >;
   /** Destroys pooled (freed) buffers so the GPU memory is returned now. */
   releasePooledMemory(): void;
   /** Frees everything; the backend is unusable afterwards. Destroys the device if the backend created it. */
@@ -69,6 +77,7 @@ class WebGPUBackendImpl implements WebGPUBackend {
     readonly adapterInfo: string,
     readonly features: ReadonlySet<string>,
     private readonly owned: boolean,
+    private readonly splitK: number | undefined,
   ) {
     this.software = SOFTWARE.test(adapterInfo);
   }
@@ -76,9 +85,12 @@ class WebGPUBackendImpl implements WebGPUBackend {
   // --- helpers --------------------------------------------------------------------------------
   private dtypeOk(op: string, dtype: DType): void {
     if (dtype === 'float64') {
-      throw new DTypeError(`webgpu.${op}: float64 is not supported on WebGPU (WGSL has no 64-bit floats); use float32`);
+      throw new DTypeError(
+        `webgpu.${op}: float64 is not supported on WebGPU (WGSL has no 64-bit floats); use float32`,
+      );
     }
-    if (dtype !== 'float32' && dtype !== 'int32') throw new DTypeError(`webgpu.${op}: unknown dtype ${String(dtype)}`);
+    if (dtype !== 'float32' && dtype !== 'int32')
+      throw new DTypeError(`webgpu.${op}: unknown dtype ${String(dtype)}`);
   }
 
   private alloc(op: string, size: number, dtype: DType): WebGPUStorage {
@@ -94,7 +106,9 @@ class WebGPUBackendImpl implements WebGPUBackend {
   private v(op: string, view: View<WebGPUStorage>): GView {
     const s = view.storage as unknown;
     if (!(s instanceof WebGPUStorage)) {
-      throw new Error(`webgpu.${op}: the input lives on backend '${(s as { backend?: string }).backend}', not webgpu; move it with tensor.to(backend) first`);
+      throw new Error(
+        `webgpu.${op}: the input lives on backend '${(s as { backend?: string }).backend}', not webgpu; move it with tensor.to(backend) first`,
+      );
     }
     if (s.disposed) throw new Error(`webgpu.${op}: the input storage was disposed`);
     this.dtypeOk(op, view.dtype);
@@ -110,7 +124,13 @@ class WebGPUBackendImpl implements WebGPUBackend {
     return { storage: c, dtype: v.dtype, shape: v.shape, strides: contiguousStrides(v.shape), offset: 0 };
   }
 
-  private elementwise(op: string, choice: ExprChoice, inputs: GView[], outDtype: DType, alpha = 0): WebGPUStorage {
+  private elementwise(
+    op: string,
+    choice: ExprChoice,
+    inputs: GView[],
+    outDtype: DType,
+    alpha = 0,
+  ): WebGPUStorage {
     const shape = (inputs[0] as GView).shape;
     const out = this.alloc(op, numel(shape), outDtype);
     runElementwise(
@@ -128,6 +148,7 @@ class WebGPUBackendImpl implements WebGPUBackend {
       shape,
       inputs,
       alpha,
+      op,
     );
     return out;
   }
@@ -162,7 +183,14 @@ class WebGPUBackendImpl implements WebGPUBackend {
 
   fromArray(data: TypedArray, dtype: DType): WebGPUStorage {
     const out = this.alloc('fromArray', data.length, dtype);
-    const host = dtype === 'int32' ? (data instanceof Int32Array ? data : Int32Array.from(data)) : data instanceof Float32Array ? data : Float32Array.from(data);
+    const host =
+      dtype === 'int32'
+        ? data instanceof Int32Array
+          ? data
+          : Int32Array.from(data)
+        : data instanceof Float32Array
+          ? data
+          : Float32Array.from(data);
     if (host.length > 0) this.ctx.write(out.buffer, host);
     return out;
   }
@@ -173,7 +201,10 @@ class WebGPUBackendImpl implements WebGPUBackend {
     const temps: WebGPUStorage[] = [];
     const c = this.contig('read', v, temps);
     try {
-      const bytes = n === 0 ? new ArrayBuffer(0) : await this.ctx.readBytes(c.storage.buffer, c.offset * BYTES, n * BYTES);
+      const bytes =
+        n === 0
+          ? new ArrayBuffer(0)
+          : await this.ctx.readBytes(c.storage.buffer, c.offset * BYTES, n * BYTES);
       return v.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
     } finally {
       for (const t of temps) this.dispose(t);
@@ -216,6 +247,8 @@ class WebGPUBackendImpl implements WebGPUBackend {
       d.offset,
       d.shape,
       [s],
+      0,
+      'assign',
     );
     if (tmp) this.dispose(tmp);
   }
@@ -240,7 +273,13 @@ class WebGPUBackendImpl implements WebGPUBackend {
     return this.elementwise(op, binaryExpr(op, int), [va, vb], outDtype);
   }
 
-  ternary(op: TernaryOp, a: View<WebGPUStorage>, b: View<WebGPUStorage>, c: View<WebGPUStorage>, outDtype: DType): WebGPUStorage {
+  ternary(
+    op: TernaryOp,
+    a: View<WebGPUStorage>,
+    b: View<WebGPUStorage>,
+    c: View<WebGPUStorage>,
+    outDtype: DType,
+  ): WebGPUStorage {
     const vs = [this.v(op, a), this.v(op, b), this.v(op, c)];
     const int = vs.every((v) => v.dtype === 'int32');
     return this.elementwise(op, ternaryExpr(op, int), vs, outDtype);
@@ -276,21 +315,30 @@ class WebGPUBackendImpl implements WebGPUBackend {
   matmul(a: View<WebGPUStorage>, b: View<WebGPUStorage>): WebGPUStorage {
     const va = this.v('matmul', a);
     const vb = this.v('matmul', b);
-    if (va.dtype !== 'float32' || vb.dtype !== 'float32') throw new DTypeError(`webgpu.matmul: expected float32 operands, got ${va.dtype} and ${vb.dtype}`);
+    if (va.dtype !== 'float32' || vb.dtype !== 'float32')
+      throw new DTypeError(`webgpu.matmul: expected float32 operands, got ${va.dtype} and ${vb.dtype}`);
     const [B, M] = va.shape as [number, number];
     const N = vb.shape[2] as number;
     const out = this.alloc('matmul', B * M * N, 'float32');
-    runMatmul(this.ctx, va, vb, out, this.software);
+    runMatmul(this.ctx, va, vb, out, this.software, this.splitK);
     return out;
   }
 
-  private conv(op: string, kind: ConvKind, first: View<WebGPUStorage>, second: View<WebGPUStorage>, g: Conv2dGeometry, outSize: number): WebGPUStorage {
+  private conv(
+    op: string,
+    kind: ConvKind,
+    first: View<WebGPUStorage>,
+    second: View<WebGPUStorage>,
+    g: Conv2dGeometry,
+    outSize: number,
+  ): WebGPUStorage {
     const temps: WebGPUStorage[] = [];
     const f = this.contig(op, first, temps);
     const s = this.contig(op, second, temps);
-    if (f.dtype !== 'float32' || s.dtype !== 'float32') throw new DTypeError(`webgpu.${op}: expected float32 operands, got ${f.dtype} and ${s.dtype}`);
+    if (f.dtype !== 'float32' || s.dtype !== 'float32')
+      throw new DTypeError(`webgpu.${op}: expected float32 operands, got ${f.dtype} and ${s.dtype}`);
     const out = this.alloc(op, outSize, 'float32');
-    runConv(this.ctx, kind, f, s, g, out, this.software);
+    runConv(this.ctx, kind, f, s, g, out, this.software, this.splitK);
     for (const t of temps) this.dispose(t);
     return out;
   }
@@ -304,16 +352,38 @@ class WebGPUBackendImpl implements WebGPUBackend {
   }
 
   conv2dBackwardWeight(x: View<WebGPUStorage>, dy: View<WebGPUStorage>, g: Conv2dGeometry): WebGPUStorage {
-    return this.conv('conv2dBackwardWeight', 'backwardWeight', x, dy, g, g.O * (g.C / g.groups) * g.KH * g.KW);
+    return this.conv(
+      'conv2dBackwardWeight',
+      'backwardWeight',
+      x,
+      dy,
+      g,
+      g.O * (g.C / g.groups) * g.KH * g.KW,
+    );
   }
 
-  private pool(op: string, kind: PoolKind, src: View<WebGPUStorage>, p: PoolWindows, outSize: number, arg?: View<WebGPUStorage>): WebGPUStorage {
+  private pool(
+    op: string,
+    kind: PoolKind,
+    src: View<WebGPUStorage>,
+    p: PoolWindows,
+    outSize: number,
+    arg?: View<WebGPUStorage>,
+  ): WebGPUStorage {
     const temps: WebGPUStorage[] = [];
     const s = this.contig(op, src, temps);
     if (s.dtype !== 'float32') throw new DTypeError(`webgpu.${op}: expected float32 input, got ${s.dtype}`);
     const a = arg ? this.contig(op, arg, temps) : undefined;
     const out = this.alloc(op, outSize, 'float32');
-    runPool(this.ctx, kind, p, this.table(p), s, out, a ? { buffer: a.storage.buffer, offset: a.offset } : undefined);
+    runPool(
+      this.ctx,
+      kind,
+      p,
+      this.table(p),
+      s,
+      out,
+      a ? { buffer: a.storage.buffer, offset: a.offset } : undefined,
+    );
     for (const t of temps) this.dispose(t);
     return out;
   }
@@ -323,7 +393,8 @@ class WebGPUBackendImpl implements WebGPUBackend {
     const argmax = this.alloc('maxPool2d', n, 'int32');
     const temps: WebGPUStorage[] = [];
     const s = this.contig('maxPool2d', x, temps);
-    if (s.dtype !== 'float32') throw new DTypeError(`webgpu.maxPool2d: expected float32 input, got ${s.dtype}`);
+    if (s.dtype !== 'float32')
+      throw new DTypeError(`webgpu.maxPool2d: expected float32 input, got ${s.dtype}`);
     const values = this.alloc('maxPool2d', n, 'float32');
     runPool(this.ctx, 'maxForward', p, this.table(p), s, values, { buffer: argmax.buffer, offset: 0 });
     for (const t of temps) this.dispose(t);
@@ -351,7 +422,12 @@ class WebGPUBackendImpl implements WebGPUBackend {
     return out;
   }
 
-  scatterAdd(shape: Shape, axis: number, index: View<WebGPUStorage>, src: View<WebGPUStorage>): WebGPUStorage {
+  scatterAdd(
+    shape: Shape,
+    axis: number,
+    index: View<WebGPUStorage>,
+    src: View<WebGPUStorage>,
+  ): WebGPUStorage {
     const vi = this.v('scatterAdd', index);
     const vs = this.v('scatterAdd', src);
     if (vi.dtype !== 'int32') throw new DTypeError(`webgpu.scatterAdd: index must be int32, got ${vi.dtype}`);
@@ -380,6 +456,16 @@ class WebGPUBackendImpl implements WebGPUBackend {
     return { allocatedBytes: this.ctx.pool.allocatedBytes, pooledBytes: this.ctx.pool.pooledBytes };
   }
 
+  profile(on: boolean): void {
+    this.ctx.setProfiling(on);
+  }
+
+  profileReport(): Promise<
+    readonly { readonly label: string; readonly count: number; readonly ms: number }[]
+  > {
+    return this.ctx.profile();
+  }
+
   releasePooledMemory(): void {
     this.ctx.flush();
     this.ctx.pool.trim(0);
@@ -406,5 +492,5 @@ class WebGPUBackendImpl implements WebGPUBackend {
 export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
   const acq = await acquireDevice(options);
   const ctx = new GpuContext(acq.device, options.poolBytes ?? 512 * 1024 * 1024);
-  return new WebGPUBackendImpl(ctx, acq.device, acq.adapterInfo, acq.features, acq.owned);
+  return new WebGPUBackendImpl(ctx, acq.device, acq.adapterInfo, acq.features, acq.owned, options.gemmSplitK);
 }

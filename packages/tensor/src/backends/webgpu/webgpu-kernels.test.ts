@@ -9,7 +9,16 @@ import type { DType, View } from '../../backend.js';
 import { philoxFill } from '../../random/philox.js';
 import { testWebGPU } from './gpu-env.js';
 import { WebGPUStorage } from './storage.js';
-import { convGradRef, convRef, data, firstMismatch, geometry, poolWindows } from './webgpu-reference.test-util.js';
+import { createWebGPUBackend } from './webgpu-backend.js';
+import {
+  convGradRef,
+  convRef,
+  data,
+  firstMismatch,
+  geometry,
+  matmulRef,
+  poolWindows,
+} from './webgpu-reference.test-util.js';
 
 const { backend, reason } = await testWebGPU();
 
@@ -73,26 +82,42 @@ describe.skipIf(!backend)('webgpu kernels', () => {
     for (const [op, def] of Object.entries(UNARY)) {
       const src = op === 'log' || op === 'sqrt' ? xsPos : xs;
       const got = await read(b.unary(op as never, view(op === 'log' || op === 'sqrt' ? XP : X, [12])));
-      check(op, got, src.map((v) => def.js(Math.fround(v), 0)));
+      check(
+        op,
+        got,
+        src.map((v) => def.js(Math.fround(v), 0)),
+      );
     }
     for (const [op, def] of Object.entries(BINARY)) {
       const got = await read(b.binary(op as never, vx, view(Y, [12]), 'float32'));
-      check(op, got, xs.map((v, i) => def.js(v, ys[i] as number)));
+      check(
+        op,
+        got,
+        xs.map((v, i) => def.js(v, ys[i] as number)),
+      );
     }
     for (const [op, def] of Object.entries(TERNARY)) {
       const [lo, hi] = op === 'clamp' ? [up(xs.map(() => -1)), up(xs.map(() => 2))] : [Y, Z];
       const loV = op === 'clamp' ? xs.map(() => -1) : ys;
       const hiV = op === 'clamp' ? xs.map(() => 2) : zs;
       const got = await read(b.ternary(op as never, vx, view(lo, [12]), view(hi, [12]), 'float32'));
-      check(op, got, xs.map((v, i) => def.js(v, loV[i] as number, hiV[i] as number)));
+      check(
+        op,
+        got,
+        xs.map((v, i) => def.js(v, loV[i] as number, hiV[i] as number)),
+      );
     }
   });
 
   test('int32 ops are exact beyond 2^24 and division truncates', async () => {
     const a = up([16777217, -7, 7, 2147483000, 5], 'int32');
     const c = up([1, 2, -2, 600, 0], 'int32');
-    expect(await read(b.binary('add', view(a, [5]), view(c, [5]), 'int32'))).toEqual([16777218, -5, 5, 2147483600, 5]);
-    expect(await read(b.binary('div', view(a, [5]), view(c, [5]), 'int32'))).toEqual([16777217, -3, -3, 3579138, 0]);
+    expect(await read(b.binary('add', view(a, [5]), view(c, [5]), 'int32'))).toEqual([
+      16777218, -5, 5, 2147483600, 5,
+    ]);
+    expect(await read(b.binary('div', view(a, [5]), view(c, [5]), 'int32'))).toEqual([
+      16777217, -3, -3, 3579138, 0,
+    ]);
     expect(await read(b.binary('lt', view(a, [5]), view(c, [5]), 'int32'))).toEqual([0, 1, 0, 0, 0]);
   });
 
@@ -128,7 +153,14 @@ describe.skipIf(!backend)('webgpu kernels', () => {
         for (let bb = 0; bb < B; bb++)
           for (let c = 0; c < C; c++) {
             const v = x[(a * B + bb) * C + c] as number;
-            acc = op === 'sum' ? acc + v : op === 'prod' ? acc * v : op === 'max' ? Math.max(acc, v) : Math.min(acc, v);
+            acc =
+              op === 'sum'
+                ? acc + v
+                : op === 'prod'
+                  ? acc * v
+                  : op === 'max'
+                    ? Math.max(acc, v)
+                    : Math.min(acc, v);
           }
         want.push(acc);
       }
@@ -136,7 +168,10 @@ describe.skipIf(!backend)('webgpu kernels', () => {
     }
     const big = data(5000, 9);
     const sum = await read(b.reduce('sum', view(up(big), [5000]), [0]));
-    expect(sum[0]).toBeCloseTo(big.reduce((s, v) => s + v, 0), 3);
+    expect(sum[0]).toBeCloseTo(
+      big.reduce((s, v) => s + v, 0),
+      3,
+    );
     const withNaN = up([1, Number.NaN, 3, 4, 5, 6]);
     expect(await read(b.reduce('max', view(withNaN, [2, 3]), [1]))).toEqual([Number.NaN, 6]);
     const ints = up([1, 2, 3, 4], 'int32');
@@ -154,7 +189,10 @@ describe.skipIf(!backend)('webgpu kernels', () => {
   });
 
   test('logSoftmax of rows with odd widths', async () => {
-    for (const [rows, cols] of [[3, 7], [2, 301]] as const) {
+    for (const [rows, cols] of [
+      [3, 7],
+      [2, 301],
+    ] as const) {
       const x = data(rows * cols, rows + cols);
       const got = await read(b.logSoftmax(view(up(x), [rows, cols])));
       const want: number[] = [];
@@ -173,38 +211,92 @@ describe.skipIf(!backend)('webgpu kernels', () => {
     const a = data(B * M * K, 5);
     const bt = data(N * K, 6); // b stored as [N, K], used transposed and broadcast over the batch
     const got = await read(b.matmul(view(up(a), [B, M, K]), view(up(bt), [B, K, N], [0, 1, K])));
-    const want = new Float64Array(B * M * N);
+    // reference on the explicitly transposed and broadcast b
+    const bFull = new Float32Array(B * K * N);
     for (let z = 0; z < B; z++)
-      for (let m = 0; m < M; m++)
-        for (let n = 0; n < N; n++) {
-          let acc = 0;
-          for (let k = 0; k < K; k++) acc += (a[(z * M + m) * K + k] as number) * (bt[n * K + k] as number);
-          want[(z * M + m) * N + n] = acc;
-        }
-    expect(firstMismatch(got, want, 1e-4, 1e-5)).toBe(-1);
+      for (let k = 0; k < K; k++)
+        for (let n = 0; n < N; n++) bFull[(z * K + k) * N + n] = bt[n * K + k] as number;
+    expect(firstMismatch(got, matmulRef(a, bFull, B, M, K, N), 1e-4, 1e-5)).toBe(-1);
+  });
+
+  test.each([
+    [1, 5, 40, 130], // 16 x 128 tiles
+    [1, 20, 17, 9], // 32 x 128 tiles
+    [2, 70, 33, 7], // 128 x 32 tiles
+    [1, 1, 1, 1],
+    [1, 3, 0, 4], // K = 0: zeros
+  ])('matmul tile shape B=%i M=%i K=%i N=%i', async (B, M, K, N) => {
+    const a = data(B * M * K, 7);
+    const bb = data(B * K * N, 8);
+    const got = await read(b.matmul(view(up(a), [B, M, K]), view(up(bb), [B, K, N])));
+    expect(firstMismatch(got, matmulRef(a, bb, B, M, K, N), 1e-4, 1e-5)).toBe(-1);
+  });
+
+  test('split-K GEMMs (partial sums added in a fixed order) give the same results', async () => {
+    const split = await createWebGPUBackend({ gemmSplitK: 3 });
+    try {
+      const sv = (s: WebGPUStorage, shape: number[]) => view(s, shape);
+      const sup = (a: Float32Array) => split.fromArray(a, 'float32');
+      const sread = async (s: WebGPUStorage) => Array.from(await split.read(view(s, [s.size])));
+      const [B, M, K, N] = [2, 19, 101, 45];
+      const a = data(B * M * K, 30);
+      const bb = data(B * K * N, 31);
+      const got = await sread(split.matmul(sv(sup(a), [B, M, K]), sv(sup(bb), [B, K, N])));
+      expect(firstMismatch(got, matmulRef(a, bb, B, M, K, N), 1e-4, 1e-5)).toBe(-1);
+      const g = convCases[1] as (typeof convCases)[number];
+      const x = data(g.N * g.C * g.H * g.W, 32);
+      const w = data(g.O * (g.C / g.groups) * g.KH * g.KW, 33);
+      const dy = data(g.N * g.O * g.OH * g.OW, 34);
+      const xv = sv(sup(x), [g.N, g.C, g.H, g.W]);
+      const wv = sv(sup(w), [g.O, g.C / g.groups, g.KH, g.KW]);
+      const dyv = sv(sup(dy), [g.N, g.O, g.OH, g.OW]);
+      const ref = convGradRef(x, w, dy, g);
+      expect(firstMismatch(await sread(split.conv2d(xv, wv, g)), convRef(x, w, g), 1e-4, 1e-5)).toBe(-1);
+      expect(firstMismatch(await sread(split.conv2dBackwardInput(dyv, wv, g)), ref.dx, 1e-4, 1e-5)).toBe(-1);
+      expect(firstMismatch(await sread(split.conv2dBackwardWeight(xv, dyv, g)), ref.dw, 1e-4, 1e-5)).toBe(-1);
+    } finally {
+      split.destroy();
+    }
   });
 
   const convCases = [
     geometry({ N: 2, C: 3, H: 7, W: 6, O: 5, KH: 3, KW: 3, padH: 1, padW: 1 }),
-    geometry({ N: 1, C: 4, H: 9, W: 8, O: 6, KH: 3, KW: 2, strideH: 2, strideW: 3, padH: 2, padW: 1, dilationH: 2, groups: 2 }),
+    geometry({
+      N: 1,
+      C: 4,
+      H: 9,
+      W: 8,
+      O: 6,
+      KH: 3,
+      KW: 2,
+      strideH: 2,
+      strideW: 3,
+      padH: 2,
+      padW: 1,
+      dilationH: 2,
+      groups: 2,
+    }),
     geometry({ N: 2, C: 2, H: 5, W: 5, O: 4, KH: 1, KW: 1, groups: 2 }),
   ];
-  test.each(convCases.map((g, i) => [i, g] as const))('conv2d forward and both backward kernels, case %i', async (_, g) => {
-    const x = data(g.N * g.C * g.H * g.W, 11);
-    const w = data(g.O * (g.C / g.groups) * g.KH * g.KW, 12);
-    const dy = data(g.N * g.O * g.OH * g.OW, 13);
-    const X = up(x);
-    const Wt = up(w);
-    const DY = up(dy);
-    const xv = view(X, [g.N, g.C, g.H, g.W]);
-    const wv = view(Wt, [g.O, g.C / g.groups, g.KH, g.KW]);
-    const dyv = view(DY, [g.N, g.O, g.OH, g.OW]);
-    const y = await read(b.conv2d(xv, wv, g));
-    expect(firstMismatch(y, convRef(x, w, g), 1e-4, 1e-5)).toBe(-1);
-    const ref = convGradRef(x, w, dy, g);
-    expect(firstMismatch(await read(b.conv2dBackwardInput(dyv, wv, g)), ref.dx, 1e-4, 1e-5)).toBe(-1);
-    expect(firstMismatch(await read(b.conv2dBackwardWeight(xv, dyv, g)), ref.dw, 1e-4, 1e-5)).toBe(-1);
-  });
+  test.each(convCases.map((g, i) => [i, g] as const))(
+    'conv2d forward and both backward kernels, case %i',
+    async (_, g) => {
+      const x = data(g.N * g.C * g.H * g.W, 11);
+      const w = data(g.O * (g.C / g.groups) * g.KH * g.KW, 12);
+      const dy = data(g.N * g.O * g.OH * g.OW, 13);
+      const X = up(x);
+      const Wt = up(w);
+      const DY = up(dy);
+      const xv = view(X, [g.N, g.C, g.H, g.W]);
+      const wv = view(Wt, [g.O, g.C / g.groups, g.KH, g.KW]);
+      const dyv = view(DY, [g.N, g.O, g.OH, g.OW]);
+      const y = await read(b.conv2d(xv, wv, g));
+      expect(firstMismatch(y, convRef(x, w, g), 1e-4, 1e-5)).toBe(-1);
+      const ref = convGradRef(x, w, dy, g);
+      expect(firstMismatch(await read(b.conv2dBackwardInput(dyv, wv, g)), ref.dx, 1e-4, 1e-5)).toBe(-1);
+      expect(firstMismatch(await read(b.conv2dBackwardWeight(xv, dyv, g)), ref.dw, 1e-4, 1e-5)).toBe(-1);
+    },
+  );
 
   test('max pooling: overlapping windows, ties, NaN, and a gather-style backward', async () => {
     const p = poolWindows(1, 2, 5, 5, 3, 2, 1); // 3x3 windows, stride 2, padding 1 -> 3x3 outputs
@@ -274,10 +366,14 @@ describe.skipIf(!backend)('webgpu kernels', () => {
     const idx = up([3, 0, 3, 1, 1, 2], 'int32'); // [2,3]
     expect(await read(b.gather(view(x, [2, 4]), 1, view(idx, [2, 3])))).toEqual([13, 10, 13, 21, 21, 22]);
     const src = up([1, 2, 3, 4, 5, 6]);
-    expect(await read(b.scatterAdd([2, 4], 1, view(idx, [2, 3]), view(src, [2, 3])))).toEqual([2, 0, 0, 4, 0, 9, 6, 0]);
+    expect(await read(b.scatterAdd([2, 4], 1, view(idx, [2, 3]), view(src, [2, 3])))).toEqual([
+      2, 0, 0, 4, 0, 9, 6, 0,
+    ]);
     // index with fewer rows than the output: rows beyond stay 0
     const idx2 = up([2], 'int32');
-    expect(await read(b.scatterAdd([2, 3], 1, view(idx2, [1, 1]), view(up([7]), [1, 1])))).toEqual([0, 0, 7, 0, 0, 0]);
+    expect(await read(b.scatterAdd([2, 3], 1, view(idx2, [1, 1]), view(up([7]), [1, 1])))).toEqual([
+      0, 0, 7, 0, 0, 0,
+    ]);
   });
 
   test('Philox: uniform and bits bit-identical to the reference stream, normal to float32 rounding', async () => {
@@ -326,7 +422,9 @@ describe.skipIf(!backend)('webgpu kernels', () => {
     dead.destroy();
     const out = b.copy(view(new WebGPUStorage('float32', 4, dead), [4]));
     const ok = b.fill(8, 'float32', 1);
-    await expect(b.read(view(ok, [8]))).rejects.toThrow(/webgpu\.read: an earlier GPU command failed:[^]*destroyed/i);
+    await expect(b.read(view(ok, [8]))).rejects.toThrow(
+      /webgpu\.read: an earlier GPU command failed:[\s\S]*destroyed/i,
+    );
     b.dispose(out);
     expect(await read(b.fill(2, 'float32', 3))).toEqual([3, 3]);
   });

@@ -7,18 +7,24 @@
 import { describe, expect, test } from 'vitest';
 import type { Backend } from '../../backend.js';
 import {
+  abs,
   adaptiveAvgPool2d,
   adaptiveMaxPool2d,
+  argmax,
   avgPool2d,
+  clamp,
   concat,
   conv2d,
+  cpuBackend,
   crossEntropy,
   div,
   dropout,
   exp,
   Generator,
   gather,
+  gt,
   linear,
+  log,
   logSoftmax,
   logSumExp,
   matmul,
@@ -26,30 +32,24 @@ import {
   maximum,
   maxPool2d,
   mean,
+  minimum,
   mul,
   noGrad,
   pow,
   prelu,
-  randn,
   rand,
+  randn,
   sigmoid,
   softmax,
+  sqrt,
+  stack,
   sub,
   sum,
-  tanh,
   type Tensor,
+  tanh,
   tensor,
   variance,
   where,
-  gt,
-  abs,
-  sqrt,
-  log,
-  clamp,
-  minimum,
-  argmax,
-  stack,
-  cpuBackend,
 } from '../../index.js';
 import { testWebGPU } from './gpu-env.js';
 import { data, firstMismatch } from './webgpu-reference.test-util.js';
@@ -57,7 +57,11 @@ import { data, firstMismatch } from './webgpu-reference.test-util.js';
 const { backend: gpu, reason } = await testWebGPU();
 if (!gpu) test.skip(`WebGPU parity tests skipped: ${reason}`, () => {});
 
-type Maker = (shape: number[], seed: number, opts?: { int?: number; grad?: boolean; scale?: number; shift?: number }) => Tensor;
+type Maker = (
+  shape: number[],
+  seed: number,
+  opts?: { int?: number; grad?: boolean; scale?: number; shift?: number },
+) => Tensor;
 
 interface Result {
   outputs: Float32Array[];
@@ -88,7 +92,9 @@ async function runOn(backend: Backend, fn: (mk: Maker) => Tensor[]): Promise<Res
   });
   if (loss) (loss as Tensor).backward();
   const outputs = await Promise.all(outs.map(async (o) => Float32Array.from(await o.data())));
-  const grads = await Promise.all(inputs.map(async (t) => (t.grad ? Float32Array.from(await t.grad.data()) : new Float32Array(0))));
+  const grads = await Promise.all(
+    inputs.map(async (t) => (t.grad ? Float32Array.from(await t.grad.data()) : new Float32Array(0))),
+  );
   return { outputs, grads };
 }
 
@@ -164,7 +170,12 @@ describe.skipIf(!gpu)('webgpu vs cpu through the tensor front end', () => {
     await expectParity((mk) => {
       const x = mk([2, 4, 9, 8], 20);
       const y1 = conv2d(x, mk([6, 4, 3, 3], 21), mk([6], 22), { padding: 1 });
-      const y2 = conv2d(x, mk([4, 2, 3, 2], 23), null, { stride: [2, 1], padding: [2, 1], dilation: [2, 1], groups: 2 });
+      const y2 = conv2d(x, mk([4, 2, 3, 2], 23), null, {
+        stride: [2, 1],
+        padding: [2, 1],
+        dilation: [2, 1],
+        groups: 2,
+      });
       return [
         y1,
         y2,
@@ -202,7 +213,10 @@ describe.skipIf(!gpu)('webgpu vs cpu through the tensor front end', () => {
       const w2 = param([5, 6 * 4 * 4], Math.sqrt(1 / 96));
       const b2 = tensor(new Float32Array(5), { backend, requiresGrad: true });
       const x = randn([8, 3, 8, 8], { generator: g, backend });
-      const labels = tensor(Int32Array.from({ length: 8 }, (_, i) => (i * 3) % 5), { dtype: 'int32', backend });
+      const labels = tensor(
+        Int32Array.from({ length: 8 }, (_, i) => (i * 3) % 5),
+        { dtype: 'int32', backend },
+      );
       const params = [w1, b1, a1, w2, b2];
       const losses: number[] = [];
       for (let step = 0; step < 5; step++) {
@@ -222,6 +236,9 @@ describe.skipIf(!gpu)('webgpu vs cpu through the tensor front end', () => {
     const cpu = await train(cpuBackend);
     const web = await train(gpu as Backend);
     expect(cpu[4]).toBeLessThan(cpu[0] as number);
-    for (let i = 0; i < 5; i++) expect(Math.abs((web[i] as number) - (cpu[i] as number)) / Math.abs(cpu[i] as number)).toBeLessThan(1e-4);
+    for (let i = 0; i < 5; i++)
+      expect(Math.abs((web[i] as number) - (cpu[i] as number)) / Math.abs(cpu[i] as number)).toBeLessThan(
+        1e-4,
+      );
   });
 });

@@ -16,8 +16,35 @@ export function data(n: number, seed = 1): Float32Array {
   return out;
 }
 
+/** Batched matmul of contiguous a [B,M,K] and b [B,K,N] in float64. */
+export function matmulRef(
+  a: Float32Array,
+  b: Float32Array,
+  B: number,
+  M: number,
+  K: number,
+  N: number,
+): Float64Array {
+  const out = new Float64Array(B * M * N);
+  for (let z = 0; z < B; z++)
+    for (let m = 0; m < M; m++)
+      for (let n = 0; n < N; n++) {
+        let acc = 0;
+        for (let k = 0; k < K; k++)
+          acc += (a[(z * M + m) * K + k] as number) * (b[(z * K + k) * N + n] as number);
+        out[(z * M + m) * N + n] = acc;
+      }
+  return out;
+}
+
 /** Element of a strided array. */
-export function at(a: ArrayLike<number>, shape: readonly number[], strides: readonly number[], offset: number, flat: number): number {
+export function at(
+  a: ArrayLike<number>,
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+  flat: number,
+): number {
   let rem = flat;
   let off = offset;
   for (let d = shape.length - 1; d >= 0; d--) {
@@ -28,7 +55,9 @@ export function at(a: ArrayLike<number>, shape: readonly number[], strides: read
   return a[off] as number;
 }
 
-export function geometry(p: Partial<Conv2dGeometry> & Pick<Conv2dGeometry, 'N' | 'C' | 'H' | 'W' | 'O' | 'KH' | 'KW'>): Conv2dGeometry {
+export function geometry(
+  p: Partial<Conv2dGeometry> & Pick<Conv2dGeometry, 'N' | 'C' | 'H' | 'W' | 'O' | 'KH' | 'KW'>,
+): Conv2dGeometry {
   const strideH = p.strideH ?? 1;
   const strideW = p.strideW ?? 1;
   const padH = p.padH ?? 0;
@@ -68,7 +97,12 @@ export function convRef(x: Float32Array, w: Float32Array, g: Conv2dGeometry): Fl
 }
 
 /** Gradients of sum(y * dy) w.r.t. x and w by the same direct loops (float64). */
-export function convGradRef(x: Float32Array, w: Float32Array, dy: Float32Array, g: Conv2dGeometry): { dx: Float64Array; dw: Float64Array } {
+export function convGradRef(
+  x: Float32Array,
+  w: Float32Array,
+  dy: Float32Array,
+  g: Conv2dGeometry,
+): { dx: Float64Array; dw: Float64Array } {
   const Cg = g.C / g.groups;
   const Og = g.O / g.groups;
   const dx = new Float64Array(x.length);
@@ -96,7 +130,15 @@ export function convGradRef(x: Float32Array, w: Float32Array, dy: Float32Array, 
 }
 
 /** PoolWindows of a kernel/stride/padding pooling (windows clipped to the input). */
-export function poolWindows(N: number, C: number, H: number, W: number, k: number, s: number, pad: number): PoolWindows {
+export function poolWindows(
+  N: number,
+  C: number,
+  H: number,
+  W: number,
+  k: number,
+  s: number,
+  pad: number,
+): PoolWindows {
   const axis = (size: number) => {
     const out = Math.floor((size + 2 * pad - k) / s) + 1;
     const start = new Int32Array(out);
@@ -112,11 +154,29 @@ export function poolWindows(N: number, C: number, H: number, W: number, k: numbe
   };
   const h = axis(H);
   const w = axis(W);
-  return { N, C, H, W, OH: h.out, OW: w.out, hStart: h.start, hEnd: h.end, wStart: w.start, wEnd: w.end, hCount: h.count, wCount: w.count };
+  return {
+    N,
+    C,
+    H,
+    W,
+    OH: h.out,
+    OW: w.out,
+    hStart: h.start,
+    hEnd: h.end,
+    wStart: w.start,
+    wEnd: w.end,
+    hCount: h.count,
+    wCount: w.count,
+  };
 }
 
 /** Max |a - b| / (atol + rtol |b|) <= 1 elementwise; returns the first offending index or -1. */
-export function firstMismatch(a: ArrayLike<number>, b: ArrayLike<number>, rtol: number, atol: number): number {
+export function firstMismatch(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+): number {
   if (a.length !== b.length) return -2;
   for (let i = 0; i < a.length; i++) {
     const x = a[i] as number;

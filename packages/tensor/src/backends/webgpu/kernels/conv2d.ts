@@ -11,7 +11,7 @@ import type { Conv2dGeometry } from '../../../backend.js';
 import type { GpuContext } from '../context.js';
 import { Params, paramsWgsl } from '../params.js';
 import type { GView, WebGPUStorage } from '../storage.js';
-import { chooseTile, gemmGroups, gemmSource, type Tile } from './gemm-core.js';
+import { coreParams, gemmGroups, gemmSource, planGemm, type Tile, withSplitK } from './gemm-core.js';
 
 export type ConvKind = 'forward' | 'backwardInput' | 'backwardWeight';
 
@@ -21,17 +21,17 @@ export interface ConvOptions {
   readonly tile: Tile;
 }
 
-// Params: 0 M, 1 N, 2 K, 3 zBase, 4 N(batch), 5 C, 6 H, 7 W, 8 O, 9 KH, 10 KW, 11 OH, 12 OW,
-// 13 strideH, 14 strideW, 15 padH, 16 padW, 17 dilH, 18 dilW, 19 Cg, 20 Og, 21 xOff, 22 wOff (or dyOff)
+// Params: 0-7 GEMM core (see gemm-core.ts), 8 N(batch), 9 C, 10 H, 11 W, 12 O, 13 KH, 14 KW, 15 OH,
+// 16 OW, 17 strideH, 18 strideW, 19 padH, 20 padW, 21 dilH, 22 dilW, 23 Cg, 24 Og, 25 xOff, 26 wOff (or dyOff)
 const GEOM = /* wgsl */ `
-fn gN() -> u32 { return p(4u); } fn gC() -> u32 { return p(5u); } fn gH() -> u32 { return p(6u); }
-fn gW() -> u32 { return p(7u); } fn gO() -> u32 { return p(8u); } fn gKH() -> u32 { return p(9u); }
-fn gKW() -> u32 { return p(10u); } fn gOH() -> u32 { return p(11u); } fn gOW() -> u32 { return p(12u); }
-fn gCg() -> u32 { return p(19u); } fn gOg() -> u32 { return p(20u); }
+fn gN() -> u32 { return p(8u); } fn gC() -> u32 { return p(9u); } fn gH() -> u32 { return p(10u); }
+fn gW() -> u32 { return p(11u); } fn gO() -> u32 { return p(12u); } fn gKH() -> u32 { return p(13u); }
+fn gKW() -> u32 { return p(14u); } fn gOH() -> u32 { return p(15u); } fn gOW() -> u32 { return p(16u); }
+fn gCg() -> u32 { return p(23u); } fn gOg() -> u32 { return p(24u); }
 // input pixel read by output (oh, ow) at kernel tap (kh, kw), or -1 when it falls in the padding
 fn inPix(oh: u32, ow: u32, kh: u32, kw: u32) -> vec2<i32> {
-  let ih = i32(oh * p(13u) + kh * p(17u)) - i32(p(15u));
-  let iw = i32(ow * p(14u) + kw * p(18u)) - i32(p(16u));
+  let ih = i32(oh * p(17u) + kh * p(21u)) - i32(p(19u));
+  let iw = i32(ow * p(18u) + kw * p(22u)) - i32(p(20u));
   if (ih < 0 || iw < 0 || ih >= i32(gH()) || iw >= i32(gW())) { return vec2<i32>(-1, -1); }
   return vec2<i32>(ih, iw);
 }`;
@@ -41,12 +41,12 @@ function prelude(kind: ConvKind): string {
 @group(0) @binding(0) var<storage, read_write> Out: array<f32>;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read> Y: array<f32>;
-${paramsWgsl(3, 24)}
+${paramsWgsl(3, 28)}
 ${GEOM}`;
   if (kind === 'forward') {
     // X = input, Y = weight
     return /* wgsl */ `${head}
-fn loadA(z: u32, m: u32, k: u32) -> f32 { return Y[p(22u) + (z * gOg() + m) * p(2u) + k]; }
+fn loadA(z: u32, m: u32, k: u32) -> f32 { return Y[p(26u) + (z * gOg() + m) * p(2u) + k]; }
 fn loadB(z: u32, k: u32, n: u32) -> f32 {
   let khw = gKH() * gKW();
   let c = k / khw; let r = k % khw; let kh = r / gKW(); let kw = r % gKW();
@@ -54,12 +54,12 @@ fn loadB(z: u32, k: u32, n: u32) -> f32 {
   let b = n / ohw; let s = n % ohw; let oh = s / gOW(); let ow = s % gOW();
   let pix = inPix(oh, ow, kh, kw);
   if (pix.x < 0) { return 0.0; }
-  return X[p(21u) + ((b * gC() + z * gCg() + c) * gH() + u32(pix.x)) * gW() + u32(pix.y)];
+  return X[p(25u) + ((b * gC() + z * gCg() + c) * gH() + u32(pix.x)) * gW() + u32(pix.y)];
 }
 fn storeC(z: u32, m: u32, n: u32, v: f32) {
   let ohw = gOH() * gOW();
   let b = n / ohw; let s = n % ohw;
-  Out[(b * gO() + z * gOg() + m) * ohw + s] = v;
+  Out[gPart + (b * gO() + z * gOg() + m) * ohw + s] = v;
 }`;
   }
   if (kind === 'backwardInput') {
@@ -68,26 +68,26 @@ fn storeC(z: u32, m: u32, n: u32, v: f32) {
 fn loadA(z: u32, m: u32, k: u32) -> f32 {
   let khw = gKH() * gKW();
   let o = k / khw; let r = k % khw;
-  return Y[p(22u) + ((z * gOg() + o) * gCg() + m) * khw + r];
+  return Y[p(26u) + ((z * gOg() + o) * gCg() + m) * khw + r];
 }
 fn loadB(z: u32, k: u32, n: u32) -> f32 {
   let khw = gKH() * gKW();
   let o = k / khw; let r = k % khw; let kh = r / gKW(); let kw = r % gKW();
   let hw = gH() * gW();
   let b = n / hw; let s = n % hw; let ih = s / gW(); let iw = s % gW();
-  let th = i32(ih + p(15u)) - i32(kh * p(17u));
-  let tw = i32(iw + p(16u)) - i32(kw * p(18u));
+  let th = i32(ih + p(19u)) - i32(kh * p(21u));
+  let tw = i32(iw + p(20u)) - i32(kw * p(22u));
   if (th < 0 || tw < 0) { return 0.0; }
-  let sh = p(13u); let sw = p(14u);
+  let sh = p(17u); let sw = p(18u);
   if (u32(th) % sh != 0u || u32(tw) % sw != 0u) { return 0.0; }
   let oh = u32(th) / sh; let ow = u32(tw) / sw;
   if (oh >= gOH() || ow >= gOW()) { return 0.0; }
-  return X[p(21u) + ((b * gO() + z * gOg() + o) * gOH() + oh) * gOW() + ow];
+  return X[p(25u) + ((b * gO() + z * gOg() + o) * gOH() + oh) * gOW() + ow];
 }
 fn storeC(z: u32, m: u32, n: u32, v: f32) {
   let hw = gH() * gW();
   let b = n / hw; let s = n % hw;
-  Out[(b * gC() + z * gCg() + m) * hw + s] = v;
+  Out[gPart + (b * gC() + z * gCg() + m) * hw + s] = v;
 }`;
   }
   // backwardWeight: X = input, Y = dy; M = Og, N = Cg*KH*KW, K = batch*OH*OW
@@ -95,7 +95,7 @@ fn storeC(z: u32, m: u32, n: u32, v: f32) {
 fn loadA(z: u32, m: u32, k: u32) -> f32 {
   let ohw = gOH() * gOW();
   let b = k / ohw; let s = k % ohw;
-  return Y[p(22u) + (b * gO() + z * gOg() + m) * ohw + s];
+  return Y[p(26u) + (b * gO() + z * gOg() + m) * ohw + s];
 }
 fn loadB(z: u32, k: u32, n: u32) -> f32 {
   let khw = gKH() * gKW();
@@ -104,9 +104,9 @@ fn loadB(z: u32, k: u32, n: u32) -> f32 {
   let b = k / ohw; let s = k % ohw; let oh = s / gOW(); let ow = s % gOW();
   let pix = inPix(oh, ow, kh, kw);
   if (pix.x < 0) { return 0.0; }
-  return X[p(21u) + ((b * gC() + z * gCg() + c) * gH() + u32(pix.x)) * gW() + u32(pix.y)];
+  return X[p(25u) + ((b * gC() + z * gCg() + c) * gH() + u32(pix.x)) * gW() + u32(pix.y)];
 }
-fn storeC(z: u32, m: u32, n: u32, v: f32) { Out[(z * gOg() + m) * p(1u) + n] = v; }`;
+fn storeC(z: u32, m: u32, n: u32, v: f32) { Out[gPart + (z * gOg() + m) * p(1u) + n] = v; }`;
 }
 
 /** GEMM sizes (M, N, K) of each kernel for geometry `g` (per group). */
@@ -131,16 +131,26 @@ export function runConv(
   g: Conv2dGeometry,
   out: WebGPUStorage,
   software: boolean,
+  forceSplitK?: number,
 ): void {
   const [M, N, K] = convGemmSize(kind, g);
   if (M === 0 || N === 0) return;
-  const tile = chooseTile(M, N, software);
-  const opts: ConvOptions = { kernel: 'conv2d', kind, tile };
-  const pipeline = ctx.pipeline(opts, () => gemmSource(tile, prelude(kind)));
-  const prm = new Params()
-    .u(M, N, K, 0, g.N, g.C, g.H, g.W, g.O, g.KH, g.KW, g.OH, g.OW)
-    .u(g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.C / g.groups, g.O / g.groups)
-    .u(first.offset, second.offset);
-  // binding X is the pixel operand (x or dy), Y the other one
-  ctx.dispatch(`conv2d ${kind}`, pipeline, [out.buffer, first.storage.buffer, second.storage.buffer], prm.build(), gemmGroups(tile, M, N, g.groups));
+  const plan = planGemm(M, N, K, g.groups, software, forceSplitK);
+  const opts: ConvOptions = { kernel: 'conv2d', kind, tile: plan.tile };
+  const pipeline = ctx.pipeline(opts, () => gemmSource(plan.tile, prelude(kind)));
+  withSplitK(ctx, plan, out, (target) => {
+    const prm = new Params()
+      .u(...coreParams(plan, M, N, K, 0, out.size))
+      .u(g.N, g.C, g.H, g.W, g.O, g.KH, g.KW, g.OH, g.OW)
+      .u(g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.C / g.groups, g.O / g.groups)
+      .u(first.offset, second.offset);
+    // binding X is the pixel operand (x or dy), Y the other one
+    ctx.dispatch(
+      `conv2d ${kind}`,
+      pipeline,
+      [target, first.storage.buffer, second.storage.buffer],
+      prm.build(),
+      gemmGroups(plan, M, N, g.groups),
+    );
+  });
 }

@@ -5,8 +5,8 @@
  */
 import { type GpuContext, grid } from '../context.js';
 import { Params, paramsWgsl } from '../params.js';
-import { WGSL_INF, WGSL_ISNAN } from './wgsl-util.js';
 import { coalesce, type GView, numel, type WebGPUStorage } from '../storage.js';
+import { WGSL_INF, WGSL_ISNAN } from './wgsl-util.js';
 
 export const MAX_RANK = 8;
 const WG = 256;
@@ -74,12 +74,15 @@ export function runElementwise(
   shape: readonly number[],
   inputs: readonly GView[],
   alpha = 0,
+  label = 'elementwise',
 ): void {
   const n = numel(shape);
   if (n === 0) return;
   const c = coalesce(shape, [outStrides, ...inputs.map((v) => v.strides)]);
   if (c.shape.length > MAX_RANK) {
-    throw new Error(`webgpu.elementwise: rank ${c.shape.length} after merging axes exceeds ${MAX_RANK} (shape [${shape.join(',')}])`);
+    throw new Error(
+      `webgpu.elementwise: rank ${c.shape.length} after merging axes exceeds ${MAX_RANK} (shape [${shape.join(',')}])`,
+    );
   }
   const prm = new Params()
     .u(n, c.shape.length)
@@ -94,7 +97,7 @@ export function runElementwise(
   for (let j = 0; j < inputs.length; j++) prm.padded(c.strides[j + 1] as number[], 8);
   const pipeline = ctx.pipeline(opts, () => source(opts));
   ctx.dispatch(
-    opts.expr,
+    label,
     pipeline,
     [out.buffer, ...inputs.map((v) => v.storage.buffer)],
     prm.build(),

@@ -35,7 +35,13 @@ export function runFill(ctx: GpuContext, out: WebGPUStorage, bits: number): void
   if (out.size === 0) return;
   const opts: IndexingOptions = { kernel: 'fill', type: 'i32' };
   const prm = new Params().u(out.size, bits, 0, 0);
-  ctx.dispatch('fill', ctx.pipeline(opts, fillSource), [out.buffer], prm.build(), grid(Math.ceil(out.size / WG)));
+  ctx.dispatch(
+    'fill',
+    ctx.pipeline(opts, fillSource),
+    [out.buffer],
+    prm.build(),
+    grid(Math.ceil(out.size / WG)),
+  );
 }
 
 // gather params: 0 n, 1 rank, 2 axis, 3 axisSize(x), 4 xOffset, 5 idxOffset, 8.. shape (of index/out),
@@ -64,7 +70,8 @@ ${MAIN}${INDEX}
 export function runGather(ctx: GpuContext, x: GView, axis: number, index: GView, out: WebGPUStorage): void {
   const n = numel(index.shape);
   if (n === 0) return;
-  if (index.shape.length > MAX_RANK) throw new Error(`webgpu.gather: rank ${index.shape.length} exceeds ${MAX_RANK}`);
+  if (index.shape.length > MAX_RANK)
+    throw new Error(`webgpu.gather: rank ${index.shape.length} exceeds ${MAX_RANK}`);
   const t = x.dtype === 'int32' ? 'i32' : 'f32';
   const opts: IndexingOptions = { kernel: 'gather', type: t };
   const prm = new Params()
@@ -72,7 +79,13 @@ export function runGather(ctx: GpuContext, x: GView, axis: number, index: GView,
     .padded(index.shape, 8, 1)
     .padded(x.strides, 8)
     .padded(index.strides, 8);
-  ctx.dispatch('gather', ctx.pipeline(opts, () => gatherSource(t)), [out.buffer, x.storage.buffer, index.storage.buffer], prm.build(), grid(Math.ceil(n / WG)));
+  ctx.dispatch(
+    'gather',
+    ctx.pipeline(opts, () => gatherSource(t)),
+    [out.buffer, x.storage.buffer, index.storage.buffer],
+    prm.build(),
+    grid(Math.ceil(n / WG)),
+  );
 }
 
 // scatterAdd params: 0 n, 1 rank, 2 axis, 3 idxOffset, 4 srcOffset, 8.. out shape, 16.. index shape,
@@ -125,5 +138,11 @@ export function runScatterAdd(
     .padded(index.shape, 8, 1)
     .padded(index.strides, 8)
     .padded(src.strides, 8);
-  ctx.dispatch('scatterAdd', ctx.pipeline(opts, () => scatterSource(t)), [out.buffer, index.storage.buffer, src.storage.buffer], prm.build(), grid(Math.ceil(n / WG)));
+  ctx.dispatch(
+    'scatterAdd',
+    ctx.pipeline(opts, () => scatterSource(t)),
+    [out.buffer, index.storage.buffer, src.storage.buffer],
+    prm.build(),
+    grid(Math.ceil(n / WG)),
+  );
 }

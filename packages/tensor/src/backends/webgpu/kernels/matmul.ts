@@ -5,7 +5,7 @@
 import type { GpuContext } from '../context.js';
 import { Params, paramsWgsl } from '../params.js';
 import type { GView, WebGPUStorage } from '../storage.js';
-import { chooseTile, gemmGroups, gemmSource, type Tile } from './gemm-core.js';
+import { coreParams, gemmGroups, gemmSource, planGemm, type Tile, withSplitK } from './gemm-core.js';
 
 export interface MatmulOptions {
   readonly kernel: 'matmul';
@@ -16,27 +16,43 @@ const PRELUDE = /* wgsl */ `
 @group(0) @binding(0) var<storage, read_write> C: array<f32>;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
-${paramsWgsl(3, 12)}
-fn loadA(z: u32, m: u32, k: u32) -> f32 { return A[p(4u) + z * p(5u) + m * p(6u) + k * p(7u)]; }
-fn loadB(z: u32, k: u32, n: u32) -> f32 { return B[p(8u) + z * p(9u) + k * p(10u) + n * p(11u)]; }
-fn storeC(z: u32, m: u32, n: u32, v: f32) { C[(z * p(0u) + m) * p(1u) + n] = v; }`;
+${paramsWgsl(3, 16)}
+fn loadA(z: u32, m: u32, k: u32) -> f32 { return A[p(8u) + z * p(9u) + m * p(10u) + k * p(11u)]; }
+fn loadB(z: u32, k: u32, n: u32) -> f32 { return B[p(12u) + z * p(13u) + k * p(14u) + n * p(15u)]; }
+fn storeC(z: u32, m: u32, n: u32, v: f32) { C[gPart + (z * p(0u) + m) * p(1u) + n] = v; }`;
 
 const MAX_Z = 65535;
 
 /** out [B, M, N] (contiguous) = a [B, M, K] @ b [B, K, N]. */
-export function runMatmul(ctx: GpuContext, a: GView, b: GView, out: WebGPUStorage, software: boolean): void {
+export function runMatmul(
+  ctx: GpuContext,
+  a: GView,
+  b: GView,
+  out: WebGPUStorage,
+  software: boolean,
+  forceSplitK?: number,
+): void {
   const [B, M, K] = a.shape as [number, number, number];
   const N = b.shape[2] as number;
   if (B === 0 || M === 0 || N === 0) return;
-  const tile = chooseTile(M, N, software);
-  const opts: MatmulOptions = { kernel: 'matmul', tile };
-  const pipeline = ctx.pipeline(opts, () => gemmSource(tile, PRELUDE));
-  for (let z0 = 0; z0 < B; z0 += MAX_Z) {
-    const zc = Math.min(MAX_Z, B - z0);
-    const prm = new Params()
-      .u(M, N, K, z0)
-      .u(a.offset, a.strides[0] as number, a.strides[1] as number, a.strides[2] as number)
-      .u(b.offset, b.strides[0] as number, b.strides[1] as number, b.strides[2] as number);
-    ctx.dispatch('matmul', pipeline, [out.buffer, a.storage.buffer, b.storage.buffer], prm.build(), gemmGroups(tile, M, N, zc));
-  }
+  const plan = planGemm(M, N, K, B, software, forceSplitK);
+  const opts: MatmulOptions = { kernel: 'matmul', tile: plan.tile };
+  const pipeline = ctx.pipeline(opts, () => gemmSource(plan.tile, PRELUDE));
+  const zPerDispatch = Math.floor(MAX_Z / plan.splitK);
+  withSplitK(ctx, plan, out, (target) => {
+    for (let z0 = 0; z0 < B; z0 += zPerDispatch) {
+      const zc = Math.min(zPerDispatch, B - z0);
+      const prm = new Params()
+        .u(...coreParams(plan, M, N, K, z0, out.size))
+        .u(a.offset, a.strides[0] as number, a.strides[1] as number, a.strides[2] as number)
+        .u(b.offset, b.strides[0] as number, b.strides[1] as number, b.strides[2] as number);
+      ctx.dispatch(
+        'matmul',
+        pipeline,
+        [target, a.storage.buffer, b.storage.buffer],
+        prm.build(),
+        gemmGroups(plan, M, N, zc),
+      );
+    }
+  });
 }

@@ -44,7 +44,7 @@ export function windowTable(p: PoolWindows): Int32Array {
           hi = o + 1;
         }
       }
-      t[at + i] = lo < 0 ? 0 : lo;
+      t[at + i] = Math.max(lo, 0);
       t[at + size + i] = lo < 0 ? 0 : hi;
     }
   };
@@ -157,5 +157,11 @@ export function runPool(
   const prm = new Params().u(total, p.H, p.W, p.OH, p.OW, src.offset, arg?.offset ?? 0, 0);
   const buffers = [out.buffer, src.storage.buffer, table];
   if (arg) buffers.push(arg.buffer);
-  ctx.dispatch(`pool2d ${kind}`, ctx.pipeline(opts, () => source(kind)), buffers, prm.build(), grid(Math.ceil(total / WG)));
+  ctx.dispatch(
+    `pool2d ${kind}`,
+    ctx.pipeline(opts, () => source(kind)),
+    buffers,
+    prm.build(),
+    grid(Math.ceil(total / WG)),
+  );
 }

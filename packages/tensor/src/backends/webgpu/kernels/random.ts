@@ -8,7 +8,7 @@
 import type { RandomRequest } from '../../../backend.js';
 import { type GpuContext, grid } from '../context.js';
 import { Params, paramsWgsl } from '../params.js';
-import { wgslType, type WebGPUStorage } from '../storage.js';
+import { type WebGPUStorage, wgslType } from '../storage.js';
 
 const WG = 256;
 
@@ -99,7 +99,26 @@ export function runRandom(ctx: GpuContext, request: RandomRequest, out: WebGPUSt
   const size = request.size;
   if (size === 0) return;
   const blocks = Math.ceil(size / 4);
-  const opts: RandomOptions = { kernel: 'random', distribution: request.distribution, out: wgslType(request.dtype) };
-  const prm = new Params().u(size, blocks, request.key[0], request.key[1], request.counter[0], request.counter[1], 0, 0);
-  ctx.dispatch(`random ${request.distribution}`, ctx.pipeline(opts, () => source(opts)), [out.buffer], prm.build(), grid(Math.ceil(blocks / WG)));
+  const opts: RandomOptions = {
+    kernel: 'random',
+    distribution: request.distribution,
+    out: wgslType(request.dtype),
+  };
+  const prm = new Params().u(
+    size,
+    blocks,
+    request.key[0],
+    request.key[1],
+    request.counter[0],
+    request.counter[1],
+    0,
+    0,
+  );
+  ctx.dispatch(
+    `random ${request.distribution}`,
+    ctx.pipeline(opts, () => source(opts)),
+    [out.buffer],
+    prm.build(),
+    grid(Math.ceil(blocks / WG)),
+  );
 }

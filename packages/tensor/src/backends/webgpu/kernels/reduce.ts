@@ -169,7 +169,13 @@ export function runReduce(
     .padded(k.strides[0] as number[], 8)
     .padded(r.shape, 8, 1)
     .padded(r.strides[0] as number[], 8);
-  ctx.dispatch(`reduce ${op}`, ctx.pipeline(opts, () => source(opts)), [out.buffer, x.storage.buffer], prm.build(), grid(nOut));
+  ctx.dispatch(
+    `reduce ${op}`,
+    ctx.pipeline(opts, () => source(opts)),
+    [out.buffer, x.storage.buffer],
+    prm.build(),
+    grid(nOut),
+  );
 }
 
 export interface LogSoftmaxOptions {
@@ -212,9 +218,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 
 /** Row-wise log-softmax of a contiguous [rows, cols] float32 view. */
-export function runLogSoftmax(ctx: GpuContext, x: GView, rows: number, cols: number, out: WebGPUStorage): void {
+export function runLogSoftmax(
+  ctx: GpuContext,
+  x: GView,
+  rows: number,
+  cols: number,
+  out: WebGPUStorage,
+): void {
   if (rows === 0 || cols === 0) return;
   const opts: LogSoftmaxOptions = { kernel: 'logSoftmax' };
   const prm = new Params().u(rows, cols, x.offset, 0);
-  ctx.dispatch('logSoftmax', ctx.pipeline(opts, logSoftmaxSource), [out.buffer, x.storage.buffer], prm.build(), grid(rows));
+  ctx.dispatch(
+    'logSoftmax',
+    ctx.pipeline(opts, logSoftmaxSource),
+    [out.buffer, x.storage.buffer],
+    prm.build(),
+    grid(rows),
+  );
 }

@@ -1,0 +1,303 @@
+/**
+ * WebGPU backend benchmark (a script, not a test): per adapter, fp32 matmul 1024^3 and 4096^3, conv2d
+ * NCHW batch 32, 56x56, 256->256, 3x3 (forward and both backward kernels), and a training step of the
+ * paper's model A (He et al. 2015, Table 3) at batch 32, 224x224, in images/s. Shader compilation is
+ * timed separately (first call) from steady-state runs (median of several, after a warm-up).
+ *
+ * Runs through the gpukit in ../shared/gpu (see "WebGPU benchmark" in bench/README.md):
+ *   npx esbuild packages/tensor/bench/webgpu-bench.ts --bundle --platform=node --format=esm \
+ *     --external:webgpu --outfile=.gpu/app/bench.mjs
+ *   bash ../shared/gpu/pack.sh .gpu/app/bench.mjs
+ *   WEBGPU_ICD=/usr/lib/chromium/vk_swiftshader_icd.json bash .gpu/run.sh app/bench.mjs --small
+ * Flags: --small (tiny sizes for a SwiftShader dry run), --only=matmul,conv,modelA, --reps=N,
+ * --dawn=toggle1,toggle2 (Dawn flags for create(), e.g. enable-dawn-features=disable_robustness),
+ * --profile (per-kernel GPU times of one model A step via timestamp queries).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { create, globals } from 'webgpu';
+import type { Conv2dGeometry, View } from '../src/backend.js';
+import {
+  adaptiveMaxPool2d,
+  concat,
+  conv2d,
+  crossEntropy,
+  dropout,
+  Generator,
+  linear,
+  maxPool2d,
+  mul,
+  noGrad,
+  prelu,
+  randint,
+  randn,
+  setBackend,
+  sub,
+  type Tensor,
+  tensor,
+} from '../src/index.js';
+import { createWebGPUBackend, type WebGPUBackend, type WebGPUStorage } from '../src/webgpu/index.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+const value = (name: string, dflt: string) => flag(name)?.split('=')[1] ?? dflt;
+const small = !!flag('small');
+const only = value('only', 'matmul,conv,modelA').split(',');
+const reps = Number(value('reps', small ? '2' : '10'));
+const dawnFlags = flag('dawn') ? value('dawn', '').split(',').filter(Boolean) : [];
+const profile = !!flag('profile');
+
+Object.assign(globalThis, globals);
+const gpu = create(dawnFlags);
+(globalThis as unknown as { __keepGpu: unknown }).__keepGpu = gpu; // dawn.node crashes if this is collected
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+interface Row {
+  name: string;
+  firstMs: number;
+  compileMs: number;
+  medianMs: number;
+  rate: string;
+}
+const rows: Row[] = [];
+
+/** Times `fn` (which issues GPU work and returns storages to dispose) to completion, first call apart. */
+async function time(
+  b: WebGPUBackend,
+  fn: () => WebGPUStorage[],
+): Promise<{ firstMs: number; compileMs: number; medianMs: number }> {
+  const c0 = b.compileMs();
+  let t = performance.now();
+  for (const s of fn()) b.dispose(s);
+  await b.sync();
+  const firstMs = performance.now() - t;
+  const compileMs = b.compileMs() - c0;
+  for (const s of fn()) b.dispose(s); // warm-up
+  await b.sync();
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    t = performance.now();
+    for (const s of fn()) b.dispose(s);
+    await b.sync();
+    times.push(performance.now() - t);
+  }
+  return { firstMs, compileMs, medianMs: median(times) };
+}
+
+function view(s: WebGPUStorage, shape: number[], strides?: number[]): View<WebGPUStorage> {
+  const st = strides ?? shape.map((_, i) => shape.slice(i + 1).reduce((a, x) => a * x, 1));
+  return { storage: s, dtype: 'float32', shape, strides: st, offset: 0 };
+}
+
+function randomStorage(b: WebGPUBackend, size: number, seed: number): WebGPUStorage {
+  return b.random({ distribution: 'normal', size, dtype: 'float32', key: [seed, 0], counter: [0, 0] });
+}
+
+async function benchMatmul(b: WebGPUBackend): Promise<void> {
+  for (const n of small ? [128, 256] : [1024, 4096]) {
+    const A = randomStorage(b, n * n, 1);
+    const B = randomStorage(b, n * n, 2);
+    const r = await time(b, () => [b.matmul(view(A, [1, n, n]), view(B, [1, n, n]))]);
+    const tflops = (2 * n ** 3) / (r.medianMs * 1e-3) / 1e12;
+    rows.push({ name: `matmul ${n}^3 fp32`, ...r, rate: `${tflops.toFixed(2)} TFLOP/s` });
+    b.dispose(A);
+    b.dispose(B);
+  }
+}
+
+function convGeometry(N: number, C: number, H: number, O: number): Conv2dGeometry {
+  return {
+    N,
+    C,
+    H,
+    W: H,
+    O,
+    KH: 3,
+    KW: 3,
+    OH: H,
+    OW: H,
+    strideH: 1,
+    strideW: 1,
+    padH: 1,
+    padW: 1,
+    dilationH: 1,
+    dilationW: 1,
+    groups: 1,
+  };
+}
+
+async function benchConv(b: WebGPUBackend): Promise<void> {
+  const g = small ? convGeometry(2, 32, 14, 32) : convGeometry(32, 256, 56, 256);
+  const x = randomStorage(b, g.N * g.C * g.H * g.W, 3);
+  const w = randomStorage(b, g.O * g.C * 9, 4);
+  const dy = randomStorage(b, g.N * g.O * g.OH * g.OW, 5);
+  const xv = view(x, [g.N, g.C, g.H, g.W]);
+  const wv = view(w, [g.O, g.C, 3, 3]);
+  const dyv = view(dy, [g.N, g.O, g.OH, g.OW]);
+  const flops = 2 * g.N * g.O * g.OH * g.OW * g.C * 9;
+  const label = `conv3x3 N${g.N} ${g.H}x${g.W} ${g.C}->${g.O}`;
+  const kinds: [string, () => WebGPUStorage[]][] = [
+    ['forward', () => [b.conv2d(xv, wv, g)]],
+    ['backward input', () => [b.conv2dBackwardInput(dyv, wv, g)]],
+    ['backward weight', () => [b.conv2dBackwardWeight(xv, dyv, g)]],
+  ];
+  for (const [kind, fn] of kinds) {
+    const r = await time(b, fn);
+    rows.push({
+      name: `${label} ${kind}`,
+      ...r,
+      rate: `${(flops / (r.medianMs * 1e-3) / 1e12).toFixed(2)} TFLOP/s`,
+    });
+  }
+  for (const s of [x, w, dy]) b.dispose(s);
+}
+
+/** Model A of He et al. 2015 (Table 3) with PReLU, from tensor ops; `width` scales channels (1 = paper). */
+function modelA(width: number, gen: Generator) {
+  const ch = (c: number) => Math.max(4, Math.round(c * width));
+  const params: Tensor[] = [];
+  const p = (t: Tensor) => {
+    const q = t.detach().requiresGrad_();
+    params.push(q);
+    return q;
+  };
+  const convs: { w: Tensor; b: Tensor; a: Tensor; k: number; s: number; pad: number }[] = [];
+  let c = 3;
+  const addConv = (out: number, k: number, s: number, pad: number) => {
+    const std = Math.sqrt(2 / (k * k * c)); // He init, Eq. 10 (slopes start at 0.25, Eq. 15 would use 1 + a^2)
+    convs.push({
+      w: p(randn([out, c, k, k], { generator: gen }).mul(std)),
+      b: p(tensor(new Float32Array(out))),
+      a: p(tensor(new Float32Array(out).fill(0.25))),
+      k,
+      s,
+      pad,
+    });
+    c = out;
+  };
+  addConv(ch(96), 7, 2, 3);
+  const stages = [ch(256), ch(512), ch(512)];
+  for (const width_ of stages) for (let i = 0; i < 5; i++) addConv(width_, 3, 1, 1);
+  const levels = [7, 3, 2, 1];
+  const hidden = ch(4096);
+  const fcIn = c * levels.reduce((s, n) => s + n * n, 0);
+  const fc = [
+    {
+      w: p(randn([hidden, fcIn], { generator: gen }).mul(0.01)),
+      b: p(tensor(new Float32Array(hidden))),
+      a: p(tensor(new Float32Array(hidden).fill(0.25))),
+    },
+    {
+      w: p(randn([hidden, hidden], { generator: gen }).mul(0.01)),
+      b: p(tensor(new Float32Array(hidden))),
+      a: p(tensor(new Float32Array(hidden).fill(0.25))),
+    },
+    {
+      w: p(randn([1000, hidden], { generator: gen }).mul(0.001)),
+      b: p(tensor(new Float32Array(1000))),
+      a: null,
+    },
+  ];
+  const forward = (x: Tensor): Tensor => {
+    let h = x;
+    convs.forEach((l, i) => {
+      h = prelu(conv2d(h, l.w, l.b, { stride: l.s, padding: l.pad }), l.a);
+      if (i === 0 || i === 5 || i === 10) h = maxPool2d(h, { kernelSize: 2 });
+    });
+    // spatial pyramid pooling {7, 3, 2, 1} (adaptive max pooling per level), flattened and concatenated
+    h = concat(
+      levels.map((n) => adaptiveMaxPool2d(h, n).flatten(1)),
+      1,
+    );
+    for (const l of fc) {
+      h = linear(h, l.w, l.b);
+      if (l.a) h = dropout(prelu(h, l.a), 0.5, true, gen);
+    }
+    return h;
+  };
+  return { params, forward };
+}
+
+async function benchModelA(b: WebGPUBackend): Promise<void> {
+  const [batch, size, width] = small ? [2, 112, 1 / 16] : [32, 224, 1];
+  setBackend(b);
+  const gen = new Generator(0);
+  const net = modelA(width, gen);
+  const x = randn([batch, 3, size, size], { generator: gen });
+  const y = randint(0, 1000, [batch], { generator: gen });
+  const step = async () => {
+    const loss = crossEntropy(net.forward(x), y);
+    loss.backward();
+    noGrad(() => {
+      for (const q of net.params) {
+        q.assign(sub(q, mul(q.grad as Tensor, 0.01)));
+        q.zeroGrad();
+      }
+    });
+    const v = await loss.item();
+    loss.dispose();
+    return v;
+  };
+  const c0 = b.compileMs();
+  let t = performance.now();
+  const first = await step();
+  const firstMs = performance.now() - t;
+  const compileMs = b.compileMs() - c0;
+  await step();
+  const times: number[] = [];
+  let last = first;
+  for (let r = 0; r < reps; r++) {
+    t = performance.now();
+    last = await step();
+    times.push(performance.now() - t);
+  }
+  if (profile && b.features.has('timestamp-query')) {
+    b.profile(true);
+    await step();
+    const report = await b.profileReport();
+    b.profile(false);
+    const total = report.reduce((s, k) => s + k.ms, 0);
+    console.log(`\nmodel A step, GPU time per kernel (timestamp queries; total ${total.toFixed(1)} ms):`);
+    for (const k of report.slice(0, 25))
+      console.log(
+        `  ${k.label.padEnd(32)} ${String(k.count).padStart(5)}x ${k.ms.toFixed(2).padStart(10)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)}%`,
+      );
+  }
+  const ms = median(times);
+  rows.push({
+    name: `model A train step (PReLU) N${batch} ${size}x${size} width ${width}`,
+    firstMs,
+    compileMs,
+    medianMs: ms,
+    rate: `${(batch / (ms * 1e-3)).toFixed(1)} img/s (loss ${first.toFixed(3)} -> ${last.toFixed(3)})`,
+  });
+}
+
+const backend = await createWebGPUBackend({ gpu, poolBytes: 4 * 1024 ** 3 });
+console.log(
+  `adapter: ${backend.adapterInfo}; features: ${[...backend.features].join(', ')}; ${small ? 'SMALL sizes' : 'full sizes'}; reps ${reps}`,
+);
+if (only.includes('matmul')) await benchMatmul(backend);
+if (only.includes('conv')) await benchConv(backend);
+if (only.includes('modelA')) await benchModelA(backend);
+
+const pad = (s: string, n: number) => s.padEnd(n);
+console.log(
+  `\n${pad('benchmark', 58)} ${pad('first(ms)', 10)} ${pad('compile', 9)} ${pad('median(ms)', 11)} rate`,
+);
+for (const r of rows) {
+  console.log(
+    `${pad(r.name, 58)} ${pad(r.firstMs.toFixed(1), 10)} ${pad(r.compileMs.toFixed(1), 9)} ${pad(r.medianMs.toFixed(2), 11)} ${r.rate}`,
+  );
+}
+console.log(
+  `\ntotal shader compile time: ${backend.compileMs().toFixed(0)} ms; GPU memory: ${JSON.stringify(backend.gpuMemory())}`,
+);
+if (process.env.OUT) {
+  writeFileSync(
+    join(process.env.OUT, 'webgpu-bench.json'),
+    JSON.stringify({ adapter: backend.adapterInfo, small, reps, rows }, null, 2),
+  );
+}
+backend.destroy();
