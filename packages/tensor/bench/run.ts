@@ -98,6 +98,9 @@ if (args.peers) {
       note: 'rectifier median / peer median (same machine, same run)',
       matmulVsTfjsCpu: Math.round((ours.matmul.median / tfjs.matmul.median) * 100) / 100,
       conv2dForwardVsTfjsCpu: Math.round((ours.conv2dForward.median / tfjs.conv2dForward.median) * 100) / 100,
+      matmulVsTfjsCpuPerCpuSecond: Math.round((ours.matmul.cpuMedian / tfjs.matmul.cpuMedian) * 100) / 100,
+      conv2dForwardVsTfjsCpuPerCpuSecond:
+        Math.round((ours.conv2dForward.cpuMedian / tfjs.conv2dForward.cpuMedian) * 100) / 100,
     };
   }
 } else {
