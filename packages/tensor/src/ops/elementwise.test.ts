@@ -97,6 +97,9 @@ describe.each(await backendsUnderTest())('elementwise on $name', ({ backend, ato
     assertClose(await read(ew.clamp(x, -2, 2)), [-2, -1, 0, 1, 2, Number.NaN]);
     assertClose(await read(ew.clamp(x, null, 0.5)), [-3, -1, 0, 0.5, 0.5, Number.NaN]);
     assertClose(await read(ew.where(ew.gt(x, 0), x, tensor([10], { backend }))), [10, 10, 10, 1, 3, 10]);
+    const w = ew.where(tensor([1, 0], { dtype: 'int32', backend }), 0.5, -1);
+    expect(w.dtype).toBe('float32');
+    assertClose(await read(w), [0.5, -1]);
     assertClose(await read(leakyRelu(x, 0.1)), [-0.3, -0.1, 0, 1, 3, Number.NaN], { atol: 1e-6 });
   });
 

@@ -10,7 +10,7 @@ import { checkDType, isFloat, promote } from '../dtype.js';
 import { broadcastShapes } from '../shape.js';
 import { fromStorage, type Tensor } from '../tensor.js';
 import { BINARY, type Saved, TERNARY, UNARY } from './elementwise-table.js';
-import { broadcastView, checkTensor, operands, type TensorLike } from './operands.js';
+import { broadcastView, checkTensor, operands, scalar, type TensorLike } from './operands.js';
 
 export type { TensorLike } from './operands.js';
 
@@ -200,5 +200,13 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
  */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   checkTensor('where', 'cond', cond);
+  if (typeof a === 'number' && typeof b === 'number') {
+    // two numbers: a mask is not a value operand, so they get a float dtype (cond's if it is float)
+    const dtype = cond.dtype === 'int32' ? 'float32' : cond.dtype;
+    const ta = scalar(a, dtype, cond.backend);
+    const out = ternaryOp('where', cond, ta, b);
+    ta.dispose();
+    return out;
+  }
   return ternaryOp('where', cond, a, b);
 }
