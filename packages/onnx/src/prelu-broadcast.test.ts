@@ -1,10 +1,16 @@
 // Why the PReLU slope must be [C,1,1] for NCHW input (pytorch/pytorch#21271, #70570): ONNX PRelu
 // broadcasts the slope numpy-style from the RIGHT, so a 1-D [C] slope lines up with the W axis.
 // These models are built by hand (not by exportOnnx) so that the wrong one can be built too.
+
+import { Conv2d, PReLU, Sequential } from '@rectifier/nn';
+import { Generator, noGrad, tensor } from '@rectifier/tensor';
 import { describe, expect, it } from 'vitest';
+import { exportOnnx } from './export';
 import { GraphBuilder } from './graph-builder';
+import { decodeModel, encodeDecoded } from './test-support/decode';
 import { handModel } from './test-support/hand-model';
 import { maxAbsDiff, runModel, runtimes } from './test-support/ort';
+import { forward } from './test-support/verify';
 
 const C = 4;
 const H = 3; // H != W: the input is not square
@@ -62,4 +68,41 @@ describe.each(runtimes)('PReLU slope shape in onnxruntime-%s', (runtime) => {
       runModel(runtime, preluModel(W, [C]), { x: { data: x, dims: [1, C, H, W] } }),
     ).rejects.toThrow(/broadcast/i);
   });
+});
+
+describe('exportOnnx output vs the same model with a [C] slope (Rectifier forward as reference)', () => {
+  it.each(runtimes)(
+    'onnxruntime-%s: [C,1,1] matches Rectifier; editing the slope to [C] breaks it',
+    async (runtime) => {
+      // conv -> 4 channels, H = 3 != W = 4 = C so that the wrong model still runs
+      const model = new Sequential({
+        conv: new Conv2d({ inChannels: 2, outChannels: C, kernelSize: 1, generator: new Generator(3) }),
+        act: new PReLU({ numParameters: C }),
+      });
+      noGrad(() =>
+        model
+          .get('act')
+          .parameters()[0]
+          .assign(tensor(Array.from(slopes))),
+      );
+      const ref = forward(model, [1, 2, H, C], 1);
+      const bytes = exportOnnx(model, { inputShape: [1, 2, H, C] });
+      const decoded = decodeModel(bytes);
+      const slope = decoded.graph.initializer.find((t) => t.name === 'act.weight')!;
+      expect(slope.dims).toEqual([C, 1, 1]);
+
+      const right = (await runModel(runtime, bytes, { input: { data: ref.x, dims: [1, 2, H, C] } })).output
+        .data;
+      expect(maxAbsDiff(right, ref.y)).toBeLessThan(1e-6);
+
+      slope.dims = [C];
+      const wrongBytes = encodeDecoded(decoded);
+      expect(decodeModel(wrongBytes).graph.initializer.find((t) => t.name === 'act.weight')!.dims).toEqual([
+        C,
+      ]);
+      const wrong = (await runModel(runtime, wrongBytes, { input: { data: ref.x, dims: [1, 2, H, C] } }))
+        .output.data;
+      expect(maxAbsDiff(wrong, ref.y)).toBeGreaterThan(0.1);
+    },
+  );
 });

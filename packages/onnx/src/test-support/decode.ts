@@ -61,6 +61,11 @@ export function decodeModel(bytes: Uint8Array): DecodedModel {
   }) as DecodedModel;
 }
 
+/** Re-encodes a (possibly edited) decoded model with protobufjs: used to build deliberately wrong variants. */
+export function encodeDecoded(model: DecodedModel): Uint8Array {
+  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+}
+
 /** The float32 values of a decoded initializer. */
 export function floatData(t: DecodedTensor): Float32Array {
   const raw = t.raw_data!;
