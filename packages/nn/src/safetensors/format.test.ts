@@ -24,16 +24,16 @@ describe('safetensors format', () => {
     const n = Number(view.getBigUint64(0, true));
     expect(n % 8).toBe(0);
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
-    // same element size (4): ordered by name
+    // F32 before I32 (the reference writer's dtype order), then by name
     expect(header).toEqual({
       __metadata__: { format: 'pt' },
-      a: { dtype: 'I32', shape: [1, 1], data_offsets: [0, 4] },
-      b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+      b: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+      a: { dtype: 'I32', shape: [1, 1], data_offsets: [8, 12] },
     });
     expect(bytes.length).toBe(8 + n + 12);
-    expect(view.getInt32(8 + n, true)).toBe(7);
-    expect(view.getFloat32(8 + n + 4, true)).toBe(1.5);
-    expect(view.getFloat32(8 + n + 8, true)).toBe(-2);
+    expect(view.getFloat32(8 + n, true)).toBe(1.5);
+    expect(view.getFloat32(8 + n + 4, true)).toBe(-2);
+    expect(view.getInt32(8 + n + 8, true)).toBe(7);
   });
 
   it('orders by element size so every offset is aligned, and round-trips', () => {
