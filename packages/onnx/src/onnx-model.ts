@@ -136,12 +136,16 @@ function encodeGraph(g: OnnxGraph): ProtoWriter {
   return w;
 }
 
+/** Protobuf's hard limit on a message (ONNX Runtime refuses larger files without external data). */
+export const MAX_PROTO_BYTES = 2 ** 31 - 1;
+
 /**
  * Serializes a model to ONNX protobuf bytes.
  * ModelProto: ir_version = 1, producer_name = 2, producer_version = 3, model_version = 5,
  * doc_string = 6, graph = 7, opset_import = 8, metadata_props = 14.
+ * Throws when the result would exceed `limit` bytes (default: protobuf's 2 GiB).
  */
-export function encodeModel(m: OnnxModel): Uint8Array {
+export function encodeModel(m: OnnxModel, limit = MAX_PROTO_BYTES): Uint8Array {
   const w = new ProtoWriter();
   w.int(1, m.irVersion);
   w.string(2, m.producerName).string(3, m.producerVersion);
@@ -150,5 +154,10 @@ export function encodeModel(m: OnnxModel): Uint8Array {
   w.message(7, encodeGraph(m.graph));
   for (const o of m.opsetImports) w.message(8, new ProtoWriter().string(1, o.domain).int(2, o.version));
   for (const e of m.metadata) w.message(14, new ProtoWriter().string(1, e.key).string(2, e.value));
+  if (w.size > limit) {
+    throw new RangeError(
+      `exportOnnx: the model needs ${w.size} bytes, over the ${limit}-byte protobuf limit (ONNX external data is not supported)`,
+    );
+  }
   return w.finish();
 }
