@@ -50,6 +50,7 @@ function release(node: GradNode): void {
   for (const s of node.saved) s.dispose();
   node.saved = [];
   node.rule = null;
+  node.inputs = [];
 }
 
 /**

@@ -13,8 +13,11 @@ export type GradRule = (dy: Tensor, saved: readonly Tensor[]) => readonly (Thunk
 /** One entry of the tape. */
 export interface GradNode {
   readonly op: string;
-  /** The op's inputs; the engine reads only their shape, dtype, requiresGrad and node (never their data). */
-  readonly inputs: readonly Tensor[];
+  /**
+   * The op's inputs; the engine reads only their shape, dtype, requiresGrad and node (never their
+   * data). Emptied when the node is released after backward, so the graph can be garbage-collected.
+   */
+  inputs: readonly Tensor[];
   /** Detached references (sharing storage) to the tensors the rule needs; disposed after backward. */
   saved: Tensor[];
   rule: GradRule | null;
