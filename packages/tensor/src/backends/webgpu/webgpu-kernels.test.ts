@@ -410,6 +410,17 @@ describe.skipIf(!backend)('webgpu kernels', () => {
     expect(b.gpuMemory().allocatedBytes).toBe(allocated);
   });
 
+  test('a lost device and a destroyed backend give clear errors', async () => {
+    const other = await createWebGPUBackend();
+    const x = other.fill(4, 'float32', 1);
+    other.device.destroy(); // as if the GPU were lost (driver reset, tab backgrounded...)
+    await other.device.lost;
+    expect(() => other.unary('exp', view(x, [4]))).toThrow(/webgpu\.exp: the GPU device was lost/);
+    const third = await createWebGPUBackend();
+    third.destroy();
+    expect(() => third.fill(1, 'float32', 0)).toThrow(/webgpu\.fill: the backend was destroyed/);
+  });
+
   test('misuse and GPU errors become clear JavaScript errors', async () => {
     const s = b.fill(4, 'float32', 1);
     b.dispose(s);
