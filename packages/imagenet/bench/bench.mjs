@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { imagenetClasses, SampleRandom } from '../dist/index.js';
@@ -150,13 +150,11 @@ try {
     configs.push([`packed ${encoding} 256, ${cores} workers x 2 images in flight`, packed, all]);
   }
   console.log(`${'configuration'.padEnd(50)}  wall img/s (min-max)    img per CPU-second`);
-  for (const r of await measure(configs))
-    console.log(
-      `${r.name.padEnd(50)} ${r.median.toFixed(0).padStart(6)}  (${r.min.toFixed(0)}-${r.max.toFixed(0)})`.padEnd(
-        76,
-      ) + `${r.cpu.toFixed(0).padStart(6)}`,
-    );
-  const load = (await import('node:os')).loadavg()[0];
+  for (const r of await measure(configs)) {
+    const wall = `${r.median.toFixed(0).padStart(6)}  (${r.min.toFixed(0)}-${r.max.toFixed(0)})`;
+    console.log(`${r.name.padEnd(50)} ${wall.padEnd(25)}${r.cpu.toFixed(0).padStart(6)}`);
+  }
+  const load = loadavg()[0];
   console.log(
     `# load average during the run: ${load.toFixed(1)} on ${cores} cores (other users of the machine)`,
   );
