@@ -238,6 +238,8 @@ export function conv2dForward(
             s,
           );
         } else {
+          // im2col into a column chunk, then the GEMM packs it (unfolding straight into the packed
+          // layout was measured 15% slower: scattered 16-byte stores and per-run branching).
           im2col(xg, g, 0, R, p, p + cols, col, cols);
           gemmRange(R, wg, R, 1, col, cols, 1, yg + ((<usize>p) << 2), P, 0, 0, Og, 0, cols, s);
         }

@@ -160,6 +160,69 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldcb: usize, acc: bool):
   v128.store(c + 3 * ldcb, c31, 16);
 }
 
+/** The k step of equal slabs of at most KC (k = 288 -> one slab of 288, 576 -> two of 288). */
+export function slabStep(k: i32): i32 {
+  // A thin remainder slab costs an extra pass over C for little work.
+  const slabs = (k + KC - 1) / KC;
+  return (k + slabs - 1) / slabs;
+}
+
+/** Where gemmRange packs B inside a thread's scratch (callers may pack B there themselves). */
+export function packedB(scratch: usize): usize {
+  return scratch + ((<usize>(MC * KC)) << 2);
+}
+
+/**
+ * C[i0:i1, 0:nc] = A[i0:i1, 0:kc] * Bp (+ C when acc), Bp a kc x nc block already packed into
+ * NR-column strips (at packedB(scratch) or anywhere else). `a` points at A's column 0 of this slab.
+ */
+export function macroKernel(
+  kc: i32,
+  nc: i32,
+  pB: usize,
+  a: usize,
+  ars: i32,
+  acs: i32,
+  c: usize,
+  ldc: i32,
+  acc: bool,
+  i0: i32,
+  i1: i32,
+  scratch: usize,
+): void {
+  const ldcb = (<usize>ldc) << 2;
+  const pA = scratch;
+  const tile = pA + ((<usize>(MC * KC + KC * NC)) << 2);
+  for (let ic = i0; ic < i1; ic += MC) {
+    const mc = min(MC, i1 - ic);
+    packA(a + ((<usize>ic * <usize>ars) << 2), ars, acs, mc, kc, pA);
+    for (let jr = 0; jr < nc; jr += NR) {
+      const cols = min(NR, nc - jr);
+      const pb = pB + ((<usize>(jr * kc)) << 2);
+      for (let ir = 0; ir < mc; ir += MR) {
+        const rows = min(MR, mc - ir);
+        const pa = pA + ((<usize>(ir * kc)) << 2);
+        const cp = c + <usize>(ic + ir) * ldcb + ((<usize>jr) << 2);
+        // An edge tile is computed whole into scratch and its valid part copied out. One call
+        // site only, so binaryen inlines the micro-kernel (a call per tile cost 15%).
+        const full = rows === MR && cols === NR;
+        micro(kc, pa, pb, full ? cp : tile, full ? ldcb : 32, full && acc);
+        if (!full) {
+          for (let r = 0; r < rows; r++) {
+            const dst = cp + <usize>r * ldcb;
+            const src = tile + ((<usize>r) << 5);
+            for (let q = 0; q < cols; q++) {
+              const v = load<f32>(src + ((<usize>q) << 2));
+              const o = dst + ((<usize>q) << 2);
+              store<f32>(o, acc ? load<f32>(o) + v : v);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 /**
  * C[i0:i1, j0:j1] = A[i0:i1, :] * B[:, j0:j1] (+ C when beta = 1), single thread.
  * `scratch` holds GEMM_SCRATCH_BYTES bytes owned by the calling thread.
@@ -190,47 +253,28 @@ export function gemmRange(
     }
     return;
   }
-  const pA = scratch;
-  const pB = pA + ((<usize>(MC * KC)) << 2);
-  const tile = pB + ((<usize>(KC * NC)) << 2);
+  const pB = packedB(scratch);
+  const step = slabStep(k);
   for (let jc = j0; jc < j1; jc += NC) {
     const nc = min(NC, j1 - jc);
-    // Equal slabs (k = 288 -> one slab of 288, 576 -> two of 288) rather than KC plus a thin
-    // remainder, whose extra pass over C costs more than it computes.
-    const slabs = (k + KC - 1) / KC;
-    const step = (k + slabs - 1) / slabs;
     for (let pc = 0; pc < k; pc += step) {
       const kc = min(step, k - pc);
-      const acc = pc > 0 || beta !== 0;
       packB(b + ((<usize>pc * <usize>brs + <usize>jc * <usize>bcs) << 2), brs, bcs, kc, nc, pB);
-      for (let ic = i0; ic < i1; ic += MC) {
-        const mc = min(MC, i1 - ic);
-        packA(a + ((<usize>ic * <usize>ars + <usize>pc * <usize>acs) << 2), ars, acs, mc, kc, pA);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const cols = min(NR, nc - jr);
-          const pb = pB + ((<usize>(jr * kc)) << 2);
-          for (let ir = 0; ir < mc; ir += MR) {
-            const rows = min(MR, mc - ir);
-            const pa = pA + ((<usize>(ir * kc)) << 2);
-            const cp = c + <usize>(ic + ir) * ldcb + ((<usize>(jc + jr)) << 2);
-            // An edge tile is computed whole into scratch and its valid part copied out. One call
-            // site only, so binaryen inlines the micro-kernel (a call per tile cost 15%).
-            const full = rows === MR && cols === NR;
-            micro(kc, pa, pb, full ? cp : tile, full ? ldcb : 32, full && acc);
-            if (!full) {
-              for (let r = 0; r < rows; r++) {
-                const dst = cp + <usize>r * ldcb;
-                const src = tile + ((<usize>r) << 5);
-                for (let q = 0; q < cols; q++) {
-                  const v = load<f32>(src + ((<usize>q) << 2));
-                  const o = dst + ((<usize>q) << 2);
-                  store<f32>(o, acc ? load<f32>(o) + v : v);
-                }
-              }
-            }
-          }
-        }
-      }
+      const ap = a + ((<usize>pc * <usize>acs) << 2);
+      macroKernel(
+        kc,
+        nc,
+        pB,
+        ap,
+        ars,
+        acs,
+        c + ((<usize>jc) << 2),
+        ldc,
+        pc > 0 || beta !== 0,
+        i0,
+        i1,
+        scratch,
+      );
     }
   }
 }
