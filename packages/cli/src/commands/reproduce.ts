@@ -11,6 +11,13 @@ import type { Command } from '../main';
 
 const EXPERIMENTS = ['init-depth', 'prelu-vs-relu'] as const;
 
+function parseDepths(s: string): number[] {
+  const d = s.split(',').map((x) => Number(x.trim()));
+  if (d.length === 0 || d.some((x) => x !== 22 && x !== 30))
+    throw new UsageError(`--depths must list 22 and/or 30, got '${s}'`);
+  return d;
+}
+
 /** `rectifier reproduce <experiment>`: the paper's experiments at small scale on Fashion-MNIST. */
 export const reproduceCommand: Command = {
   spec: {
@@ -56,6 +63,12 @@ export const reproduceCommand: Command = {
         description: 'test images per curve point (the paper: 3,000)',
         default: '2000',
       },
+      depths: {
+        type: 'string',
+        arg: 'LIST',
+        description: 'init-depth: which depths to run',
+        default: '22,30',
+      },
       data: {
         type: 'string',
         arg: 'DIR',
@@ -98,7 +111,12 @@ export const reproduceCommand: Command = {
       const t0 = performance.now();
       const result =
         name === 'init-depth'
-          ? await initDepth(data, { ...common, width22: width ?? 0.125, width30: width ?? 0.125 })
+          ? await initDepth(data, {
+              ...common,
+              width22: width ?? 0.125,
+              width30: width ?? 0.125,
+              depths: parseDepths(String(v.depths)),
+            })
           : await preluVsRelu(data, { ...common, width: width ?? 0.25 });
       const meta = {
         command: `rectifier reproduce ${process.argv.slice(3).join(' ')}`.trim(),

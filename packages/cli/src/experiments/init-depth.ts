@@ -19,6 +19,8 @@ export interface InitDepthOptions {
   inputSize: number;
   evalEvery: number;
   evalImages: number;
+  /** Which depths to run (default both). */
+  depths?: number[];
   io: Io;
 }
 
@@ -48,6 +50,7 @@ export async function initDepth(data: DataBundle, o: InitDepthOptions): Promise<
     [22, 'model22', o.width22],
     [30, 'model30', o.width30],
   ] as const) {
+    if (o.depths && !o.depths.includes(depth)) continue;
     for (const [short, init] of INITS) {
       const mc: ModelConfig = {
         model,
@@ -130,6 +133,7 @@ export async function initDepth(data: DataBundle, o: InitDepthOptions): Promise<
   await writeFile(join(o.outDir, 'init-depth.json'), `${JSON.stringify(result, null, 2)}\n`);
   for (const depth of [22, 30]) {
     const pair = arms.filter((a) => a.name.startsWith(`${depth}-`));
+    if (pair.length === 0) continue;
     const svg = lineChartSvg(
       pair.map((a, i) => ({
         label: `${a.name.endsWith('he') ? INITS[0][2] : INITS[1][2]}`,

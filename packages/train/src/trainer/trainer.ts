@@ -1,5 +1,6 @@
 import { crossEntropy, type Parameter, type Tensor, tidy } from '@rectifier/tensor';
 import { appendJsonl } from '../checkpoint/atomic';
+import { nodeFs } from '../checkpoint/node-fs';
 import { MeanMeter, ThroughputMeter, TopKMeter } from '../metrics/meters';
 import { topKErrors } from '../metrics/topk';
 import type { Optimizer } from '../optim/optimizer';
@@ -124,6 +125,7 @@ export class Trainer {
    */
   async fit(train: DataSource, val?: DataSource, opts: { resume?: string | null } = {}): Promise<FitResult> {
     const o = this.options;
+    if (o.outDir) await (await nodeFs()).mkdir(o.outDir, { recursive: true });
     await this.ckpt.prepare(opts.resume ?? null);
     this.stopRequest = null;
     await this.emit('onFitStart');

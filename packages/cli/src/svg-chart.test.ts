@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { lineChartSvg, niceTicks } from './svg-chart';
+
+describe('niceTicks', () => {
+  it('steps by 1, 2 or 5 times a power of ten and covers the range', () => {
+    expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(0, 37)).toEqual([0, 10, 20, 30]);
+    expect(niceTicks(3, 3)).toEqual([3]);
+  });
+});
+
+describe('lineChartSvg', () => {
+  it('draws one polyline per finite run of points, escapes text and places points inside the plot', () => {
+    const svg = lineChartSvg(
+      [
+        {
+          label: 'He <ours>',
+          points: [
+            [0, 0.9],
+            [1, 0.5],
+            [2, Number.NaN],
+            [3, 0.2],
+            [4, 0.1],
+          ],
+        },
+        {
+          label: 'Xavier',
+          points: [
+            [0, 0.9],
+            [4, 0.9],
+          ],
+          dashed: true,
+        },
+      ],
+      { title: 'a & b', xLabel: 'epoch', yLabel: 'error', width: 400, height: 300, yRange: [0, 1] },
+    );
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"')).toBe(true);
+    expect(svg.match(/<polyline/g)).toHaveLength(3); // the NaN splits the first series in two
+    expect(svg).toContain('He &lt;ours&gt;');
+    expect(svg).toContain('a &amp; b');
+    expect(svg).toContain('stroke-dasharray');
+    for (const m of svg.matchAll(/points="([^"]+)"/g)) {
+      for (const p of m[1].split(' ')) {
+        const [x, y] = p.split(',').map(Number);
+        expect(x).toBeGreaterThanOrEqual(70);
+        expect(x).toBeLessThanOrEqual(380);
+        expect(y).toBeGreaterThanOrEqual(40);
+        expect(y).toBeLessThanOrEqual(250);
+      }
+    }
+  });
+  it('uses decades on a log axis and drops non-positive values', () => {
+    const svg = lineChartSvg(
+      [
+        {
+          label: 'g',
+          points: [
+            [1, 1e-6],
+            [2, 1e-2],
+            [3, 0],
+          ],
+        },
+      ],
+      { title: 't', xLabel: 'x', yLabel: 'y', logY: true },
+    );
+    expect(svg).toContain('>1e-4<');
+    expect(svg.match(/<polyline/g)).toHaveLength(1);
+  });
+});
