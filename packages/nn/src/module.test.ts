@@ -74,6 +74,14 @@ describe('Module', () => {
     expect(b.parameters().every((p) => p.grad === null)).toBe(true);
   });
 
+  it('apply visits children first, each module once', () => {
+    const inner = new Sequential(new ReLU(), new Linear({ inFeatures: 2, outFeatures: 2 }));
+    const net = new Sequential({ a: inner, b: new ReLU(), c: inner });
+    const order: string[] = [];
+    expect(net.apply((m) => order.push(m.typeName))).toBe(net);
+    expect(order).toEqual(['ReLU', 'Linear', 'Sequential', 'ReLU', 'Sequential']);
+  });
+
   it('call runs forward hooks; remove() unregisters', () => {
     const b = new Block();
     const seen: string[] = [];

@@ -171,6 +171,25 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return out;
   }
 
+  /**
+   * Calls `fn` on every descendant and then on this module (children first, like PyTorch's
+   * `Module.apply`), e.g. to re-initialise layers. Returns this module.
+   *
+   * @example
+   * net.apply((m) => { if (m instanceof Conv2d) kaimingNormal_(m.weight, { mode: 'fan_out', nonlinearity: 'relu' }); });
+   */
+  apply(fn: (module: Module<any, any>) => void): this {
+    const seen = new Set<Module<any, any>>();
+    const visit = (m: Module<any, any>) => {
+      if (seen.has(m)) return;
+      seen.add(m);
+      for (const c of m.children()) visit(c);
+      fn(m);
+    };
+    visit(this);
+    return this;
+  }
+
   /** Sets training mode on this module and every descendant. */
   train(mode = true): this {
     for (const m of this.modules()) m.training = mode;
