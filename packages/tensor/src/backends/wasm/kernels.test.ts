@@ -13,8 +13,9 @@ import {
   maxPool2dBackward,
   maxPool2dForward,
 } from '../cpu/kernels/pool2d.js';
+import { hasRelaxedSimd } from './features.js';
 import { WasmKernels } from './kernels.js';
-import { createWasmRuntime, pickFlavour, type WasmRuntime } from './runtime.js';
+import { createWasmRuntime, type SimdFlavour, type WasmRuntime } from './runtime.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -183,12 +184,17 @@ function checkPool(
   expectClose(dx, dxRef, new Float32Array(x.length).fill(1), `avg dx ${label}`);
 }
 
-for (const threads of [1, 3]) {
-  describe(`WASM kernels vs JS reference kernels, ${threads} thread(s)`, () => {
+// Both builds where the runtime validates relaxed SIMD (Node 22+, or Node 20 started with
+// --experimental-wasm-relaxed-simd), the plain SIMD build otherwise.
+const flavours: SimdFlavour[] = hasRelaxedSimd() ? ['simd', 'relaxed'] : ['simd'];
+const configs = flavours.flatMap((f) => [1, 3].map((threads) => [f, threads] as const));
+
+for (const [flavour, threads] of configs) {
+  describe(`WASM kernels (${flavour}) vs JS reference kernels, ${threads} thread(s)`, () => {
     let rt: WasmRuntime;
     let k: WasmKernels;
     beforeAll(async () => {
-      rt = await createWasmRuntime(threads, pickFlavour('auto'));
+      rt = await createWasmRuntime(threads, flavour);
       k = new WasmKernels(rt);
     });
     afterAll(() => rt.dispose());
