@@ -100,6 +100,9 @@ describe('imageFolder', () => {
     const ex = imageFolder(d.dir, { classes: ['dog', 'cat'], extensions: ['.jpeg'] });
     expect(ex.samples.map((s) => s.label)).toEqual([0]);
     expect(ex.skipped.map((s) => s.reason)).toContain("folder 'emu' is not in the class table");
+    const missing = imageFolder(d.dir, { classes: ['cat', 'yak'] });
+    expect(missing.skipped).toContainEqual({ path: join(d.dir, 'yak'), reason: 'class folder missing' });
+    expect(missing.classes.indexOf('yak')).toBe(1);
     d.cleanup();
   });
 });

@@ -105,10 +105,11 @@ export function imageFolder(root: string, opts: ImageFolderOptions = {}): FileDa
     for (const f of files)
       if (exts.has(extname(f).toLowerCase())) samples.push({ path: join(dir, f), label });
   }
-  if (opts.classes)
+  // An explicit list promises those folders; report the missing ones (a full class table such as
+  // ImageNet's may legitimately be covered only in part).
+  if (Array.isArray(opts.classes))
     for (const id of classes.ids)
-      if (!folders.includes(id) && !(classes === imagenetClasses()))
-        skipped.push({ path: join(root, id), reason: 'class folder missing' });
+      if (!folders.includes(id)) skipped.push({ path: join(root, id), reason: 'class folder missing' });
   return { root, classes, samples, skipped };
 }
 

@@ -4,14 +4,13 @@
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { ClassTable } from '../classes.js';
 import { epochOrder } from '../shuffle.js';
 import { resolveTransform, type Transform, viewsPerSample } from '../transform.js';
 import type { BadEntry, FileDataset } from './dataset.js';
 import type { SharpOptions } from './decode.js';
 import type { PackedDataset } from './pack.js';
+import { defaultWorkerUrl, toPath, WorkerPool } from './pool.js';
 import { processItems, type WorkContext, type WorkItem, type WorkResult } from './process.js';
 
 /** Where an epoch stands: the next sample position (in this rank's order) of `epoch`. */
@@ -73,19 +72,6 @@ export interface Batch {
   position: number;
 }
 
-interface Pending {
-  resolve: (r: WorkResult) => void;
-  reject: (e: Error) => void;
-}
-
-function toPath(u: URL | string): string {
-  return u instanceof URL ? fileURLToPath(u) : u;
-}
-
-function defaultWorkerUrl(): URL {
-  return new URL('./worker.js', import.meta.url);
-}
-
 /**
  * Iterates batches of a file dataset or a packed dataset. `for await (const b of loader)` yields the
  * rest of the current epoch; afterwards the state is `{ epoch + 1, position: 0 }`.
@@ -102,15 +88,11 @@ export class ImageLoader implements AsyncIterable<Batch> {
   private readonly ctxBase: Omit<WorkContext, 'epoch'>;
   private readonly workerUrl: URL | string;
   private pos: LoaderState;
-  private pool: Worker[] = [];
-  private busy: number[] = [];
-  private pending = new Map<number, Pending>();
-  private nextId = 0;
+  private pool: WorkerPool | null = null;
   private badCount = 0;
   private scanBadLogged = false;
   private iterating = false;
   private spare: Float32Array[] = [];
-  private nextRecycle = 0;
 
   constructor(
     private readonly dataset: FileDataset | PackedDataset,
@@ -200,45 +182,13 @@ export class ImageLoader implements AsyncIterable<Batch> {
   }
 
   private startPool(): void {
-    if (this.pool.length || this.opts.workers === 0) return;
-    const url = this.workerUrl;
-    const file = toPath(url);
-    if (!existsSync(file))
-      throw new Error(
-        `ImageLoader: worker script not found at ${file}. Build the package (npm run build) or, when running from TypeScript sources, pass workerUrl pointing to a built worker, or use workers: 0.`,
-      );
-    for (let w = 0; w < this.opts.workers; w++) {
-      const worker = new Worker(url);
-      worker.on('message', (m: { id: number; result?: WorkResult; error?: string }) => {
-        const p = this.pending.get(m.id);
-        if (!p) return;
-        this.pending.delete(m.id);
-        if (--this.busy[w] === 0) worker.unref(); // idle workers never keep the process alive
-        if (m.result) p.resolve(m.result);
-        else p.reject(new Error(`ImageLoader worker failed: ${m.error}`));
-      });
-      worker.on('error', (e) => {
-        for (const p of this.pending.values())
-          p.reject(new Error(`ImageLoader worker crashed: ${e.message}`));
-        this.pending.clear();
-      });
-      worker.unref();
-      this.pool.push(worker);
-      this.busy.push(0);
-    }
+    if (!this.pool && this.opts.workers > 0) this.pool = new WorkerPool(this.opts.workers, this.workerUrl);
   }
 
   private run(items: WorkItem[], epoch: number): Promise<WorkResult> {
     const ctx: WorkContext = { ...this.ctxBase, epoch };
-    if (this.opts.workers === 0) return processItems(items, ctx, this.spare.pop());
-    let w = 0;
-    for (let i = 1; i < this.pool.length; i++) if (this.busy[i] < this.busy[w]) w = i;
-    const id = this.nextId++;
-    if (this.busy[w]++ === 0) this.pool[w].ref();
-    return new Promise<WorkResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.pool[w].postMessage({ id, items, ctx });
-    });
+    if (!this.pool) return processItems(items, ctx, this.spare.pop());
+    return this.pool.run(items, ctx);
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
@@ -313,19 +263,14 @@ export class ImageLoader implements AsyncIterable<Batch> {
   recycle(batch: Batch): void {
     const buf = batch.data;
     if (buf.length === 0) return;
-    if (this.opts.workers === 0 || this.pool.length === 0) {
-      if (this.spare.length < 4) this.spare.push(buf);
-      return;
-    }
-    const w = this.nextRecycle++ % this.pool.length;
-    this.pool[w].postMessage({ recycle: buf.buffer }, [buf.buffer as ArrayBuffer]);
+    if (this.pool) this.pool.recycle(buf);
+    else if (this.spare.length < 4) this.spare.push(buf);
   }
 
-  /** Terminates the worker threads. */
+  /** Terminates the worker threads (a later iteration starts new ones). */
   async close(): Promise<void> {
     const pool = this.pool;
-    this.pool = [];
-    this.busy = [];
-    await Promise.all(pool.map((w) => w.terminate()));
+    this.pool = null;
+    await pool?.close();
   }
 }
