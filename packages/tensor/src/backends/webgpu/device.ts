@@ -17,11 +17,18 @@ export interface WebGPUBackendOptions {
   readonly powerPreference?: GPUPowerPreference;
   /** Bytes of freed buffers kept for reuse before older ones are destroyed; default 512 MiB. */
   readonly poolBytes?: number;
-  /**
-   * Tuning/testing knob: split the K dimension of every matmul/convolution GEMM into this many slices
-   * (partial sums added in a fixed order) instead of the automatic choice.
-   */
+  /** Overrides of automatic kernel choices, for tuning and tests (see {@link WebGPUTuning}). */
+  readonly tuning?: WebGPUTuning;
+}
+
+/** Tuning/testing knobs; every field defaults to the automatic choice. */
+export interface WebGPUTuning {
+  /** Split the K dimension of every matmul/convolution GEMM into this many slices (fixed-order sum). */
   readonly gemmSplitK?: number;
+  /** GEMM tile for every matmul/convolution. */
+  readonly gemmTile?: '64x64' | '128x128' | '16x128' | '32x128' | '128x32';
+  /** Split every sum/max/min/prod reduction's reduced extent over this many workgroups per output. */
+  readonly reduceSplit?: number;
 }
 
 /** Device plus what we learned about it. */

@@ -7,6 +7,6 @@
  * import { createWebGPUBackend } from '@rectifier/tensor/webgpu';
  * setBackend(await createWebGPUBackend());
  */
-export type { WebGPUBackendOptions } from './device.js';
+export type { WebGPUBackendOptions, WebGPUTuning } from './device.js';
 export { WebGPUStorage } from './storage.js';
 export { createWebGPUBackend, type WebGPUBackend } from './webgpu-backend.js';

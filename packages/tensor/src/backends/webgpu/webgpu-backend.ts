@@ -21,7 +21,7 @@ import type {
 } from '../../backend.js';
 import { DTypeError } from '../../errors.js';
 import { GpuContext } from './context.js';
-import { acquireDevice, type WebGPUBackendOptions } from './device.js';
+import { acquireDevice, type WebGPUBackendOptions, type WebGPUTuning } from './device.js';
 import { binaryExpr, type ExprChoice, ternaryExpr, unaryExpr } from './elementwise-exprs.js';
 import { type ConvKind, runConv } from './kernels/conv2d.js';
 import { runElementwise } from './kernels/elementwise.js';
@@ -77,7 +77,7 @@ class WebGPUBackendImpl implements WebGPUBackend {
     readonly adapterInfo: string,
     readonly features: ReadonlySet<string>,
     private readonly owned: boolean,
-    private readonly splitK: number | undefined,
+    private readonly tuning: WebGPUTuning,
   ) {
     this.software = SOFTWARE.test(adapterInfo);
   }
@@ -290,7 +290,7 @@ class WebGPUBackendImpl implements WebGPUBackend {
     const v = this.v(op, x);
     const outSize = numel(v.shape.filter((_, d) => !axes.includes(d)));
     const out = this.alloc(op, outSize, v.dtype);
-    runReduce(this.ctx, op, v, axes, out);
+    runReduce(this.ctx, op, v, axes, out, this.software, this.tuning.reduceSplit);
     return out;
   }
 
@@ -320,7 +320,7 @@ class WebGPUBackendImpl implements WebGPUBackend {
     const [B, M] = va.shape as [number, number];
     const N = vb.shape[2] as number;
     const out = this.alloc('matmul', B * M * N, 'float32');
-    runMatmul(this.ctx, va, vb, out, this.software, this.splitK);
+    runMatmul(this.ctx, va, vb, out, this.software, this.tuning);
     return out;
   }
 
@@ -338,7 +338,7 @@ class WebGPUBackendImpl implements WebGPUBackend {
     if (f.dtype !== 'float32' || s.dtype !== 'float32')
       throw new DTypeError(`webgpu.${op}: expected float32 operands, got ${f.dtype} and ${s.dtype}`);
     const out = this.alloc(op, outSize, 'float32');
-    runConv(this.ctx, kind, f, s, g, out, this.software, this.splitK);
+    runConv(this.ctx, kind, f, s, g, out, this.software, this.tuning);
     for (const t of temps) this.dispose(t);
     return out;
   }
@@ -492,5 +492,12 @@ class WebGPUBackendImpl implements WebGPUBackend {
 export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
   const acq = await acquireDevice(options);
   const ctx = new GpuContext(acq.device, options.poolBytes ?? 512 * 1024 * 1024);
-  return new WebGPUBackendImpl(ctx, acq.device, acq.adapterInfo, acq.features, acq.owned, options.gemmSplitK);
+  return new WebGPUBackendImpl(
+    ctx,
+    acq.device,
+    acq.adapterInfo,
+    acq.features,
+    acq.owned,
+    options.tuning ?? {},
+  );
 }

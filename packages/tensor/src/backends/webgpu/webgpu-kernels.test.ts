@@ -232,8 +232,10 @@ describe.skipIf(!backend)('webgpu kernels', () => {
     expect(firstMismatch(got, matmulRef(a, bb, B, M, K, N), 1e-4, 1e-5)).toBe(-1);
   });
 
-  test('split-K GEMMs (partial sums added in a fixed order) give the same results', async () => {
-    const split = await createWebGPUBackend({ gemmSplitK: 3 });
+  test('split-K GEMMs with 128x128 tiles and split reductions give the same results', async () => {
+    const split = await createWebGPUBackend({
+      tuning: { gemmSplitK: 3, gemmTile: '128x128', reduceSplit: 3 },
+    });
     try {
       const sv = (s: WebGPUStorage, shape: number[]) => view(s, shape);
       const sup = (a: Float32Array) => split.fromArray(a, 'float32');
@@ -254,6 +256,25 @@ describe.skipIf(!backend)('webgpu kernels', () => {
       expect(firstMismatch(await sread(split.conv2d(xv, wv, g)), convRef(x, w, g), 1e-4, 1e-5)).toBe(-1);
       expect(firstMismatch(await sread(split.conv2dBackwardInput(dyv, wv, g)), ref.dx, 1e-4, 1e-5)).toBe(-1);
       expect(firstMismatch(await sread(split.conv2dBackwardWeight(xv, dyv, g)), ref.dw, 1e-4, 1e-5)).toBe(-1);
+      // split reductions: 3 slices per output, combined by a second pass
+      const r = data(4 * 301, 35);
+      const rv = sv(sup(r), [4, 301]);
+      const rows = [0, 1, 2, 3].map((i) => Array.from(r.subarray(i * 301, (i + 1) * 301)));
+      expect(
+        firstMismatch(
+          await sread(split.reduce('sum', rv, [1])),
+          rows.map((row) => row.reduce((a, v) => a + v, 0)),
+          1e-5,
+          1e-5,
+        ),
+      ).toBe(-1);
+      expect(await sread(split.reduce('max', rv, [1]))).toEqual(rows.map((row) => Math.max(...row)));
+      // a transposed view: element (i, j) = r[i + 4 j]; min over i
+      const tv = view(sup(r), [4, 301], [1, 4]);
+      const wantMin = Array.from({ length: 301 }, (_, j) =>
+        Math.min(...Array.from(r.subarray(4 * j, 4 * j + 4))),
+      );
+      expect(await sread(split.reduce('min', tv, [0]))).toEqual(wantMin);
     } finally {
       split.destroy();
     }

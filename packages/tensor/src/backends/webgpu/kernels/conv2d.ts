@@ -9,6 +9,7 @@
  */
 import type { Conv2dGeometry } from '../../../backend.js';
 import type { GpuContext } from '../context.js';
+import type { WebGPUTuning } from '../device.js';
 import { Params, paramsWgsl } from '../params.js';
 import type { GView, WebGPUStorage } from '../storage.js';
 import { coreParams, gemmGroups, gemmSource, planGemm, type Tile, withSplitK } from './gemm-core.js';
@@ -131,11 +132,11 @@ export function runConv(
   g: Conv2dGeometry,
   out: WebGPUStorage,
   software: boolean,
-  forceSplitK?: number,
+  tuning: WebGPUTuning = {},
 ): void {
   const [M, N, K] = convGemmSize(kind, g);
   if (M === 0 || N === 0) return;
-  const plan = planGemm(M, N, K, g.groups, software, forceSplitK);
+  const plan = planGemm(M, N, K, g.groups, software, tuning);
   const opts: ConvOptions = { kernel: 'conv2d', kind, tile: plan.tile };
   const pipeline = ctx.pipeline(opts, () => gemmSource(plan.tile, prelude(kind)));
   withSplitK(ctx, plan, out, (target) => {

@@ -3,6 +3,7 @@
  * GEMM core; strides and offsets are uniforms, so transposed operands need no copy.
  */
 import type { GpuContext } from '../context.js';
+import type { WebGPUTuning } from '../device.js';
 import { Params, paramsWgsl } from '../params.js';
 import type { GView, WebGPUStorage } from '../storage.js';
 import { coreParams, gemmGroups, gemmSource, planGemm, type Tile, withSplitK } from './gemm-core.js';
@@ -30,12 +31,12 @@ export function runMatmul(
   b: GView,
   out: WebGPUStorage,
   software: boolean,
-  forceSplitK?: number,
+  tuning: WebGPUTuning = {},
 ): void {
   const [B, M, K] = a.shape as [number, number, number];
   const N = b.shape[2] as number;
   if (B === 0 || M === 0 || N === 0) return;
-  const plan = planGemm(M, N, K, B, software, forceSplitK);
+  const plan = planGemm(M, N, K, B, software, tuning);
   const opts: MatmulOptions = { kernel: 'matmul', tile: plan.tile };
   const pipeline = ctx.pipeline(opts, () => gemmSource(plan.tile, PRELUDE));
   const zPerDispatch = Math.floor(MAX_Z / plan.splitK);

@@ -7,7 +7,7 @@
 import type { ArgReduceOp, ReduceOp } from '../../../backend.js';
 import { type GpuContext, grid, WGSL_FLAT_GROUP } from '../context.js';
 import { Params, paramsWgsl } from '../params.js';
-import { coalesce, type GView, numel, type WebGPUStorage } from '../storage.js';
+import { coalesce, type GView, numel, WebGPUStorage } from '../storage.js';
 import { MAX_RANK } from './elementwise.js';
 import { WGSL_INF, WGSL_ISNAN } from './wgsl-util.js';
 
@@ -61,8 +61,8 @@ function better(op: ArgReduceOp, t: 'f32' | 'i32'): string {
   return `${n} if (vn || bn) { return vn && (!bn || i < bi); } if (v == bv) { return i < bi; } return ${cmp};`;
 }
 
-// Params: 0 nOut, 1 R, 2 keptRank, 3 redRank, 4 offset, 8.. keptShape, 16.. keptStrides,
-// 24.. redShape, 32.. redStrides
+// Params: 0 nOut, 1 R, 2 keptRank, 3 redRank, 4 offset, 5 slices per output, 6 slice length,
+// 8.. keptShape, 16.. keptStrides, 24.. redShape, 32.. redStrides
 const WORDS = 40;
 
 function source(o: ReduceOptions): string {
@@ -91,12 +91,16 @@ fn comb(x: ${t}, y: ${t}) -> ${t} { ${combine(o.op as ReduceOp, t)} }
 var<workgroup> sh: array<${t}, ${WG}>;
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let g = flatGroup(wid, nwg);
+  // workgroup = (output g, slice s); slices of one output are combined by a second pass
+  let flat = flatGroup(wid, nwg);
+  let g = flat / p(5u);
   let valid = g < p(0u);
+  let rBegin = (flat % p(5u)) * p(6u);
+  let rEnd = min(p(1u), rBegin + p(6u));
   var acc = ${identity(o.op, t)};
   if (valid) {
     let base = baseOffset(g);
-    for (var r = lid; r < p(1u); r += ${WG}u) { acc = comb(acc, x[base + redOffset(r)]); }
+    for (var r = rBegin + lid; r < rEnd; r += ${WG}u) { acc = comb(acc, x[base + redOffset(r)]); }
   }
   sh[lid] = acc;
   workgroupBarrier();
@@ -104,7 +108,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (lid < s) { sh[lid] = comb(sh[lid], sh[lid + s]); }
     workgroupBarrier();
   }
-  if (valid && lid == 0u) { out[g] = sh[0]; }
+  if (valid && lid == 0u) { out[flat] = sh[0]; }
 }`;
   }
   return /* wgsl */ `${common}
@@ -144,6 +148,8 @@ export function runReduce(
   x: GView,
   axes: readonly number[],
   out: WebGPUStorage,
+  software = true,
+  forceSplit?: number,
 ): void {
   const kept: number[] = [];
   const red: number[] = [];
@@ -163,8 +169,19 @@ export function runReduce(
   const R = numel(red.map((d) => x.shape[d] as number));
   if (nOut === 0) return;
   const opts: ReduceOptions = { kernel: 'reduce', op, type: x.dtype === 'int32' ? 'i32' : 'f32' };
+  // Few outputs over a long extent (bias and PReLU-slope gradients: C outputs, N*H*W each) would leave
+  // a real GPU mostly idle: split each output's extent over several workgroups, then reduce the slices.
+  const arg = op === 'argmax' || op === 'argmin';
+  let S = 1;
+  if (!arg && forceSplit !== undefined) S = forceSplit;
+  else if (!arg && !software && nOut < 264 && R >= 16384)
+    S = Math.min(64, Math.ceil(264 / nOut), Math.ceil(R / 4096));
+  const chunk = Math.max(1, Math.ceil(R / Math.max(1, S)));
+  S = Math.max(1, Math.ceil(R / chunk));
+  let target = out;
+  if (S > 1) target = new WebGPUStorage(x.dtype, nOut * S, ctx.storageBuffer(nOut * S * 4));
   const prm = new Params()
-    .u(nOut, R, k.shape.length, r.shape.length, x.offset, 0, 0, 0)
+    .u(nOut, R, k.shape.length, r.shape.length, x.offset, S, chunk, 0)
     .padded(k.shape, 8, 1)
     .padded(k.strides[0] as number[], 8)
     .padded(r.shape, 8, 1)
@@ -172,10 +189,15 @@ export function runReduce(
   ctx.dispatch(
     `reduce ${op}`,
     ctx.pipeline(opts, () => source(opts)),
-    [out.buffer, x.storage.buffer],
+    [target.buffer, x.storage.buffer],
     prm.build(),
-    grid(nOut),
+    grid(nOut * S),
   );
+  if (S > 1) {
+    const parts: GView = { storage: target, dtype: x.dtype, shape: [nOut, S], strides: [S, 1], offset: 0 };
+    runReduce(ctx, op, parts, [1], out, software, 1);
+    ctx.release(target.buffer);
+  }
 }
 
 export interface LogSoftmaxOptions {
