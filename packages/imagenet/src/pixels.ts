@@ -103,26 +103,35 @@ export function hwcToChw(
     throw new Error(
       `hwcToChw: mean image is ${meanImg.width}x${meanImg.height} (${meanImg.data.length} values), view is ${width}x${height}x3`,
     );
+  const inv = [1, 1, 1];
+  const A = [0, 0, 0];
+  const B = [0, 0, 0];
   for (let c = 0; c < 3; c++) {
-    const inv = std ? 1 / std[c] : 1;
-    const a = scale * inv;
-    const chMean = meanImg || !mean ? 0 : (mean as readonly number[])[c];
-    const b = (light[c] * scale - chMean) * inv;
-    const base = offset + c * n;
-    for (let y = 0; y < height; y++) {
-      const row = y * width;
-      const o = base + row;
-      if (meanImg) {
-        const m = meanImg.data;
-        const mo = c * n + row;
-        for (let x = 0; x < width; x++) {
-          const sx = flip ? width - 1 - x : x;
-          out[o + x] = src[(row + sx) * 3 + c] * a + b - m[mo + x] * inv;
-        }
-      } else if (flip) {
-        for (let x = 0; x < width; x++) out[o + x] = src[(row + width - 1 - x) * 3 + c] * a + b;
-      } else {
-        for (let x = 0; x < width; x++) out[o + x] = src[(row + x) * 3 + c] * a + b;
+    inv[c] = std ? 1 / std[c] : 1;
+    A[c] = scale * inv[c];
+    B[c] = (light[c] * scale - (meanImg || !mean ? 0 : (mean as readonly number[])[c])) * inv[c];
+  }
+  const [a0, a1, a2] = A;
+  const [b0, b1, b2] = B;
+  // One pass over the source (sequential reads), writing the three planes together.
+  const o1 = offset + n;
+  const o2 = offset + 2 * n;
+  const step = flip ? -3 : 3;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let p = (flip ? row + width - 1 : row) * 3;
+    for (let x = 0; x < width; x++, p += step) {
+      out[offset + row + x] = src[p] * a0 + b0;
+      out[o1 + row + x] = src[p + 1] * a1 + b1;
+      out[o2 + row + x] = src[p + 2] * a2 + b2;
+    }
+    if (meanImg) {
+      const m = meanImg.data;
+      const [i0, i1, i2] = inv;
+      for (let x = 0; x < width; x++) {
+        out[offset + row + x] -= m[row + x] * i0;
+        out[o1 + row + x] -= m[n + row + x] * i1;
+        out[o2 + row + x] -= m[2 * n + row + x] * i2;
       }
     }
   }
