@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { collapse } from './backends/cpu/strided.js';
 import { ShapeError } from './errors.js';
-import {
-  broadcastShapes,
-  collapseCheck,
-  inferShape,
-  normalizeAxes,
-  normalizeAxis,
-  viewStrides,
-} from './shape.test-helpers.js';
+import { broadcastShapes, inferShape, normalizeAxes, normalizeAxis, viewStrides } from './shape.js';
 
 describe('shape helpers', () => {
   it('broadcasts like NumPy, including size-1 and 0-size dims', () => {
@@ -39,6 +33,24 @@ describe('shape helpers', () => {
     expect(() => inferShape('reshape', [2, 6], [-1, -1])).toThrow('only one dimension');
     expect(() => inferShape('reshape', [2, 6], [5])).toThrow('cannot reshape [2,6] (12 elements) into [5]');
     expect(() => inferShape('reshape', [2, 6], [-3, 4])).toThrow(ShapeError);
-    expect(collapseCheck()).toBe(true);
+  });
+  it('merges dims that are contiguous for every operand (CPU loops)', () => {
+    // [N,C,H,W] + [1,C,1,1]: H and W merge; the broadcast operand keeps stride 0 on N and H*W
+    expect(
+      collapse(
+        [2, 3, 4, 5],
+        [
+          [60, 20, 5, 1],
+          [0, 1, 0, 0],
+        ],
+      ),
+    ).toEqual({
+      shape: [2, 3, 20],
+      strides: [
+        [60, 20, 1],
+        [0, 1, 0],
+      ],
+    });
+    expect(collapse([2, 1, 3], [[3, 3, 1]])).toEqual({ shape: [6], strides: [[1]] });
   });
 });
