@@ -59,30 +59,34 @@ export function unaryOp(op: UnaryOp, x: Tensor, alpha = 0, name: string = op): T
 /** Runs a binary primitive with broadcasting and promotion (see `BINARY`). @internal */
 export function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike, name: string = op): Tensor {
   const { ts, temps } = operands(name, [a, b]);
-  const dtype = promote(ts[0].dtype, ts[1].dtype);
-  const [x, y] = castAll(ts, dtype, temps);
-  const shape = broadcastShapes(name, x.shape, y.shape);
-  const backend = x.backend;
-  const out = fromStorage(
-    backend,
-    backend.binary(op, broadcastView(x, shape), broadcastView(y, shape), dtype),
-    shape,
-    dtype,
-  );
-  const def = BINARY[op];
-  const grad = def.grad;
-  if (grad && needsGrad(x, y)) {
-    const names = def.saves ?? [];
-    const save = names.map((n) => (n === 'out' ? out : n === 'a' ? x : y));
-    record(name, out, [x, y], save, (dy, saved) => {
-      const s = savedContext(names, saved);
-      const ga = grad.a;
-      const gb = grad.b;
-      return [ga ? () => ga(dy, s, 0) : null, gb ? () => gb(dy, s, 0) : null];
-    });
+  try {
+    const dtype = promote(ts[0].dtype, ts[1].dtype);
+    const [x, y] = castAll(ts, dtype, temps);
+    const shape = broadcastShapes(name, x.shape, y.shape);
+    const backend = x.backend;
+    const out = fromStorage(
+      backend,
+      backend.binary(op, broadcastView(x, shape), broadcastView(y, shape), dtype),
+      shape,
+      dtype,
+    );
+    const def = BINARY[op];
+    const grad = def.grad;
+    if (grad && needsGrad(x, y)) {
+      const names = def.saves ?? [];
+      const save = names.map((n) => (n === 'out' ? out : n === 'a' ? x : y));
+      record(name, out, [x, y], save, (dy, saved) => {
+        const s = savedContext(names, saved);
+        const ga = grad.a;
+        const gb = grad.b;
+        return [ga ? () => ga(dy, s, 0) : null, gb ? () => gb(dy, s, 0) : null];
+      });
+    }
+    return out;
+  } finally {
+    // scalar operands and casts are temporaries (saved tensors hold their own references)
+    for (const t of temps) t.dispose();
   }
-  for (const t of temps) t.dispose();
-  return out;
 }
 
 /** Runs a ternary primitive (see `TERNARY`); all operands are promoted to the dtype of b and c. @internal */
@@ -94,31 +98,34 @@ export function ternaryOp(
   name: string = op,
 ): Tensor {
   const { ts, temps } = operands(name, [b, c, a]);
-  const dtype = promote(ts[0].dtype, ts[1].dtype);
-  const [y, z, x] = castAll(ts, dtype, temps);
-  const shape = broadcastShapes(name, broadcastShapes(name, x.shape, y.shape), z.shape);
-  const backend = x.backend;
-  const storage = backend.ternary(
-    op,
-    broadcastView(x, shape),
-    broadcastView(y, shape),
-    broadcastView(z, shape),
-    dtype,
-  );
-  const out = fromStorage(backend, storage, shape, dtype);
-  const def = TERNARY[op];
-  const grad = def.grad;
-  if (grad && needsGrad(x, y, z)) {
-    const names = def.saves ?? [];
-    const save = names.map((n) => (n === 'out' ? out : n === 'a' ? x : n === 'b' ? y : z));
-    record(name, out, [x, y, z], save, (dy, saved) => {
-      const s = savedContext(names, saved);
-      const rules = [grad.a, grad.b, grad.c];
-      return rules.map((r): Thunk | null => (r ? () => r(dy, s, 0) : null));
-    });
+  try {
+    const dtype = promote(ts[0].dtype, ts[1].dtype);
+    const [y, z, x] = castAll(ts, dtype, temps);
+    const shape = broadcastShapes(name, broadcastShapes(name, x.shape, y.shape), z.shape);
+    const backend = x.backend;
+    const storage = backend.ternary(
+      op,
+      broadcastView(x, shape),
+      broadcastView(y, shape),
+      broadcastView(z, shape),
+      dtype,
+    );
+    const out = fromStorage(backend, storage, shape, dtype);
+    const def = TERNARY[op];
+    const grad = def.grad;
+    if (grad && needsGrad(x, y, z)) {
+      const names = def.saves ?? [];
+      const save = names.map((n) => (n === 'out' ? out : n === 'a' ? x : n === 'b' ? y : z));
+      record(name, out, [x, y, z], save, (dy, saved) => {
+        const s = savedContext(names, saved);
+        const rules = [grad.a, grad.b, grad.c];
+        return rules.map((r): Thunk | null => (r ? () => r(dy, s, 0) : null));
+      });
+    }
+    return out;
+  } finally {
+    for (const t of temps) t.dispose();
   }
-  for (const t of temps) t.dispose();
-  return out;
 }
 
 /** a + b with broadcasting. @example add(x, 1) */

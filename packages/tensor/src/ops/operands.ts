@@ -38,19 +38,20 @@ export function scalar(value: number, dtype: DType, backend: Backend): Tensor {
  * the dtype of the first tensor operand; they are listed in `temps` for the caller to dispose.
  */
 export function operands(op: string, args: readonly TensorLike[]): { ts: Tensor[]; temps: Tensor[] } {
-  const first = args.find((a): a is Tensor => a instanceof Tensor);
+  const tensors = args.map((a, i) => (typeof a === 'number' ? null : checkTensor(op, `argument ${i}`, a)));
+  const present = tensors.filter((t): t is Tensor => t !== null);
+  if (present.length > 0) sameBackend(op, present);
+  const first = present[0];
   const temps: Tensor[] = [];
   const backend = first ? first.backend : getBackend();
   const dtype: DType = first ? first.dtype : 'float32';
   const ts = args.map((a, i) => {
-    if (typeof a === 'number') {
-      const s = scalar(a, dtype, backend);
-      temps.push(s);
-      return s;
-    }
-    return checkTensor(op, `argument ${i}`, a);
+    const t = tensors[i];
+    if (t) return t;
+    const s = scalar(a as number, dtype, backend);
+    temps.push(s);
+    return s;
   });
-  sameBackend(op, ts);
   return { ts, temps };
 }
 
