@@ -8,6 +8,7 @@ import { chromium } from 'playwright-core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../node/decode.js';
+import { applyTransform } from '../transform.js';
 import { rgbaToRgb } from './index.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -89,6 +90,25 @@ describe.skipIf(!existsSync(CHROMIUM))('decodeImageBrowser in Chromium', () => {
         }
         expect(diff / want.data.length).toBeLessThan(3);
       }
+      // The whole browser sample path (decode + paper augmentation) equals Node's on a lossless PNG.
+      const t = { kind: 'train', scaleRange: [36, 60], cropSize: 32 } as const;
+      const browserOut = await page.evaluate(
+        async ([b64, tr]) => {
+          const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+          return Array.from(
+            (await (globalThis as any).rectifierImagenetBrowser.loadSampleBrowser(
+              bytes,
+              tr,
+              4,
+              1,
+              9,
+            )) as Float32Array,
+          );
+        },
+        [files.png.toString('base64'), t] as const,
+      );
+      const nodeOut = applyTransform(await decodeImage(files.png), t, 4, 1, 9);
+      expect(browserOut).toEqual(Array.from(nodeOut));
       const err = await page.evaluate(async () => {
         try {
           await (globalThis as any).rectifierImagenetBrowser.decodeImageBrowser(
