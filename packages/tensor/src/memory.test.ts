@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { noGrad } from './autograd/grad-mode.js';
-import { DisposedError } from './errors.js';
+import { DisposedError, ShapeError } from './errors.js';
 import { keep, memory, tidy } from './memory.js';
+import { conv2d } from './ops/conv.js';
 import { ones, tensor, zeros } from './ops/creation.js';
 import { add } from './ops/elementwise.js';
 import { Parameter } from './parameter.js';
@@ -78,6 +79,9 @@ describe('memory', () => {
     expect(() => add(x, y)).toThrow('add: shapes [2,3] and [4] cannot be broadcast together');
     expect(() => add(x, 'oops' as unknown as number)).toThrow(TypeError);
     expect(() => x.clamp(2, 1)).toThrow(RangeError);
+    expect(() => tidy(() => x.add(1).mul(y))).toThrow(ShapeError);
+    // a failing tidy frees everything its callback created
+    expect(() => tidy(() => conv2d(zeros([1, 2, 4, 4]).mul(1), zeros([1, 3, 3, 3])))).toThrow(ShapeError);
     expect(memory()).toEqual(before);
   });
 });

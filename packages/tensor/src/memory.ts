@@ -129,9 +129,13 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (err) {
+    // nothing escapes a failed callback: free what it created (kept tensors excepted)
     scopes.pop();
+    for (const t of scope.tensors) if (!t._kept) t.dispose();
+    throw err;
   }
+  scopes.pop();
   if (result instanceof Promise) {
     throw new Error('tidy: the callback returned a Promise; tidy only supports synchronous functions');
   }
