@@ -47,10 +47,119 @@ export function conv2dScratchBytes(g: usize): i32 {
 }
 
 /**
+ * Whether the unfolded row of every tap is one contiguous shifted copy of the input plane: stride 1
+ * and output width = input width ("same" convolutions), so position p = oh*W + ow reads input index
+ * p + (kh*dH - pH)*W + (kw*dW - pW). Only out-of-image rows (a prefix and suffix of positions) and the
+ * cl left / cr right columns of each output row, which wrap into the neighbouring row, need care.
+ */
+function isSameStride1(g: usize): bool {
+  return gi(g, 9) === 1 && gi(g, 10) === 1 && gi(g, 8) === gi(g, 3);
+}
+
+/** im2col for isSameStride1 geometries: one vector copy per unfolded row, then column fix-ups. */
+function im2colSame(x: usize, g: usize, r0: i32, r1: i32, p0: i32, p1: i32, dst: usize, ldd: i32): void {
+  const H = gi(g, 2),
+    W = gi(g, 3),
+    KH = gi(g, 5),
+    KW = gi(g, 6),
+    OH = gi(g, 7);
+  const pH = gi(g, 11),
+    pW = gi(g, 12),
+    dH = gi(g, 13),
+    dW = gi(g, 14);
+  const KK = KH * KW;
+  for (let r = r0; r < r1; r++) {
+    const c = r / KK;
+    const rem = r - c * KK;
+    const kh = rem / KW;
+    const kw = rem - kh * KW;
+    const plane = x + ((<usize>c * <usize>H * <usize>W) << 2);
+    const drow = dst + ((<usize>(r - r0) * <usize>ldd) << 2);
+    const dy = kh * dH - pH;
+    const dx = kw * dW - pW;
+    // Output rows whose input row exists: oh + dy in [0, H).
+    const lo = min(max(max(0, -dy) * W, p0), p1);
+    const hi = max(min(min(OH, H - dy) * W, p1), lo);
+    zeroF32(drow, lo - p0);
+    copyF32(drow + ((<usize>(lo - p0)) << 2), plane + ((<usize>(lo + dy * W + dx)) << 2), hi - lo);
+    zeroF32(drow + ((<usize>(hi - p0)) << 2), p1 - hi);
+    // Columns that wrapped into the previous (dx < 0) or next (dx > 0) input row are padding.
+    if (dx !== 0 && hi > lo) {
+      const cl = min(W, max(0, -dx));
+      const cr = min(W, max(0, dx));
+      for (let rowStart = (lo / W) * W; rowStart < hi; rowStart += W) {
+        for (let q = max(rowStart, lo); q < min(rowStart + cl, hi); q++)
+          store<f32>(drow + ((<usize>(q - p0)) << 2), 0);
+        for (let q = max(rowStart + W - cr, lo); q < min(rowStart + W, hi); q++)
+          store<f32>(drow + ((<usize>(q - p0)) << 2), 0);
+      }
+    }
+  }
+}
+
+/**
+ * col2im for isSameStride1 geometries: zeroes the wrapped columns of the (scratch) source rows, then
+ * adds each row into the input plane as one contiguous vector loop. The added range is clipped to
+ * the plane, so no thread ever touches another thread's plane.
+ */
+function col2imSame(src: usize, lds: i32, g: usize, r0: i32, r1: i32, p0: i32, p1: i32, x: usize): void {
+  const H = gi(g, 2),
+    W = gi(g, 3),
+    KH = gi(g, 5),
+    KW = gi(g, 6),
+    OH = gi(g, 7);
+  const pH = gi(g, 11),
+    pW = gi(g, 12),
+    dH = gi(g, 13),
+    dW = gi(g, 14);
+  const KK = KH * KW;
+  const HW = H * W;
+  for (let r = r0; r < r1; r++) {
+    const c = r / KK;
+    const rem = r - c * KK;
+    const kh = rem / KW;
+    const kw = rem - kh * KW;
+    const plane = x + ((<usize>c * <usize>HW) << 2);
+    const srow = src + ((<usize>(r - r0) * <usize>lds) << 2);
+    const dy = kh * dH - pH;
+    const dx = kw * dW - pW;
+    const shift = dy * W + dx;
+    let lo = min(max(max(0, -dy) * W, p0), p1);
+    let hi = max(min(min(OH, H - dy) * W, p1), lo);
+    if (dx !== 0 && hi > lo) {
+      const cl = min(W, max(0, -dx));
+      const cr = min(W, max(0, dx));
+      for (let rowStart = (lo / W) * W; rowStart < hi; rowStart += W) {
+        for (let q = max(rowStart, lo); q < min(rowStart + cl, hi); q++)
+          store<f32>(srow + ((<usize>(q - p0)) << 2), 0);
+        for (let q = max(rowStart + W - cr, lo); q < min(rowStart + W, hi); q++)
+          store<f32>(srow + ((<usize>(q - p0)) << 2), 0);
+      }
+    }
+    // Clip to the plane: the only positions mapping outside it are wrapped (now zero) columns.
+    lo = max(lo, -shift);
+    hi = min(hi, HW - shift);
+    let q = lo;
+    for (; q + 4 <= hi; q += 4) {
+      const o = plane + ((<usize>(q + shift)) << 2);
+      v128.store(o, f32x4.add(v128.load(o), v128.load(srow + ((<usize>(q - p0)) << 2))));
+    }
+    for (; q < hi; q++) {
+      const o = plane + ((<usize>(q + shift)) << 2);
+      store<f32>(o, load<f32>(o) + load<f32>(srow + ((<usize>(q - p0)) << 2)));
+    }
+  }
+}
+
+/**
  * Unfolds rows [r0, r1) (r = c*KH*KW + kh*KW + kw) and output positions [p0, p1) of one image's
  * channel group at `x` into `dst` (row stride ldd elements). Out-of-image taps are zero.
  */
 function im2col(x: usize, g: usize, r0: i32, r1: i32, p0: i32, p1: i32, dst: usize, ldd: i32): void {
+  if (isSameStride1(g)) {
+    im2colSame(x, g, r0, r1, p0, p1, dst, ldd);
+    return;
+  }
   const H = gi(g, 2),
     W = gi(g, 3),
     KH = gi(g, 5),
@@ -103,6 +212,10 @@ function im2col(x: usize, g: usize, r0: i32, r1: i32, p0: i32, p1: i32, dst: usi
 
 /** The adjoint of im2col: adds rows [r0, r1) x positions [p0, p1) of `src` into the image at `x`. */
 function col2im(src: usize, lds: i32, g: usize, r0: i32, r1: i32, p0: i32, p1: i32, x: usize): void {
+  if (isSameStride1(g)) {
+    col2imSame(src, lds, g, r0, r1, p0, p1, x);
+    return;
+  }
   const H = gi(g, 2),
     W = gi(g, 3),
     KH = gi(g, 5),
