@@ -10,6 +10,7 @@ import { benchBackendKernels, type KernelResults } from './backend-kernels.js';
 import { benchDirectKernels } from './direct-kernels.js';
 import { benchPytorch } from './pytorch.js';
 import { benchTfjs, type TfjsResults } from './tfjs.js';
+import type { Sample } from './timing.js';
 import { benchTrainStep } from './train-step.js';
 import { DESCRIPTIONS } from './workloads.js';
 
@@ -94,6 +95,14 @@ if (args.peers) {
   const pytorch = benchPytorch({ warmup: args.warmup, runs: args.runs, trainRuns: args.trainRuns });
   result.peers = { tfjsCpu: tfjs, pytorch };
   if (typeof tfjs !== 'string' && typeof ours !== 'string') {
+    const train = (result.rectifier as { trainStep?: unknown }).trainStep;
+    const trainRatio =
+      typeof tfjs.trainStep !== 'string' && typeof train === 'object' && train !== null
+        ? {
+            trainStepVsTfjsCpu: Math.round(((train as Sample).median / tfjs.trainStep.median) * 10) / 10,
+            trainStepNote: `images/s ratio; TF.js ran at batch ${tfjs.trainStep.batch}, ours at batch 64`,
+          }
+        : {};
     result.ratios = {
       note: 'rectifier median / peer median (same machine, same run)',
       matmulVsTfjsCpu: Math.round((ours.matmul.median / tfjs.matmul.median) * 100) / 100,
@@ -101,6 +110,7 @@ if (args.peers) {
       matmulVsTfjsCpuPerCpuSecond: Math.round((ours.matmul.cpuMedian / tfjs.matmul.cpuMedian) * 100) / 100,
       conv2dForwardVsTfjsCpuPerCpuSecond:
         Math.round((ours.conv2dForward.cpuMedian / tfjs.conv2dForward.cpuMedian) * 100) / 100,
+      ...trainRatio,
     };
   }
 } else {
