@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../backend.js';
 import { cpuBackend } from '../backends/cpu/index.js';
@@ -153,5 +155,33 @@ describe('autograd', () => {
     const y = tidy(() => x.exp().mul(2).sum());
     y.backward();
     expect(x.grad!.dataSync()[1]).toBeCloseTo(2 * Math.exp(2), 4);
+  });
+
+  it('frees the saved tensors of a graph that is dropped without backward once it is collected', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const collect = async () => {
+      for (let i = 0; i < 5; i++) {
+        gc();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    const w = new Parameter(randn([8, 8]));
+    const x = randn([4, 8]);
+    await collect(); // first collect garbage left by earlier tests
+    const before = memory();
+    // forward passes with grad enabled whose outputs are disposed and dropped, never backpropagated:
+    // tidy keeps the saved tensors behind y (y could still be backpropagated), nothing else does
+    // (in a separate sync function: an async frame may keep stale registers alive across awaits)
+    const passes = () => {
+      for (let i = 0; i < 5; i++) {
+        const y = tidy(() => x.matmul(w).exp().sum());
+        y.dispose();
+      }
+    };
+    passes();
+    expect(memory().tensors).toBe(before.tensors + 15); // 3 saved tensors per pass
+    await collect();
+    expect(memory()).toEqual(before);
   });
 });
