@@ -11,7 +11,8 @@
  *   WEBGPU_ICD=/usr/lib/chromium/vk_swiftshader_icd.json bash .gpu/run.sh app/bench.mjs --small
  * Flags: --small (tiny sizes for a SwiftShader dry run), --only=matmul,conv,modelA, --reps=N,
  * --dawn=toggle1,toggle2 (Dawn flags for create(), e.g. enable-dawn-features=disable_robustness),
- * --profile (per-kernel GPU times of one model A step via timestamp queries).
+ * --profile (per-kernel GPU times of one model A step via timestamp queries),
+ * --sweep (matmul and conv forward once per GEMM tile shape, for tuning the automatic choice).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,12 +47,34 @@ const only = value('only', 'matmul,conv,modelA').split(',');
 const reps = Number(value('reps', small ? '2' : '10'));
 const dawnFlags = flag('dawn') ? value('dawn', '').split(',').filter(Boolean) : [];
 const profile = !!flag('profile');
+const sweep = !!flag('sweep');
 
 Object.assign(globalThis, globals);
 const gpu = create(dawnFlags);
 (globalThis as unknown as { __keepGpu: unknown }).__keepGpu = gpu; // dawn.node crashes if this is collected
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+const checks: string[] = [];
+/** Records whether sampled results match float64 references within `tol` (relative to the scale). */
+function check(name: string, got: number[], want: number[], scale: number, tol = 2e-3): void {
+  let worst = 0;
+  got.forEach((g, i) => {
+    worst = Math.max(worst, Math.abs(g - (want[i] as number)) / scale);
+  });
+  const ok = worst <= tol && got.every(Number.isFinite);
+  checks.push(
+    `${ok ? 'ok  ' : 'FAIL'} ${name}: ${got.length} sampled entries, max |err| / scale = ${worst.toExponential(2)}`,
+  );
+  if (!ok) process.exitCode = 1;
+}
+
+/** Deterministic sample indices in [0, n). */
+function samples(n: number, count = 24): number[] {
+  return Array.from({ length: count }, (_, i) =>
+    Math.floor((((i * 2654435761) % 4294967296) / 4294967296) * n),
+  );
+}
 
 interface Row {
   name: string;
@@ -101,8 +124,24 @@ async function benchMatmul(b: WebGPUBackend): Promise<void> {
     const r = await time(b, () => [b.matmul(view(A, [1, n, n]), view(B, [1, n, n]))]);
     const tflops = (2 * n ** 3) / (r.medianMs * 1e-3) / 1e12;
     rows.push({ name: `matmul ${n}^3 fp32`, ...r, rate: `${tflops.toFixed(2)} TFLOP/s` });
-    b.dispose(A);
-    b.dispose(B);
+    // correctness on this adapter: sampled entries against float64 dot products
+    const C = b.matmul(view(A, [1, n, n]), view(B, [1, n, n]));
+    const [a, bb, c] = await Promise.all([A, B, C].map((s) => b.read(view(s, [n * n]))));
+    const idx = samples(n * n);
+    const want = idx.map((e) => {
+      const i = Math.floor(e / n);
+      const j = e % n;
+      let acc = 0;
+      for (let k = 0; k < n; k++) acc += (a as Float32Array)[i * n + k]! * (bb as Float32Array)[k * n + j]!;
+      return acc;
+    });
+    check(
+      `matmul ${n}^3`,
+      idx.map((e) => (c as Float32Array)[e]!),
+      want,
+      Math.sqrt(n),
+    );
+    for (const s of [A, B, C]) b.dispose(s);
   }
 }
 
@@ -150,7 +189,75 @@ async function benchConv(b: WebGPUBackend): Promise<void> {
       rate: `${(flops / (r.medianMs * 1e-3) / 1e12).toFixed(2)} TFLOP/s`,
     });
   }
-  for (const s of [x, w, dy]) b.dispose(s);
+  // correctness on this adapter: sampled entries of all three kernels against direct float64 sums
+  const y = b.conv2d(xv, wv, g);
+  const dx = b.conv2dBackwardInput(dyv, wv, g);
+  const dw = b.conv2dBackwardWeight(xv, dyv, g);
+  const [X, Wt, DY, Y, DX, DW] = (await Promise.all(
+    [x, w, dy, y, dx, dw].map((s) => b.read(view(s, [s.size]))),
+  )) as Float32Array[];
+  const H = g.H;
+  const at = (n: number, c: number, h: number, ww: number) =>
+    h < 0 || ww < 0 || h >= H || ww >= H ? 0 : X![((n * g.C + c) * H + h) * H + ww]!;
+  const yi = samples(Y!.length);
+  check(
+    'conv forward',
+    yi.map((e) => Y![e]!),
+    yi.map((e) => {
+      const ow = e % H;
+      const oh = Math.floor(e / H) % H;
+      const o = Math.floor(e / (H * H)) % g.O;
+      const n = Math.floor(e / (H * H * g.O));
+      let acc = 0;
+      for (let c = 0; c < g.C; c++)
+        for (let kh = 0; kh < 3; kh++)
+          for (let kw = 0; kw < 3; kw++)
+            acc += at(n, c, oh + kh - 1, ow + kw - 1) * Wt![((o * g.C + c) * 3 + kh) * 3 + kw]!;
+      return acc;
+    }),
+    Math.sqrt(g.C * 9),
+  );
+  const xi = samples(DX!.length);
+  check(
+    'conv backward input',
+    xi.map((e) => DX![e]!),
+    xi.map((e) => {
+      const iw = e % H;
+      const ih = Math.floor(e / H) % H;
+      const c = Math.floor(e / (H * H)) % g.C;
+      const n = Math.floor(e / (H * H * g.C));
+      let acc = 0;
+      for (let o = 0; o < g.O; o++)
+        for (let kh = 0; kh < 3; kh++)
+          for (let kw = 0; kw < 3; kw++) {
+            const oh = ih + 1 - kh;
+            const ow = iw + 1 - kw;
+            if (oh >= 0 && ow >= 0 && oh < H && ow < H)
+              acc += DY![((n * g.O + o) * H + oh) * H + ow]! * Wt![((o * g.C + c) * 3 + kh) * 3 + kw]!;
+          }
+      return acc;
+    }),
+    Math.sqrt(g.O * 9),
+  );
+  const wi = samples(DW!.length);
+  check(
+    'conv backward weight',
+    wi.map((e) => DW![e]!),
+    wi.map((e) => {
+      const kw = e % 3;
+      const kh = Math.floor(e / 3) % 3;
+      const c = Math.floor(e / 9) % g.C;
+      const o = Math.floor(e / (9 * g.C));
+      let acc = 0;
+      for (let n = 0; n < g.N; n++)
+        for (let oh = 0; oh < H; oh++)
+          for (let ow = 0; ow < H; ow++)
+            acc += DY![((n * g.O + o) * H + oh) * H + ow]! * at(n, c, oh + kh - 1, ow + kw - 1);
+      return acc;
+    }),
+    Math.sqrt(g.N * H * H),
+  );
+  for (const s of [x, w, dy, y, dx, dw]) b.dispose(s);
 }
 
 /** Model A of He et al. 2015 (Table 3) with PReLU, from tensor ops; `width` scales channels (1 = paper). */
@@ -278,6 +385,32 @@ const backend = await createWebGPUBackend({ gpu, poolBytes: 4 * 1024 ** 3 });
 console.log(
   `adapter: ${backend.adapterInfo}; features: ${[...backend.features].join(', ')}; ${small ? 'SMALL sizes' : 'full sizes'}; reps ${reps}`,
 );
+if (sweep) {
+  const tiles = ['64x64', '128x128', '32x128', '128x32', '16x128'] as const;
+  const n = small ? 256 : 4096;
+  const g = small ? convGeometry(2, 32, 14, 32) : convGeometry(32, 256, 56, 256);
+  for (const tile of tiles) {
+    const tb = await createWebGPUBackend({ gpu, tuning: { gemmTile: tile } });
+    const A = randomStorage(tb, n * n, 1);
+    const B = randomStorage(tb, n * n, 2);
+    const r = await time(tb, () => [tb.matmul(view(A, [1, n, n]), view(B, [1, n, n]))]);
+    rows.push({
+      name: `sweep matmul ${n}^3 tile ${tile}`,
+      ...r,
+      rate: `${((2 * n ** 3) / (r.medianMs * 1e-3) / 1e12).toFixed(2)} TFLOP/s`,
+    });
+    const x = randomStorage(tb, g.N * g.C * g.H * g.W, 3);
+    const w = randomStorage(tb, g.O * g.C * 9, 4);
+    const rc = await time(tb, () => [tb.conv2d(view(x, [g.N, g.C, g.H, g.W]), view(w, [g.O, g.C, 3, 3]), g)]);
+    const flops = 2 * g.N * g.O * g.OH * g.OW * g.C * 9;
+    rows.push({
+      name: `sweep conv forward tile ${tile}`,
+      ...rc,
+      rate: `${(flops / (rc.medianMs * 1e-3) / 1e12).toFixed(2)} TFLOP/s`,
+    });
+    tb.destroy();
+  }
+}
 if (only.includes('matmul')) await benchMatmul(backend);
 if (only.includes('conv')) await benchConv(backend);
 if (only.includes('modelA')) await benchModelA(backend);
@@ -291,13 +424,14 @@ for (const r of rows) {
     `${pad(r.name, 58)} ${pad(r.firstMs.toFixed(1), 10)} ${pad(r.compileMs.toFixed(1), 9)} ${pad(r.medianMs.toFixed(2), 11)} ${r.rate}`,
   );
 }
+console.log(`\ncorrectness checks:\n  ${checks.join('\n  ')}`);
 console.log(
   `\ntotal shader compile time: ${backend.compileMs().toFixed(0)} ms; GPU memory: ${JSON.stringify(backend.gpuMemory())}`,
 );
 if (process.env.OUT) {
   writeFileSync(
     join(process.env.OUT, 'webgpu-bench.json'),
-    JSON.stringify({ adapter: backend.adapterInfo, small, reps, rows }, null, 2),
+    JSON.stringify({ adapter: backend.adapterInfo, small, reps, rows, checks }, null, 2),
   );
 }
 backend.destroy();
