@@ -137,6 +137,12 @@ try {
     ['JPEG files, 1 worker, 1 image at a time', ds, one],
     ['JPEG files, 1 worker, 1 at a time, no recycle', ds, one, false],
     [`JPEG files, ${cores} workers x 2 images in flight`, ds, all],
+    // Small-scale runs (s in [36, 64], 32 crops): JPEG shrink-on-load decodes at 1/4 or 1/8 size.
+    [
+      'JPEG files, s in [36,64] + 32 crop, 1 worker',
+      ds,
+      { ...one, transform: { kind: 'train', scaleRange: [36, 64], cropSize: 32 } },
+    ],
   ];
   for (const encoding of ['raw', 'jpeg']) {
     const out = join(dir, `packed-${encoding}`);
