@@ -12,6 +12,7 @@ const SCRIPT = `
 import json, statistics, sys, time
 import torch
 import torch.nn.functional as F
+import torch.nn.grad
 cfg = json.loads(sys.argv[1])
 torch.manual_seed(0)
 def measure(fn, work, warmup, runs, unit="GFLOP/s"):
