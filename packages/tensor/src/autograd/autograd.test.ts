@@ -113,6 +113,19 @@ describe('autograd', () => {
     expect([inputGrads, weightGrads]).toEqual([1, 1]);
   });
 
+  it('saves only what the gradients of inputs that require grad read', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const c = tensor([3, 4]);
+    const before = memory().tensors;
+    const y = mul(x, c); // dx = dy * c: c is saved, x is not
+    expect(memory().tensors - before).toBe(2);
+    const z = mul(c, c); // nothing requires grad: nothing saved
+    expect(memory().tensors - before).toBe(3);
+    y.sum().backward();
+    expect(vals(x.grad!)).toEqual([3, 4]);
+    z.dispose();
+  });
+
   it('ops across backends fail with a clear error', () => {
     const other: Backend = { ...cpuBackend, name: 'other' };
     expect(() => add(ones([1]), ones([1], { backend: other }))).toThrow(

@@ -8,7 +8,8 @@
  * optional unary parameter is an f32 named `alpha`; the expression must evaluate to f32. Comparisons
  * produce 1.0 / 0.0. NaN must propagate exactly as the `js` function does (`x != x` tests NaN).
  *
- * Gradient rules receive dL/dout and the saved tensors named in `saves`, and return dL/dinput in the
+ * Gradient rules receive dL/dout and the saved tensors named in `saves` (for binary and ternary ops,
+ * per input: only what the rules of inputs that require grad read is kept alive), and return dL/dinput in the
  * output's (broadcast) shape; the engine reduces broadcast axes to the input shape in one place.
  * Kinks follow PyTorch: relu'(0) = 0, |x|'(0) = 0, prelu dx at 0 = a (He et al. 2015, Eq. 1-3),
  * max/min split ties equally, clamp passes the gradient at the bounds.
@@ -33,16 +34,23 @@ export interface UnaryDef {
   readonly saves?: readonly Name[];
   readonly grad?: Rule;
 }
+/** Per input: the saved tensors its gradient rule reads. */
+export type SavesFor = {
+  readonly a?: readonly Name[];
+  readonly b?: readonly Name[];
+  readonly c?: readonly Name[];
+};
+
 export interface BinaryDef {
   readonly js: (a: number, b: number) => number;
   readonly wgsl: string;
-  readonly saves?: readonly Name[];
+  readonly saves?: SavesFor;
   readonly grad?: { readonly a?: Rule; readonly b?: Rule };
 }
 export interface TernaryDef {
   readonly js: (a: number, b: number, c: number) => number;
   readonly wgsl: string;
-  readonly saves?: readonly Name[];
+  readonly saves?: SavesFor;
   readonly grad?: { readonly a?: Rule; readonly b?: Rule; readonly c?: Rule };
 }
 
@@ -99,13 +107,13 @@ export const BINARY: Record<BinaryOp, BinaryDef> = {
   mul: {
     js: (a, b) => a * b,
     wgsl: 'a * b',
-    saves: ['a', 'b'],
+    saves: { a: ['b'], b: ['a'] },
     grad: { a: (dy, s) => ew.mul(dy, s.b), b: (dy, s) => ew.mul(dy, s.a) },
   },
   div: {
     js: (a, b) => a / b,
     wgsl: 'a / b',
-    saves: ['b', 'out'],
+    saves: { a: ['b'], b: ['b', 'out'] },
     grad: { a: (dy, s) => ew.div(dy, s.b), b: (dy, s) => ew.neg(ew.div(ew.mul(dy, s.out), s.b)) },
   },
   pow: {
@@ -113,7 +121,7 @@ export const BINARY: Record<BinaryOp, BinaryDef> = {
     // WGSL pow is undefined for a < 0: use |a|^b with the sign of an odd integer exponent; NaN for a
     // negative base with a fractional exponent comes from sqrt(-1); pow(x, 0) = 1 as in JS.
     wgsl: 'select(select(select(sqrt(-1.0), select(1.0, -1.0, fract(b * 0.5) != 0.0) * pow(-a, b), floor(b) == b), pow(a, b), a >= 0.0), 1.0, b == 0.0)',
-    saves: ['a', 'b', 'out'],
+    saves: { a: ['a', 'b'], b: ['a', 'out'] },
     grad: {
       a: (dy, s) => ew.mul(dy, ew.mul(s.b, ew.pow(s.a, ew.sub(s.b, 1)))),
       // d/db a^b = a^b ln a; 0 where a == 0 (PyTorch's convention, avoids 0 * -inf)
@@ -123,7 +131,7 @@ export const BINARY: Record<BinaryOp, BinaryDef> = {
   maximum: {
     js: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a > b ? a : b),
     wgsl: 'select(max(a, b), a + b, a != a || b != b)',
-    saves: ['a', 'b'],
+    saves: { a: ['a', 'b'], b: ['a', 'b'] },
     grad: {
       a: (dy, s) => ew.mul(dy, ew.add(ew.gt(s.a, s.b), ew.mul(ew.eq(s.a, s.b), 0.5))),
       b: (dy, s) => ew.mul(dy, ew.add(ew.lt(s.a, s.b), ew.mul(ew.eq(s.a, s.b), 0.5))),
@@ -132,7 +140,7 @@ export const BINARY: Record<BinaryOp, BinaryDef> = {
   minimum: {
     js: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a < b ? a : b),
     wgsl: 'select(min(a, b), a + b, a != a || b != b)',
-    saves: ['a', 'b'],
+    saves: { a: ['a', 'b'], b: ['a', 'b'] },
     grad: {
       a: (dy, s) => ew.mul(dy, ew.add(ew.lt(s.a, s.b), ew.mul(ew.eq(s.a, s.b), 0.5))),
       b: (dy, s) => ew.mul(dy, ew.add(ew.gt(s.a, s.b), ew.mul(ew.eq(s.a, s.b), 0.5))),
@@ -148,7 +156,7 @@ export const BINARY: Record<BinaryOp, BinaryDef> = {
     // He et al. 2015, Eq. 1: f(y) = y for y > 0, a*y for y <= 0; NaN propagates through a*y
     js: (a, b) => (a > 0 ? a : b * a),
     wgsl: 'select(b * a, a, a > 0.0)',
-    saves: ['a', 'b'],
+    saves: { a: ['a', 'b'], b: ['a'] },
     grad: {
       // Eq. 2 input term: dy for y > 0, a*dy for y <= 0 (at 0 the gradient is a)
       a: (dy, s) => ew.ternaryOp('preluInputGrad', s.a, dy, s.b),
@@ -164,14 +172,14 @@ export const TERNARY: Record<TernaryOp, TernaryDef> = {
   where: {
     js: (a, b, c) => (a !== 0 ? b : c),
     wgsl: 'select(c, b, a != 0.0)',
-    saves: ['a'],
+    saves: { b: ['a'], c: ['a'] },
     grad: { b: (dy, s) => ew.where(s.a, dy, 0), c: (dy, s) => ew.where(s.a, 0, dy) },
   },
   preluInputGrad: { js: (a, b, c) => (a > 0 ? b : c * b), wgsl: 'select(c * b, b, a > 0.0)' },
   clamp: {
     js: (a, b, c) => (Number.isNaN(a) ? a : a < b ? b : a > c ? c : a),
     wgsl: 'select(min(max(a, b), c), a, a != a)',
-    saves: ['a', 'b', 'c'],
+    saves: { a: ['a', 'b', 'c'] },
     // the gradient passes where lo <= x <= hi (inclusive, like PyTorch)
     grad: { a: (dy, s) => ew.mul(dy, ew.mul(ew.ge(s.a, s.b), ew.le(s.a, s.c))) },
   },

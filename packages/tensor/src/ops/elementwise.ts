@@ -9,10 +9,21 @@ import type { BinaryOp, DType, TernaryOp, UnaryOp } from '../backend.js';
 import { checkDType, isFloat, promote } from '../dtype.js';
 import { broadcastShapes } from '../shape.js';
 import { fromStorage, type Tensor } from '../tensor.js';
-import { BINARY, type Saved, TERNARY, UNARY } from './elementwise-table.js';
+import { BINARY, type Saved, type SavesFor, TERNARY, UNARY } from './elementwise-table.js';
 import { broadcastView, checkTensor, operands, scalar, type TensorLike } from './operands.js';
 
 export type { TensorLike } from './operands.js';
+
+const ORDER = ['a', 'b', 'c', 'out'] as const;
+
+/** The saved names that the rules of the inputs requiring grad need (in a fixed order). */
+function neededSaves(saves: SavesFor | undefined, inputs: readonly Tensor[]): (keyof Saved)[] {
+  const want = new Set<keyof Saved>();
+  inputs.forEach((t, i) => {
+    if (t.requiresGrad) for (const n of saves?.[ORDER[i] as 'a' | 'b' | 'c'] ?? []) want.add(n);
+  });
+  return ORDER.filter((n) => want.has(n));
+}
 
 function savedContext(names: readonly (keyof Saved)[], saved: readonly Tensor[]): Saved {
   const s = {} as Saved;
@@ -73,7 +84,7 @@ export function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike, name: strin
     const def = BINARY[op];
     const grad = def.grad;
     if (grad && needsGrad(x, y)) {
-      const names = def.saves ?? [];
+      const names = neededSaves(def.saves, [x, y]);
       const save = names.map((n) => (n === 'out' ? out : n === 'a' ? x : y));
       record(name, out, [x, y], save, (dy, saved) => {
         const s = savedContext(names, saved);
@@ -114,7 +125,7 @@ export function ternaryOp(
     const def = TERNARY[op];
     const grad = def.grad;
     if (grad && needsGrad(x, y, z)) {
-      const names = def.saves ?? [];
+      const names = neededSaves(def.saves, [x, y, z]);
       const save = names.map((n) => (n === 'out' ? out : n === 'a' ? x : n === 'b' ? y : z));
       record(name, out, [x, y, z], save, (dy, saved) => {
         const s = savedContext(names, saved);
