@@ -9,6 +9,8 @@ export default defineConfig({
   title: 'Rectifier',
   description: 'PReLU, He initialization and deep rectifier CNNs in TypeScript, in Node and the browser.',
   cleanUrls: false,
+  // README.md documents the docs app itself; .generated/ holds markdown included by pages (not pages).
+  srcExclude: ['README.md', 'typedoc/**', 'test-artifacts/**'],
   lastUpdated: false,
   // Everything the site links to must exist: a broken link fails the build.
   ignoreDeadLinks: false,

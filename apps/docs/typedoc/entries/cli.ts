@@ -1,0 +1,6 @@
+/**
+ * The rectifier command, programmatically.
+ *
+ * @module @rectifier/cli
+ */
+export * from '@rectifier/cli';

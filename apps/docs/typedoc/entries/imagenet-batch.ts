@@ -1,0 +1,6 @@
+/**
+ * Batches to tensors.
+ *
+ * @module @rectifier/imagenet/batch
+ */
+export * from '@rectifier/imagenet/batch';

@@ -1,0 +1,6 @@
+/**
+ * Image decoding in browsers.
+ *
+ * @module @rectifier/imagenet/browser
+ */
+export * from '@rectifier/imagenet/browser';

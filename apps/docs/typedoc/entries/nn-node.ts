@@ -1,0 +1,6 @@
+/**
+ * Node-only safetensors file helpers.
+ *
+ * @module @rectifier/nn/node
+ */
+export * from '@rectifier/nn/node';

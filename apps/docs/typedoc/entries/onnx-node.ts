@@ -1,0 +1,6 @@
+/**
+ * Writing ONNX files in Node.
+ *
+ * @module @rectifier/onnx/node
+ */
+export * from '@rectifier/onnx/node';

@@ -1,0 +1,6 @@
+/**
+ * ONNX export of @rectifier/nn models.
+ *
+ * @module @rectifier/onnx
+ */
+export * from '@rectifier/onnx';
