@@ -28,14 +28,7 @@ const GEOM = /* wgsl */ `
 fn gN() -> u32 { return p(8u); } fn gC() -> u32 { return p(9u); } fn gH() -> u32 { return p(10u); }
 fn gW() -> u32 { return p(11u); } fn gO() -> u32 { return p(12u); } fn gKH() -> u32 { return p(13u); }
 fn gKW() -> u32 { return p(14u); } fn gOH() -> u32 { return p(15u); } fn gOW() -> u32 { return p(16u); }
-fn gCg() -> u32 { return p(23u); } fn gOg() -> u32 { return p(24u); }
-// input pixel read by output (oh, ow) at kernel tap (kh, kw), or -1 when it falls in the padding
-fn inPix(oh: u32, ow: u32, kh: u32, kw: u32) -> vec2<i32> {
-  let ih = i32(oh * p(17u) + kh * p(21u)) - i32(p(19u));
-  let iw = i32(ow * p(18u) + kw * p(22u)) - i32(p(20u));
-  if (ih < 0 || iw < 0 || ih >= i32(gH()) || iw >= i32(gW())) { return vec2<i32>(-1, -1); }
-  return vec2<i32>(ih, iw);
-}`;
+fn gCg() -> u32 { return p(23u); } fn gOg() -> u32 { return p(24u); }`;
 
 function prelude(kind: ConvKind): string {
   const head = /* wgsl */ `
@@ -44,18 +37,27 @@ function prelude(kind: ConvKind): string {
 @group(0) @binding(2) var<storage, read> Y: array<f32>;
 ${paramsWgsl(3, 28)}
 ${GEOM}`;
+  // prepA/prepB run once per thread and tile row/column (outside the K loop) and return what the
+  // per-element loads need, so the K loop only decomposes k; signed values travel bit-cast in a vec4<u32>.
   if (kind === 'forward') {
-    // X = input, Y = weight
+    // X = input, Y = weight; M = Og, N = batch*OH*OW, K = Cg*KH*KW
     return /* wgsl */ `${head}
-fn loadA(z: u32, m: u32, k: u32) -> f32 { return Y[p(26u) + (z * gOg() + m) * p(2u) + k]; }
-fn loadB(z: u32, k: u32, n: u32) -> f32 {
-  let khw = gKH() * gKW();
-  let c = k / khw; let r = k % khw; let kh = r / gKW(); let kw = r % gKW();
+fn prepA(z: u32, m: u32) -> vec4<u32> { return vec4<u32>(p(26u) + (z * gOg() + m) * p(2u), 0u, 0u, 0u); }
+fn loadA(z: u32, k: u32, q: vec4<u32>) -> f32 { return Y[q.x + k]; }
+fn prepB(z: u32, n: u32) -> vec4<u32> {
   let ohw = gOH() * gOW();
   let b = n / ohw; let s = n % ohw; let oh = s / gOW(); let ow = s % gOW();
-  let pix = inPix(oh, ow, kh, kw);
-  if (pix.x < 0) { return 0.0; }
-  return X[p(25u) + ((b * gC() + z * gCg() + c) * gH() + u32(pix.x)) * gW() + u32(pix.y)];
+  let ih0 = i32(oh * p(17u)) - i32(p(19u));
+  let iw0 = i32(ow * p(18u)) - i32(p(20u));
+  return vec4<u32>(p(25u) + (b * gC() + z * gCg()) * gH() * gW(), bitcast<u32>(ih0), bitcast<u32>(iw0), 0u);
+}
+fn loadB(z: u32, k: u32, q: vec4<u32>) -> f32 {
+  let khw = gKH() * gKW();
+  let c = k / khw; let r = k % khw; let kh = r / gKW(); let kw = r % gKW();
+  let ih = bitcast<i32>(q.y) + i32(kh * p(21u));
+  let iw = bitcast<i32>(q.z) + i32(kw * p(22u));
+  if (ih < 0 || iw < 0 || ih >= i32(gH()) || iw >= i32(gW())) { return 0.0; }
+  return X[q.x + (c * gH() + u32(ih)) * gW() + u32(iw)];
 }
 fn storeC(z: u32, m: u32, n: u32, v: f32) {
   let ohw = gOH() * gOW();
@@ -66,24 +68,30 @@ fn storeC(z: u32, m: u32, n: u32, v: f32) {
   if (kind === 'backwardInput') {
     // X = dy, Y = weight; M = Cg, N = batch*H*W, K = Og*KH*KW
     return /* wgsl */ `${head}
-fn loadA(z: u32, m: u32, k: u32) -> f32 {
+fn prepA(z: u32, m: u32) -> vec4<u32> {
+  return vec4<u32>(p(26u) + (z * gOg() * gCg() + m) * gKH() * gKW(), 0u, 0u, 0u);
+}
+fn loadA(z: u32, k: u32, q: vec4<u32>) -> f32 {
   let khw = gKH() * gKW();
   let o = k / khw; let r = k % khw;
-  return Y[p(26u) + ((z * gOg() + o) * gCg() + m) * khw + r];
+  return Y[q.x + o * gCg() * khw + r];
 }
-fn loadB(z: u32, k: u32, n: u32) -> f32 {
-  let khw = gKH() * gKW();
-  let o = k / khw; let r = k % khw; let kh = r / gKW(); let kw = r % gKW();
+fn prepB(z: u32, n: u32) -> vec4<u32> {
   let hw = gH() * gW();
   let b = n / hw; let s = n % hw; let ih = s / gW(); let iw = s % gW();
-  let th = i32(ih + p(19u)) - i32(kh * p(21u));
-  let tw = i32(iw + p(20u)) - i32(kw * p(22u));
+  return vec4<u32>(p(25u) + (b * gO() + z * gOg()) * gOH() * gOW(), ih + p(19u), iw + p(20u), 0u);
+}
+fn loadB(z: u32, k: u32, q: vec4<u32>) -> f32 {
+  let khw = gKH() * gKW();
+  let o = k / khw; let r = k % khw; let kh = r / gKW(); let kw = r % gKW();
+  let th = i32(q.y) - i32(kh * p(21u));
+  let tw = i32(q.z) - i32(kw * p(22u));
   if (th < 0 || tw < 0) { return 0.0; }
   let sh = p(17u); let sw = p(18u);
   if (u32(th) % sh != 0u || u32(tw) % sw != 0u) { return 0.0; }
   let oh = u32(th) / sh; let ow = u32(tw) / sw;
   if (oh >= gOH() || ow >= gOW()) { return 0.0; }
-  return X[p(25u) + ((b * gO() + z * gOg() + o) * gOH() + oh) * gOW() + ow];
+  return X[q.x + (o * gOH() + oh) * gOW() + ow];
 }
 fn storeC(z: u32, m: u32, n: u32, v: f32) {
   let hw = gH() * gW();
@@ -93,19 +101,26 @@ fn storeC(z: u32, m: u32, n: u32, v: f32) {
   }
   // backwardWeight: X = input, Y = dy; M = Og, N = Cg*KH*KW, K = batch*OH*OW
   return /* wgsl */ `${head}
-fn loadA(z: u32, m: u32, k: u32) -> f32 {
+fn prepA(z: u32, m: u32) -> vec4<u32> { return vec4<u32>(p(26u) + (z * gOg() + m) * gOH() * gOW(), 0u, 0u, 0u); }
+fn loadA(z: u32, k: u32, q: vec4<u32>) -> f32 {
   let ohw = gOH() * gOW();
   let b = k / ohw; let s = k % ohw;
-  return Y[p(26u) + (b * gO() + z * gOg() + m) * ohw + s];
+  return Y[q.x + b * gO() * ohw + s];
 }
-fn loadB(z: u32, k: u32, n: u32) -> f32 {
+fn prepB(z: u32, n: u32) -> vec4<u32> {
   let khw = gKH() * gKW();
   let c = n / khw; let r = n % khw; let kh = r / gKW(); let kw = r % gKW();
+  let dh = i32(kh * p(21u)) - i32(p(19u));
+  let dw = i32(kw * p(22u)) - i32(p(20u));
+  return vec4<u32>(p(25u) + (z * gCg() + c) * gH() * gW(), bitcast<u32>(dh), bitcast<u32>(dw), 0u);
+}
+fn loadB(z: u32, k: u32, q: vec4<u32>) -> f32 {
   let ohw = gOH() * gOW();
   let b = k / ohw; let s = k % ohw; let oh = s / gOW(); let ow = s % gOW();
-  let pix = inPix(oh, ow, kh, kw);
-  if (pix.x < 0) { return 0.0; }
-  return X[p(25u) + ((b * gC() + z * gCg() + c) * gH() + u32(pix.x)) * gW() + u32(pix.y)];
+  let ih = i32(oh * p(17u)) + bitcast<i32>(q.y);
+  let iw = i32(ow * p(18u)) + bitcast<i32>(q.z);
+  if (ih < 0 || iw < 0 || ih >= i32(gH()) || iw >= i32(gW())) { return 0.0; }
+  return X[q.x + b * gC() * gH() * gW() + u32(ih) * gW() + u32(iw)];
 }
 fn storeC(z: u32, m: u32, n: u32, v: f32) { Out[gPart + (z * gOg() + m) * p(1u) + n] = v; }`;
 }

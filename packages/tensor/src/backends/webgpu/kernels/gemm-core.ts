@@ -3,9 +3,10 @@
  * computes a BM x BN tile of C = A * B; each thread owns a TM x TN register block (rows ty + i * BM/TM,
  * columns tx + j * BN/TN, so neighbouring threads write neighbouring columns). Per BK-step the
  * workgroup stages a BM x BK slice of A and a BK x BN slice of B in shared memory. Operand access is
- * delegated to WGSL functions `loadA(z, m, k)`, `loadB(z, k, n)` and `storeC(z, m, n, v)` supplied by
- * each front end (strided matmul, implicit-GEMM convolution), which also do the bounds checks, so
- * convolutions never materialise an im2col buffer.
+ * delegated to WGSL functions supplied by each front end: `prepA(z, m)` / `prepB(z, n)` (run once per
+ * thread and staged row/column, outside the K loop), `loadA(z, k, pre)` / `loadB(z, k, pre)` and
+ * `storeC(z, m, n, v)`: strided matmul or implicit-GEMM convolution, whose loaders also handle padding,
+ * so convolutions never materialise an im2col buffer.
  */
 import { type GpuContext, grid } from '../context.js';
 import type { WebGPUTuning } from '../device.js';
@@ -124,6 +125,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var acc: array<f32, ${t.TM * t.TN}>;
   for (var i = 0u; i < ${t.TM * t.TN}u; i++) { acc[i] = 0.0; }
   var a: array<f32, ${t.TM}>;
+  // per-thread staging rows/columns are fixed: precompute their addressing once (prepA/prepB)
+  var preA: array<vec4<u32>, ${aLoads}>;
+  var preB: array<vec4<u32>, ${bLoads}>;
+  for (var l = 0u; l < ${aLoads}u; l++) {
+    let gm = m0 + (li + l * 256u) / ${t.BK}u;
+    if (gm < M) { preA[l] = prepA(z, gm); }
+  }
+  for (var l = 0u; l < ${bLoads}u; l++) {
+    let gn = n0 + (li + l * 256u) % ${t.BN}u;
+    if (gn < N) { preB[l] = prepB(z, gn); }
+  }
   var b: array<f32, ${t.TN}>;
   for (var k0 = kBegin; k0 < K; k0 += ${t.BK}u) {
     for (var l = 0u; l < ${aLoads}u; l++) {
@@ -131,7 +143,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let mm = e / ${t.BK}u; let kk = e % ${t.BK}u;
       let gm = m0 + mm; let gk = k0 + kk;
       var v = 0.0;
-      if (gm < M && gk < K) { v = loadA(z, gm, gk); }
+      if (gm < M && gk < K) { v = loadA(z, gk, preA[l]); }
       As[kk * ${t.BM}u + mm] = v;
     }
     for (var l = 0u; l < ${bLoads}u; l++) {
@@ -139,7 +151,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let kk = e / ${t.BN}u; let nn = e % ${t.BN}u;
       let gn = n0 + nn; let gk = k0 + kk;
       var v = 0.0;
-      if (gn < N && gk < K) { v = loadB(z, gk, gn); }
+      if (gn < N && gk < K) { v = loadB(z, gk, preB[l]); }
       Bs[kk * ${t.BN}u + nn] = v;
     }
     workgroupBarrier();
@@ -199,6 +211,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var acc: array<vec4<f32>, ${t.TM * QN}>;
   for (var i = 0u; i < ${t.TM * QN}u; i++) { acc[i] = vec4<f32>(0.0); }
   var av: array<vec4<f32>, ${QM}>;
+  // per-thread staging rows/columns are fixed: precompute their addressing once (prepA/prepB)
+  var preA: array<vec4<u32>, ${aLoads}>;
+  var preB: array<vec4<u32>, ${bLoads}>;
+  for (var l = 0u; l < ${aLoads}u; l++) {
+    let gm = m0 + (li + l * 256u) / ${t.BK}u;
+    if (gm < M) { preA[l] = prepA(z, gm); }
+  }
+  for (var l = 0u; l < ${bLoads}u; l++) {
+    let gn = n0 + (li + l * 256u) % ${t.BN}u;
+    if (gn < N) { preB[l] = prepB(z, gn); }
+  }
   var bv: array<vec4<f32>, ${QN}>;
   for (var k0 = kBegin; k0 < K; k0 += ${t.BK}u) {
     for (var l = 0u; l < ${aLoads}u; l++) {
@@ -206,7 +229,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let mm = e / ${t.BK}u; let kk = e % ${t.BK}u;
       let gm = m0 + mm; let gk = k0 + kk;
       var v = 0.0;
-      if (gm < M && gk < K) { v = loadA(z, gm, gk); }
+      if (gm < M && gk < K) { v = loadA(z, gk, preA[l]); }
       let at = kk * ${SA}u + mm;
       As[at / 4u][at % 4u] = v;
     }
@@ -215,7 +238,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let kk = e / ${t.BN}u; let nn = e % ${t.BN}u;
       let gn = n0 + nn; let gk = k0 + kk;
       var v = 0.0;
-      if (gn < N && gk < K) { v = loadB(z, gk, gn); }
+      if (gn < N && gk < K) { v = loadB(z, gk, preB[l]); }
       let at = kk * ${SB}u + nn;
       Bs[at / 4u][at % 4u] = v;
     }

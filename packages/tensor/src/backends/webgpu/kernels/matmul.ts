@@ -18,8 +18,10 @@ const PRELUDE = /* wgsl */ `
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 ${paramsWgsl(3, 16)}
-fn loadA(z: u32, m: u32, k: u32) -> f32 { return A[p(8u) + z * p(9u) + m * p(10u) + k * p(11u)]; }
-fn loadB(z: u32, k: u32, n: u32) -> f32 { return B[p(12u) + z * p(13u) + k * p(14u) + n * p(15u)]; }
+fn prepA(z: u32, m: u32) -> vec4<u32> { return vec4<u32>(p(8u) + z * p(9u) + m * p(10u), 0u, 0u, 0u); }
+fn loadA(z: u32, k: u32, q: vec4<u32>) -> f32 { return A[q.x + k * p(11u)]; }
+fn prepB(z: u32, n: u32) -> vec4<u32> { return vec4<u32>(p(12u) + z * p(13u) + n * p(15u), 0u, 0u, 0u); }
+fn loadB(z: u32, k: u32, q: vec4<u32>) -> f32 { return B[q.x + k * p(14u)]; }
 fn storeC(z: u32, m: u32, n: u32, v: f32) { C[gPart + (z * p(0u) + m) * p(1u) + n] = v; }`;
 
 const MAX_Z = 65535;
