@@ -129,7 +129,7 @@ export const BINARY: Record<BinaryOp, BinaryDef> = {
     },
   },
   maximum: {
-    js: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a > b ? a : b),
+    js: Math.max, // NaN propagates
     wgsl: 'select(max(a, b), a + b, a != a || b != b)',
     saves: { a: ['a', 'b'], b: ['a', 'b'] },
     grad: {
@@ -138,7 +138,7 @@ export const BINARY: Record<BinaryOp, BinaryDef> = {
     },
   },
   minimum: {
-    js: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a < b ? a : b),
+    js: Math.min, // NaN propagates
     wgsl: 'select(min(a, b), a + b, a != a || b != b)',
     saves: { a: ['a', 'b'], b: ['a', 'b'] },
     grad: {
@@ -177,7 +177,7 @@ export const TERNARY: Record<TernaryOp, TernaryDef> = {
   },
   preluInputGrad: { js: (a, b, c) => (a > 0 ? b : c * b), wgsl: 'select(c * b, b, a > 0.0)' },
   clamp: {
-    js: (a, b, c) => (Number.isNaN(a) ? a : a < b ? b : a > c ? c : a),
+    js: (a, b, c) => Math.min(Math.max(a, b), c), // NaN propagates
     wgsl: 'select(min(max(a, b), c), a, a != a)',
     saves: { a: ['a', 'b', 'c'] },
     // the gradient passes where lo <= x <= hi (inclusive, like PyTorch)
