@@ -23,13 +23,14 @@ import { DTypeError } from '../../errors.js';
 import { GpuContext } from './context.js';
 import { acquireDevice, type WebGPUBackendOptions, type WebGPUTuning } from './device.js';
 import { binaryExpr, type ExprChoice, ternaryExpr, unaryExpr } from './elementwise-exprs.js';
-import { type ConvKind, runConv } from './kernels/conv2d.js';
+import { type ConvKind, convKTable, runConv } from './kernels/conv2d.js';
 import { runElementwise } from './kernels/elementwise.js';
 import { runFill, runGather, runScatterAdd } from './kernels/indexing.js';
 import { runMatmul } from './kernels/matmul.js';
 import { type PoolKind, runPool, windowTable } from './kernels/pool2d.js';
 import { runRandom } from './kernels/random.js';
 import { runLogSoftmax, runReduce } from './kernels/reduce.js';
+import { stableStringify } from './stable-key.js';
 import { contiguousStrides, type GView, isContiguous, numel, WebGPUStorage, wgslType } from './storage.js';
 
 /** The WebGPU backend plus device-level controls. */
@@ -155,15 +156,20 @@ class WebGPUBackendImpl implements WebGPUBackend {
 
   private table(p: PoolWindows): GPUBuffer {
     const t = windowTable(p);
-    const key = `${p.H},${p.W},${p.OH},${p.OW}:${t.join(',')}`;
+    return this.cached(`pool:${p.H},${p.W},${p.OH},${p.OW}:${t.join(',')}`, () => t);
+  }
+
+  /** A small int32 table uploaded once per key (LRU of TABLE_CACHE entries). */
+  private cached(key: string, build: () => Int32Array): GPUBuffer {
     const hit = this.tables.get(key);
     if (hit) {
       this.tables.delete(key);
       this.tables.set(key, hit);
       return hit;
     }
-    const buf = this.ctx.storageBuffer(t.byteLength);
-    this.ctx.write(buf, t);
+    const t = build();
+    const buf = this.ctx.storageBuffer(Math.max(16, t.byteLength));
+    if (t.length > 0) this.ctx.write(buf, t);
     this.tables.set(key, buf);
     if (this.tables.size > TABLE_CACHE) {
       const oldest = this.tables.keys().next().value as string;
@@ -338,7 +344,8 @@ class WebGPUBackendImpl implements WebGPUBackend {
     if (f.dtype !== 'float32' || s.dtype !== 'float32')
       throw new DTypeError(`webgpu.${op}: expected float32 operands, got ${f.dtype} and ${s.dtype}`);
     const out = this.alloc(op, outSize, 'float32');
-    runConv(this.ctx, kind, f, s, g, out, this.software, this.tuning);
+    const ktab = this.cached(`conv:${kind}:${stableStringify(g)}`, () => convKTable(kind, g));
+    runConv(this.ctx, kind, f, s, g, ktab, out, this.software, this.tuning);
     for (const t of temps) this.dispose(t);
     return out;
   }

@@ -30,15 +30,49 @@ fn gW() -> u32 { return p(11u); } fn gO() -> u32 { return p(12u); } fn gKH() -> 
 fn gKW() -> u32 { return p(14u); } fn gOH() -> u32 { return p(15u); } fn gOW() -> u32 { return p(16u); }
 fn gCg() -> u32 { return p(23u); } fn gOg() -> u32 { return p(24u); }`;
 
+/**
+ * The K-axis table of a convolution kernel: for every k of the implicit GEMM, the offsets and tap
+ * displacements its loads need, so the K loop does no integer division (vec4<i32> per k).
+ * forward, k = (c, kh, kw):           (c*H*W, kh*dilH, kw*dilW, 0)
+ * backwardInput, k = (o, kh, kw):     (o*OH*OW, kh*dilH, kw*dilW, o*Cg*KH*KW + kh*KW + kw)
+ * backwardWeight, k = (n, oh, ow):    (n*C*H*W, oh*strideH, ow*strideW, n*O*OH*OW + oh*OW + ow)
+ */
+export function convKTable(kind: ConvKind, g: Conv2dGeometry): Int32Array {
+  const [, , K] = convGemmSize(kind, g);
+  const t = new Int32Array(4 * K);
+  const khw = g.KH * g.KW;
+  const Cg = g.C / g.groups;
+  for (let k = 0; k < K; k++) {
+    if (kind === 'backwardWeight') {
+      const ohw = g.OH * g.OW;
+      const n = Math.floor(k / ohw);
+      const s = k % ohw;
+      const oh = Math.floor(s / g.OW);
+      const ow = s % g.OW;
+      t.set([n * g.C * g.H * g.W, oh * g.strideH, ow * g.strideW, n * g.O * ohw + s], 4 * k);
+    } else {
+      const a = Math.floor(k / khw);
+      const r = k % khw;
+      const kh = Math.floor(r / g.KW);
+      const kw = r % g.KW;
+      if (kind === 'forward') t.set([a * g.H * g.W, kh * g.dilationH, kw * g.dilationW, 0], 4 * k);
+      else t.set([a * g.OH * g.OW, kh * g.dilationH, kw * g.dilationW, a * Cg * khw + r], 4 * k);
+    }
+  }
+  return t;
+}
+
 function prelude(kind: ConvKind): string {
   const head = /* wgsl */ `
 @group(0) @binding(0) var<storage, read_write> Out: array<f32>;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read> Y: array<f32>;
-${paramsWgsl(3, 28)}
+@group(0) @binding(3) var<storage, read> KT: array<vec4<i32>>;
+${paramsWgsl(4, 28)}
 ${GEOM}`;
   // prepA/prepB run once per thread and tile row/column (outside the K loop) and return what the
-  // per-element loads need, so the K loop only decomposes k; signed values travel bit-cast in a vec4<u32>.
+  // per-element loads need; KT[k] (convKTable) gives the k-dependent part, so the K loop has no
+  // integer division. Signed values travel bit-cast in a vec4<u32>.
   if (kind === 'forward') {
     // X = input, Y = weight; M = Og, N = batch*OH*OW, K = Cg*KH*KW
     return /* wgsl */ `${head}
@@ -52,12 +86,11 @@ fn prepB(z: u32, n: u32) -> vec4<u32> {
   return vec4<u32>(p(25u) + (b * gC() + z * gCg()) * gH() * gW(), bitcast<u32>(ih0), bitcast<u32>(iw0), 0u);
 }
 fn loadB(z: u32, k: u32, q: vec4<u32>) -> f32 {
-  let khw = gKH() * gKW();
-  let c = k / khw; let r = k % khw; let kh = r / gKW(); let kw = r % gKW();
-  let ih = bitcast<i32>(q.y) + i32(kh * p(21u));
-  let iw = bitcast<i32>(q.z) + i32(kw * p(22u));
+  let t = KT[k];
+  let ih = bitcast<i32>(q.y) + t.y;
+  let iw = bitcast<i32>(q.z) + t.z;
   if (ih < 0 || iw < 0 || ih >= i32(gH()) || iw >= i32(gW())) { return 0.0; }
-  return X[q.x + (c * gH() + u32(ih)) * gW() + u32(iw)];
+  return X[q.x + u32(t.x) + u32(ih) * gW() + u32(iw)];
 }
 fn storeC(z: u32, m: u32, n: u32, v: f32) {
   let ohw = gOH() * gOW();
@@ -71,27 +104,23 @@ fn storeC(z: u32, m: u32, n: u32, v: f32) {
 fn prepA(z: u32, m: u32) -> vec4<u32> {
   return vec4<u32>(p(26u) + (z * gOg() * gCg() + m) * gKH() * gKW(), 0u, 0u, 0u);
 }
-fn loadA(z: u32, k: u32, q: vec4<u32>) -> f32 {
-  let khw = gKH() * gKW();
-  let o = k / khw; let r = k % khw;
-  return Y[q.x + o * gCg() * khw + r];
-}
+fn loadA(z: u32, k: u32, q: vec4<u32>) -> f32 { return Y[q.x + u32(KT[k].w)]; }
 fn prepB(z: u32, n: u32) -> vec4<u32> {
   let hw = gH() * gW();
   let b = n / hw; let s = n % hw; let ih = s / gW(); let iw = s % gW();
   return vec4<u32>(p(25u) + (b * gO() + z * gOg()) * gOH() * gOW(), ih + p(19u), iw + p(20u), 0u);
 }
 fn loadB(z: u32, k: u32, q: vec4<u32>) -> f32 {
-  let khw = gKH() * gKW();
-  let o = k / khw; let r = k % khw; let kh = r / gKW(); let kw = r % gKW();
-  let th = i32(q.y) - i32(kh * p(21u));
-  let tw = i32(q.z) - i32(kw * p(22u));
+  let t = KT[k];
+  let th = i32(q.y) - t.y;
+  let tw = i32(q.z) - t.z;
   if (th < 0 || tw < 0) { return 0.0; }
   let sh = p(17u); let sw = p(18u);
-  if (u32(th) % sh != 0u || u32(tw) % sw != 0u) { return 0.0; }
-  let oh = u32(th) / sh; let ow = u32(tw) / sw;
+  var oh = u32(th); var ow = u32(tw);
+  if (sh != 1u) { if (oh % sh != 0u) { return 0.0; } oh = oh / sh; }
+  if (sw != 1u) { if (ow % sw != 0u) { return 0.0; } ow = ow / sw; }
   if (oh >= gOH() || ow >= gOW()) { return 0.0; }
-  return X[q.x + (o * gOH() + oh) * gOW() + ow];
+  return X[q.x + u32(t.x) + oh * gOW() + ow];
 }
 fn storeC(z: u32, m: u32, n: u32, v: f32) {
   let hw = gH() * gW();
@@ -102,11 +131,7 @@ fn storeC(z: u32, m: u32, n: u32, v: f32) {
   // backwardWeight: X = input, Y = dy; M = Og, N = Cg*KH*KW, K = batch*OH*OW
   return /* wgsl */ `${head}
 fn prepA(z: u32, m: u32) -> vec4<u32> { return vec4<u32>(p(26u) + (z * gOg() + m) * gOH() * gOW(), 0u, 0u, 0u); }
-fn loadA(z: u32, k: u32, q: vec4<u32>) -> f32 {
-  let ohw = gOH() * gOW();
-  let b = k / ohw; let s = k % ohw;
-  return Y[q.x + b * gO() * ohw + s];
-}
+fn loadA(z: u32, k: u32, q: vec4<u32>) -> f32 { return Y[q.x + u32(KT[k].w)]; }
 fn prepB(z: u32, n: u32) -> vec4<u32> {
   let khw = gKH() * gKW();
   let c = n / khw; let r = n % khw; let kh = r / gKW(); let kw = r % gKW();
@@ -115,12 +140,11 @@ fn prepB(z: u32, n: u32) -> vec4<u32> {
   return vec4<u32>(p(25u) + (z * gCg() + c) * gH() * gW(), bitcast<u32>(dh), bitcast<u32>(dw), 0u);
 }
 fn loadB(z: u32, k: u32, q: vec4<u32>) -> f32 {
-  let ohw = gOH() * gOW();
-  let b = k / ohw; let s = k % ohw; let oh = s / gOW(); let ow = s % gOW();
-  let ih = i32(oh * p(17u)) + bitcast<i32>(q.y);
-  let iw = i32(ow * p(18u)) + bitcast<i32>(q.z);
+  let t = KT[k];
+  let ih = t.y + bitcast<i32>(q.y);
+  let iw = t.z + bitcast<i32>(q.z);
   if (ih < 0 || iw < 0 || ih >= i32(gH()) || iw >= i32(gW())) { return 0.0; }
-  return X[q.x + b * gC() * gH() * gW() + u32(ih) * gW() + u32(iw)];
+  return X[q.x + u32(t.x) + u32(ih) * gW() + u32(iw)];
 }
 fn storeC(z: u32, m: u32, n: u32, v: f32) { Out[gPart + (z * gOg() + m) * p(1u) + n] = v; }`;
 }
@@ -137,7 +161,7 @@ export function convGemmSize(kind: ConvKind, g: Conv2dGeometry): [number, number
 
 /**
  * Runs one convolution kernel. `first`/`second` are (x, w) for forward, (dy, w) for backwardInput,
- * (x, dy) for backwardWeight; all contiguous.
+ * (x, dy) for backwardWeight; all contiguous. `ktab` holds {@link convKTable} of (kind, g).
  */
 export function runConv(
   ctx: GpuContext,
@@ -145,6 +169,7 @@ export function runConv(
   first: GView,
   second: GView,
   g: Conv2dGeometry,
+  ktab: GPUBuffer,
   out: WebGPUStorage,
   software: boolean,
   tuning: WebGPUTuning = {},
@@ -164,7 +189,7 @@ export function runConv(
     ctx.dispatch(
       `conv2d ${kind}`,
       pipeline,
-      [target, first.storage.buffer, second.storage.buffer],
+      [target, first.storage.buffer, second.storage.buffer, ktab],
       prm.build(),
       gemmGroups(plan, M, N, g.groups),
     );
