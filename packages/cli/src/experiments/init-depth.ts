@@ -10,6 +10,8 @@ import { type ArmResult, runArm, tailLoss } from './arm';
 /** Settings of the init-depth experiment (Figures 2 and 3). */
 export interface InitDepthOptions {
   outDir: string;
+  /** Where each run's metrics.jsonl and checkpoints go. */
+  workDir: string;
   steps: number;
   batchSize: number;
   lr: number;
@@ -19,6 +21,8 @@ export interface InitDepthOptions {
   inputSize: number;
   evalEvery: number;
   evalImages: number;
+  /** Dropout after fc1/fc2 (the paper: 0.5; default here 0: the fc layers are only 32 wide). */
+  dropout: number;
   /** Which depths to run (default both). */
   depths?: number[];
   io: Io;
@@ -47,8 +51,8 @@ const INITS = [
 export async function initDepth(data: DataBundle, o: InitDepthOptions): Promise<Record<string, unknown>> {
   const arms: ArmResult[] = [];
   for (const [depth, model, width] of [
-    [22, 'model22', o.width22],
-    [30, 'model30', o.width30],
+    [22, 'plain22', o.width22],
+    [30, 'plain30', o.width30],
   ] as const) {
     if (o.depths && !o.depths.includes(depth)) continue;
     for (const [short, init] of INITS) {
@@ -60,14 +64,14 @@ export async function initDepth(data: DataBundle, o: InitDepthOptions): Promise<
         inputSize: o.inputSize,
         inChannels: data.inChannels,
         numClasses: data.classes.length,
-        dropout: 0.5,
+        dropout: o.dropout,
       };
       out(o.io, `\n== ${depth}-layer ReLU net, init ${init} ==`);
       const r = await runArm({
         name: `${depth}-layer-${short}`,
         modelConfig: mc,
         data,
-        outDir: o.outDir,
+        outDir: o.workDir,
         steps: o.steps,
         batchSize: o.batchSize,
         lr: o.lr,

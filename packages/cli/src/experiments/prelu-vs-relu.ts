@@ -35,12 +35,15 @@ export const PAPER_TABLE2 = {
 /** Settings of the prelu-vs-relu experiment (Tables 1 and 2). */
 export interface PreluVsReluOptions {
   outDir: string;
+  /** Where each run's metrics.jsonl and checkpoints go. */
+  workDir: string;
   steps: number;
   batchSize: number;
   lr: number;
   seed: number;
   width: number;
   inputSize: number;
+  dropout: number;
   evalEvery: number;
   evalImages: number;
   io: Io;
@@ -59,14 +62,14 @@ export async function preluVsRelu(data: DataBundle, o: PreluVsReluOptions): Prom
       inputSize: o.inputSize,
       inChannels: data.inChannels,
       numClasses: data.classes.length,
-      dropout: 0.5,
+      dropout: o.dropout,
     };
     out(o.io, `\n== 14-layer model, ${activation} ==`);
     const r = await runArm({
       name: activation,
       modelConfig: mc,
       data,
-      outDir: o.outDir,
+      outDir: o.workDir,
       steps: o.steps,
       batchSize: o.batchSize,
       lr: o.lr,
