@@ -217,6 +217,15 @@ describe.skipIf(!backend)('webgpu kernels', () => {
       for (let k = 0; k < K; k++)
         for (let n = 0; n < N; n++) bFull[(z * K + k) * N + n] = bt[n * K + k] as number;
     expect(firstMismatch(got, matmulRef(a, bFull, B, M, K, N), 1e-4, 1e-5)).toBe(-1);
+    // a transposed A (stored [B, K, M]): staged along m instead of k
+    const at = new Float32Array(B * K * M);
+    for (let z = 0; z < B; z++)
+      for (let m = 0; m < M; m++)
+        for (let k = 0; k < K; k++) at[(z * K + k) * M + m] = a[(z * M + m) * K + k] as number;
+    const got2 = await read(
+      b.matmul(view(up(at), [B, M, K], [K * M, 1, M]), view(up(bt), [B, K, N], [0, 1, K])),
+    );
+    expect(firstMismatch(got2, matmulRef(a, bFull, B, M, K, N), 1e-4, 1e-5)).toBe(-1);
   });
 
   test.each([
@@ -245,6 +254,19 @@ describe.skipIf(!backend)('webgpu kernels', () => {
       const bb = data(B * K * N, 31);
       const got = await sread(split.matmul(sv(sup(a), [B, M, K]), sv(sup(bb), [B, K, N])));
       expect(firstMismatch(got, matmulRef(a, bb, B, M, K, N), 1e-4, 1e-5)).toBe(-1);
+      // both operands transposed (staged along m and k) on the 128x128 vec4 tile
+      const at = new Float32Array(B * K * M);
+      const btr = new Float32Array(B * N * K);
+      for (let z = 0; z < B; z++) {
+        for (let m = 0; m < M; m++)
+          for (let k = 0; k < K; k++) at[(z * K + k) * M + m] = a[(z * M + m) * K + k] as number;
+        for (let k = 0; k < K; k++)
+          for (let n = 0; n < N; n++) btr[(z * N + n) * K + k] = bb[(z * K + k) * N + n] as number;
+      }
+      const gotT = await sread(
+        split.matmul(view(sup(at), [B, M, K], [K * M, 1, M]), view(sup(btr), [B, K, N], [N * K, 1, K])),
+      );
+      expect(firstMismatch(gotT, matmulRef(a, bb, B, M, K, N), 1e-4, 1e-5)).toBe(-1);
       const g = convCases[1] as (typeof convCases)[number];
       const x = data(g.N * g.C * g.H * g.W, 32);
       const w = data(g.O * (g.C / g.groups) * g.KH * g.KW, 33);

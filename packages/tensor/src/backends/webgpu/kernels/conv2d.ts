@@ -12,7 +12,15 @@ import type { GpuContext } from '../context.js';
 import type { WebGPUTuning } from '../device.js';
 import { Params, paramsWgsl } from '../params.js';
 import type { GView, WebGPUStorage } from '../storage.js';
-import { coreParams, gemmGroups, gemmSource, planGemm, type Tile, withSplitK } from './gemm-core.js';
+import {
+  coreParams,
+  gemmGroups,
+  gemmSource,
+  planGemm,
+  type Staging,
+  type Tile,
+  withSplitK,
+} from './gemm-core.js';
 
 export type ConvKind = 'forward' | 'backwardInput' | 'backwardWeight';
 
@@ -177,8 +185,10 @@ export function runConv(
   const [M, N, K] = convGemmSize(kind, g);
   if (M === 0 || N === 0) return;
   const plan = planGemm(M, N, K, g.groups, software, tuning);
+  // weight-gradient operands are contiguous along k = (n, oh, ow); the others along k (weights) and n (pixels)
+  const staging: Staging = kind === 'backwardWeight' ? { a: 'k', b: 'k' } : { a: 'k', b: 'n' };
   const opts: ConvOptions = { kernel: 'conv2d', kind, tile: plan.tile };
-  const pipeline = ctx.pipeline(opts, () => gemmSource(plan.tile, prelude(kind)));
+  const pipeline = ctx.pipeline(opts, () => gemmSource(plan.tile, prelude(kind), staging));
   withSplitK(ctx, plan, out, (target) => {
     const prm = new Params()
       .u(...coreParams(plan, M, N, K, 0, out.size))

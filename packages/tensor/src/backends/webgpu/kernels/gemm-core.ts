@@ -92,13 +92,42 @@ export function planGemm(
 }
 
 /**
+ * How the 256 threads walk a staged slice: along k (consecutive threads read consecutive k, right when
+ * the operand is contiguous in k, e.g. a transposed weight in `linear`) or along m / n (right when it is
+ * contiguous in m / n). Chosen from the operands' strides so global loads coalesce.
+ */
+export interface Staging {
+  readonly a: 'k' | 'm';
+  readonly b: 'k' | 'n';
+}
+export const DEFAULT_STAGING: Staging = { a: 'k', b: 'n' };
+
+// e = li + l * 256 enumerates a thread's staged elements
+function aIndex(t: Tile, s: Staging): string {
+  return s.a === 'k'
+    ? `let mm = e / ${t.BK}u; let kk = e % ${t.BK}u;`
+    : `let mm = e % ${t.BM}u; let kk = e / ${t.BM}u;`;
+}
+function bIndex(t: Tile, s: Staging): string {
+  return s.b === 'n'
+    ? `let kk = e / ${t.BN}u; let nn = e % ${t.BN}u;`
+    : `let kk = e % ${t.BK}u; let nn = e / ${t.BK}u;`;
+}
+function rowOf(t: Tile, s: Staging): string {
+  return s.a === 'k' ? `(li + l * 256u) / ${t.BK}u` : `(li + l * 256u) % ${t.BM}u`;
+}
+function colOf(t: Tile, s: Staging): string {
+  return s.b === 'n' ? `(li + l * 256u) % ${t.BN}u` : `(li + l * 256u) / ${t.BK}u`;
+}
+
+/**
  * WGSL of a GEMM kernel. `prelude` declares bindings, the params block and the three access functions.
  * Params 0-7 belong to the core: M, N, K, first z (batch or group) of this dispatch, splitK, kChunk,
  * partStride (elements between the partial outputs of two K slices), unused; preludes use 8 onwards.
  * `storeC` must add `gPart` (the slice's partial-output offset) to its output index.
  */
-export function gemmSource(t: Tile, prelude: string): string {
-  if (t.TM % 4 === 0 && t.TN % 4 === 0) return gemmSourceVec4(t, prelude);
+export function gemmSource(t: Tile, prelude: string, layout: Staging = DEFAULT_STAGING): string {
+  if (t.TM % 4 === 0 && t.TN % 4 === 0) return gemmSourceVec4(t, prelude, layout);
   const RX = t.BN / t.TN;
   const RY = t.BM / t.TM;
   const threads = RX * RY;
@@ -129,18 +158,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var preA: array<vec4<u32>, ${aLoads}>;
   var preB: array<vec4<u32>, ${bLoads}>;
   for (var l = 0u; l < ${aLoads}u; l++) {
-    let gm = m0 + (li + l * 256u) / ${t.BK}u;
+    let gm = m0 + ${rowOf(t, layout)};
     if (gm < M) { preA[l] = prepA(z, gm); }
   }
   for (var l = 0u; l < ${bLoads}u; l++) {
-    let gn = n0 + (li + l * 256u) % ${t.BN}u;
+    let gn = n0 + ${colOf(t, layout)};
     if (gn < N) { preB[l] = prepB(z, gn); }
   }
   var b: array<f32, ${t.TN}>;
   for (var k0 = kBegin; k0 < K; k0 += ${t.BK}u) {
     for (var l = 0u; l < ${aLoads}u; l++) {
       let e = li + l * 256u;
-      let mm = e / ${t.BK}u; let kk = e % ${t.BK}u;
+      ${aIndex(t, layout)}
       let gm = m0 + mm; let gk = k0 + kk;
       var v = 0.0;
       if (gm < M && gk < K) { v = loadA(z, gk, preA[l]); }
@@ -148,7 +177,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
     for (var l = 0u; l < ${bLoads}u; l++) {
       let e = li + l * 256u;
-      let kk = e / ${t.BN}u; let nn = e % ${t.BN}u;
+      ${bIndex(t, layout)}
       let gn = n0 + nn; let gk = k0 + kk;
       var v = 0.0;
       if (gn < N && gk < K) { v = loadB(z, gk, preB[l]); }
@@ -181,7 +210,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
  * (a quarter of the shared-memory instructions per FMA) and accumulates in vec4 registers. Shared rows
  * are padded by 4 floats so that the staging stores of consecutive k do not all hit one bank.
  */
-function gemmSourceVec4(t: Tile, prelude: string): string {
+function gemmSourceVec4(t: Tile, prelude: string, layout: Staging): string {
   const RX = t.BN / t.TN;
   const RY = t.BM / t.TM;
   if (RX * RY !== 256) throw new Error(`gemm tile ${JSON.stringify(t)} needs 256 threads, has ${RX * RY}`);
@@ -215,18 +244,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var preA: array<vec4<u32>, ${aLoads}>;
   var preB: array<vec4<u32>, ${bLoads}>;
   for (var l = 0u; l < ${aLoads}u; l++) {
-    let gm = m0 + (li + l * 256u) / ${t.BK}u;
+    let gm = m0 + ${rowOf(t, layout)};
     if (gm < M) { preA[l] = prepA(z, gm); }
   }
   for (var l = 0u; l < ${bLoads}u; l++) {
-    let gn = n0 + (li + l * 256u) % ${t.BN}u;
+    let gn = n0 + ${colOf(t, layout)};
     if (gn < N) { preB[l] = prepB(z, gn); }
   }
   var bv: array<vec4<f32>, ${QN}>;
   for (var k0 = kBegin; k0 < K; k0 += ${t.BK}u) {
     for (var l = 0u; l < ${aLoads}u; l++) {
       let e = li + l * 256u;
-      let mm = e / ${t.BK}u; let kk = e % ${t.BK}u;
+      ${aIndex(t, layout)}
       let gm = m0 + mm; let gk = k0 + kk;
       var v = 0.0;
       if (gm < M && gk < K) { v = loadA(z, gk, preA[l]); }
@@ -235,7 +264,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
     for (var l = 0u; l < ${bLoads}u; l++) {
       let e = li + l * 256u;
-      let kk = e / ${t.BN}u; let nn = e % ${t.BN}u;
+      ${bIndex(t, layout)}
       let gn = n0 + nn; let gk = k0 + kk;
       var v = 0.0;
       if (gn < N && gk < K) { v = loadB(z, gk, preB[l]); }

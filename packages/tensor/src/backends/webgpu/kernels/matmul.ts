@@ -6,11 +6,20 @@ import type { GpuContext } from '../context.js';
 import type { WebGPUTuning } from '../device.js';
 import { Params, paramsWgsl } from '../params.js';
 import type { GView, WebGPUStorage } from '../storage.js';
-import { coreParams, gemmGroups, gemmSource, planGemm, type Tile, withSplitK } from './gemm-core.js';
+import {
+  coreParams,
+  gemmGroups,
+  gemmSource,
+  planGemm,
+  type Staging,
+  type Tile,
+  withSplitK,
+} from './gemm-core.js';
 
 export interface MatmulOptions {
   readonly kernel: 'matmul';
   readonly tile: Tile;
+  readonly staging: Staging;
 }
 
 const PRELUDE = /* wgsl */ `
@@ -39,8 +48,14 @@ export function runMatmul(
   const N = b.shape[2] as number;
   if (B === 0 || M === 0 || N === 0) return;
   const plan = planGemm(M, N, K, B, software, tuning);
-  const opts: MatmulOptions = { kernel: 'matmul', tile: plan.tile };
-  const pipeline = ctx.pipeline(opts, () => gemmSource(plan.tile, PRELUDE));
+  // walk each operand along its contiguous axis so that global loads coalesce (a transposed weight in
+  // linear() is contiguous in k, not n)
+  const staging: Staging = {
+    a: a.strides[2] !== 1 && a.strides[1] === 1 ? 'm' : 'k',
+    b: b.strides[2] !== 1 && b.strides[1] === 1 ? 'k' : 'n',
+  };
+  const opts: MatmulOptions = { kernel: 'matmul', tile: plan.tile, staging };
+  const pipeline = ctx.pipeline(opts, () => gemmSource(plan.tile, PRELUDE, staging));
   const zPerDispatch = Math.floor(MAX_Z / plan.splitK);
   withSplitK(ctx, plan, out, (target) => {
     for (let z0 = 0; z0 < B; z0 += zPerDispatch) {
