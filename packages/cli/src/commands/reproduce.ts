@@ -19,7 +19,7 @@ const EXPERIMENTS = ['init-depth', 'prelu-vs-relu'] as const;
  */
 const DEFAULTS = {
   'init-depth': { steps: 800, lr: 0.002, width: 0.5, inputSize: 28, dropout: 0 },
-  'prelu-vs-relu': { steps: 1500, lr: 0.01, width: 0.25, inputSize: 56, dropout: 0.5 },
+  'prelu-vs-relu': { steps: 900, lr: 0.01, width: 0.25, inputSize: 56, dropout: 0.5 },
 } as const;
 
 function parseDepths(s: string): number[] {

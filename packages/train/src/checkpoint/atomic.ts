@@ -54,7 +54,15 @@ export async function fsyncDir(dir: string): Promise<void> {
  */
 export async function appendJsonl(path: string, record: unknown): Promise<void> {
   const fs = await nodeFs();
-  await fs.appendFile(path, `${JSON.stringify(record)}\n`);
+  const line = `${JSON.stringify(record)}\n`;
+  try {
+    await fs.appendFile(path, line);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    // the directory was removed under a running job: recreate it rather than lose the run
+    await fs.mkdir((await nodePath()).dirname(path), { recursive: true });
+    await fs.appendFile(path, line);
+  }
 }
 
 /** Reads a JSON-lines file, skipping a torn (unparseable) final line. Missing file: []. */
