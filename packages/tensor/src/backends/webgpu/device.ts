@@ -99,11 +99,16 @@ export async function acquireDevice(options: WebGPUBackendOptions = {}): Promise
     }
   }
   const lim = adapter.limits;
+  if (lim.maxComputeInvocationsPerWorkgroup < 256 || lim.maxComputeWorkgroupSizeX < 256) {
+    throw new Error(
+      `createWebGPUBackend: the adapter allows ${lim.maxComputeInvocationsPerWorkgroup} invocations per workgroup (x size ${lim.maxComputeWorkgroupSizeX}); the kernels need 256 (a compatibility-mode adapter?)`,
+    );
+  }
   const requiredLimits: Record<string, number> = {
     maxStorageBufferBindingSize: lim.maxStorageBufferBindingSize,
     maxBufferSize: lim.maxBufferSize,
-    maxComputeInvocationsPerWorkgroup: Math.min(256, lim.maxComputeInvocationsPerWorkgroup),
-    maxComputeWorkgroupSizeX: Math.min(256, lim.maxComputeWorkgroupSizeX),
+    maxComputeInvocationsPerWorkgroup: 256,
+    maxComputeWorkgroupSizeX: 256,
     maxComputeWorkgroupSizeY: Math.min(256, lim.maxComputeWorkgroupSizeY),
     maxComputeWorkgroupStorageSize: lim.maxComputeWorkgroupStorageSize,
     maxStorageBuffersPerShaderStage: Math.min(8, lim.maxStorageBuffersPerShaderStage),
