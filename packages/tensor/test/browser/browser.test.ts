@@ -16,60 +16,73 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const src = join(here, '../../src');
 const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`browser test: ${CHROMIUM} not found and CI is set (apt-get install chromium)`);
+if (!available && process.env.CI)
+  throw new Error(`browser test: ${CHROMIUM} not found and CI is set (apt-get install chromium)`);
 
 if (!available) test.skip(`browser WebGPU test skipped: no chromium at ${CHROMIUM}`, () => {});
 
-test.skipIf(!available)('trains a PReLU net on WebGPU in headless Chromium; loss falls, no console errors', async () => {
-  const bundle = await build({
-    entryPoints: [join(here, 'entry.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-    alias: {
-      '@rectifier/tensor/webgpu': join(src, 'webgpu/index.ts'),
-      '@rectifier/tensor': join(src, 'index.ts'),
-    },
-  });
-  const js = bundle.outputFiles[0]?.text ?? '';
-  const html = '<!doctype html><meta charset="utf-8"><title>rectifier webgpu</title><link rel="icon" href="data:,"><script type="module" src="/app.js"></script>';
-  const server: Server = createServer((req, res) => {
-    if (req.url === '/app.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
-    else if (req.url === '/' || req.url === '/index.html') res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  const userDir = mkdtempSync(join(tmpdir(), 'rectifier-chromium-'));
-  const { chromium } = await import('playwright-core');
-  const ctx = await chromium.launchPersistentContext(userDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--enable-unsafe-webgpu', '--no-sandbox', '--no-first-run', '--disable-dev-shm-usage'],
-  });
-  const errors: string[] = [];
-  try {
-    const page = ctx.pages()[0] ?? (await ctx.newPage());
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
+test.skipIf(!available)(
+  'trains a PReLU net on WebGPU in headless Chromium; loss falls, no console errors',
+  async () => {
+    const bundle = await build({
+      entryPoints: [join(here, 'entry.ts')],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      write: false,
+      logLevel: 'silent',
+      alias: {
+        '@rectifier/tensor/webgpu': join(src, 'webgpu/index.ts'),
+        '@rectifier/tensor': join(src, 'index.ts'),
+      },
     });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`http://127.0.0.1:${port}/`);
-    await page.waitForFunction(() => 'rectifierTrain' in globalThis);
-    const result = await page.evaluate(() =>
-      (globalThis as unknown as { rectifierTrain(n: number): Promise<{ adapter: string; losses: number[] }> }).rectifierTrain(6),
-    );
-    console.log(`browser WebGPU adapter: ${result.adapter}; losses ${result.losses.map((l) => l.toFixed(4)).join(' ')}`);
-    expect(result.losses).toHaveLength(6);
-    expect(result.losses.every(Number.isFinite)).toBe(true);
-    expect(result.losses[5]).toBeLessThan((result.losses[0] as number) * 0.9);
-    expect(errors).toEqual([]);
-  } finally {
-    await ctx.close();
-    server.close();
-    rmSync(userDir, { recursive: true, force: true });
-  }
-}, 120_000);
+    const js = bundle.outputFiles[0]?.text ?? '';
+    const html =
+      '<!doctype html><meta charset="utf-8"><title>rectifier webgpu</title><link rel="icon" href="data:,"><script type="module" src="/app.js"></script>';
+    const server: Server = createServer((req, res) => {
+      if (req.url === '/app.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+      else if (req.url === '/' || req.url === '/index.html')
+        res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const userDir = mkdtempSync(join(tmpdir(), 'rectifier-chromium-'));
+    const { chromium } = await import('playwright-core');
+    const ctx = await chromium.launchPersistentContext(userDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--enable-unsafe-webgpu', '--no-sandbox', '--no-first-run', '--disable-dev-shm-usage'],
+    });
+    const errors: string[] = [];
+    try {
+      const page = ctx.pages()[0] ?? (await ctx.newPage());
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.waitForFunction(() => 'rectifierTrain' in globalThis);
+      const result = await page.evaluate(() =>
+        (
+          globalThis as unknown as {
+            rectifierTrain(n: number): Promise<{ adapter: string; losses: number[] }>;
+          }
+        ).rectifierTrain(6),
+      );
+      console.log(
+        `browser WebGPU adapter: ${result.adapter}; losses ${result.losses.map((l) => l.toFixed(4)).join(' ')}`,
+      );
+      expect(result.losses).toHaveLength(6);
+      expect(result.losses.every(Number.isFinite)).toBe(true);
+      expect(result.losses[5]).toBeLessThan((result.losses[0] as number) * 0.9);
+      expect(errors).toEqual([]);
+    } finally {
+      await ctx.close();
+      server.close();
+      rmSync(userDir, { recursive: true, force: true });
+    }
+  },
+  120_000,
+);

@@ -26,7 +26,8 @@ async function train(steps: number): Promise<{ adapter: string; losses: number[]
   const backend = await createWebGPUBackend({ gpu });
   setBackend(backend);
   const g = new Generator(3);
-  const param = (shape: number[], std: number) => randn(shape, { generator: g }).mul(std).detach().requiresGrad_();
+  const param = (shape: number[], std: number) =>
+    randn(shape, { generator: g }).mul(std).detach().requiresGrad_();
   const w1 = param([8, 1, 3, 3], Math.sqrt(2 / 9));
   const a1 = tensor(new Float32Array(8).fill(0.25), { requiresGrad: true });
   const w2 = param([4, 8 * 4 * 4], Math.sqrt(1 / 128));
@@ -42,7 +43,7 @@ async function train(steps: number): Promise<{ adapter: string; losses: number[]
     for (let p = 0; p < 64; p++) {
       const r = Math.floor(p / 8);
       const q = p % 8;
-      const inQuad = (r < 4) === (c < 2) && (q < 4) === (c % 2 === 0);
+      const inQuad = r < 4 === c < 2 && q < 4 === (c % 2 === 0);
       img[i * 64 + p] = (inQuad ? 1 : 0) + 0.1 * (noise[i * 64 + p] as number);
     }
   }
