@@ -86,12 +86,12 @@ async function tenView(
 ) {
   const { TORCHVISION_NORMALIZATION } = await import('@rectifier/imagenet');
   const { ImageLoader, imageFolder } = await import('@rectifier/imagenet/node');
+  const { loaderWorkers, valDataset } = await import('../data/folder');
   const { existsSync } = await import('node:fs');
   const { join } = await import('node:path');
   const train = imageFolder(join(root, 'train'));
-  const valDir = join(root, 'val');
-  if (!existsSync(valDir)) throw new UserError(`${root} has no val/ directory`);
-  let ds = imageFolder(valDir, { classes: train.classes });
+  if (!existsSync(join(root, 'val'))) throw new UserError(`${root} has no val/ directory`);
+  let ds = valDataset(root, train.classes);
   if (limit !== undefined) ds = { ...ds, samples: ds.samples.slice(0, limit) };
   const loader = new ImageLoader(ds, {
     transform: {
@@ -102,7 +102,7 @@ async function tenView(
     },
     batchSize: Math.max(1, Math.floor(batchSize / 10)),
     shuffle: false,
-    workers: 0,
+    ...loaderWorkers(),
   });
   const { tensor } = await import('@rectifier/tensor');
   let n = 0;

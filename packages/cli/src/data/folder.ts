@@ -37,7 +37,7 @@ function hasSubdirs(dir: string): boolean {
 }
 
 /** The validation split, with labels re-indexed to the training folders' class order. */
-function valDataset(root: string, classes: ClassTable): FileDataset {
+export function valDataset(root: string, classes: ClassTable): FileDataset {
   const val = join(root, 'val');
   if (hasSubdirs(val)) return imageFolder(val, { classes });
   const ds = imagenetDataset(root, { split: 'val' });
@@ -46,6 +46,19 @@ function valDataset(root: string, classes: ClassTable): FileDataset {
     .map((s) => ({ ...s, label: classes.indexOf(inet.id(s.label)) }))
     .filter((s) => s.label >= 0);
   return { ...ds, classes, samples };
+}
+
+/**
+ * Decode workers: `RECTIFIER_LOADER_WORKERS` (0 = decode in the main thread), else the loader's
+ * default (up to 4 worker threads).
+ */
+export function loaderWorkers(): { workers?: number } {
+  const v = process.env.RECTIFIER_LOADER_WORKERS;
+  if (v === undefined || v === '') return {};
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UserError(`RECTIFIER_LOADER_WORKERS must be an integer >= 0, got '${v}'`);
+  return { workers: n };
 }
 
 /** Loader-backed batches of one epoch from a start batch (a fresh loader per epoch, closed at the end). */
@@ -67,6 +80,7 @@ function loaderSource(
     async *[Symbol.asyncIterator](): AsyncGenerator<Batch> {
       const loader = new ImageLoader(data, {
         transform,
+        ...loaderWorkers(),
         batchSize: o.batchSize,
         seed: o.seed,
         shuffle: o.shuffle,
