@@ -77,6 +77,16 @@ describe('Trainer.fit', () => {
     expect(await readdir(join(dir, 'checkpoints'))).toHaveLength(3);
   });
 
+  it('draws a progress bar on a TTY (carriage returns, batch count, ETA)', async () => {
+    const tty = sink(true);
+    const { trainer } = makeTrainer({ maxEpochs: 1, stdout: tty, progress: 'auto', checkpoint: false });
+    await trainer.fit(loader(data, 16));
+    expect(tty.text()).toMatch(
+      /\repoch 1\/1 \[=*>? *\] \d\/6 {2}loss \d\.\d{4} {2}err \d+\.\d\d% {2}lr 0\.0500 {2}[\d.]+ img\/s {2}eta \d+:\d\d\x1b\[K/,
+    );
+    expect(tty.text()).toMatch(/\nepoch 1\/1 done in \d+:\d\d: train loss/);
+  });
+
   it('stops at maxSteps mid-epoch and at stop() from a callback', async () => {
     const a = makeTrainer({ maxSteps: 8, checkpoint: false });
     const r = await a.trainer.fit(loader(data, 16));
