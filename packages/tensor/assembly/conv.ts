@@ -5,7 +5,7 @@
 // the input channels (backward input) or the weight columns (backward weight), so no two threads
 // ever write the same element.
 
-import { GEMM_SCRATCH_BYTES, gemmRange, splitAt } from './gemm';
+import { GEMM_SCRATCH_BYTES, gemmRange, macroKernel, NC, NR, packedB, slabStep, splitAt } from './gemm';
 
 const COL_BYTES: i32 = 512 * 1024;
 
@@ -147,6 +147,88 @@ function col2imSame(src: usize, lds: i32, g: usize, r0: i32, r1: i32, p0: i32, p
     for (; q < hi; q++) {
       const o = plane + ((<usize>(q + shift)) << 2);
       store<f32>(o, load<f32>(o) + load<f32>(srow + ((<usize>(q - p0)) << 2)));
+    }
+  }
+}
+
+/**
+ * im2colSame straight into the GEMM's packed-B layout (NR-column strips: position q = p - p0 of
+ * unfolded row r goes to dst[(q / 8 * kc + r - r0) * 8 + q % 8], kc = r1 - r0), so the forward pass
+ * needs neither a column buffer nor a B packing pass. Lanes past p1 in the last strip are zeroed.
+ */
+function im2colSamePacked(x: usize, g: usize, r0: i32, r1: i32, p0: i32, p1: i32, dst: usize): void {
+  const H = gi(g, 2),
+    W = gi(g, 3),
+    KH = gi(g, 5),
+    KW = gi(g, 6),
+    OH = gi(g, 7);
+  const pH = gi(g, 11),
+    pW = gi(g, 12),
+    dH = gi(g, 13),
+    dW = gi(g, 14);
+  const KK = KH * KW;
+  const kc = r1 - r0;
+  const strip = (<usize>kc) << 5;
+  const n = p1 - p0;
+  const zero = f32x4.splat(0);
+  for (let r = r0; r < r1; r++) {
+    const c = r / KK;
+    const rem = r - c * KK;
+    const kh = rem / KW;
+    const kw = rem - kh * KW;
+    const plane = x + ((<usize>c * <usize>H * <usize>W) << 2);
+    const krow = dst + ((<usize>(r - r0)) << 5);
+    const dy = kh * dH - pH;
+    const dx = kw * dW - pW;
+    const lo = min(max(max(0, -dy) * W, p0), p1) - p0;
+    const hi = max(min(min(OH, H - dy) * W, p1) - p0, lo);
+    const src = plane + ((<usize>(p0 + dy * W + dx)) << 2);
+    let q = 0;
+    for (; q < lo && (q & 7) !== 0; q++)
+      store<f32>(krow + <usize>(q >> 3) * strip + ((<usize>(q & 7)) << 2), 0);
+    for (; q + 8 <= lo; q += 8) {
+      const d = krow + <usize>(q >> 3) * strip;
+      v128.store(d, zero);
+      v128.store(d, zero, 16);
+    }
+    for (; q < lo; q++) store<f32>(krow + <usize>(q >> 3) * strip + ((<usize>(q & 7)) << 2), 0);
+    for (; q < hi && (q & 7) !== 0; q++) {
+      store<f32>(
+        krow + <usize>(q >> 3) * strip + ((<usize>(q & 7)) << 2),
+        load<f32>(src + ((<usize>q) << 2)),
+      );
+    }
+    for (; q + 8 <= hi; q += 8) {
+      const d = krow + <usize>(q >> 3) * strip;
+      const sp = src + ((<usize>q) << 2);
+      v128.store(d, v128.load(sp));
+      v128.store(d, v128.load(sp, 16), 16);
+    }
+    for (; q < hi; q++) {
+      store<f32>(
+        krow + <usize>(q >> 3) * strip + ((<usize>(q & 7)) << 2),
+        load<f32>(src + ((<usize>q) << 2)),
+      );
+    }
+    for (; q < n; q++) store<f32>(krow + <usize>(q >> 3) * strip + ((<usize>(q & 7)) << 2), 0);
+    if (dx !== 0 && hi > lo) {
+      const cl = min(W, max(0, -dx));
+      const cr = min(W, max(0, dx));
+      for (let rowStart = ((lo + p0) / W) * W - p0; rowStart < hi; rowStart += W) {
+        for (let t = max(rowStart, lo); t < min(rowStart + cl, hi); t++) {
+          store<f32>(krow + <usize>(t >> 3) * strip + ((<usize>(t & 7)) << 2), 0);
+        }
+        for (let t = max(rowStart + W - cr, lo); t < min(rowStart + W, hi); t++) {
+          store<f32>(krow + <usize>(t >> 3) * strip + ((<usize>(t & 7)) << 2), 0);
+        }
+      }
+    }
+  }
+  if ((n & 7) !== 0) {
+    const last = dst + <usize>(n >> 3) * strip;
+    for (let k = 0; k < kc; k++) {
+      for (let lane = n & 7; lane < NR; lane++)
+        store<f32>(last + ((<usize>k) << 5) + ((<usize>lane) << 2), 0);
     }
   }
 }
@@ -308,8 +390,10 @@ export function conv2dForward(
   const R = Cg * gi(g, 5) * gi(g, 6);
   const s = scratch + <usize>tid * <usize>scratchStride;
   const col = s + <usize>GEMM_SCRATCH_BYTES;
-  const pc = chunkCols(R);
+  const pc = isSameStride1(g) ? NC : chunkCols(R);
   const pointwise = isPointwise(g);
+  const same = isSameStride1(g);
+  const step = slabStep(R);
   let n0 = 0,
     n1 = N,
     q0 = 0,
@@ -350,9 +434,30 @@ export function conv2dForward(
             cols,
             s,
           );
+        } else if (same) {
+          // Unfold straight into the GEMM's packed-B layout, one k slab at a time.
+          const pB = packedB(s);
+          for (let pc = 0; pc < R; pc += step) {
+            const kc = min(step, R - pc);
+            im2colSamePacked(xg, g, pc, pc + kc, p, p + cols, pB);
+            macroKernel(
+              kc,
+              cols,
+              pB,
+              wg + ((<usize>pc) << 2),
+              R,
+              1,
+              yg + ((<usize>p) << 2),
+              P,
+              pc > 0,
+              0,
+              Og,
+              s,
+            );
+          }
         } else {
-          // im2col into a column chunk, then the GEMM packs it (unfolding straight into the packed
-          // layout was measured 15% slower: scattered 16-byte stores and per-run branching).
+          // im2col into a column chunk, then the GEMM packs it (a general unfold straight into the
+          // packed layout was measured 15% slower: scattered 16-byte stores, per-run branching).
           im2col(xg, g, 0, R, p, p + cols, col, cols);
           gemmRange(R, wg, R, 1, col, cols, 1, yg + ((<usize>p) << 2), P, 0, 0, Og, 0, cols, s);
         }

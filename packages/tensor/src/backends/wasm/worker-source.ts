@@ -33,8 +33,10 @@ const start = (msg) => {
   const i32 = new Int32Array(memory.buffer, ctrl, ${CTRL_BYTES / 4});
   const f64 = new Float64Array(memory.buffer, ctrl + ${CTRL_ARGS_OFFSET}, ${CTRL_MAX_ARGS});
   const args = [];
-  post({ ready: true });
+  // Read the sequence word before reporting ready: the host may dispatch the first job as soon as
+  // it hears from every worker, and a job announced in between would otherwise be missed forever.
   let seen = Atomics.load(i32, 0);
+  post({ ready: true });
   for (;;) {
     Atomics.wait(i32, 0, seen);
     const seq = Atomics.load(i32, 0);
