@@ -12,6 +12,7 @@ export default defineConfig({
   // README.md documents the docs app itself; .generated/ holds markdown included by pages (not pages).
   srcExclude: ['README.md', 'typedoc/**', 'test-artifacts/**'],
   lastUpdated: false,
+  head: [['link', { rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }]],
   // Everything the site links to must exist: a broken link fails the build.
   ignoreDeadLinks: false,
   vite: {

@@ -31,12 +31,12 @@ function draw(label: number, r: () => number, out: Float32Array, offset: number)
       else if (label === 1) on = (Math.abs(dx) < 0.8 && Math.abs(dy) <= s) || (Math.abs(dy) < 0.8 && Math.abs(dx) <= s);
       else if (label === 2) on = Math.abs(dx) <= s && (Math.abs(dy - s / 2) < 0.8 || Math.abs(dy + s / 2) < 0.8);
       else on = Math.abs(dx - dy) < 0.9 && Math.abs(dx) <= s;
-      out[offset + y * SIDE + x] = (on ? ink : 0) + (r() - 0.5) * 0.3;
+      out[offset + y * SIDE + x] = (on ? ink : 0) + (r() - 0.5) * 0.8;
     }
   }
 }
 
-/** `n` images [n, 1, 16, 16] (pixels about in [-0.15, 1.15]) with balanced int labels. */
+/** `n` images [n, 1, 16, 16] (pixels about in [-0.4, 1.4]) with balanced int labels. */
 export function makeShapes(n: number, seed: number): { images: Float32Array; labels: Int32Array } {
   const r = rng(seed);
   const images = new Float32Array(n * SIDE * SIDE);

@@ -28,11 +28,11 @@ function renderPreluVsRelu(r) {
 function renderInitDepth(r) {
   const out = [];
   if (Array.isArray(r.runs)) {
-    out.push(`Chance error: ${pct(r.chanceError)}.`, '');
-    out.push('| run | steps | final top-1 | final top-5 | stalled | grad. norm conv1 / last layer (step 1) |', '|---|---|---|---|---|---|');
+    out.push(`Chance error: ${pct(r.chanceError)}. The paper (Figs. 2-3): ${r.paper?.fig2?.caption ?? ''} ${r.paper?.fig3?.caption ?? ''}`.trim(), '');
+    out.push('| run | steps | final top-1 | final top-5 | stalled | ‖∂L/∂W‖ first layer (step 1) | ‖∂L/∂W‖ last layer (step 1) |', '|---|---|---|---|---|---|---|');
+    const sci = (v) => (typeof v === 'number' && Number.isFinite(v) ? v.toExponential(2) : '-');
     for (const t of r.runs) {
-      const ratio = t.gradientFirstLayer && t.gradientLastLayer ? (t.gradientFirstLayer / t.gradientLastLayer).toExponential(2) : '-';
-      out.push(`| ${t.name} | ${t.steps ?? '-'} | ${pct(t.finalTop1)} | ${pct(t.finalTop5)} | ${t.stalled ? 'yes' : 'no'} | ${ratio} |`);
+      out.push(`| ${t.name} | ${t.steps ?? '-'} | ${pct(t.finalTop1)} | ${pct(t.finalTop5)} | ${t.stalled ? 'yes' : 'no'} | ${sci(t.gradientFirstLayer)} | ${sci(t.gradientLastLayer)} |`);
     }
     out.push('');
   }

@@ -15,13 +15,13 @@ function niceTicks(lo, hi, count) {
 
 /**
  * @param {{ label: string, points: [number, number][], color?: string, dashed?: boolean }[]} series
- * @param {{ title: string, xLabel: string, yLabel: string, logY?: boolean, width?: number, height?: number }} opts
+ * @param {{ title: string, subtitle?: string, xLabel: string, yLabel: string, logY?: boolean, width?: number, height?: number }} opts
  * @returns {string} a standalone SVG document
  */
 export function lineChart(series, opts) {
   const W = opts.width ?? 720;
   const H = opts.height ?? 400;
-  const m = { l: 70, r: 190, t: 36, b: 48 };
+  const m = { l: 70, r: 210, t: opts.subtitle ? 52 : 36, b: 48 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   const fy = opts.logY ? (v) => Math.log10(v) : (v) => v;
@@ -40,6 +40,7 @@ export function lineChart(series, opts) {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="system-ui, sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
   out.push(`<text x="${m.l}" y="20" font-size="14" font-weight="600">${esc(opts.title)}</text>`);
+  if (opts.subtitle) out.push(`<text x="${m.l}" y="38" fill="#555">${esc(opts.subtitle)}</text>`);
   const yTicks = opts.logY ? Array.from({ length: y1 - y0 + 1 }, (_, i) => y0 + i) : niceTicks(y0, y1, 6);
   for (const t of yTicks) {
     const y = m.t + ph - ((t - y0) / (y1 - y0)) * ph;

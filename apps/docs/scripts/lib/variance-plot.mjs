@@ -47,16 +47,16 @@ export async function generateVariancePlot(outDir, mdDir, log = console.log) {
     lineChart(
       results.flatMap((r) => [
         { label: `${r.label}`, points: pts(r.forward), color: r.color },
-        { label: 'predicted (Eq. 9)', points: pts(r.predicted), color: r.color, dashed: true },
+        { label: `${r.init}: predicted (Eq. 9)`, points: pts(r.predicted), color: r.color, dashed: true },
       ]),
-      { title: 'Forward: std of each layer\'s response y_l', xLabel: `weight layer l (1 = conv1, 27 = conv3_22, 28-30 = fc); ${sub}`, yLabel: 'std(y_l)', logY: true, width: 860 },
+      { title: 'Forward: std of each layer\'s response y_l', subtitle: sub, xLabel: 'weight layer l (1 = conv1, 27 = conv3_22, 28-30 = fc1-fc3)', yLabel: 'std(y_l)', logY: true, width: 860 },
     ),
   );
   writeFileSync(
     join(outDir, 'variance-backward.svg'),
     lineChart(
       results.map((r) => ({ label: r.label, points: pts(r.backward), color: r.color })),
-      { title: 'Backward: std of the gradient Δx_l at each layer\'s input', xLabel: `weight layer l; ${sub}`, yLabel: 'std(Δx_l)', logY: true, width: 860 },
+      { title: 'Backward: std of the gradient Δx_l at each layer\'s input', subtitle: sub, xLabel: 'weight layer l (1 = conv1, 27 = conv3_22, 28-30 = fc1-fc3)', yLabel: 'std(Δx_l)', logY: true, width: 860 },
     ),
   );
   const fmt = (v) => v.toExponential(2);
