@@ -17,7 +17,12 @@ export interface ReduceOptions {
   readonly kernel: 'reduce';
   readonly op: ReduceOp | ArgReduceOp;
   readonly type: 'f32' | 'i32';
+  /** one thread (not one workgroup) per output: for short reduced extents */
+  readonly perThread: boolean;
 }
+
+/** Reduced extents up to this length use one thread per output. */
+const PER_THREAD_MAX = 32;
 
 function identity(op: ReduceOp | ArgReduceOp, t: 'f32' | 'i32'): string {
   const big = t === 'f32' ? 'posInf()' : 'i32(2147483647)';
@@ -85,6 +90,25 @@ fn redOffset(r: u32) -> u32 {
   for (var d = p(3u); d > 0u; d--) { let s = p(24u + d - 1u); off += (rem % s) * p(32u + d - 1u); rem /= s; }
   return off;
 }`;
+  if (o.perThread) {
+    // sequential over a short extent; the first occurrence wins ties for argmax/argmin
+    const body = arg
+      ? `var bv = x[base]; var bi = 0u;
+  for (var r = 1u; r < p(1u); r++) { let v = x[base + redOffset(r)]; if (better(v, r, bv, bi)) { bv = v; bi = r; } }
+  out[g] = i32(bi);`
+      : `var acc = ${identity(o.op, t)};
+  for (var r = 0u; r < p(1u); r++) { acc = comb(acc, x[base + redOffset(r)]); }
+  out[g] = acc;`;
+    return /* wgsl */ `${common}
+${arg ? `fn better(v: ${t}, i: u32, bv: ${t}, bi: u32) -> bool { ${better(o.op as ArgReduceOp, t)} }` : `fn comb(x: ${t}, y: ${t}) -> ${t} { ${combine(o.op as ReduceOp, t)} }`}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let g = gid.x + gid.y * nwg.x * ${WG}u;
+  if (g >= p(0u)) { return; }
+  let base = baseOffset(g);
+  ${body}
+}`;
+  }
   if (!arg) {
     return /* wgsl */ `${common}
 fn comb(x: ${t}, y: ${t}) -> ${t} { ${combine(o.op as ReduceOp, t)} }
@@ -168,7 +192,7 @@ export function runReduce(
   const nOut = numel(k.shape);
   const R = numel(red.map((d) => x.shape[d] as number));
   if (nOut === 0) return;
-  const opts: ReduceOptions = { kernel: 'reduce', op, type: x.dtype === 'int32' ? 'i32' : 'f32' };
+
   // Few outputs over a long extent (bias and PReLU-slope gradients: C outputs, N*H*W each) would leave
   // a real GPU mostly idle: split each output's extent over several workgroups, then reduce the slices.
   const arg = op === 'argmax' || op === 'argmin';
@@ -178,6 +202,8 @@ export function runReduce(
     S = Math.min(64, Math.ceil(264 / nOut), Math.ceil(R / 4096));
   const chunk = Math.max(1, Math.ceil(R / Math.max(1, S)));
   S = Math.max(1, Math.ceil(R / chunk));
+  const perThread = S === 1 && R <= PER_THREAD_MAX && R > 0;
+  const opts: ReduceOptions = { kernel: 'reduce', op, type: x.dtype === 'int32' ? 'i32' : 'f32', perThread };
   let target = out;
   if (S > 1) target = new WebGPUStorage(x.dtype, nOut * S, ctx.storageBuffer(nOut * S * 4));
   const prm = new Params()
@@ -191,7 +217,7 @@ export function runReduce(
     ctx.pipeline(opts, () => source(opts)),
     [target.buffer, x.storage.buffer],
     prm.build(),
-    grid(nOut * S),
+    grid(perThread ? Math.ceil(nOut / WG) : nOut * S),
   );
   if (S > 1) {
     const parts: GView = { storage: target, dtype: x.dtype, shape: [nOut, S], strides: [S, 1], offset: 0 };
