@@ -169,7 +169,10 @@ export function pair(
   const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
   for (const x of p) {
     if (!Number.isInteger(x) || x < min)
-      throw new ShapeError(`${op}: ${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+      // String() keeps NaN/Infinity visible (JSON.stringify would print null)
+      throw new ShapeError(
+        `${op}: ${name} must be an integer >= ${min}, got ${typeof v === 'number' ? v : `[${v.map(String).join(',')}]`}`,
+      );
   }
   return p;
 }

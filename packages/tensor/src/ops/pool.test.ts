@@ -53,6 +53,13 @@ describe.each(await backendsUnderTest())('pooling on $name', ({ backend, atol, r
     expect(() => maxPool2d(zeros([1, 4, 4], { backend }), { kernelSize: 2 })).toThrow(
       'maxPool2d: input must be 4-D',
     );
+    // non-finite sizes are named as such (not printed as JSON null)
+    expect(() => maxPool2d(zeros([1, 1, 4, 4], { backend }), { kernelSize: Number.NaN })).toThrow(
+      'maxPool2d: kernelSize must be an integer >= 1, got NaN',
+    );
+    expect(() => adaptiveAvgPool2d(zeros([1, 1, 4, 4], { backend }), [Number.POSITIVE_INFINITY, 2])).toThrow(
+      'adaptiveAvgPool2d: outputSize must be an integer >= 1, got [Infinity,2]',
+    );
   });
   for (const [oh, ow] of [
     [3, 2],

@@ -58,6 +58,12 @@ describe.each(await backendsUnderTest())('views on $name', ({ backend }) => {
     expect(() => x.narrow(1, 2, 2)).toThrow('narrow: start 2 and length 2 are out of range');
     expect(() => x.expand([3, 3, 4])).toThrow('expand: cannot expand [2,3,4] to [3,3,4]');
     expect(() => x.transpose(0, 3)).toThrow('transpose: d1 3 is out of range');
+    // non-integer bounds would give a NaN or fractional shape/offset: rejected up front
+    expect(() => x.slice(0, Number.NaN, 1)).toThrow(
+      'slice: start must be an integer, got NaN (dim 0 of shape [2,3,4])',
+    );
+    expect(() => x.slice(2, 0, 1.5)).toThrow('slice: end must be an integer, got 1.5');
+    expect(x.slice(1, 1, Number.POSITIVE_INFINITY).shape).toEqual([2, 2, 4]);
   });
 });
 

@@ -103,6 +103,14 @@ export function slice(x: Tensor, dim: number, start: number, end?: number, step 
   const size = x.shape[d];
   if (!Number.isInteger(step) || step < 1)
     throw new ShapeError(`slice: step must be a positive integer, got ${step}`);
+  // integers (negative counts from the end) or +-Infinity (clamped, like Python's open-ended slices)
+  for (const [name, v] of [
+    ['start', start],
+    ['end', end ?? size],
+  ] as const) {
+    if (!Number.isInteger(v) && Math.abs(v) !== Number.POSITIVE_INFINITY)
+      throw new ShapeError(`slice: ${name} must be an integer, got ${v} (dim ${d} of shape ${fmt(x.shape)})`);
+  }
   const clampIdx = (i: number) => Math.min(Math.max(i < 0 ? i + size : i, 0), size);
   const s = clampIdx(start);
   const e = Math.max(clampIdx(end ?? size), s);
