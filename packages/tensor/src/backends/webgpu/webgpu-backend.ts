@@ -15,23 +15,23 @@ import type {
   ReduceOp,
   Shape,
   TernaryOp,
-  TypedArray,
   UnaryOp,
   View,
 } from '../../backend.js';
 import { DTypeError } from '../../errors.js';
+import { WebGPUBackendBase } from './backend-base.js';
 import { GpuContext } from './context.js';
-import { acquireDevice, type WebGPUBackendOptions, type WebGPUTuning } from './device.js';
+import { acquireDevice, type WebGPUBackendOptions } from './device.js';
 import { binaryExpr, type ExprChoice, ternaryExpr, unaryExpr } from './elementwise-exprs.js';
 import { type ConvKind, convKTable, runConv } from './kernels/conv2d.js';
 import { runElementwise } from './kernels/elementwise.js';
-import { runFill, runGather, runScatterAdd } from './kernels/indexing.js';
+import { runGather, runScatterAdd } from './kernels/indexing.js';
 import { runMatmul } from './kernels/matmul.js';
-import { type PoolKind, runPool, windowTable } from './kernels/pool2d.js';
+import { type PoolKind, runPool } from './kernels/pool2d.js';
 import { runRandom } from './kernels/random.js';
 import { runLogSoftmax, runReduce } from './kernels/reduce.js';
 import { stableStringify } from './stable-key.js';
-import { contiguousStrides, type GView, isContiguous, numel, WebGPUStorage, wgslType } from './storage.js';
+import { contiguousStrides, type GView, numel, type WebGPUStorage, wgslType } from './storage.js';
 
 /** The WebGPU backend plus device-level controls. */
 export interface WebGPUBackend extends Backend<WebGPUStorage> {
@@ -60,71 +60,7 @@ export interface WebGPUBackend extends Backend<WebGPUStorage> {
   destroy(): void;
 }
 
-const BYTES = 4;
-const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software|warp|microsoft basic/i;
-const TABLE_CACHE = 64;
-
-class WebGPUBackendImpl implements WebGPUBackend {
-  readonly specificationVersion = 'v1' as const;
-  readonly name = 'webgpu';
-  private live = 0;
-  private liveBytes = 0;
-  private readonly software: boolean;
-  private readonly tables = new Map<string, GPUBuffer>();
-
-  constructor(
-    private readonly ctx: GpuContext,
-    readonly device: GPUDevice,
-    readonly adapterInfo: string,
-    readonly features: ReadonlySet<string>,
-    private readonly owned: boolean,
-    private readonly tuning: WebGPUTuning,
-  ) {
-    this.software = SOFTWARE.test(adapterInfo);
-  }
-
-  // --- helpers --------------------------------------------------------------------------------
-  private dtypeOk(op: string, dtype: DType): void {
-    if (dtype === 'float64') {
-      throw new DTypeError(
-        `webgpu.${op}: float64 is not supported on WebGPU (WGSL has no 64-bit floats); use float32`,
-      );
-    }
-    if (dtype !== 'float32' && dtype !== 'int32')
-      throw new DTypeError(`webgpu.${op}: unknown dtype ${String(dtype)}`);
-  }
-
-  private alloc(op: string, size: number, dtype: DType): WebGPUStorage {
-    this.dtypeOk(op, dtype);
-    this.ctx.check(op);
-    const s = new WebGPUStorage(dtype, size, this.ctx.storageBuffer(Math.max(1, size) * BYTES));
-    this.live++;
-    this.liveBytes += size * BYTES;
-    return s;
-  }
-
-  /** Validates that a view is a live storage of this backend with a WebGPU dtype. */
-  private v(op: string, view: View<WebGPUStorage>): GView {
-    const s = view.storage as unknown;
-    if (!(s instanceof WebGPUStorage)) {
-      throw new Error(
-        `webgpu.${op}: the input lives on backend '${(s as { backend?: string }).backend}', not webgpu; move it with tensor.to(backend) first`,
-      );
-    }
-    if (s.disposed) throw new Error(`webgpu.${op}: the input storage was disposed`);
-    this.dtypeOk(op, view.dtype);
-    return view as GView;
-  }
-
-  /** A contiguous view of `view`, copying when needed; `temps` collects copies to dispose. */
-  private contig(op: string, view: View<WebGPUStorage>, temps: WebGPUStorage[]): GView {
-    const v = this.v(op, view);
-    if (isContiguous(v)) return v;
-    const c = this.copy(v);
-    temps.push(c);
-    return { storage: c, dtype: v.dtype, shape: v.shape, strides: contiguousStrides(v.shape), offset: 0 };
-  }
-
+class WebGPUBackendImpl extends WebGPUBackendBase implements WebGPUBackend {
   private elementwise(
     op: string,
     choice: ExprChoice,
@@ -152,81 +88,6 @@ class WebGPUBackendImpl implements WebGPUBackend {
       op,
     );
     return out;
-  }
-
-  private table(p: PoolWindows): GPUBuffer {
-    const t = windowTable(p);
-    return this.cached(`pool:${p.H},${p.W},${p.OH},${p.OW}:${t.join(',')}`, () => t);
-  }
-
-  /** A small int32 table uploaded once per key (LRU of TABLE_CACHE entries). */
-  private cached(key: string, build: () => Int32Array): GPUBuffer {
-    const hit = this.tables.get(key);
-    if (hit) {
-      this.tables.delete(key);
-      this.tables.set(key, hit);
-      return hit;
-    }
-    const t = build();
-    const buf = this.ctx.storageBuffer(Math.max(16, t.byteLength));
-    if (t.length > 0) this.ctx.write(buf, t);
-    this.tables.set(key, buf);
-    if (this.tables.size > TABLE_CACHE) {
-      const oldest = this.tables.keys().next().value as string;
-      this.ctx.release(this.tables.get(oldest) as GPUBuffer);
-      this.tables.delete(oldest);
-    }
-    return buf;
-  }
-
-  // --- storage --------------------------------------------------------------------------------
-  fill(size: number, dtype: DType, value: number): WebGPUStorage {
-    const out = this.alloc('fill', size, dtype);
-    const bits = dtype === 'int32' ? new Int32Array([value]) : new Float32Array([value]);
-    runFill(this.ctx, out, new Uint32Array(bits.buffer)[0] as number);
-    return out;
-  }
-
-  fromArray(data: TypedArray, dtype: DType): WebGPUStorage {
-    const out = this.alloc('fromArray', data.length, dtype);
-    const host =
-      dtype === 'int32'
-        ? data instanceof Int32Array
-          ? data
-          : Int32Array.from(data)
-        : data instanceof Float32Array
-          ? data
-          : Float32Array.from(data);
-    if (host.length > 0) this.ctx.write(out.buffer, host);
-    return out;
-  }
-
-  async read(view: View<WebGPUStorage>): Promise<TypedArray> {
-    const v = this.v('read', view);
-    const n = numel(v.shape);
-    const temps: WebGPUStorage[] = [];
-    const c = this.contig('read', v, temps);
-    try {
-      const bytes =
-        n === 0
-          ? new ArrayBuffer(0)
-          : await this.ctx.readBytes(c.storage.buffer, c.offset * BYTES, n * BYTES);
-      return v.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
-    } finally {
-      for (const t of temps) this.dispose(t);
-    }
-  }
-
-  dispose(storage: WebGPUStorage): void {
-    if (!(storage instanceof WebGPUStorage) || storage.disposed) return;
-    storage.disposed = true;
-    this.live--;
-    this.liveBytes -= storage.size * BYTES;
-    this.ctx.release(storage.buffer);
-  }
-
-  memory(): { readonly storages: number; readonly bytes: number } {
-    return { storages: this.live, bytes: this.liveBytes };
   }
 
   // --- elementwise ----------------------------------------------------------------------------
@@ -448,38 +309,6 @@ class WebGPUBackendImpl implements WebGPUBackend {
     const out = this.alloc('random', request.size, request.distribution === 'bits' ? 'int32' : request.dtype);
     runRandom(this.ctx, request, out);
     return out;
-  }
-
-  // --- device-level -----------------------------------------------------------------------------
-  sync(): Promise<void> {
-    return this.ctx.finish();
-  }
-
-  compileMs(): number {
-    return this.ctx.compileMs;
-  }
-
-  gpuMemory(): { readonly allocatedBytes: number; readonly pooledBytes: number } {
-    return { allocatedBytes: this.ctx.pool.allocatedBytes, pooledBytes: this.ctx.pool.pooledBytes };
-  }
-
-  profile(on: boolean): void {
-    this.ctx.setProfiling(on);
-  }
-
-  profileReport(): Promise<
-    readonly { readonly label: string; readonly count: number; readonly ms: number }[]
-  > {
-    return this.ctx.profile();
-  }
-
-  releasePooledMemory(): void {
-    this.ctx.flush();
-    this.ctx.pool.trim(0);
-  }
-
-  destroy(): void {
-    this.ctx.destroy(this.owned);
   }
 }
 
