@@ -6,15 +6,8 @@ import type { GpuContext } from '../context.js';
 import type { WebGPUTuning } from '../device.js';
 import { Params, paramsWgsl } from '../params.js';
 import type { GView, WebGPUStorage } from '../storage.js';
-import {
-  coreParams,
-  gemmGroups,
-  gemmSource,
-  planGemm,
-  type Staging,
-  type Tile,
-  withSplitK,
-} from './gemm-core.js';
+import { gemmSource, type Staging } from './gemm-core.js';
+import { coreParams, gemmGroups, planGemm, type Tile, withSplitK } from './gemm-plan.js';
 
 export interface MatmulOptions {
   readonly kernel: 'matmul';
