@@ -451,6 +451,14 @@ describe.skipIf(!backend)('webgpu kernels', () => {
     const allocated = b.gpuMemory().allocatedBytes;
     for (let i = 0; i < 5; i++) await step();
     expect(b.gpuMemory().allocatedBytes).toBe(allocated);
+    // freed buffers stay pooled until released: then the GPU memory is returned
+    const big = b.fill(1 << 20, 'float32', 0);
+    await b.read(view(big, [1]));
+    const withBig = b.gpuMemory().allocatedBytes;
+    b.dispose(big);
+    b.releasePooledMemory();
+    expect(b.gpuMemory().pooledBytes).toBe(0);
+    expect(b.gpuMemory().allocatedBytes).toBeLessThanOrEqual(withBig - 4 * (1 << 20));
   });
 
   test('a lost device and a destroyed backend give clear errors', async () => {
