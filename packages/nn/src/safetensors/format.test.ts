@@ -124,6 +124,11 @@ describe('safetensors format', () => {
       ],
       [rawFile({ __metadata__: { epoch: 3 } }), /__metadata__ 'epoch' must be a string/],
       [rawFile({ t: 'x' }), /'t': entry must be an object/],
+      // JSON.parse makes '__proto__' an own key; copying it into a plain object would drop the tensor
+      [
+        rawFile('{"__proto__": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}', d8),
+        /'__proto__' cannot be a tensor name/,
+      ],
     ];
     for (const [bytes, re] of cases) expect(() => decodeSafetensors(bytes)).toThrow(re);
     expect(() => decodeSafetensors('abc' as never)).toThrow(/expected a Uint8Array/);
@@ -142,6 +147,12 @@ describe('safetensors format', () => {
     expect(() =>
       encodeSafetensors({ __metadata__: { dtype: 'F32', shape: [0], data: new Float32Array(0) } }),
     ).toThrow(/reserved/);
+    const proto = {}; // an own enumerable '__proto__' key, as JSON.parse would make
+    Object.defineProperty(proto, '__proto__', {
+      value: { dtype: 'F32', shape: [1], data: new Float32Array(1) },
+      enumerable: true,
+    });
+    expect(() => encodeSafetensors(proto)).toThrow(/'__proto__' cannot be a tensor name/);
     expect(() => encodeSafetensors({}, { epoch: 3 as never })).toThrow(/metadata 'epoch' must be a string/);
   });
 });

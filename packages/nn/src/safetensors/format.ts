@@ -62,6 +62,15 @@ function fail(msg: string): never {
 function checkName(name: string): void {
   if (name === '__metadata__') fail("'__metadata__' is reserved and cannot be a tensor name");
   if (name === '') fail('tensor names must be non-empty');
+  checkProto(name);
+}
+
+/**
+ * '__proto__' as a key of a plain object sets its prototype instead of adding an entry, so such a tensor
+ * would silently vanish (or alter lookups): rejected on both sides.
+ */
+function checkProto(name: string): void {
+  if (name === '__proto__') fail("'__proto__' cannot be a tensor name");
 }
 
 /**
@@ -186,6 +195,7 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
       metadata = { ...(raw as Record<string, string>) };
       continue;
     }
+    checkProto(name);
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
       fail(`'${name}': entry must be an object`);
     // other fields are ignored, as the reference reader does
