@@ -19,6 +19,8 @@ import {
 } from '@rectifier/nn';
 import { Generator, noGrad, rand } from '@rectifier/tensor';
 import { describe, expect, it } from 'vitest';
+import { exportOnnx } from './export';
+import { attributes, decodeModel } from './test-support/decode';
 import { runtimes } from './test-support/ort';
 import { verifyModel } from './test-support/verify';
 
@@ -94,6 +96,35 @@ describe('layer coverage against Rectifier forward (node + web, batch 1 and dyna
       new AvgPool2d({ kernelSize: 2, stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
     );
     await expectMatches(model, [1, 2, 12, 9]);
+  });
+
+  it('ceil mode whose last window would start in the right padding (dropped, as in PyTorch)', async () => {
+    // 5x7 map, kernel 2, stride 2, padding 1: ceil((5 + 2 - 2) / 2) + 1 = 4 windows, but the 4th would
+    // start at row 6 - 1 = 5 >= 5 (in the padding), so PyTorch gives 3x4; kernel 1 stride 3 on 5x7: 2x3
+    const pools = [
+      new MaxPool2d({ kernelSize: 2, stride: 2, padding: 1, ceilMode: true }),
+      new AvgPool2d({ kernelSize: 2, stride: 2, padding: 1, ceilMode: true, countIncludePad: true }),
+      new AvgPool2d({ kernelSize: 2, stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
+      new MaxPool2d({ kernelSize: 1, stride: 3, ceilMode: true }),
+    ];
+    const dims = [
+      [3, 4],
+      [3, 4],
+      [3, 4],
+      [2, 3],
+    ];
+    for (const [i, pool] of pools.entries()) {
+      const model = new Sequential(new Conv2d({ inChannels: 2, outChannels: 3, kernelSize: 1 }), pool);
+      for (const c of await expectMatches(model, [1, 2, 5, 7])) expect(c.dims.slice(2)).toEqual(dims[i]);
+      const nodes = decodeModel(exportOnnx(model, { inputShape: [1, 2, 5, 7] })).graph.node;
+      const last = nodes[nodes.length - 1];
+      // written without ceil_mode (explicit end padding), which every runtime sizes alike
+      expect(attributes(last).ceil_mode, pool.toString()).toBe(0);
+      expect(
+        nodes.some((n) => n.op_type === 'Pad'),
+        pool.toString(),
+      ).toBe(i === 1);
+    }
   });
 
   it('adaptive max and avg pooling with irregular bins (exact Slice/ReduceMax/ReduceMean)', async () => {

@@ -1,6 +1,7 @@
 /**
- * Output-size formulas (PyTorch's, which ONNX Runtime >= 1.17 also follows for `ceil_mode`), used
- * to track shapes while lowering so that every layer is checked before anything is written.
+ * Output-size formulas (PyTorch's), used to track shapes while lowering so that every layer is
+ * checked before anything is written. Where PyTorch's ceil-mode rule drops a window that ONNX's older
+ * `ceil_mode` rule keeps, lower.ts writes explicit end padding instead of `ceil_mode`.
  */
 
 /**
