@@ -320,6 +320,8 @@ describe.skipIf(!backend)('webgpu kernels', () => {
       groups: 2,
     }),
     geometry({ N: 2, C: 2, H: 5, W: 5, O: 4, KH: 1, KW: 1, groups: 2 }),
+    // enough channels for the 64x64 vec4 tile in all three kernels
+    geometry({ N: 2, C: 40, H: 6, W: 6, O: 36, KH: 3, KW: 3, padH: 1, padW: 1 }),
   ];
   test.each(convCases.map((g, i) => [i, g] as const))(
     'conv2d forward and both backward kernels, case %i',
