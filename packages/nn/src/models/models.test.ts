@@ -81,6 +81,7 @@ describe("the paper's networks", () => {
     expect(Math.abs(s - sigma)).toBeLessThan((5 * sigma) / Math.sqrt(2 * values.length));
     for (const [name, expected] of [
       ['fc1', 0.01],
+      ['fc2', 0.01],
       ['fc3', 0.001],
     ] as const) {
       const m = await std((net.get(name) as Linear).weight);
