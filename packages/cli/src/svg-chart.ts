@@ -104,6 +104,14 @@ export function lineChartSvg(series: Series[], o: LineChartOptions): string {
   out.push(
     `<text transform="translate(16 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`,
   );
+  // legend box sized to the longest label (about 6.5 px per character at 12 px)
+  const legendW = 35 + Math.max(0, ...series.map((s) => s.label.length)) * 6.5;
+  const lx = W - m.r - 8 - legendW;
+  if (series.length > 0) {
+    out.push(
+      `<rect x="${lx - 6}" y="${m.t + 4}" width="${legendW + 8}" height="${series.length * 16 + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`,
+    );
+  }
   series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
     const segs: string[][] = [[]];
@@ -120,9 +128,9 @@ export function lineChartSvg(series: Series[], o: LineChartOptions): string {
     }
     const ly = m.t + 14 + i * 16;
     out.push(
-      `<line x1="${W - m.r - 150}" y1="${ly}" x2="${W - m.r - 130}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+      `<line x1="${lx}" y1="${ly}" x2="${lx + 20}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
     );
-    out.push(`<text x="${W - m.r - 125}" y="${ly}" dominant-baseline="middle">${esc(s.label)}</text>`);
+    out.push(`<text x="${lx + 25}" y="${ly}" dominant-baseline="middle">${esc(s.label)}</text>`);
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;

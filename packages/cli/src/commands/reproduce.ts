@@ -1,11 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { intOpt, numOpt } from '../args';
 import { releaseBackend, selectBackend } from '../backend';
 import { resolveData } from '../data/sources';
-import { UsageError } from '../errors';
-import { initDepth } from '../experiments/init-depth';
-import { preluVsRelu } from '../experiments/prelu-vs-relu';
+import { UsageError, UserError } from '../errors';
+import { type InitDepthJson, initDepth, plotInitDepth } from '../experiments/init-depth';
+import { type PreluVsReluJson, plotPreluVsRelu, preluVsRelu } from '../experiments/prelu-vs-relu';
 import { type Io, out } from '../io';
 import type { Command } from '../main';
 
@@ -42,7 +42,7 @@ export const reproduceCommand: Command = {
       steps: {
         type: 'string',
         arg: 'N',
-        description: 'optimizer steps per run (default: 1200 init-depth, 1500 prelu-vs-relu)',
+        description: 'optimizer steps per run (default: 800 init-depth, 900 prelu-vs-relu)',
       },
       'batch-size': { type: 'string', arg: 'N', description: 'mini-batch size', default: '64' },
       lr: {
@@ -81,6 +81,10 @@ export const reproduceCommand: Command = {
         arg: 'N',
         description: 'test images per curve point (the paper: 3,000)',
         default: '2000',
+      },
+      'plot-only': {
+        type: 'boolean',
+        description: 'only redraw the SVGs (and tables.md) from the JSON already in --out, without training',
       },
       work: {
         type: 'string',
@@ -127,6 +131,21 @@ export const reproduceCommand: Command = {
       io,
     };
     const width = numOpt(v, 'width');
+    if (v['plot-only']) {
+      const path = resolve(outDir, `${name}.json`);
+      let json: Record<string, unknown>;
+      try {
+        json = JSON.parse(await readFile(path, 'utf8'));
+      } catch (e) {
+        throw new UserError(`--plot-only needs ${path} from an earlier run: ${(e as Error).message}`);
+      }
+      const settings = { evalImages: common.evalImages, ...(json.settings as object) };
+      if (name === 'init-depth')
+        await plotInitDepth({ ...json, settings } as unknown as InitDepthJson, outDir);
+      else await plotPreluVsRelu({ ...json, settings } as unknown as PreluVsReluJson, outDir);
+      out(io, `redrew the plots in ${outDir} from ${path}`);
+      return 0;
+    }
     const backend = await selectBackend(String(v.backend) as 'auto');
     try {
       await mkdir(outDir, { recursive: true });

@@ -135,42 +135,59 @@ export async function initDepth(data: DataBundle, o: InitDepthOptions): Promise<
     runs: arms.map(summarize),
   };
   await writeFile(join(o.outDir, 'init-depth.json'), `${JSON.stringify(result, null, 2)}\n`);
+  await plotInitDepth(result, o.outDir);
+  return result;
+}
+
+/** The part of init-depth.json the plots read. */
+export interface InitDepthJson {
+  settings: { evalImages: number; data: string };
+  runs: Array<{
+    name: string;
+    curve: Array<[number, number]>;
+    gradNorms: Record<number, Record<string, number>>;
+  }>;
+}
+
+/** Writes the SVGs of an init-depth result (also from a saved JSON: `reproduce --plot-only`). */
+export async function plotInitDepth(result: InitDepthJson, outDir: string): Promise<void> {
+  const { evalImages, data } = result.settings;
+  const label = (name: string) => (name.endsWith('he') ? INITS[0][2] : INITS[1][2]);
   for (const depth of [22, 30]) {
-    const pair = arms.filter((a) => a.name.startsWith(`${depth}-`));
+    const pair = result.runs.filter((a) => a.name.startsWith(`${depth}-`));
     if (pair.length === 0) continue;
     const svg = lineChartSvg(
-      pair.map((a, i) => ({
-        label: `${a.name.endsWith('he') ? INITS[0][2] : INITS[1][2]}`,
+      pair.map((a) => ({
+        label: label(a.name),
         points: a.curve,
-        color: i === 0 ? '#d62728' : '#1f77b4',
+        color: a.name.endsWith('he') ? '#d62728' : '#1f77b4',
       })),
       {
-        title: `${depth}-layer plain ReLU net on ${data.name} (cf. Fig. ${depth === 22 ? 2 : 3})`,
+        title: `${depth}-layer plain ReLU net on ${data} (cf. Fig. ${depth === 22 ? 2 : 3})`,
         xLabel: 'epochs',
-        yLabel: `top-1 error (${o.evalImages} test images)`,
+        yLabel: `top-1 error (${evalImages} test images)`,
         yRange: [0, 1],
       },
     );
-    await writeFile(join(o.outDir, `fig${depth === 22 ? 2 : 3}-${depth}-layer.svg`), svg);
+    await writeFile(join(outDir, `fig${depth === 22 ? 2 : 3}-${depth}-layer.svg`), svg);
+    // Per-layer gradient norms at step 1: He keeps them level, "Xavier" shrinks all of them by ~2^(-L/2).
+    const gsvg = lineChartSvg(
+      pair.map((a) => {
+        const steps = Object.keys(a.gradNorms).map(Number);
+        const first = a.gradNorms[Math.min(...steps)] ?? {};
+        return {
+          label: label(a.name),
+          points: Object.values(first).map((v, k) => [k + 1, v] as [number, number]),
+          color: a.name.endsWith('he') ? '#d62728' : '#1f77b4',
+        };
+      }),
+      {
+        title: `${depth}-layer ReLU net: gradient L2 norm per weight layer at step 1`,
+        xLabel: `weight layer (1 = conv1, ${depth} = fc3)`,
+        yLabel: '||dL/dW||',
+        logY: true,
+      },
+    );
+    await writeFile(join(outDir, `gradient-norms-${depth}-layer.svg`), gsvg);
   }
-  // Per-layer gradient norms at the first step of the 30-layer runs: He keeps them level, "Xavier" lets them vanish.
-  const g30 = arms.filter((a) => a.name.startsWith('30-'));
-  const gsvg = lineChartSvg(
-    g30.map((a, i) => {
-      const first = a.gradNorms[Math.min(...Object.keys(a.gradNorms).map(Number))] ?? {};
-      return {
-        label: a.name.endsWith('he') ? INITS[0][2] : INITS[1][2],
-        points: Object.values(first).map((v, k) => [k + 1, v] as [number, number]),
-        color: i === 0 ? '#d62728' : '#1f77b4',
-      };
-    }),
-    {
-      title: '30-layer ReLU net: gradient L2 norm per weight layer at step 1',
-      xLabel: 'weight layer (1 = conv1, 30 = fc3)',
-      yLabel: '||dL/dW||',
-      logY: true,
-    },
-  );
-  await writeFile(join(o.outDir, 'gradient-norms-30-layer.svg'), gsvg);
-  return result;
 }

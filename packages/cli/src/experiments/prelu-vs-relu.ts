@@ -106,6 +106,7 @@ export async function preluVsRelu(data: DataBundle, o: PreluVsReluOptions): Prom
   const result = {
     experiment: 'prelu-vs-relu',
     settings: {
+      evalImages: o.evalImages,
       model: 'model14',
       width: o.width,
       inputSize: o.inputSize,
@@ -133,34 +134,58 @@ export async function preluVsRelu(data: DataBundle, o: PreluVsReluOptions): Prom
     })),
   };
   await writeFile(join(o.outDir, 'prelu-vs-relu.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const lines = await plotPreluVsRelu(result, o.outDir);
+  out(o.io, '');
+  for (const l of lines) out(o.io, l);
+  return result;
+}
+
+/** The part of prelu-vs-relu.json the plots and tables read. */
+export interface PreluVsReluJson {
+  settings: { width: number; data: string; evalImages: number };
+  table1: Array<{
+    layer: string;
+    shared: number | null;
+    channelWise: number | null;
+    paperShared: number;
+    paperChannelWise: number;
+  }>;
+  table2: Array<{ model: string; top1: number; top5: number; paperTop1: number; paperTop5: number }>;
+  runs: Array<{ name: string; curve: Array<[number, number]> }>;
+}
+
+/** Writes the SVGs and tables.md of a prelu-vs-relu result (also from a saved JSON); returns the table lines. */
+export async function plotPreluVsRelu(result: PreluVsReluJson, outDir: string): Promise<string[]> {
   await writeFile(
-    join(o.outDir, 'table2-error-curves.svg'),
+    join(outDir, 'table2-error-curves.svg'),
     lineChartSvg(
-      arms.map(({ arm }) => ({ label: arm.name, points: arm.curve })),
+      result.runs.map((r) => ({ label: r.name, points: r.curve })),
       {
-        title: `14-layer model (width ${o.width}) on ${data.name}: ReLU vs PReLU`,
+        title: `14-layer model (width ${result.settings.width}) on ${result.settings.data}: ReLU vs PReLU`,
         xLabel: 'epochs',
-        yLabel: `top-1 error (${o.evalImages} test images)`,
+        yLabel: `top-1 error (${result.settings.evalImages} test images)`,
       },
     ),
   );
-  const idx = (rows: typeof table1, k: 'shared' | 'channelWise' | 'paperShared' | 'paperChannelWise') =>
-    rows.map((r, i) => [i + 1, r[k] ?? Number.NaN] as [number, number]);
+  const idx = (
+    rows: PreluVsReluJson['table1'],
+    k: 'shared' | 'channelWise' | 'paperShared' | 'paperChannelWise',
+  ) => rows.map((r, i) => [i + 1, r[k] ?? Number.NaN] as [number, number]);
   await writeFile(
-    join(o.outDir, 'table1-slopes.svg'),
+    join(outDir, 'table1-slopes.svg'),
     lineChartSvg(
       [
-        { label: 'channel-shared (ours)', points: idx(table1, 'shared'), color: '#1f77b4' },
-        { label: 'channel-wise mean (ours)', points: idx(table1, 'channelWise'), color: '#d62728' },
+        { label: 'channel-shared (ours)', points: idx(result.table1, 'shared'), color: '#1f77b4' },
+        { label: 'channel-wise mean (ours)', points: idx(result.table1, 'channelWise'), color: '#d62728' },
         {
           label: 'channel-shared (paper)',
-          points: idx(table1, 'paperShared'),
+          points: idx(result.table1, 'paperShared'),
           color: '#1f77b4',
           dashed: true,
         },
         {
           label: 'channel-wise (paper)',
-          points: idx(table1, 'paperChannelWise'),
+          points: idx(result.table1, 'paperChannelWise'),
           color: '#d62728',
           dashed: true,
         },
@@ -175,19 +200,17 @@ export async function preluVsRelu(data: DataBundle, o: PreluVsReluOptions): Prom
   const lines = [
     '| layer | a, channel-shared (ours) | mean a_i, channel-wise (ours) | paper shared | paper channel-wise |',
     '|---|---|---|---|---|',
-    ...table1.map(
+    ...result.table1.map(
       (r) =>
         `| ${r.layer} | ${r.shared?.toFixed(3) ?? '-'} | ${r.channelWise?.toFixed(3) ?? '-'} | ${r.paperShared.toFixed(3)} | ${r.paperChannelWise.toFixed(3)} |`,
     ),
     '',
     '| model | top-1 err (ours) | top-5 err (ours) | paper top-1 | paper top-5 |',
     '|---|---|---|---|---|',
-    ...table2.map(
+    ...result.table2.map(
       (r) => `| ${r.model} | ${pct(r.top1)} | ${pct(r.top5)} | ${pct(r.paperTop1)} | ${pct(r.paperTop5)} |`,
     ),
   ];
-  await writeFile(join(o.outDir, 'tables.md'), `${lines.join('\n')}\n`);
-  out(o.io, '');
-  for (const l of lines) out(o.io, l);
-  return result;
+  await writeFile(join(outDir, 'tables.md'), `${lines.join('\n')}\n`);
+  return lines;
 }
