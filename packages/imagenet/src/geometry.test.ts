@@ -5,6 +5,7 @@ import {
   planTenViews,
   planTrainView,
   resizeShorter,
+  roundHalfEven,
 } from './geometry.js';
 import { SampleRandom } from './rng.js';
 
@@ -45,26 +46,37 @@ describe('planTrainView', () => {
 });
 
 describe('test-time views', () => {
-  it('center crop uses rounded offsets', () => {
+  it('center crop rounds offsets like Python round (half to even), as torchvision CenterCrop', () => {
+    // 500x375 -> 341x256; (341 - 224) / 2 = 58.5 -> torchvision int(round(58.5)) = 58
     expect(planCenterView(500, 375, 256, 224)).toEqual({
       resizeWidth: 341,
       resizeHeight: 256,
-      crop: { left: 59, top: 16, width: 224, height: 224 },
+      crop: { left: 58, top: 16, width: 224, height: 224 },
       flip: false,
     });
+    expect([0.5, 1.5, 2.5, 58.5, 59.5, 3.2, 3.7, 4].map(roundHalfEven)).toEqual([0, 2, 2, 58, 60, 3, 4, 4]);
   });
 
-  it('ten views are 4 corners + center, then the same boxes flipped', () => {
+  it('ten views follow torchvision TenCrop: FiveCrop(img), then FiveCrop(hflip(img))', () => {
     const v = planTenViews(500, 375, 256, 224);
     expect(v).toHaveLength(10);
+    // FiveCrop order: tl, tr, bl, br, center; W - k = 117, H - k = 32
     expect(v.slice(0, 5).map((p) => [p.crop.left, p.crop.top])).toEqual([
       [0, 0],
       [117, 0],
       [0, 32],
       [117, 32],
+      [58, 16],
+    ]);
+    // the flipped image's tl, tr, bl, br, center are the original's tr, tl, br, bl and the center
+    // mirrored (117 - 58 = 59), each flipped
+    expect(v.slice(5).map((p) => [p.crop.left, p.crop.top])).toEqual([
+      [117, 0],
+      [0, 0],
+      [117, 32],
+      [0, 32],
       [59, 16],
     ]);
-    expect(v.slice(5).map((p) => p.crop)).toEqual(v.slice(0, 5).map((p) => p.crop));
     expect(v.map((p) => p.flip)).toEqual([false, false, false, false, false, true, true, true, true, true]);
   });
 

@@ -68,8 +68,21 @@ export function planTrainView(width: number, height: number, g: TrainGeometry, r
 }
 
 /**
+ * Python's `round`: halves go to the even neighbour (`round(58.5) == 58`), unlike `Math.round`.
+ * @example roundHalfEven(58.5) // 58
+ */
+export function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d < 0.5) return f;
+  if (d > 0.5) return f + 1;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/**
  * Resize the shorter side to `resize`, then take the centered `cropSize` square (torchvision
- * `Resize(256)` + `CenterCrop(224)`: offsets rounded like `round((H - h) / 2)`).
+ * `Resize(256)` + `CenterCrop(224)`: offsets `int(round((H - h) / 2))` with Python's round-half-even,
+ * so a 341-wide image gives left 58, not 59).
  */
 export function planCenterView(
   width: number,
@@ -81,8 +94,8 @@ export function planCenterView(
   const r = resizeShorter(width, height, resize);
   if (cropSize > Math.min(r.width, r.height))
     throw new Error(`planCenterView: cropSize ${cropSize} larger than resized image ${r.width}x${r.height}`);
-  const top = Math.round((r.height - cropSize) / 2);
-  const left = Math.round((r.width - cropSize) / 2);
+  const top = roundHalfEven((r.height - cropSize) / 2);
+  const left = roundHalfEven((r.width - cropSize) / 2);
   return {
     resizeWidth: r.width,
     resizeHeight: r.height,
@@ -92,26 +105,28 @@ export function planCenterView(
 }
 
 /**
- * The 10 views of AlexNet-style testing (the paper's "10-view", P Table 5): the 4 corners and the
- * center, then the same 5 boxes flipped. Order: top-left, top-right, bottom-left, bottom-right,
- * center, then their flips.
+ * The 10 views of AlexNet-style testing (the paper's "10-view", P Table 5) in torchvision's `TenCrop`
+ * order: `FiveCrop` of the image (top-left, top-right, bottom-left, bottom-right, center), then
+ * `FiveCrop` of the horizontally flipped image. In the unflipped image's coordinates the second five
+ * are the mirrored boxes, flipped: top-right, top-left, bottom-right, bottom-left, and the center box
+ * mirrored (it moves by one pixel when W - k is odd, because the center offset is rounded).
  */
 export function planTenViews(width: number, height: number, resize: number, cropSize: number): ViewPlan[] {
   const c = planCenterView(width, height, resize, cropSize);
   const W = c.resizeWidth;
   const H = c.resizeHeight;
   const k = cropSize;
-  const boxes: CropBox[] = [
+  const fiveCrop = (): CropBox[] => [
     { left: 0, top: 0, width: k, height: k },
     { left: W - k, top: 0, width: k, height: k },
     { left: 0, top: H - k, width: k, height: k },
     { left: W - k, top: H - k, width: k, height: k },
-    c.crop,
+    { ...c.crop },
   ];
-  const plans: ViewPlan[] = [];
-  for (const flip of [false, true])
-    for (const crop of boxes) plans.push({ resizeWidth: W, resizeHeight: H, crop: { ...crop }, flip });
-  return plans;
+  // a box at `left` in the flipped image covers [W - k - left, W - left) of the original
+  const mirror = (b: CropBox): CropBox => ({ ...b, left: W - k - b.left });
+  const view = (crop: CropBox, flip: boolean): ViewPlan => ({ resizeWidth: W, resizeHeight: H, crop, flip });
+  return [...fiveCrop().map((b) => view(b, false)), ...fiveCrop().map((b) => view(mirror(b), true))];
 }
 
 /**

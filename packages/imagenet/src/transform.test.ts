@@ -41,13 +41,21 @@ describe('applyTransform', () => {
   });
 
   it('tenCrop gives 10 views, center gives the center view of them', () => {
-    const img = image(50, 40);
+    // 49 wide: (49 - 32) / 2 = 8.5 -> left 8 (Python round, as torchvision)
+    const img = image(49, 40);
     const ten = applyTransform(img, { kind: 'tenCrop', resize: 40, cropSize: 32 }, 0, 0, 0);
     const center = applyTransform(img, { kind: 'center', resize: 40, cropSize: 32 }, 0, 0, 0);
     expect(ten.length).toBe(10 * 3 * 32 * 32);
     expect(ten.subarray(4 * 3072, 5 * 3072)).toEqual(center);
-    // view 5 is view 0 flipped
-    expect(ten[5 * 3072 + 31]).toBe(ten[0]);
+    expect(center[0]).toBeCloseTo(img.data[(4 * 49 + 8) * 3] - IMAGENET_MEAN_255[0], 4);
+    // torchvision TenCrop: views 5..9 are FiveCrop of the mirrored image (scale 1 here, so exact)
+    const mirrored = { ...img, data: new Uint8Array(img.data.length) };
+    for (let y = 0; y < img.height; y++)
+      for (let x = 0; x < img.width; x++)
+        for (let c = 0; c < 3; c++)
+          mirrored.data[(y * img.width + x) * 3 + c] = img.data[(y * img.width + img.width - 1 - x) * 3 + c];
+    const tenOfMirror = applyTransform(mirrored, { kind: 'tenCrop', resize: 40, cropSize: 32 }, 0, 0, 0);
+    expect(ten.subarray(5 * 3072)).toEqual(tenOfMirror.subarray(0, 5 * 3072));
     expect(() => resolveTransform({ kind: 'center', resize: 20, cropSize: 32 })).toThrow(
       /resize 20 < cropSize 32/,
     );

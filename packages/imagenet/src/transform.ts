@@ -39,7 +39,7 @@ export interface CenterTransform {
   normalization?: Normalization;
 }
 
-/** Evaluation with 10 views (4 corners + center, and their flips); 10 outputs per sample. */
+/** Evaluation with 10 views in torchvision `TenCrop` order (FiveCrop, then FiveCrop of the flipped image); 10 outputs per sample. */
 export interface TenCropTransform {
   kind: 'tenCrop';
   /** Default 256. */

@@ -42,7 +42,7 @@ export async function multiScaleInputsFromFile(
 }
 
 /**
- * The 10 views (4 corners + center, then flipped) of one file as one 10x3xkxk float32 buffer.
+ * The 10 views (torchvision `TenCrop` order: 4 corners + center, then the same of the flipped image) of one file as one 10x3xkxk float32 buffer.
  * @example const x = await tenCropFromFile('a.JPEG'); // Float32Array(10 * 3 * 224 * 224)
  */
 export async function tenCropFromFile(
