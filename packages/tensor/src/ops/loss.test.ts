@@ -61,7 +61,11 @@ describe.each(await backendsUnderTest())('crossEntropy on $name', ({ backend, at
     ).toThrow('logits must be 2-D');
     if (backend.readSync)
       expect(() => crossEntropy(x, tensor([0, 3], { dtype: 'int32', backend }))).toThrow(
-        'index 3 is out of range [0, 3)',
+        'crossEntropy: target[1] = 3 is out of range for 3 classes (logits [2,3])',
+      );
+    if (backend.readSync)
+      expect(() => crossEntropy(x, tensor([-1, 0], { dtype: 'int32', backend }))).toThrow(
+        'crossEntropy: target[0] = -1 is out of range',
       );
   });
 });

@@ -45,6 +45,17 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
   const eps = opts.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps < 1))
     throw new RangeError(`crossEntropy: labelSmoothing must be in [0, 1), got ${eps}`);
+  // name the loss and the sample (gather would report its own generic index error); backends that
+  // cannot read synchronously (WebGPU) skip the scan, as gather does
+  if (target.backend.readSync) {
+    const t = target.dataSync();
+    for (let n = 0; n < t.length; n++) {
+      if (t[n] < 0 || t[n] >= C)
+        throw new RangeError(
+          `crossEntropy: target[${n}] = ${t[n]} is out of range for ${C} classes (logits ${fmt(logits.shape)})`,
+        );
+    }
+  }
   const reduction = opts.reduction ?? 'mean';
   if (!['mean', 'sum', 'none'].includes(reduction))
     throw new RangeError(`crossEntropy: unknown reduction ${reduction}`);
