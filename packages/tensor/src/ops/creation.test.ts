@@ -65,6 +65,16 @@ describe.each(await backendsUnderTest())('creation on $name', ({ backend }) => {
     expect(() => zeros([Number.NaN], { backend })).toThrow(
       'full: shape [NaN] must contain non-negative finite integers',
     );
+    // non-finite sizes, for every creation function
+    expect(() => randn([Number.POSITIVE_INFINITY], { backend })).toThrow(
+      'randn: shape [Infinity] must contain non-negative finite integers',
+    );
+    expect(() => eye(Number.NaN, undefined, { backend })).toThrow('eye: size [NaN,NaN]');
+    expect(() => arange(Number.POSITIVE_INFINITY, undefined, 1, { backend })).toThrow(
+      'arange: start 0, end Infinity and step 1 must be finite',
+    );
+    expect(() => tensor([1, 2], { backend, shape: [Number.NaN] })).toThrow('tensor: shape [NaN]');
+    expect(() => zeros([1.5], { backend })).toThrow(ShapeError);
     expect(() => arange(0, 1, 0, { backend })).toThrow(RangeError);
     expect(() => randn([2], { backend, dtype: 'int32' })).toThrow(DTypeError);
   });
