@@ -100,6 +100,23 @@ describe('imageFolder', () => {
     const ex = imageFolder(d.dir, { classes: ['dog', 'cat'], extensions: ['.jpeg'] });
     expect(ex.samples.map((s) => s.label)).toEqual([0]);
     expect(ex.skipped.map((s) => s.reason)).toContain("folder 'emu' is not in the class table");
+    // like torchvision's make_dataset: files in sub-folders of a class count, folders by path then names
+    mkdirSync(join(d.dir, 'dog', 'puppies', 'small'), { recursive: true });
+    mkdirSync(join(d.dir, 'dog', 'puppies-old'));
+    writeFileSync(join(d.dir, 'dog', 'puppies', 'small', 'a.jpg'), '');
+    writeFileSync(join(d.dir, 'dog', 'puppies', 'z.jpg'), '');
+    writeFileSync(join(d.dir, 'dog', 'puppies-old', 'b.jpg'), '');
+    writeFileSync(join(d.dir, 'dog', 'a.jpg'), '');
+    symlinkSync(join(d.dir, 'dog'), join(d.dir, 'dog', 'puppies', 'loop')); // a link cycle is walked once
+    const nested = imageFolder(d.dir);
+    expect(nested.samples.filter((s) => s.label === 1).map((s) => s.path.slice(d.dir.length + 1))).toEqual([
+      'dog/a.jpg',
+      'dog/c.jpeg',
+      // sorted folder paths: 'dog/puppies' < 'dog/puppies-old' < 'dog/puppies/small' ('-' < '/')
+      'dog/puppies/z.jpg',
+      'dog/puppies-old/b.jpg',
+      'dog/puppies/small/a.jpg',
+    ]);
     const missing = imageFolder(d.dir, { classes: ['cat', 'yak'] });
     expect(missing.skipped).toContainEqual({ path: join(d.dir, 'yak'), reason: 'class folder missing' });
     expect(missing.classes.indexOf('yak')).toBe(1);

@@ -3,7 +3,7 @@
  * (train/<wnid>/*.JPEG; val/ flat with devkit ground truth or LOC_val_solution.csv; val/ in folders).
  * Unreadable directories and unusable labels never throw: they are listed in `skipped`.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { type Dirent, existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { ClassTable, imagenetClasses } from '../classes.js';
 import {
@@ -72,7 +72,43 @@ function isDir(p: string): boolean | 'error' {
 }
 
 /**
- * Scans a class-per-folder tree `root/<class>/<files>`; files in a class are sorted by name.
+ * The image files under one class folder, sub-folders included, in torchvision's `make_dataset`
+ * order: `sorted(os.walk(dir, followlinks=True))`, i.e. folders by path, files by name within each.
+ * Linked folders are followed once (a link cycle is not walked again); unreadable ones are reported.
+ */
+function classFiles(dir: string, exts: ReadonlySet<string>, skipped: BadEntry[]): string[] {
+  const groups: { dir: string; files: string[] }[] = [];
+  const seen = new Set<string>();
+  const visit = (d: string): void => {
+    let entries: Dirent[];
+    try {
+      const real = realpathSync(d);
+      if (seen.has(real)) return;
+      seen.add(real);
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch (e) {
+      skipped.push({ path: d, reason: `unreadable directory (${errText(e)})` });
+      return;
+    }
+    const files: string[] = [];
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const p = join(d, e.name);
+      // only links need a stat; a broken link is kept as a file when its extension matches (the
+      // loader then reports it), as os.walk lists it among the files
+      if (e.isDirectory() || (e.isSymbolicLink() && isDir(p) === true)) visit(p);
+      else if (exts.has(extname(e.name).toLowerCase())) files.push(p);
+    }
+    groups.push({ dir: d, files });
+  };
+  visit(dir);
+  groups.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
+  return groups.flatMap((g) => g.files);
+}
+
+/**
+ * Scans a class-per-folder tree `root/<class>/.../<files>` like torchvision's `ImageFolder`: classes
+ * are the sub-folders of `root` sorted by name, and each class takes the image files anywhere below
+ * its folder (folders by path, files by name).
  * @example const ds = imageFolder('/data/flowers'); ds.classes.ids // ['daisy', 'rose', ...]
  */
 export function imageFolder(root: string, opts: ImageFolderOptions = {}): FileDataset {
@@ -100,10 +136,7 @@ export function imageFolder(root: string, opts: ImageFolderOptions = {}): FileDa
       skipped.push({ path: dir, reason: `folder '${name}' is not in the class table` });
       continue;
     }
-    const files = listDir(dir, skipped);
-    if (!files) continue;
-    for (const f of files)
-      if (exts.has(extname(f).toLowerCase())) samples.push({ path: join(dir, f), label });
+    for (const path of classFiles(dir, exts, skipped)) samples.push({ path, label });
   }
   // An explicit list promises those folders; report the missing ones (a full class table such as
   // ImageNet's may legitimately be covered only in part).
