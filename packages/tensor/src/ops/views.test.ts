@@ -89,6 +89,15 @@ describe('view gradients (float64)', () => {
   it('broadcastTo and flatten', () => {
     expect(gradcheck((x) => x.broadcastTo([3, 2, 2]).flatten().square(), [f64([2, 1], 2)])).toBe(true);
   });
+  it('view, transpose, unsqueeze and squeeze as functions', () => {
+    expect(
+      gradcheck(
+        (x) =>
+          v.squeeze(v.unsqueeze(v.transpose(v.view(x, [3, 2, 2]), 0, 2), 1), 1).mul(x.reshape([2, 2, 3])),
+        [f64([12], 4)],
+      ),
+    ).toBe(true);
+  });
   it('contiguous of a transposed view', () => {
     expect(gradcheck((x) => x.T.contiguous().mul(v.transpose(x, 0, 1)), [f64([3, 2], 3)])).toBe(true);
   });
