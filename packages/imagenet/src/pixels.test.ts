@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { hwcToChw, IMAGENET_EIGVAL, IMAGENET_EIGVEC, IMAGENET_MEAN_255, lightingOffset } from './pixels.js';
+import {
+  hwcToChw,
+  IMAGENET_EIGVAL,
+  IMAGENET_EIGVEC,
+  IMAGENET_MEAN,
+  IMAGENET_MEAN_255,
+  IMAGENET_STD,
+  lightingOffset,
+} from './pixels.js';
 import { SampleRandom } from './rng.js';
 
 describe('lightingOffset', () => {
@@ -31,6 +39,33 @@ describe('lightingOffset', () => {
     const c01 = cov(0, 1);
     expect(Math.abs(rg / n - c01)).toBeLessThan(5 * Math.sqrt((cov(0, 0) * cov(1, 1) + c01 ** 2) / n));
     expect(lightingOffset(new SampleRandom(0), 0)).toEqual([0, 0, 0]);
+  });
+});
+
+describe('lightingOffset formula and constants', () => {
+  it('adds 255 * eigvec @ (alpha * eigval) with the published ImageNet PCA (fb.resnet.torch Lighting)', () => {
+    // published values (shared/data/README.md), rows R, G, B; columns are the components
+    const V = [
+      [-0.5675, 0.7192, 0.4009],
+      [-0.5808, -0.0045, -0.814],
+      [-0.5836, -0.6948, 0.4203],
+    ];
+    const L = [0.2175, 0.0188, 0.0045];
+    expect(IMAGENET_EIGVEC).toEqual(V);
+    expect(IMAGENET_EIGVAL).toEqual(L);
+    expect([IMAGENET_MEAN, IMAGENET_STD]).toEqual([
+      [0.485, 0.456, 0.406],
+      [0.229, 0.224, 0.225],
+    ]);
+    const draws = [1.3, -0.7, 2.1]; // stand-ins for the three N(0, 1) draws, alpha = 0.1 * draw
+    let k = 0;
+    const rng = { normal: () => draws[k++] } as unknown as SampleRandom;
+    const got = lightingOffset(rng, 0.1);
+    for (let c = 0; c < 3; c++) {
+      let want = 0;
+      for (let j = 0; j < 3; j++) want += V[c][j] * 0.1 * draws[j] * L[j];
+      expect(got[c]).toBeCloseTo(255 * want, 10);
+    }
   });
 });
 
