@@ -394,22 +394,15 @@ export function conv2dForward(
   const pointwise = isPointwise(g);
   const same = isSameStride1(g);
   const step = slabStep(R);
-  let n0 = 0,
-    n1 = N,
-    q0 = 0,
-    q1 = P;
-  const dynamic = N >= nt;
-  if (!dynamic) {
-    q0 = splitAt(P, nt, tid, 8);
-    q1 = splitAt(P, nt, tid + 1, 8);
-  }
-  // With whole images per thread, images are handed out through an atomic counter (the host zeroes
-  // it per call), so a thread that the OS deschedules does not hold the others up.
-  for (
-    let n = dynamic ? atomic.add<i32>(queue, 1) : n0;
-    n < n1;
-    n = dynamic ? atomic.add<i32>(queue, 1) : n + 1
-  ) {
+  // Work units (image, column block), handed out through an atomic counter that the host zeroes
+  // per call: a thread the OS deschedules holds nobody up, and a thread that never shows up is not
+  // needed. Whole images when there are enough; with fewer images, column blocks of each.
+  const blocks = N >= nt ? 1 : (2 * nt + N - 1) / N;
+  const units = N * blocks;
+  for (let u = atomic.add<i32>(queue, 1); u < units; u = atomic.add<i32>(queue, 1)) {
+    const n = u / blocks;
+    const q0 = splitAt(P, blocks, u - n * blocks, 8);
+    const q1 = splitAt(P, blocks, u - n * blocks + 1, 8);
     for (let grp = 0; grp < G; grp++) {
       const xg = x + ((<usize>(n * C + grp * Cg) * <usize>H * <usize>W) << 2);
       const wg = w + ((<usize>grp * <usize>Og * <usize>R) << 2);
@@ -494,25 +487,16 @@ export function conv2dBackwardInput(
   const col = s + <usize>GEMM_SCRATCH_BYTES;
   const pc = chunkCols(R);
   const pointwise = isPointwise(g);
-  let n0 = 0,
-    n1 = N,
-    c0 = 0,
-    c1 = Cg;
-  const dynamic = N >= nt;
-  if (!dynamic) {
-    c0 = splitAt(Cg, nt, tid, 1);
-    c1 = splitAt(Cg, nt, tid + 1, 1);
-  }
-  if (c1 <= c0) return;
-  const r0 = c0 * KK,
-    r1 = c1 * KK;
-  // With whole images per thread, images are handed out through an atomic counter (the host zeroes
-  // it per call), so a thread that the OS deschedules does not hold the others up.
-  for (
-    let n = dynamic ? atomic.add<i32>(queue, 1) : n0;
-    n < n1;
-    n = dynamic ? atomic.add<i32>(queue, 1) : n + 1
-  ) {
+  // Work units (image, input-channel block) from the atomic counter, as in conv2dForward.
+  const blocks = N >= nt ? 1 : (2 * nt + N - 1) / N;
+  const units = N * blocks;
+  for (let u = atomic.add<i32>(queue, 1); u < units; u = atomic.add<i32>(queue, 1)) {
+    const n = u / blocks;
+    const c0 = splitAt(Cg, blocks, u - n * blocks, 1);
+    const c1 = splitAt(Cg, blocks, u - n * blocks + 1, 1);
+    if (c1 <= c0) continue;
+    const r0 = c0 * KK,
+      r1 = c1 * KK;
     for (let grp = 0; grp < G; grp++) {
       const dxg = dx + ((<usize>(n * C + grp * Cg) * <usize>HW) << 2);
       const wg = w + ((<usize>grp * <usize>Og * <usize>R + <usize>r0) << 2);
@@ -566,47 +550,34 @@ export function conv2dBackwardWeight(
   const col = s + <usize>GEMM_SCRATCH_BYTES;
   const pc = chunkCols(R);
   const pointwise = isPointwise(g);
-  let n0 = 0,
-    n1 = N,
-    r0 = 0,
-    r1 = R;
-  let target = partials;
-  const dynamic = N >= nt;
-  if (dynamic) {
-    target = partials + ((<usize>tid * <usize>O * <usize>R) << 2);
-    memory.fill(target, 0, (<usize>O * <usize>R) << 2);
-  } else {
-    r0 = splitAt(R, nt, tid, 4);
-    r1 = splitAt(R, nt, tid + 1, 4);
-    if (r1 <= r0) return;
-    for (let grp = 0; grp < G; grp++) {
-      memory.fill(
-        partials + ((<usize>(grp * R + r0) * <usize>Og) << 2),
-        0,
-        (<usize>(r1 - r0) * <usize>Og) << 2,
-      );
-    }
-  }
-  // With whole images per thread, images are handed out through an atomic counter (the host zeroes
-  // it per call), so a thread that the OS deschedules does not hold the others up.
-  for (
-    let n = dynamic ? atomic.add<i32>(queue, 1) : n0;
-    n < n1;
-    n = dynamic ? atomic.add<i32>(queue, 1) : n + 1
-  ) {
-    for (let grp = 0; grp < G; grp++) {
-      const xg = x + ((<usize>(n * C + grp * Cg) * <usize>H * <usize>W) << 2);
-      const dyg = dy + ((<usize>(n * O + grp * Og) * <usize>P) << 2);
-      const tg = target + ((<usize>(grp * R + r0) * <usize>Og) << 2);
-      for (let p = 0; p < P; p += pc) {
-        const cols = min(pc, P - p);
-        // dwT[r, o] += sum_p col[r, p] dy[o, p]: B = dy^T (row stride 1, column stride P).
-        if (pointwise) {
-          const a = xg + ((<usize>r0 * <usize>P + <usize>p) << 2);
-          gemmRange(cols, a, P, 1, dyg + ((<usize>p) << 2), 1, P, tg, Og, 1, 0, r1 - r0, 0, Og, s);
-        } else {
-          im2col(xg, g, r0, r1, p, p + cols, col, cols);
-          gemmRange(cols, col, cols, 1, dyg + ((<usize>p) << 2), 1, P, tg, Og, 1, 0, r1 - r0, 0, Og, s);
+  // Work units from the atomic counter, as in conv2dForward. With enough images a unit is an image,
+  // summed into this thread's buffer (partials + tid * O*R floats); otherwise a unit is a block of
+  // unfolded rows over all images, written into buffer 0. The host zeroes the buffers beforehand,
+  // so a thread that takes no unit leaves zeros behind.
+  const byImage = N >= nt;
+  const blocks = byImage ? 1 : 2 * nt;
+  const units = byImage ? N : blocks;
+  const target = byImage ? partials + ((<usize>tid * <usize>O * <usize>R) << 2) : partials;
+  for (let u = atomic.add<i32>(queue, 1); u < units; u = atomic.add<i32>(queue, 1)) {
+    const r0 = byImage ? 0 : splitAt(R, blocks, u, 4);
+    const r1 = byImage ? R : splitAt(R, blocks, u + 1, 4);
+    if (r1 <= r0) continue;
+    const nEnd = byImage ? u + 1 : N;
+    for (let n = byImage ? u : 0; n < nEnd; n++) {
+      for (let grp = 0; grp < G; grp++) {
+        const xg = x + ((<usize>(n * C + grp * Cg) * <usize>H * <usize>W) << 2);
+        const dyg = dy + ((<usize>(n * O + grp * Og) * <usize>P) << 2);
+        const tg = target + ((<usize>(grp * R + r0) * <usize>Og) << 2);
+        for (let p = 0; p < P; p += pc) {
+          const cols = min(pc, P - p);
+          // dwT[r, o] += sum_p col[r, p] dy[o, p]: B = dy^T (row stride 1, column stride P).
+          if (pointwise) {
+            const a = xg + ((<usize>r0 * <usize>P + <usize>p) << 2);
+            gemmRange(cols, a, P, 1, dyg + ((<usize>p) << 2), 1, P, tg, Og, 1, 0, r1 - r0, 0, Og, s);
+          } else {
+            im2col(xg, g, r0, r1, p, p + cols, col, cols);
+            gemmRange(cols, col, cols, 1, dyg + ((<usize>p) << 2), 1, P, tg, Og, 1, 0, r1 - r0, 0, Og, s);
+          }
         }
       }
     }
@@ -624,14 +595,14 @@ export function transposeSum(
   G: i32,
   Og: i32,
   R: i32,
+  queue: usize,
   tid: i32,
   nt: i32,
 ): void {
   const rows = G * Og;
-  const o0 = splitAt(rows, nt, tid, 1),
-    o1 = splitAt(rows, nt, tid + 1, 1);
   const len = <usize>rows * <usize>R;
-  for (let row = o0; row < o1; row++) {
+  // Output rows from the atomic counter (zeroed by the host per call).
+  for (let row = atomic.add<i32>(queue, 1); row < rows; row = atomic.add<i32>(queue, 1)) {
     const grp = row / Og;
     const o = row - grp * Og;
     const dst = dw + ((<usize>row * <usize>R) << 2);

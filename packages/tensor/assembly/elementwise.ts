@@ -124,13 +124,20 @@ export function elementwise(
   outer: i32,
   C: i32,
   inner: i32,
+  queue: usize,
   tid: i32,
   nt: i32,
 ): void {
   const rows = outer * C;
-  if (rows >= nt * 4 || inner < 64) {
-    const r0 = splitAt(rows, nt, tid, 1),
-      r1 = splitAt(rows, nt, tid + 1, 1);
+  // Blocks of rows (or, for a few long rows, of columns) from the atomic counter (zeroed by the
+  // host per call).
+  const byRows = rows >= nt * 4 || inner < 64;
+  const units = byRows ? min(rows, 4 * nt) : 4 * nt;
+  for (let u = atomic.add<i32>(queue, 1); u < units; u = atomic.add<i32>(queue, 1)) {
+    const r0 = byRows ? splitAt(rows, units, u, 1) : 0;
+    const r1 = byRows ? splitAt(rows, units, u + 1, 1) : rows;
+    const j0 = byRows ? 0 : splitAt(inner, units, u, 4);
+    const j1 = byRows ? inner : splitAt(inner, units, u + 1, 4);
     for (let r = r0; r < r1; r++) {
       const ch = r % C;
       runRow(
@@ -142,27 +149,9 @@ export function elementwise(
         rowPtr(c, mc, r, ch, inner),
         mc,
         out + ((<usize>r * <usize>inner) << 2),
-        0,
-        inner,
+        j0,
+        j1,
       );
     }
-    return;
-  }
-  const j0 = splitAt(inner, nt, tid, 4),
-    j1 = splitAt(inner, nt, tid + 1, 4);
-  for (let r = 0; r < rows; r++) {
-    const ch = r % C;
-    runRow(
-      op,
-      rowPtr(a, ma, r, ch, inner),
-      ma,
-      rowPtr(b, mb, r, ch, inner),
-      mb,
-      rowPtr(c, mc, r, ch, inner),
-      mc,
-      out + ((<usize>r * <usize>inner) << 2),
-      j0,
-      j1,
-    );
   }
 }

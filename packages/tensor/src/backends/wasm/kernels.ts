@@ -259,9 +259,15 @@ export class WasmKernels {
     const pdw = this.rt.alloc(size * 4);
     const buffers = g.N >= nt ? nt : 1;
     const pp = this.rt.alloc(buffers * size * 4);
+    // Zeroed here, not by the threads: a thread that takes no work unit must leave zeros behind.
+    this.rt.f32.fill(0, pp >> 2, (pp >> 2) + buffers * size);
     this.rt.run('conv2dBackwardWeight', [px, pdy, pp, gp, scratch, stride, this.rt.queue], nt);
     const transposeThreads = this.threadsFor(size * buffers, PARALLEL_ELEMENTS);
-    this.rt.run('transposeSum', [pdw, pp, buffers, g.groups, g.O / g.groups, R], transposeThreads);
+    this.rt.run(
+      'transposeSum',
+      [pdw, pp, buffers, g.groups, g.O / g.groups, R, this.rt.queue],
+      transposeThreads,
+    );
     this.get(pdw, dw);
   }
 
@@ -285,7 +291,7 @@ export class WasmKernels {
   }
 
   private poolArgs(p: PoolWindows): number[] {
-    return [p.N * p.C, p.H, p.W, p.OH, p.OW];
+    return [p.N * p.C, p.H, p.W, p.OH, p.OW, this.rt.queue];
   }
 
   /** Max pooling forward: values and in-plane argmax (h*W + w) of the first maximum. */
@@ -376,7 +382,7 @@ export class WasmKernels {
     const out = rt.alloc(n * 4);
     rt.run(
       'elementwise',
-      [EW_OPS[op], ...ptrs, out, outer, C, inner],
+      [EW_OPS[op], ...ptrs, out, outer, C, inner, rt.queue],
       this.threadsFor(n, PARALLEL_ELEMENTS * 2),
     );
     this.get(out, result);

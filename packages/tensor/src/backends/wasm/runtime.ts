@@ -3,7 +3,14 @@
 // that every kernel call resets and reuses (the memory only grows, never per call once warm).
 
 import { canUseThreads, hasRelaxedSimd, hasSimd, isNode } from './features';
-import { CTRL, CTRL_ARGS_OFFSET, CTRL_BYTES, CTRL_MAX_ARGS, workerSource } from './worker-source';
+import {
+  CTRL,
+  CTRL_ARGS_OFFSET,
+  CTRL_BYTES,
+  CTRL_CLOSED,
+  CTRL_MAX_ARGS,
+  workerSource,
+} from './worker-source';
 
 /** Names of the exported kernels, in the order the workers index them. */
 export const KERNELS = [
@@ -149,8 +156,8 @@ export class WasmRuntime {
     c[CTRL.FN] = index;
     c[CTRL.ARGC] = args.length;
     c[CTRL.NT] = threads;
-    Atomics.store(c, CTRL.DONE, 0);
     Atomics.store(c, CTRL.ERR, 0);
+    Atomics.store(c, CTRL.ACTIVE, 0);
     Atomics.add(c, CTRL.SEQ, 1);
     Atomics.notify(c, CTRL.SEQ);
     let error: unknown = null;
@@ -159,9 +166,13 @@ export class WasmRuntime {
     } catch (e) {
       error = e;
     }
-    const all = this.workers.length;
-    for (let d = Atomics.load(c, CTRL.DONE); d < all; d = Atomics.load(c, CTRL.DONE))
-      Atomics.wait(c, CTRL.DONE, d);
+    // Every kernel takes its work units from the queue counter, so when this thread returns all
+    // units are taken: close the job to workers that have not joined yet (descheduled ones, on a
+    // busy machine) and wait only for those inside it.
+    Atomics.or(c, CTRL.ACTIVE, CTRL_CLOSED);
+    for (let v = Atomics.load(c, CTRL.ACTIVE); v !== CTRL_CLOSED; v = Atomics.load(c, CTRL.ACTIVE)) {
+      Atomics.wait(c, CTRL.ACTIVE, v);
+    }
     if (error) throw error;
     if (Atomics.load(c, CTRL.ERR) !== 0) throw new Error(`wasm backend: kernel ${name} failed in a worker`);
   }

@@ -3,12 +3,15 @@
 // the compiled module and the shared memory once, instantiates its own copy of the kernels, then
 // loops: block on the job sequence word, run its share of the job, count itself done.
 //
-// Control block (Int32 words at `ctrl`): 0 job sequence, 1 done count, 2 error flag, 3 function index
+// Control block (Int32 words at `ctrl`): 0 job sequence, 1 workers inside the job (+ closed bit),
+// 2 error flag, 3 function index
 // (-1 = exit), 4 argument count, 5 thread count of the job, 6 work counter that kernels with
 // dynamic scheduling take items from (zeroed per call); arguments as float64 at ctrl + 64.
 
 /** Word indices of the control block shared with the workers. */
-export const CTRL = { SEQ: 0, DONE: 1, ERR: 2, FN: 3, ARGC: 4, NT: 5, QUEUE: 6 } as const;
+export const CTRL = { SEQ: 0, ACTIVE: 1, ERR: 2, FN: 3, ARGC: 4, NT: 5, QUEUE: 6 } as const;
+/** Bit of the ACTIVE word that marks the current job closed to workers that have not joined yet. */
+export const CTRL_CLOSED = 0x40000000;
 /** Byte offset of the float64 arguments within the control block. */
 export const CTRL_ARGS_OFFSET = 64;
 /** Most arguments a kernel call may pass (before tid, nt). */
@@ -19,6 +22,7 @@ export const CTRL_BYTES = CTRL_ARGS_OFFSET + CTRL_MAX_ARGS * 8;
 export const workerSource = `
 'use strict';
 const nodePort = typeof self === 'undefined' ? require('node:worker_threads').parentPort : null;
+const CLOSED = ${CTRL_CLOSED};
 const post = (m) => (nodePort ? nodePort.postMessage(m) : self.postMessage(m));
 const start = (msg) => {
   const { module, memory, names, tid, ctrl } = msg;
@@ -42,8 +46,22 @@ const start = (msg) => {
     const seq = Atomics.load(i32, 0);
     if (seq === seen) continue;
     seen = seq;
+    if (i32[3] < 0) break;
+    // Join the job unless the host has already closed it (it finished every work unit itself):
+    // word 1 counts the workers inside the job, its top bit marks it closed.
+    let v = Atomics.load(i32, 1);
+    let joined = false;
+    while ((v & CLOSED) === 0) {
+      const w = Atomics.compareExchange(i32, 1, v, v + 1);
+      if (w === v) {
+        joined = true;
+        break;
+      }
+      v = w;
+    }
+    if (!joined) continue;
+    // Read the job only after joining: a late worker may have joined the next job, which is fine.
     const fn = i32[3];
-    if (fn < 0) break;
     const nt = i32[5];
     if (tid < nt) {
       const argc = i32[4];
@@ -57,7 +75,7 @@ const start = (msg) => {
         Atomics.store(i32, 2, 1);
       }
     }
-    Atomics.add(i32, 1, 1);
+    Atomics.sub(i32, 1, 1);
     Atomics.notify(i32, 1);
   }
 };
