@@ -1,8 +1,9 @@
 // The WASM backend in a real browser (Debian's chromium via playwright-core, headless): bundled with
 // esbuild, served from 127.0.0.1 with cross-origin isolation headers. On the page's main thread it
-// must fall back to one thread (a main thread may not Atomics.wait); in a dedicated worker of the
-// isolated page it must start its own Blob-URL workers over shared memory. Both must match the CPU
-// backend. Skipped when chromium is not installed.
+// must fall back to one thread (a main thread may not Atomics.wait), likewise on a page without
+// isolation (no SharedArrayBuffer, so an unshared memory); in a dedicated worker of the isolated
+// page it must start its own Blob-URL workers over shared memory. All must match the CPU backend.
+// Skipped when chromium is not installed.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -71,9 +72,15 @@ describe.skipIf(!chromiumPath)('WASM backend in chromium', () => {
         'Cross-Origin-Opener-Policy': 'same-origin',
         'Cross-Origin-Embedder-Policy': 'require-corp',
       };
-      if (req.url === '/run.js')
-        res.writeHead(200, { 'Content-Type': 'text/javascript', ...isolation }).end(js);
-      else res.writeHead(200, { 'Content-Type': 'text/html', ...isolation }).end(page);
+      // /plain/ is served without isolation headers: no SharedArrayBuffer there.
+      const plain = req.url?.startsWith('/plain/') === true;
+      const headers = plain ? {} : isolation;
+      if (req.url?.endsWith('/run.js'))
+        res.writeHead(200, { 'Content-Type': 'text/javascript', ...headers }).end(js);
+      else
+        res
+          .writeHead(200, { 'Content-Type': 'text/html', ...headers })
+          .end(plain ? page.replace('/run.js', '/plain/run.js') : page);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -91,7 +98,7 @@ describe.skipIf(!chromiumPath)('WASM backend in chromium', () => {
     if (userDir) rmSync(userDir, { recursive: true, force: true });
   });
 
-  it('runs single-threaded on the main thread and multi-threaded in a worker, matching the CPU backend', async () => {
+  it('runs single-threaded on a main thread or without isolation, multi-threaded in a worker; matches CPU', async () => {
     const p = await context.newPage();
     const errors: string[] = [];
     p.on('pageerror', (e) => errors.push(e.message));
@@ -111,6 +118,15 @@ describe.skipIf(!chromiumPath)('WASM backend in chromium', () => {
     expect(main).toMatchObject({ threads: 1, isolated: true });
     expect((main as { maxDiff: number }).maxDiff).toBeLessThan(1e-4);
     expect(inWorker).toMatchObject({ isolated: true });
+    const plain = await context.newPage();
+    plain.on('pageerror', (e) => errors.push(e.message));
+    await plain.goto(`${url}plain/`);
+    const notIsolated = await plain.evaluate(() =>
+      (globalThis as unknown as { runCheck: () => Promise<unknown> }).runCheck(),
+    );
+    expect(notIsolated).toMatchObject({ threads: 1, isolated: false });
+    expect((notIsolated as { maxDiff: number }).maxDiff).toBeLessThan(1e-4);
+    expect(errors).toEqual([]);
     expect((inWorker as { threads: number }).threads).toBeGreaterThanOrEqual(2);
     expect((inWorker as { maxDiff: number }).maxDiff).toBeLessThan(1e-4);
   });

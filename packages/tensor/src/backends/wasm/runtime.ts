@@ -200,7 +200,8 @@ function decodeBase64(b64: string): Uint8Array {
 
 /**
  * Turns the module's shared memory import into a plain one (limits flag 0x03 -> 0x01), for runtimes
- * without SharedArrayBuffer (browsers without cross-origin isolation). The kernels use no atomics, so
+ * without SharedArrayBuffer (browsers without cross-origin isolation). Atomic operations (the work
+ * counter) are valid on unshared memory, so
  * the patched module validates; it then runs single-threaded.
  */
 function unshareMemoryImport(bytes: Uint8Array): void {
