@@ -1,4 +1,5 @@
 import { Generator, Parameter, randn } from '@rectifier/tensor';
+import { gradcheck } from '@rectifier/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import { sppAxisGeometry } from '../geometry';
 import { expectAllClose, naivePool } from '../reference.test-helper';
@@ -50,6 +51,14 @@ describe('SpatialPyramidPooling', () => {
     expectAllClose(await y.data(), naiveSpp(await x.data(), [1, 2, 7, 5], [3, 1], 'avg'));
     y.sum().backward();
     expect(x.grad?.shape).toEqual([1, 2, 7, 5]);
+  });
+
+  it('gradients match central differences in float64 (max and avg, uneven map)', () => {
+    for (const mode of ['max', 'avg'] as const) {
+      const spp = new SpatialPyramidPooling({ levels: [3, 2, 1], mode });
+      const x = randn([2, 2, 7, 5], { dtype: 'float64', generator: new Generator(9) }).requiresGrad_();
+      expect(gradcheck((t) => spp.call(t), [x])).toBe(true);
+    }
   });
 
   it('spec, toString and errors', () => {
