@@ -133,7 +133,8 @@ describe.skipIf(!chromiumPath)('documentation site in chromium', () => {
     const { page, errors } = await open('/live/train.html');
     const hasAdapter = await page.evaluate(async () => !!(await (navigator as any).gpu?.requestAdapter()));
     await page.getByTestId('start-training').click();
-    await page.waitForFunction(() => ((globalThis as any).__rectifierLive?.losses.length ?? 0) >= 2, null, {
+    // The first loss point is the mean of 5 steps (forward, backward, SGD update): enough to compare.
+    await page.waitForFunction(() => ((globalThis as any).__rectifierLive?.losses.length ?? 0) >= 1, null, {
       timeout: 120_000,
       polling: 500,
     });
@@ -144,9 +145,8 @@ describe.skipIf(!chromiumPath)('documentation site in chromium', () => {
     expect(state.backend).toBe(hasAdapter ? 'webgpu' : 'cpu');
     expect(state.error).toBeUndefined();
     // float32 kernels summing in a different order: the same losses to a few parts in 10^4
-    if (cpuLosses.length >= 2) {
-      for (let i = 0; i < 2; i++) expect(Math.abs(state.losses[i] - cpuLosses[i])).toBeLessThan(1e-2 * cpuLosses[i]);
-    }
+    if (cpuLosses.length >= 1) expect(Math.abs(state.losses[0] - cpuLosses[0])).toBeLessThan(1e-2 * cpuLosses[0]);
+    expect(state.slopes.map((s: number[]) => s.length)).toEqual([8, 16]);
     expect(errors).toEqual([]);
   });
 

@@ -21,6 +21,8 @@ export interface LiveState {
   steps: number;
   stepsPerSecond: number;
   done: boolean;
+  /** True when the run ended early because the user pressed Stop. */
+  stopped: boolean;
   error?: string;
 }
 
@@ -64,6 +66,7 @@ export async function train(o: TrainOptions): Promise<LiveState> {
     steps: 0,
     stepsPerSecond: 0,
     done: false,
+    stopped: false,
   };
   return run();
 
@@ -125,6 +128,7 @@ export async function train(o: TrainOptions): Promise<LiveState> {
         }
       }
       state.done = true;
+      state.stopped = state.steps < steps;
       o.onUpdate({ ...state });
       model.dispose();
       valX.dispose();
