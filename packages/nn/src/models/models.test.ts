@@ -181,6 +181,21 @@ describe("the paper's networks", () => {
     expect(Array.from(await net.call(x).data())).toEqual(Array.from(await net.call(x).data()));
   });
 
+  it('a checkpoint of another paper architecture is rejected and nothing is loaded', async () => {
+    const net14 = model14({ ...small, seed: 10 });
+    const before = Array.from(await net14.get('conv1').stateDict().weight.data());
+    // model30 = model14 + conv3_7 .. conv3_22; the prelu-shared model14 has [1] slopes
+    const deeper = model30({ ...small, extraLayers: 2, seed: 11 });
+    const shared = model14({ ...small, activation: 'prelu-shared', seed: 12 });
+    expect(() => net14.loadStateDict(deeper.stateDict())).toThrow(
+      /nothing was loaded[\s\S]*unexpected keys \(6\): conv3_7\.weight, conv3_7\.bias, conv3_7_prelu\.weight, conv3_8\.weight/,
+    );
+    expect(() => net14.loadStateDict(shared.stateDict())).toThrow(
+      /conv1_prelu\.weight: shape \[1\] in the state dict, \[4\] in the model/,
+    );
+    expect(Array.from(await net14.get('conv1').stateDict().weight.data())).toEqual(before);
+  });
+
   it('model30 and model A run forward at small widths; SPP accepts other input sizes', () => {
     const deep = model30({ ...small, activation: 'relu', init: 'xavier', seed: 8 }).eval();
     expect(deep.namedParameters().filter(([n]) => n.endsWith('.weight'))).toHaveLength(30);
