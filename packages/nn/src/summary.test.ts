@@ -1,5 +1,11 @@
+import { Generator, randn } from '@rectifier/tensor';
 import { describe, expect, it } from 'vitest';
+import { Conv2d } from './layers/conv2d';
+import { ReLU } from './layers/relu';
+import { model14 } from './models/factories';
 import { model14Spec, model30Spec, modelASpec, modelBSpec, modelCSpec } from './models/paper-nets';
+import { Module } from './module';
+import { Sequential } from './sequential';
 import { formatSummary, summary } from './summary';
 
 describe("summary of the paper's models from their specs (no weights allocated)", () => {
@@ -113,6 +119,36 @@ describe("summary of the paper's models from their specs (no weights allocated)"
     expect(() => summary(modelASpec(), [1, 3, 40, 40])).toThrow(/spp \(spp\): pyramid level 7 needs/);
     expect(() => summary(modelASpec(), [1, 3, -4, 4] as never)).toThrow(
       /inputShape must be an array of positive integers/,
+    );
+  });
+
+  it('a built model gives the same rows as its spec, its real parameter count and output shape', () => {
+    const small = { width: 1 / 16, numClasses: 10, inputSize: 96 } as const;
+    const net = model14({ ...small, seed: 1 }).eval();
+    const fromModule = summary(net, [2, 3, 96, 96]);
+    expect(fromModule).toEqual(summary(model14Spec(small), [2, 3, 96, 96]));
+    expect(fromModule.totalParameters).toBe(net.parameterCount());
+    expect(fromModule.outputShape).toEqual(
+      net.call(randn([2, 3, 96, 96], { generator: new Generator(1) })).shape,
+    );
+    // nested Sequentials are walked with dotted names; custom modules are refused by name
+    const nested = new Sequential({
+      stem: new Sequential({
+        conv: new Conv2d({ inChannels: 3, outChannels: 4, kernelSize: 3 }),
+        act: new ReLU(),
+      }),
+    });
+    expect(summary(nested, [3, 8, 8]).rows.map((r) => [r.name, r.outputShape, r.multiplyAdds])).toEqual([
+      ['stem.conv', [1, 4, 6, 6], 4 * 36 * 27],
+      ['stem.act', [1, 4, 6, 6], 0],
+    ]);
+    class Custom extends Module {
+      forward(x: import('@rectifier/tensor').Tensor) {
+        return x;
+      }
+    }
+    expect(() => summary(new Sequential({ mine: new Custom() }), [3, 8, 8])).toThrow(
+      /'mine' \(Custom\) is not a built-in layer/,
     );
   });
 });
