@@ -112,3 +112,4 @@ export async function loadSampleBrowser(
 ): Promise<Float32Array> {
   return applyTransform(await decodeImageBrowser(bytes, {}, name), transform, seed, epoch, index);
 }
+export * from './loader.js';
