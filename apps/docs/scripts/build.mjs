@@ -27,7 +27,8 @@ const step = async (name, fn) => {
   await fn();
   console.log(`[docs build] ${name}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
 };
-const run = (bin, args) => execFileSync(process.execPath, [bin, ...args], { cwd: docsRoot, stdio: 'inherit' });
+const run = (bin, args) =>
+  execFileSync(process.execPath, [bin, ...args], { cwd: docsRoot, stdio: 'inherit' });
 
 mkdirSync(generated, { recursive: true });
 mkdirSync(mdGenerated, { recursive: true });
@@ -53,7 +54,8 @@ await step('onnxruntime-web wasm files', () => {
   const ortDist = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
   mkdirSync(join(generated, 'ort'), { recursive: true });
   // The wasm-only build (onnxruntime-web/wasm) loads these two files from ort.env.wasm.wasmPaths.
-  for (const f of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs']) copyFileSync(join(ortDist, f), join(generated, 'ort', f));
+  for (const f of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs'])
+    copyFileSync(join(ortDist, f), join(generated, 'ort', f));
 });
 
 await step('vitepress build', () => {

@@ -14,7 +14,8 @@ const outDir = join(docsRoot, '.runnable');
 
 function markdownFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    if (e.name.startsWith('.') || e.name === 'node_modules' || e.name === 'api' || e.name === 'dist') return [];
+    if (e.name.startsWith('.') || e.name === 'node_modules' || e.name === 'api' || e.name === 'dist')
+      return [];
     const p = join(dir, e.name);
     return e.isDirectory() ? markdownFiles(p) : e.name.endsWith('.md') ? [p] : [];
   });
@@ -33,7 +34,8 @@ export function extractRunnable(file: string, text: string): RunnableBlock[] {
   for (let i = 0; i < lines.length - 1; i++) {
     if (lines[i].trim() !== '<!-- runnable -->') continue;
     const fence = /^```(ts|js|typescript|javascript)\b/.exec(lines[i + 1].trim());
-    if (!fence) throw new Error(`${file}:${i + 1}: <!-- runnable --> must be followed by a ts or js code fence`);
+    if (!fence)
+      throw new Error(`${file}:${i + 1}: <!-- runnable --> must be followed by a ts or js code fence`);
     const end = lines.findIndex((l, j) => j > i + 1 && l.trim() === '```');
     if (end < 0) throw new Error(`${file}:${i + 2}: unterminated code fence`);
     blocks.push({ file, line: i + 2, lang: fence[1], code: lines.slice(i + 2, end).join('\n') });
@@ -74,7 +76,12 @@ describe('runnable examples', () => {
       const path = join(outDir, name);
       writeFileSync(path, code);
       // A non-zero exit (an exception or a failed `assert` in the example) throws here and fails the test.
-      execFileSync(process.execPath, [path], { cwd: outDir, encoding: 'utf8', timeout: 120_000, stdio: 'pipe' });
+      execFileSync(process.execPath, [path], {
+        cwd: outDir,
+        encoding: 'utf8',
+        timeout: 120_000,
+        stdio: 'pipe',
+      });
     });
   }
 });

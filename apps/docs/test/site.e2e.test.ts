@@ -29,7 +29,8 @@ describe.skipIf(!chromiumPath)('documentation site in chromium', () => {
   let userDir: string;
 
   beforeAll(async () => {
-    if (!existsSync(join(dist, 'index.html'))) throw new Error(`docs e2e: build the site first (${dist} is missing)`);
+    if (!existsSync(join(dist, 'index.html')))
+      throw new Error(`docs e2e: build the site first (${dist} is missing)`);
     mkdirSync(artifacts, { recursive: true });
     server = await serveDirectory(dist);
     userDir = mkdtempSync(join(tmpdir(), 'rectifier-docs-chromium-'));
@@ -58,11 +59,12 @@ describe.skipIf(!chromiumPath)('documentation site in chromium', () => {
       if (r.status() >= 400) errors.push(`${path}: HTTP ${r.status()} for ${r.url()}`);
     });
     const res = await page.goto(server.url + path, { waitUntil: 'networkidle' });
-    if (!res || res.status() !== 200) errors.push(`${path}: HTTP ${res?.status()}`);
+    if (res?.status() !== 200) errors.push(`${path}: HTTP ${res?.status()}`);
     return { page, errors };
   }
 
-  const screenshotName = (path: string) => `${path.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') || 'index'}.png`;
+  const screenshotName = (path: string) =>
+    `${path.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') || 'index'}.png`;
 
   it('every page loads without console errors and every internal link resolves', async () => {
     const seen = new Set<string>();
@@ -76,14 +78,21 @@ describe.skipIf(!chromiumPath)('documentation site in chromium', () => {
       // Live pages are exercised (and screenshotted) by their own tests below. API pages are long
       // (one page per package entry point): a viewport screenshot shows enough of their layout.
       if (!path.startsWith('/live/')) {
-        await page.screenshot({ path: join(artifacts, screenshotName(path)), fullPage: !path.startsWith('/api/') });
+        await page.screenshot({
+          path: join(artifacts, screenshotName(path)),
+          fullPage: !path.startsWith('/api/'),
+        });
       }
       // Images in the page (generated plots) must have loaded: a missing one has naturalWidth 0.
       const brokenImages: string[] = await page.$$eval('img', (imgs) =>
-        imgs.filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 0).map((i) => (i as HTMLImageElement).src),
+        imgs
+          .filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 0)
+          .map((i) => (i as HTMLImageElement).src),
       );
       for (const src of brokenImages) problems.push(`${path}: broken image ${src}`);
-      const hrefs: string[] = await page.$$eval('a[href]', (as) => as.map((a) => (a as HTMLAnchorElement).href));
+      const hrefs: string[] = await page.$$eval('a[href]', (as) =>
+        as.map((a) => (a as HTMLAnchorElement).href),
+      );
       for (const href of hrefs) {
         const u = new URL(href);
         if (u.origin !== server.url) continue;
@@ -145,7 +154,8 @@ describe.skipIf(!chromiumPath)('documentation site in chromium', () => {
     expect(state.backend).toBe(hasAdapter ? 'webgpu' : 'cpu');
     expect(state.error).toBeUndefined();
     // float32 kernels summing in a different order: the same losses to a few parts in 10^4
-    if (cpuLosses.length >= 1) expect(Math.abs(state.losses[0] - cpuLosses[0])).toBeLessThan(1e-2 * cpuLosses[0]);
+    if (cpuLosses.length >= 1)
+      expect(Math.abs(state.losses[0] - cpuLosses[0])).toBeLessThan(1e-2 * cpuLosses[0]);
     expect(state.slopes.map((s: number[]) => s.length)).toEqual([8, 16]);
     expect(errors).toEqual([]);
   });
@@ -156,7 +166,9 @@ describe.skipIf(!chromiumPath)('documentation site in chromium', () => {
     await page.getByTestId('classify').click();
     const top = page.getByTestId('onnx-top1');
     await top.waitFor({ timeout: 60_000 });
-    await page.waitForFunction(() => (globalThis as any).__rectifierOnnx?.top1 !== undefined, null, { timeout: 60_000 });
+    await page.waitForFunction(() => (globalThis as any).__rectifierOnnx?.top1 !== undefined, null, {
+      timeout: 60_000,
+    });
     const result = await page.evaluate(() => (globalThis as any).__rectifierOnnx);
     await page.evaluate(() => window.scrollTo(0, 0)); // a full-page shot of a scrolled page repeats the sticky header
     await page.screenshot({ path: join(artifacts, 'live_onnx.png'), fullPage: true });

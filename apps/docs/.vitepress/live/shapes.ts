@@ -28,8 +28,10 @@ function draw(label: number, r: () => number, out: Float32Array, offset: number)
       const dy = y - cy;
       let on = false;
       if (label === 0) on = Math.abs(Math.hypot(dx, dy) - s) < 0.9;
-      else if (label === 1) on = (Math.abs(dx) < 0.8 && Math.abs(dy) <= s) || (Math.abs(dy) < 0.8 && Math.abs(dx) <= s);
-      else if (label === 2) on = Math.abs(dx) <= s && (Math.abs(dy - s / 2) < 0.8 || Math.abs(dy + s / 2) < 0.8);
+      else if (label === 1)
+        on = (Math.abs(dx) < 0.8 && Math.abs(dy) <= s) || (Math.abs(dy) < 0.8 && Math.abs(dx) <= s);
+      else if (label === 2)
+        on = Math.abs(dx) <= s && (Math.abs(dy - s / 2) < 0.8 || Math.abs(dy + s / 2) < 0.8);
       else on = Math.abs(dx - dy) < 0.9 && Math.abs(dx) <= s;
       out[offset + y * SIDE + x] = (on ? ink : 0) + (r() - 0.5) * 0.8;
     }

@@ -36,15 +36,23 @@ export interface TrainOptions {
   shouldStop?: () => boolean;
 }
 
-async function pickBackend(choice: BackendChoice | 'auto'): Promise<{ backend: Backend | null; name: BackendChoice; note: string }> {
+async function pickBackend(
+  choice: BackendChoice | 'auto',
+): Promise<{ backend: Backend | null; name: BackendChoice; note: string }> {
   if (choice === 'cpu') return { backend: null, name: 'cpu', note: 'CPU backend requested (?backend=cpu)' };
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
   if (!gpu) return { backend: null, name: 'cpu', note: 'this browser has no navigator.gpu' };
   const adapter = await gpu.requestAdapter();
   if (!adapter) return { backend: null, name: 'cpu', note: 'navigator.gpu has no adapter' };
   const { createWebGPUBackend } = await import('@rectifier/tensor/webgpu');
-  const info = adapter.info ? `${adapter.info.vendor} ${adapter.info.architecture} ${adapter.info.description}`.trim() : '';
-  return { backend: await createWebGPUBackend({ adapter }), name: 'webgpu', note: `WebGPU adapter ${info || '(no info)'}` };
+  const info = adapter.info
+    ? `${adapter.info.vendor} ${adapter.info.architecture} ${adapter.info.description}`.trim()
+    : '';
+  return {
+    backend: await createWebGPUBackend({ adapter }),
+    name: 'webgpu',
+    note: `WebGPU adapter ${info || '(no info)'}`,
+  };
 }
 
 export async function train(o: TrainOptions): Promise<LiveState> {
@@ -97,7 +105,9 @@ export async function train(o: TrainOptions): Promise<LiveState> {
       let block: number[] = [];
       for (let step = 0; step < steps && !o.shouldStop?.(); step++) {
         const start = ((step * batch) % trainSet.labels.length) | 0;
-        const x = T.tensor(trainSet.images.subarray(start * px, (start + batch) * px), { shape: [batch, 1, SIDE, SIDE] });
+        const x = T.tensor(trainSet.images.subarray(start * px, (start + batch) * px), {
+          shape: [batch, 1, SIDE, SIDE],
+        });
         const y = T.tensor(trainSet.labels.subarray(start, start + batch));
         const loss = T.tidy(() => {
           const l = lossFn.call(model.call(x), y);

@@ -1,5 +1,5 @@
-import DefaultTheme from 'vitepress/theme';
 import type { Theme } from 'vitepress';
+import DefaultTheme from 'vitepress/theme';
 
 // Live components are registered per page (imported in the page's <script setup>), so pages that do
 // not train anything never load the tensor packages.

@@ -5,13 +5,33 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Conv2d, CrossEntropyLoss, Flatten, Linear, MaxPool2d, PReLU, Sequential, preluSlopes } from '@rectifier/nn';
+import {
+  Conv2d,
+  CrossEntropyLoss,
+  Flatten,
+  Linear,
+  MaxPool2d,
+  PReLU,
+  preluSlopes,
+  Sequential,
+} from '@rectifier/nn';
 import { exportOnnx } from '@rectifier/onnx';
 import { Generator, manualSeed, noGrad, tensor, tidy } from '@rectifier/tensor';
 import { SGD } from '@rectifier/train';
 import sharp from 'sharp';
 
-export const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+export const CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 /** Input normalisation, also applied by the page: x = (pixel / 255 - MEAN) / STD. */
 const MEAN = 0.286;
 const STD = 0.353;
@@ -24,7 +44,9 @@ function loadFashionMnist() {
   const train = [];
   const test = [];
   for (let c = 0; c < 10; c++) {
-    const rows = JSON.parse(readFileSync(join(dir, 'src', 'clothes', `${c}.json`), 'utf8')).data.filter((r) => r.length === 784);
+    const rows = JSON.parse(readFileSync(join(dir, 'src', 'clothes', `${c}.json`), 'utf8')).data.filter(
+      (r) => r.length === 784,
+    );
     // The last images of each class are held out, like the CLI's split.
     for (const r of rows.slice(0, TRAIN_PER_CLASS)) train.push({ pixels: r, label: c });
     for (const r of rows.slice(rows.length - TEST_PER_CLASS)) test.push({ pixels: r, label: c });
@@ -118,17 +140,26 @@ export async function generateOnnxDemo(outDir, log = console.log) {
     const best = candidates.filter((k) => k.label === c).sort((a, b) => b.margin - a.margin)[0];
     if (best) samples.push(best);
   }
-  if (samples.length < 3) throw new Error(`onnx demo: the model classifies too few test images correctly (${correct}/${test.length})`);
+  if (samples.length < 3)
+    throw new Error(
+      `onnx demo: the model classifies too few test images correctly (${correct}/${test.length})`,
+    );
   mkdirSync(outDir, { recursive: true });
   const files = [];
   for (const s of samples) {
     const file = `fashion-${s.index}-${CLASSES[s.label].replace(/[^a-z]+/gi, '-').toLowerCase()}.png`;
-    await sharp(Buffer.from(Uint8Array.from(test[s.index].pixels)), { raw: { width: 28, height: 28, channels: 1 } })
+    await sharp(Buffer.from(Uint8Array.from(test[s.index].pixels)), {
+      raw: { width: 28, height: 28, channels: 1 },
+    })
       .png()
       .toFile(join(outDir, file));
     files.push({ file, label: s.label, name: CLASSES[s.label], margin: Number(s.margin.toFixed(3)) });
   }
-  const bytes = exportOnnx(model, { inputShape: [1, 1, 28, 28], dynamicBatch: true, metadata: { classes: CLASSES.join(',') } });
+  const bytes = exportOnnx(model, {
+    inputShape: [1, 1, 28, 28],
+    dynamicBatch: true,
+    metadata: { classes: CLASSES.join(',') },
+  });
   writeFileSync(join(outDir, 'demo.onnx'), bytes);
   const slopes = (await preluSlopes(model)).map((s) => ({ layer: s.layer, mean: Number(s.mean.toFixed(4)) }));
   // The page classifies the first sample by default: the e2e test checks its top class against `label`.
@@ -157,6 +188,8 @@ export async function generateOnnxDemo(outDir, log = console.log) {
     onnxBytes: bytes.length,
   };
   writeFileSync(join(outDir, 'onnx-demo.json'), `${JSON.stringify(demo, null, 2)}\n`);
-  log(`onnx demo: ${demo.training.seconds} s, held-out accuracy ${(accuracy * 100).toFixed(1)}%, loss ${demo.training.firstLoss} -> ${demo.training.lastLoss}, ${bytes.length} bytes`);
+  log(
+    `onnx demo: ${demo.training.seconds} s, held-out accuracy ${(accuracy * 100).toFixed(1)}%, loss ${demo.training.firstLoss} -> ${demo.training.lastLoss}, ${bytes.length} bytes`,
+  );
   return demo;
 }

@@ -2,7 +2,15 @@
 // results/ folder (results/<experiment>/<experiment>.json, *.svg, tables.md), copy the SVGs into
 // public/generated/results/ and render the tables as markdown that paper/reproduced.md includes.
 // When results/ is empty the generated part says so and the page still shows the paper's numbers.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 const pct = (v) => (typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : '-');
@@ -11,15 +19,33 @@ const num = (v, d = 3) => (typeof v === 'number' && Number.isFinite(v) ? v.toFix
 function renderPreluVsRelu(r) {
   const out = [];
   if (Array.isArray(r.table2)) {
-    out.push('**Table 2 layout** (test top-1 / top-5 error; ours on the small run, the paper\'s on ImageNet val, 10-view):', '');
-    out.push('| model | top-1 (ours) | top-5 (ours) | top-1 (paper) | top-5 (paper) |', '|---|---|---|---|---|');
-    for (const t of r.table2) out.push(`| ${t.model} | ${pct(t.top1)} | ${pct(t.top5)} | ${pct(t.paperTop1)} | ${pct(t.paperTop5)} |`);
+    out.push(
+      "**Table 2 layout** (test top-1 / top-5 error; ours on the small run, the paper's on ImageNet val, 10-view):",
+      '',
+    );
+    out.push(
+      '| model | top-1 (ours) | top-5 (ours) | top-1 (paper) | top-5 (paper) |',
+      '|---|---|---|---|---|',
+    );
+    for (const t of r.table2)
+      out.push(
+        `| ${t.model} | ${pct(t.top1)} | ${pct(t.top5)} | ${pct(t.paperTop1)} | ${pct(t.paperTop5)} |`,
+      );
     out.push('');
   }
   if (Array.isArray(r.table1)) {
-    out.push('**Table 1 layout** (learned PReLU coefficients per layer; channel-wise: mean over channels):', '');
-    out.push('| layer | shared (ours) | channel-wise (ours) | shared (paper) | channel-wise (paper) |', '|---|---|---|---|---|');
-    for (const t of r.table1) out.push(`| ${t.layer} | ${num(t.shared)} | ${num(t.channelWise)} | ${num(t.paperShared)} | ${num(t.paperChannelWise)} |`);
+    out.push(
+      '**Table 1 layout** (learned PReLU coefficients per layer; channel-wise: mean over channels):',
+      '',
+    );
+    out.push(
+      '| layer | shared (ours) | channel-wise (ours) | shared (paper) | channel-wise (paper) |',
+      '|---|---|---|---|---|',
+    );
+    for (const t of r.table1)
+      out.push(
+        `| ${t.layer} | ${num(t.shared)} | ${num(t.channelWise)} | ${num(t.paperShared)} | ${num(t.paperChannelWise)} |`,
+      );
     out.push('');
   }
   return out;
@@ -28,11 +54,19 @@ function renderPreluVsRelu(r) {
 function renderInitDepth(r) {
   const out = [];
   if (Array.isArray(r.runs)) {
-    out.push(`Chance error: ${pct(r.chanceError)}. The paper (Figs. 2-3): ${r.paper?.fig2?.caption ?? ''} ${r.paper?.fig3?.caption ?? ''}`.trim(), '');
-    out.push('| run | steps | final top-1 | final top-5 | stalled | ‖∂L/∂W‖ first layer (step 1) | ‖∂L/∂W‖ last layer (step 1) |', '|---|---|---|---|---|---|---|');
+    out.push(
+      `Chance error: ${pct(r.chanceError)}. The paper (Figs. 2-3): ${r.paper?.fig2?.caption ?? ''} ${r.paper?.fig3?.caption ?? ''}`.trim(),
+      '',
+    );
+    out.push(
+      '| run | steps | final top-1 | final top-5 | stalled | ‖∂L/∂W‖ first layer (step 1) | ‖∂L/∂W‖ last layer (step 1) |',
+      '|---|---|---|---|---|---|---|',
+    );
     const sci = (v) => (typeof v === 'number' && Number.isFinite(v) ? v.toExponential(2) : '-');
     for (const t of r.runs) {
-      out.push(`| ${t.name} | ${t.steps ?? '-'} | ${pct(t.finalTop1)} | ${pct(t.finalTop5)} | ${t.stalled ? 'yes' : 'no'} | ${sci(t.gradientFirstLayer)} | ${sci(t.gradientLastLayer)} |`);
+      out.push(
+        `| ${t.name} | ${t.steps ?? '-'} | ${pct(t.finalTop1)} | ${pct(t.finalTop5)} | ${t.stalled ? 'yes' : 'no'} | ${sci(t.gradientFirstLayer)} | ${sci(t.gradientLastLayer)} |`,
+      );
     }
     out.push('');
   }
@@ -41,13 +75,20 @@ function renderInitDepth(r) {
 
 function renderGeneric(r) {
   const rows = Object.entries(r).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v));
-  return ['| field | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${String(v).replace(/\|/g, '\\|')} |`), ''];
+  return [
+    '| field | value |',
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${k} | ${String(v).replace(/\|/g, '\\|')} |`),
+    '',
+  ];
 }
 
 /** Returns the number of experiments found. */
 export function generateResultsPage(resultsDir, publicDir, mdFile, log = console.log) {
   const exps = existsSync(resultsDir)
-    ? readdirSync(resultsDir).filter((d) => statSync(join(resultsDir, d)).isDirectory()).sort()
+    ? readdirSync(resultsDir)
+        .filter((d) => statSync(join(resultsDir, d)).isDirectory())
+        .sort()
     : [];
   const out = [];
   let found = 0;
@@ -66,10 +107,28 @@ export function generateResultsPage(resultsDir, publicDir, mdFile, log = console
       } catch (e) {
         throw new Error(`results: cannot parse ${join(dir, f)}: ${e.message}`);
       }
-      const when = r.started ? new Date(r.started).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : 'unknown date';
-      if (r.command) out.push(`Produced by \`${r.command}\` on ${when}${r.seconds ? ` in ${r.seconds} s` : ''}${r.backend ? ` (backend ${r.backend}, Node ${r.node ?? '?'})` : ''}.`, '');
-      if (r.settings) out.push(`Settings: ${Object.entries(r.settings).map(([k, v]) => `${k} = ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ')}.`, '');
-      out.push(...(r.experiment === 'prelu-vs-relu' ? renderPreluVsRelu(r) : r.experiment === 'init-depth' ? renderInitDepth(r) : renderGeneric(r)));
+      const when = r.started
+        ? `${new Date(r.started).toISOString().replace('T', ' ').slice(0, 16)} UTC`
+        : 'unknown date';
+      if (r.command)
+        out.push(
+          `Produced by \`${r.command}\` on ${when}${r.seconds ? ` in ${r.seconds} s` : ''}${r.backend ? ` (backend ${r.backend}, Node ${r.node ?? '?'})` : ''}.`,
+          '',
+        );
+      if (r.settings)
+        out.push(
+          `Settings: ${Object.entries(r.settings)
+            .map(([k, v]) => `${k} = ${typeof v === 'object' ? JSON.stringify(v) : v}`)
+            .join(', ')}.`,
+          '',
+        );
+      out.push(
+        ...(r.experiment === 'prelu-vs-relu'
+          ? renderPreluVsRelu(r)
+          : r.experiment === 'init-depth'
+            ? renderInitDepth(r)
+            : renderGeneric(r)),
+      );
     }
     if (svgs.length > 0) {
       mkdirSync(join(publicDir, exp), { recursive: true });
@@ -82,7 +141,7 @@ export function generateResultsPage(resultsDir, publicDir, mdFile, log = console
   if (found === 0) {
     out.push(
       '::: warning No results yet',
-      'The repository\'s `results/` folder holds no experiment output yet. Produce it with the commands below',
+      "The repository's `results/` folder holds no experiment output yet. Produce it with the commands below",
       '(each takes minutes on a laptop CPU), then rebuild the docs: this section renders whatever `results/` holds.',
       ':::',
       '',

@@ -17,7 +17,8 @@ const INITS = [
 export const AUDIT_SETTINGS = { width: 1 / 16, inputSize: 96, batch: 4, seeds: [1, 2, 3] };
 
 /** Geometric mean over seeds, per layer: a single narrow net's log-variance does a random walk. */
-const geoMean = (rows) => rows[0].map((_, i) => Math.exp(rows.reduce((a, r) => a + Math.log(r[i]), 0) / rows.length));
+const geoMean = (rows) =>
+  rows[0].map((_, i) => Math.exp(rows.reduce((a, r) => a + Math.log(r[i]), 0) / rows.length));
 
 export async function generateVariancePlot(outDir, mdDir, log = console.log) {
   const t0 = performance.now();
@@ -29,16 +30,37 @@ export async function generateVariancePlot(outDir, mdDir, log = console.log) {
     const pred = [];
     let names = [];
     for (const seed of seeds) {
-      const net = model30({ activation: 'relu', init, fcInit: 'same-as-conv', width, numClasses: 10, inputSize, seed, dropout: 0 }).eval();
+      const net = model30({
+        activation: 'relu',
+        init,
+        fcInit: 'same-as-conv',
+        width,
+        numClasses: 10,
+        inputSize,
+        seed,
+        dropout: 0,
+      }).eval();
       const g = new Generator(100 + seed);
-      const audit = await varianceAudit(await toAuditModel(net), randn([batch, 3, inputSize, inputSize], { generator: g }), { generator: g });
+      const audit = await varianceAudit(
+        await toAuditModel(net),
+        randn([batch, 3, inputSize, inputSize], { generator: g }),
+        { generator: g },
+      );
       names = audit.rows.map((r) => r.name);
       fwd.push(audit.rows.map((r) => r.forwardStd));
       bwd.push(audit.rows.map((r) => r.backwardStd));
       pred.push(audit.rows.map((r) => r.predictedForwardStd));
       net.dispose();
     }
-    results.push({ init, label, color, names, forward: geoMean(fwd), backward: geoMean(bwd), predicted: geoMean(pred) });
+    results.push({
+      init,
+      label,
+      color,
+      names,
+      forward: geoMean(fwd),
+      backward: geoMean(bwd),
+      predicted: geoMean(pred),
+    });
   }
   const pts = (v) => v.map((y, i) => [i + 1, y]);
   const sub = `model30, ReLU, width ${width}, ${inputSize}x${inputSize} input, geometric mean of ${seeds.length} seeds`;
@@ -49,14 +71,28 @@ export async function generateVariancePlot(outDir, mdDir, log = console.log) {
         { label: `${r.label}`, points: pts(r.forward), color: r.color },
         { label: `${r.init}: predicted (Eq. 9)`, points: pts(r.predicted), color: r.color, dashed: true },
       ]),
-      { title: 'Forward: std of each layer\'s response y_l', subtitle: sub, xLabel: 'weight layer l (1 = conv1, 27 = conv3_22, 28-30 = fc1-fc3)', yLabel: 'std(y_l)', logY: true, width: 860 },
+      {
+        title: "Forward: std of each layer's response y_l",
+        subtitle: sub,
+        xLabel: 'weight layer l (1 = conv1, 27 = conv3_22, 28-30 = fc1-fc3)',
+        yLabel: 'std(y_l)',
+        logY: true,
+        width: 860,
+      },
     ),
   );
   writeFileSync(
     join(outDir, 'variance-backward.svg'),
     lineChart(
       results.map((r) => ({ label: r.label, points: pts(r.backward), color: r.color })),
-      { title: 'Backward: std of the gradient Δx_l at each layer\'s input', subtitle: sub, xLabel: 'weight layer l (1 = conv1, 27 = conv3_22, 28-30 = fc1-fc3)', yLabel: 'std(Δx_l)', logY: true, width: 860 },
+      {
+        title: "Backward: std of the gradient Δx_l at each layer's input",
+        subtitle: sub,
+        xLabel: 'weight layer l (1 = conv1, 27 = conv3_22, 28-30 = fc1-fc3)',
+        yLabel: 'std(Δx_l)',
+        logY: true,
+        width: 860,
+      },
     ),
   );
   const fmt = (v) => v.toExponential(2);
@@ -72,6 +108,9 @@ export async function generateVariancePlot(outDir, mdDir, log = console.log) {
     `<p class="generated-note">Measured by <code>varianceAudit</code> during the docs build (${sub}).</p>`,
   ].join('\n');
   writeFileSync(join(mdDir, 'variance-table.md'), `${md}\n`);
-  writeFileSync(join(outDir, 'variance-audit.json'), `${JSON.stringify({ settings: AUDIT_SETTINGS, results }, null, 2)}\n`);
+  writeFileSync(
+    join(outDir, 'variance-audit.json'),
+    `${JSON.stringify({ settings: AUDIT_SETTINGS, results }, null, 2)}\n`,
+  );
   log(`variance audit plots: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
