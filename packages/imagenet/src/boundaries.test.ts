@@ -6,8 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const src = fileURLToPath(new URL('.', import.meta.url));
+// import statements only: TSDoc @example lines (` * import ... from '...'`) are documentation
 const imports = (file: string) =>
-  [...readFileSync(file, 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1]);
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => !/^\s*(\*|\/\/)/.test(line))
+    .flatMap((line) => [...line.matchAll(/from '([^']+)'/g)].map((m) => m[1]));
 const sources = (dir: string) =>
   readdirSync(join(src, dir))
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'test-helpers.ts')
