@@ -94,5 +94,9 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
  * softmax(logits, -1)
  */
 export function softmax(x: Tensor, axis = -1): Tensor {
+  // validated here so that errors name softmax, not the logSoftmax it is computed from
+  checkTensor('softmax', 'x', x);
+  if (x.dtype === 'int32') throw new DTypeError('softmax: input must be a float tensor, got int32');
+  if (x.ndim > 0) normalizeAxis('softmax', axis, x.ndim);
   return tidy(() => exp(logSoftmax(x, axis)));
 }

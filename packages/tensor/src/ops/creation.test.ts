@@ -103,6 +103,13 @@ describe.each(await backendsUnderTest())('creation on $name', ({ backend }) => {
     expect(dropout(x, 0.5, false)).toBe(x);
     assertClose(await read(dropout(x, 1)), [0, 0, 0]);
     expect(() => dropout(x, 1.5)).toThrow('dropout: p must be in [0, 1], got 1.5');
+    expect(() => dropout(x, 0.5, true, 3 as never)).toThrow(
+      'dropout: generator must be a Generator, got number',
+    );
+    expect(() => randn([2], { backend, generator: {} as never })).toThrow(
+      'randn: generator must be a Generator',
+    );
+    expect(() => randint(0, 5, [Number.NaN], { backend })).toThrow('randint: shape [NaN]');
   });
 });
 

@@ -3,7 +3,7 @@ import type { Backend, DType, Shape, TypedArray } from '../backend.js';
 import { getBackend } from '../backend-state.js';
 import { allocArray, checkDType, dtypeOfArray } from '../dtype.js';
 import { DTypeError, fmt, ShapeError } from '../errors.js';
-import { defaultGenerator, type Generator } from '../random/generator.js';
+import { defaultGenerator, Generator } from '../random/generator.js';
 import { checkShape, sizeOf } from '../shape.js';
 import { fromStorage, type Tensor } from '../tensor.js';
 import { add, cast, floor, minimum, mul } from './elementwise.js';
@@ -160,11 +160,19 @@ export interface RandomOptions extends CreationOptions {
   generator?: Generator;
 }
 
+/** A `generator` option must be a Generator (or absent): anything else would fail deep in the draw. */
+export function checkGenerator(op: string, g: unknown): void {
+  if (g !== undefined && !(g instanceof Generator)) {
+    throw new TypeError(`${op}: generator must be a Generator, got ${g === null ? 'null' : typeof g}`);
+  }
+}
+
 function draw(op: string, distribution: 'uniform' | 'normal', shape: Shape, opts: RandomOptions): Tensor {
   const s = checkShape(op, shape);
   const dtype = checkDType(op, opts.dtype ?? 'float32');
   if (dtype === 'int32') throw new DTypeError(`${op}: dtype must be float32 or float64, got int32`);
   const backend = opts.backend ?? getBackend();
+  checkGenerator(op, opts.generator);
   const req = (opts.generator ?? defaultGenerator()).request(distribution, sizeOf(s), dtype);
   return finish(fromStorage(backend, backend.random(req), s, dtype), opts);
 }
@@ -187,7 +195,11 @@ export function randint(low: number, high: number, shape: Shape, opts: RandomOpt
       `randint: need integers low < high with high - low <= 2^24, got low ${low}, high ${high}`,
     );
   }
-  const u = rand(shape, { generator: opts.generator, backend: opts.backend, dtype: 'float32' });
+  const u = draw('randint', 'uniform', shape, {
+    generator: opts.generator,
+    backend: opts.backend,
+    dtype: 'float32',
+  });
   const scaled = mul(u, high - low);
   const f = floor(scaled);
   const c = minimum(f, high - low - 1);

@@ -2,7 +2,7 @@
 import { tidy } from '../memory.js';
 import type { Generator } from '../random/generator.js';
 import type { Tensor } from '../tensor.js';
-import { rand } from './creation.js';
+import { checkGenerator, rand } from './creation.js';
 import { ge, mul } from './elementwise.js';
 import { checkTensor } from './operands.js';
 
@@ -16,6 +16,7 @@ import { checkTensor } from './operands.js';
 export function dropout(x: Tensor, p = 0.5, training = true, generator?: Generator): Tensor {
   checkTensor('dropout', 'x', x);
   if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: p must be in [0, 1], got ${p}`);
+  checkGenerator('dropout', generator);
   if (!training || p === 0) return x;
   return tidy(() => {
     if (p === 1) return mul(x, 0);

@@ -77,6 +77,15 @@ describe.each(await backendsUnderTest())('reductions on $name', ({ backend, atol
     assertClose(await read(empty.sum(0)), [0, 0, 0]);
     expect(() => empty.max(0)).toThrow('max: cannot reduce over dim 0 of size 0');
     expect(() => t.sum(3)).toThrow(ShapeError);
+    // errors name the op the caller used (std and var share one implementation)
+    expect(() => t.std(3)).toThrow('std: axis 3 is out of range for a tensor of rank 3');
+    expect(() => t.var(-4)).toThrow('var: axis -4 is out of range for a tensor of rank 3');
+    expect(() => t.var(0, { correction: Number.NaN })).toThrow(
+      'var: correction must be a finite number >= 0',
+    );
+    expect(() => t.int().std()).toThrow('std: input must be a float tensor, got int32');
+    expect(() => t.argmin(3)).toThrow('argmin: axis 3 is out of range');
+    expect(() => t.logSumExp(3)).toThrow('logSumExp: axis 3 is out of range');
     assertClose(await read(tensor(7, { backend }).sum()), [7]);
   });
 

@@ -127,21 +127,36 @@ export function variance(
   axis?: Axis,
   opts: { correction?: number; keepdim?: boolean } = {},
 ): Tensor {
-  checkTensor('var', 'x', x);
-  const axes = normalizeAxes('var', axis, x.ndim);
+  return varianceOf('var', x, axis, opts);
+}
+
+/** `variance` with the op name its errors report (`var` or `std`). */
+function varianceOf(
+  op: string,
+  x: Tensor,
+  axis: Axis | undefined,
+  opts: { correction?: number; keepdim?: boolean },
+): Tensor {
+  checkTensor(op, 'x', x);
+  if (x.dtype === 'int32')
+    throw new DTypeError(`${op}: input must be a float tensor, got int32 (cast it with .float())`);
+  const correction = opts.correction ?? 1;
+  if (!(Number.isFinite(correction) && correction >= 0))
+    throw new RangeError(`${op}: correction must be a finite number >= 0, got ${correction}`);
+  const axes = normalizeAxes(op, axis, x.ndim);
   const n = sizeOf(axes.map((a) => x.shape[a]));
   const m = mean(x, axes, true);
   const d = sub(x, m);
   const d2 = square(d);
   const s = sum(d2, axes, opts.keepdim ?? false);
-  const out = div(s, Math.max(0, n - (opts.correction ?? 1)));
+  const out = div(s, Math.max(0, n - correction));
   for (const t of [m, d, d2, s]) t.dispose();
   return out;
 }
 
 /** Standard deviation: sqrt of `variance`. @example x.std(0) */
 export function std(x: Tensor, axis?: Axis, opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
-  const v = variance(x, axis, opts);
+  const v = varianceOf('std', x, axis, opts);
   const out = sqrt(v);
   v.dispose();
   return out;
