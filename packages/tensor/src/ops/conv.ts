@@ -72,8 +72,13 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
     );
   }
   const g = conv2dGeometry(x, weight, opts);
-  if (bias && (bias.ndim !== 1 || bias.shape[0] !== g.O)) {
-    throw new ShapeError(`conv2d: bias must have shape [${g.O}], got ${fmt(bias.shape)}`);
+  if (bias) {
+    checkTensor('conv2d', 'bias', bias);
+    if (bias.ndim !== 1 || bias.shape[0] !== g.O)
+      throw new ShapeError(`conv2d: bias must have shape [${g.O}], got ${fmt(bias.shape)}`);
+    // like PyTorch: no silent promotion of the output through the bias
+    if (bias.dtype !== x.dtype)
+      throw new DTypeError(`conv2d: bias has dtype ${bias.dtype} but input and weight have ${x.dtype}`);
   }
   return tidy(() => {
     const xc = contiguous(x);

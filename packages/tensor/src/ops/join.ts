@@ -72,6 +72,10 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
         `stack: tensors[${i}] has shape ${fmt(t.shape)} but tensors[0] has ${fmt(tensors[0].shape)}`,
       );
     }
+    if (t.dtype !== tensors[0].dtype)
+      throw new DTypeError(
+        `stack: tensors[${i}] has dtype ${t.dtype} but tensors[0] has ${tensors[0].dtype}`,
+      );
   }
   const d = normalizeAxis('stack', dim, tensors[0].ndim + 1, 'dim');
   return tidy(() =>

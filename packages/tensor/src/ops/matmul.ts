@@ -69,13 +69,19 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   checkTensor('linear', 'weight', weight);
   if (weight.ndim !== 2)
     throw new ShapeError(`linear: weight must be 2-D [out, in], got ${fmt(weight.shape)}`);
+  if (x.ndim === 0) throw new ShapeError('linear: input must have at least 1 dimension, got a 0-d tensor');
   if (x.shape[x.ndim - 1] !== weight.shape[1]) {
     throw new ShapeError(
       `linear: input has ${x.shape[x.ndim - 1]} features but weight expects ${weight.shape[1]} (input ${fmt(x.shape)}, weight ${fmt(weight.shape)})`,
     );
   }
-  if (bias && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
-    throw new ShapeError(`linear: bias must have shape [${weight.shape[0]}], got ${fmt(bias.shape)}`);
+  if (bias) {
+    checkTensor('linear', 'bias', bias);
+    if (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])
+      throw new ShapeError(`linear: bias must have shape [${weight.shape[0]}], got ${fmt(bias.shape)}`);
+    // like PyTorch: no silent promotion of the output through the bias
+    if (bias.dtype !== weight.dtype)
+      throw new DTypeError(`linear: bias has dtype ${bias.dtype} but weight has ${weight.dtype}`);
   }
   return tidy(() => {
     const y = matmul(x, transpose(weight, 0, 1));
