@@ -63,10 +63,15 @@ describe('exportOnnx API', () => {
     expect(maxAbsDiff(out.output.data, y)).toBeLessThanOrEqual(1e-5 * maxAbs(y));
   });
 
-  it('records the model class name (Sequential) and nested scopes in node names', () => {
+  it('records the model class name (Sequential), its architecture and nested scopes in node names', () => {
     const m = decodeModel(exportOnnx(net(), { inputShape: [1, 3, 6, 5] }));
     const meta = Object.fromEntries((m.metadata_props ?? []).map((e) => [e.key, e.value]));
     expect(meta['rectifier.model']).toBe('Sequential');
+    // the model's own options: every layer with its hyperparameters, as Module.toString() prints them
+    const model = net();
+    expect(meta['rectifier.architecture']).toBe(model.toString());
+    expect(meta['rectifier.architecture']).toMatch(/\(conv\): Conv2d\(.*3.*4/);
+    expect(meta['rectifier.architecture']).toMatch(/\(spp\): SpatialPyramidPooling\(.*2, 1/);
     expect(m.graph.node.map((n) => n.name)).toContain('/act/PRelu');
     expect(m.graph.node.filter((n) => n.name.startsWith('/spp/level2/')).map((n) => n.op_type)).toEqual([
       'MaxPool',

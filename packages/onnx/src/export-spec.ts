@@ -37,6 +37,8 @@ export const METADATA_KEYS = {
   version: 'rectifier.version',
   options: 'rectifier.options',
   model: 'rectifier.model',
+  /** the module tree with every layer's options, as `Module.toString()` prints it (PyTorch-style) */
+  architecture: 'rectifier.architecture',
 } as const;
 
 /** Validates options; returns them with defaults filled in. */
@@ -79,8 +81,16 @@ export function resolveOptions(options: ExportOptions) {
   };
 }
 
-/** Lowers `root` and serializes the model. `modelName` is recorded in metadata (e.g. the class name). */
-export function exportSpec(root: LayerSpec, options: ExportOptions, modelName: string): Uint8Array {
+/**
+ * Lowers `root` and serializes the model. `modelName` is recorded in metadata (e.g. the class name),
+ * and `architecture` (the module tree with each layer's options) when given.
+ */
+export function exportSpec(
+  root: LayerSpec,
+  options: ExportOptions,
+  modelName: string,
+  architecture?: string,
+): Uint8Array {
   const o = resolveOptions(options);
   const g = new GraphBuilder(o.opset);
   g.reserve(o.input, 'input');
@@ -117,6 +127,7 @@ export function exportSpec(root: LayerSpec, options: ExportOptions, modelName: s
       { key: METADATA_KEYS.version, value: VERSION },
       { key: METADATA_KEYS.model, value: modelName },
       { key: METADATA_KEYS.options, value: JSON.stringify(recorded) },
+      ...(architecture === undefined ? [] : [{ key: METADATA_KEYS.architecture, value: architecture }]),
       ...Object.entries(o.metadata).map(([key, value]) => ({ key, value })),
     ],
   });

@@ -26,7 +26,7 @@ export function exportOnnx(model: Module<any, any>, options: ExportOptions): Uin
   resolveOptions(options);
   const { tree, pending } = describeModule(model, options.inputShape);
   readParamsSync(pending);
-  return exportSpec(tree, options, model.typeName);
+  return exportSpec(tree, options, model.typeName, model.toString());
 }
 
 /**
@@ -39,5 +39,5 @@ export async function exportOnnxAsync(model: Module<any, any>, options: ExportOp
   resolveOptions(options);
   const { tree, pending } = describeModule(model, options.inputShape);
   await readParamsAsync(pending);
-  return exportSpec(tree, options, model.typeName);
+  return exportSpec(tree, options, model.typeName, model.toString());
 }
