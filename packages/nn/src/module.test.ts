@@ -132,6 +132,10 @@ describe('Module', () => {
       /conv\.bias: expected a Tensor, got 3/,
     );
     expect(() => b.loadStateDict(sd, { strcit: false } as never)).toThrow(/unknown option 'strcit'/);
+    // keys that exist on Object.prototype are still unexpected
+    expect(() => b.loadStateDict({ ...b.stateDict(), constructor: b.conv.weight })).toThrow(
+      /unexpected keys \(1\): constructor/,
+    );
   });
 
   it('a state dict of another architecture is rejected with the differences', () => {

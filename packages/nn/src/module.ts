@@ -235,11 +235,13 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     }
     const strict = opts.strict ?? true;
     const own = this.stateDict();
-    const missing = Object.keys(own).filter((k) => !(k in stateDict));
-    const unexpected = Object.keys(stateDict).filter((k) => !(k in own));
+    // own keys only: `in` would see Object.prototype, so a checkpoint key such as 'constructor' or
+    // 'toString' would pass as expected
+    const missing = Object.keys(own).filter((k) => !Object.hasOwn(stateDict, k));
+    const unexpected = Object.keys(stateDict).filter((k) => !Object.hasOwn(own, k));
     const problems: string[] = [];
     for (const [k, target] of Object.entries(own)) {
-      if (!(k in stateDict)) continue;
+      if (!Object.hasOwn(stateDict, k)) continue;
       const v = stateDict[k];
       if (!(v instanceof Tensor)) problems.push(`  ${k}: expected a Tensor, got ${describe(v)}`);
       else if (v.isDisposed) problems.push(`  ${k}: the tensor is disposed`);
@@ -261,7 +263,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     }
     noGrad(() => {
       for (const [k, target] of Object.entries(own)) {
-        if (!(k in stateDict)) continue;
+        if (!Object.hasOwn(stateDict, k)) continue;
         const v = stateDict[k] as Tensor;
         if (v === target) continue;
         const src = v.dtype === target.dtype ? v : v.cast(target.dtype);
