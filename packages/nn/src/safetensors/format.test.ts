@@ -84,6 +84,10 @@ describe('safetensors format', () => {
       [rawFile('{"t": '), /header is not valid UTF-8 JSON/],
       [rawFile({ t: { dtype: 'Q8', shape: [2], data_offsets: [0, 8] } }, d8), /'t': unknown dtype 'Q8'/],
       [
+        rawFile({ t: { dtype: 'constructor', shape: [2], data_offsets: [0, 8] } }, d8),
+        /'t': unknown dtype 'constructor'/,
+      ],
+      [
         rawFile({ t: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, d8),
         /'t': dtype I64 is not supported/,
       ],

@@ -201,7 +201,8 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
     // other fields are ignored, as the reference reader does
     const { dtype, shape, data_offsets: off } = raw as Record<string, unknown>;
     if (typeof dtype !== 'string') fail(`'${name}': missing dtype`);
-    if (!(dtype in BYTES)) {
+    // own keys only: 'toString' or 'constructor' are on Object.prototype
+    if (!Object.hasOwn(BYTES, dtype)) {
       if (KNOWN_UNSUPPORTED.includes(dtype))
         fail(`'${name}': dtype ${dtype} is not supported (readable: F32, F64, I32, F16, BF16)`);
       fail(`'${name}': unknown dtype '${dtype}'`);
