@@ -110,6 +110,18 @@ describe.skipIf(!chromiumPath)('documentation site in chromium', () => {
     expect(seen.size).toBeGreaterThan(8);
   });
 
+  it('local search finds the API reference and the guides', async () => {
+    const { page, errors } = await open('/');
+    await page.locator('.DocSearch-Button').first().click();
+    await page.locator('#localsearch-input').fill('kaimingNormal');
+    const results = page.locator('ul.results a');
+    await results.first().waitFor({ timeout: 15_000 });
+    const hrefs = await results.evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+    expect(hrefs.some((h) => h.includes('/api/init'))).toBe(true);
+    await page.screenshot({ path: join(artifacts, 'search.png') });
+    expect(errors).toEqual([]);
+  });
+
   // The training task is the same on every backend (same seed, same data), so the CPU run is the
   // reference: on the CPU backend the loss must fall by the stated amount; on WebGPU (SwiftShader here:
   // about one step per second) the first loss points must match the CPU's.
