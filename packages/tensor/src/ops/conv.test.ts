@@ -79,6 +79,12 @@ describe.each(await backendsUnderTest())('conv2d on $name', ({ backend, rtol }) 
     expect(() =>
       conv2d(zeros([1, 2, 5, 5], { backend, dtype: 'int32' }), zeros([2, 2, 3, 3], { backend })),
     ).toThrow(DTypeError);
+    // a typo would otherwise silently mean padding 0
+    expect(() =>
+      conv2d(zeros([1, 2, 5, 5], { backend }), zeros([2, 2, 3, 3], { backend }), null, {
+        pading: 1,
+      } as never),
+    ).toThrow("conv2d: unknown option 'pading' (allowed: stride, padding, dilation, groups)");
   });
 });
 

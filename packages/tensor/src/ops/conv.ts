@@ -7,7 +7,7 @@ import { tidy } from '../memory.js';
 import { pair } from '../shape.js';
 import { fromStorage, type Tensor } from '../tensor.js';
 import { add } from './elementwise.js';
-import { checkRank, checkTensor, sameBackend } from './operands.js';
+import { checkOptionKeys, checkRank, checkTensor, sameBackend } from './operands.js';
 import { contiguous, reshape } from './views.js';
 
 /** Options of `conv2d`; ints apply to both spatial dims. */
@@ -63,6 +63,7 @@ export function conv2dGeometry(
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
   checkTensor('conv2d', 'input', x);
   checkTensor('conv2d', 'weight', weight);
+  checkOptionKeys('conv2d', opts, ['stride', 'padding', 'dilation', 'groups']);
   checkRank('conv2d', 'input', x, 4, '[N,C,H,W]');
   checkRank('conv2d', 'weight', weight, 4, '[O,C/groups,KH,KW]');
   sameBackend('conv2d', bias ? [x, weight, bias] : [x, weight]);

@@ -53,6 +53,9 @@ describe.each(await backendsUnderTest())('crossEntropy on $name', ({ backend, at
   it('validates its arguments', () => {
     const x = zeros([2, 3], { backend });
     expect(() => crossEntropy(x, tensor([0, 1], { backend }))).toThrow(DTypeError);
+    expect(() =>
+      crossEntropy(x, tensor([0, 1], { dtype: 'int32', backend }), { label_smoothing: 0.1 } as never),
+    ).toThrow("crossEntropy: unknown option 'label_smoothing'");
     expect(() => crossEntropy(x, tensor([0, 1, 2], { dtype: 'int32', backend }))).toThrow(
       'crossEntropy: target must have shape [2], got [3]',
     );

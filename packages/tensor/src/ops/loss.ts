@@ -5,7 +5,7 @@ import type { Tensor } from '../tensor.js';
 import { logSoftmax } from './activation.js';
 import { add, mul, neg } from './elementwise.js';
 import { gather } from './indexing.js';
-import { checkTensor, sameBackend } from './operands.js';
+import { checkOptionKeys, checkTensor, sameBackend } from './operands.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './views.js';
 
@@ -28,6 +28,7 @@ export interface CrossEntropyOptions {
 export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   checkTensor('crossEntropy', 'logits', logits);
   checkTensor('crossEntropy', 'target', target);
+  checkOptionKeys('crossEntropy', opts, ['reduction', 'labelSmoothing']);
   sameBackend('crossEntropy', [logits, target]);
   if (logits.ndim !== 2)
     throw new ShapeError(`crossEntropy: logits must be 2-D [N,C], got ${fmt(logits.shape)}`);

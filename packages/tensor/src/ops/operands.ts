@@ -15,6 +15,20 @@ export function checkTensor(op: string, arg: string, t: unknown): Tensor {
   return t;
 }
 
+/**
+ * Throws when an options object has a key outside `allowed` (a typo such as `{ pading: 1 }` would
+ * otherwise silently fall back to the default), or when it is not an object. `undefined` passes.
+ */
+export function checkOptionKeys(op: string, opts: unknown, allowed: readonly string[]): void {
+  if (opts === undefined) return;
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts))
+    throw new TypeError(`${op}: options must be an object, got ${opts === null ? 'null' : typeof opts}`);
+  for (const key of Object.keys(opts)) {
+    if (!allowed.includes(key))
+      throw new TypeError(`${op}: unknown option '${key}' (allowed: ${allowed.join(', ')})`);
+  }
+}
+
 /** All tensors must live on one backend: no op reads another backend's memory. */
 export function sameBackend(op: string, tensors: readonly Tensor[]): Backend {
   const b = tensors[0].backend;

@@ -53,6 +53,12 @@ describe.each(await backendsUnderTest())('pooling on $name', ({ backend, atol, r
     expect(() => maxPool2d(zeros([1, 4, 4], { backend }), { kernelSize: 2 })).toThrow(
       'maxPool2d: input must be 4-D',
     );
+    expect(() =>
+      maxPool2d(zeros([1, 1, 4, 4], { backend }), { kernelSize: 2, ceil_mode: true } as never),
+    ).toThrow("maxPool2d: unknown option 'ceil_mode'");
+    expect(() => avgPool2d(zeros([1, 1, 4, 4], { backend }), undefined as never)).toThrow(
+      'avgPool2d: options { kernelSize } are required',
+    );
     // non-finite sizes are named as such (not printed as JSON null)
     expect(() => maxPool2d(zeros([1, 1, 4, 4], { backend }), { kernelSize: Number.NaN })).toThrow(
       'maxPool2d: kernelSize must be an integer >= 1, got NaN',

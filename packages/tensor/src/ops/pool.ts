@@ -10,7 +10,7 @@ import { DTypeError, fmt, ShapeError } from '../errors.js';
 import { tidy } from '../memory.js';
 import { pair } from '../shape.js';
 import { fromStorage, type Tensor } from '../tensor.js';
-import { checkRank, checkTensor } from './operands.js';
+import { checkOptionKeys, checkRank, checkTensor } from './operands.js';
 import { contiguous } from './views.js';
 
 /** Options of maxPool2d / avgPool2d (ints apply to both dims). */
@@ -61,6 +61,13 @@ function validateInput(op: string, x: Tensor): void {
   checkTensor(op, 'input', x);
   checkRank(op, 'input', x, 4, '[N,C,H,W]');
   if (x.dtype === 'int32') throw new DTypeError(`${op}: input must be a float tensor, got int32`);
+}
+
+/** Pooling options are required (kernelSize) and must not contain unknown keys. */
+function checkPoolOptions(op: string, opts: unknown): void {
+  if (opts === undefined) throw new TypeError(`${op}: options { kernelSize } are required`);
+  // countIncludePad is accepted by both, so one options object can serve max and avg pooling
+  checkOptionKeys(op, opts, ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'countIncludePad']);
 }
 
 function windows(op: string, x: Tensor, o: Pool2dOptions, includePad: boolean): PoolWindows {
@@ -183,6 +190,7 @@ function avgPoolWith(op: string, x: Tensor, p: PoolWindows, attrs: Record<string
  */
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   validateInput('maxPool2d', x);
+  checkPoolOptions('maxPool2d', opts);
   return maxPoolWith('maxPool2d', x, windows('maxPool2d', x, opts, false), { ...opts });
 }
 
@@ -195,6 +203,7 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
  */
 export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   validateInput('avgPool2d', x);
+  checkPoolOptions('avgPool2d', opts);
   return avgPoolWith('avgPool2d', x, windows('avgPool2d', x, opts, opts.countIncludePad ?? true), {
     ...opts,
   });

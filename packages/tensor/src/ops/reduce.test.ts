@@ -83,6 +83,7 @@ describe.each(await backendsUnderTest())('reductions on $name', ({ backend, atol
     expect(() => t.var(0, { correction: Number.NaN })).toThrow(
       'var: correction must be a finite number >= 0',
     );
+    expect(() => t.std(0, { unbiased: false } as never)).toThrow("std: unknown option 'unbiased'");
     expect(() => t.int().std()).toThrow('std: input must be a float tensor, got int32');
     expect(() => t.argmin(3)).toThrow('argmin: axis 3 is out of range');
     expect(() => t.logSumExp(3)).toThrow('logSumExp: axis 3 is out of range');

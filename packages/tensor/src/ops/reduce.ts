@@ -7,7 +7,7 @@ import { tidy } from '../memory.js';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
 import { fromStorage, type Tensor } from '../tensor.js';
 import { add, div, eq, exp, isnan, log, mul, sqrt, square, sub, where } from './elementwise.js';
-import { checkTensor } from './operands.js';
+import { checkOptionKeys, checkTensor } from './operands.js';
 import { expand, reshape } from './views.js';
 
 type Axis = number | readonly number[] | undefined;
@@ -138,6 +138,7 @@ function varianceOf(
   opts: { correction?: number; keepdim?: boolean },
 ): Tensor {
   checkTensor(op, 'x', x);
+  checkOptionKeys(op, opts, ['correction', 'keepdim']);
   if (x.dtype === 'int32')
     throw new DTypeError(`${op}: input must be a float tensor, got int32 (cast it with .float())`);
   const correction = opts.correction ?? 1;
