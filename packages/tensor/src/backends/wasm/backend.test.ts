@@ -205,7 +205,38 @@ describe('createWasmBackend', () => {
     expect(Array.from(data(got))).toEqual(Array.from(data(cpuBackend.matmul(av, bv))));
   });
 
+  it('falls back to the JS kernels when a call needs more than maxMemoryMB', async () => {
+    const small = await createWasmBackend({ threads: 2, maxMemoryMB: 4 });
+    try {
+      const r = rng(9);
+      // 2 x 1.5M floats = 12 MB of operands: more than the 4 MiB kernel memory.
+      const a = view(
+        new Float32Array(1000 * 1500).map(() => r() - 0.5),
+        [1, 1000, 1500],
+        [0, 1500, 1],
+      );
+      const b = view(
+        new Float32Array(1500 * 1000).map(() => r() - 0.5),
+        [1, 1500, 1000],
+        [0, 1000, 1],
+      );
+      expect(Array.from(data(small.matmul(a, b)).slice(0, 2000))).toEqual(
+        Array.from(data(cpuBackend.matmul(a, b)).slice(0, 2000)),
+      );
+      // Small calls still run in WebAssembly (float32 rounding differs from the JS kernels).
+      const c = view(
+        new Float32Array(64 * 64).map(() => r() - 0.5),
+        [1, 64, 64],
+        [0, 64, 1],
+      );
+      expectNear(data(small.matmul(c, c)), data(cpuBackend.matmul(c, c)), 1e-5);
+    } finally {
+      small.close();
+    }
+  });
+
   it('rejects bad options with a clear error', async () => {
+    await expect(createWasmBackend({ maxMemoryMB: 1 })).rejects.toThrow(/maxMemoryMB must be a number >= 4/);
     await expect(createWasmBackend({ threads: 0 })).rejects.toThrow(/threads must be a positive integer/);
     await expect(createWasmBackend({ simd: 'avx' as 'simd' })).rejects.toThrow(/simd must be/);
   });

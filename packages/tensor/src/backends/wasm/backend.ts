@@ -33,6 +33,11 @@ export interface WasmBackendOptions {
   readonly threads?: number;
   /** 'relaxed' (fused multiply-add), 'simd' (plain 128-bit SIMD) or 'auto' (default: relaxed when validated). */
   readonly simd?: SimdFlavour | 'auto';
+  /**
+   * Ceiling of the kernel memory in MiB (default 2048, the most the module addresses). Operands are
+   * copied into it per call; a call that needs more runs the JS kernels instead.
+   */
+  readonly maxMemoryMB?: number;
 }
 
 /** A Backend whose heavy float32 kernels run in WebAssembly; `close()` stops its workers. */
@@ -78,7 +83,11 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   if (!Number.isInteger(threads) || threads < 1) {
     throw new Error(`createWasmBackend: threads must be a positive integer, got ${String(options.threads)}`);
   }
-  const rt = await createWasmRuntime(threads, flavour);
+  const mb = options.maxMemoryMB;
+  if (mb !== undefined && !(Number.isFinite(mb) && mb >= 4)) {
+    throw new Error(`createWasmBackend: maxMemoryMB must be a number >= 4, got ${String(mb)}`);
+  }
+  const rt = await createWasmRuntime(threads, flavour, mb);
   const k = new WasmKernels(rt);
 
   /** Runs the WASM path, or the JS one when the kernel memory cannot hold the operands. */

@@ -115,7 +115,14 @@ export class WasmRuntime {
       );
     const have = this.memory.buffer.byteLength;
     const want = Math.min(this.maxBytes, Math.max(end, Math.ceil(have * 1.25)));
-    this.memory.grow(Math.ceil((want - have) / PAGE));
+    try {
+      this.memory.grow(Math.ceil((want - have) / PAGE));
+    } catch (e) {
+      // The engine or the OS refused the memory: let the caller fall back to the JS kernels.
+      throw new WasmOutOfMemory(
+        `wasm backend: could not grow the kernel memory to ${want} bytes (${String(e)})`,
+      );
+    }
   }
 
   /** A Float32Array over the whole memory (refreshed after growth). */
@@ -260,8 +267,15 @@ export function pickFlavour(simd: SimdFlavour | 'auto' = 'auto'): SimdFlavour {
   return hasRelaxedSimd() ? 'relaxed' : 'simd';
 }
 
-/** Compiles the kernels, creates the shared memory and starts `threads - 1` workers. */
-export async function createWasmRuntime(threads: number, flavour: SimdFlavour): Promise<WasmRuntime> {
+/**
+ * Compiles the kernels, creates the shared memory (at most `maxMemoryMB`, default and ceiling 2048,
+ * floor 4) and starts `threads - 1` workers.
+ */
+export async function createWasmRuntime(
+  threads: number,
+  flavour: SimdFlavour,
+  maxMemoryMB?: number,
+): Promise<WasmRuntime> {
   const gen =
     flavour === 'relaxed'
       ? await import('./generated/kernels-relaxed')
@@ -270,7 +284,12 @@ export async function createWasmRuntime(threads: number, flavour: SimdFlavour): 
   const bytes = decodeBase64(gen.wasmBase64);
   if (!shared) unshareMemoryImport(bytes);
   const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-  const memory = new WebAssembly.Memory({ initial: 64, maximum: gen.maxPages, shared });
+  // A smaller maximum than the module declares is a valid import (and reserves less address space).
+  const maxPages =
+    maxMemoryMB === undefined
+      ? gen.maxPages
+      : Math.min(gen.maxPages, Math.max(64, Math.floor(maxMemoryMB * 16)));
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: maxPages, shared });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const workers: PoolWorker[] = [];
   if (shared) {
@@ -283,5 +302,5 @@ export async function createWasmRuntime(threads: number, flavour: SimdFlavour): 
       throw e;
     }
   }
-  return new WasmRuntime({ flavour, memory, instance, workers, maxPages: gen.maxPages });
+  return new WasmRuntime({ flavour, memory, instance, workers, maxPages });
 }
