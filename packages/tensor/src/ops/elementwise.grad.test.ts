@@ -91,6 +91,20 @@ describe('gradients at kinks (exact, PyTorch conventions)', () => {
     ew.clamp(x, 0, 1).sum().backward();
     expect(Array.from(x.grad!.dataSync())).toEqual([0, 1, 1, 1, 0]);
   });
+  it('broadcast gradients over 0-size and size-1 dims are reduced to the operand shapes', () => {
+    const a = tensor(new Float64Array(0), { shape: [0, 3], dtype: 'float64', requiresGrad: true });
+    const b = tensor([[1, 2, 3]], { dtype: 'float64', requiresGrad: true });
+    const y = ew.mul(a, b);
+    expect(y.shape).toEqual([0, 3]);
+    y.sum().backward();
+    expect(a.grad!.shape).toEqual([0, 3]);
+    expect(b.grad!.shape).toEqual([1, 3]);
+    expect(Array.from(b.grad!.dataSync())).toEqual([0, 0, 0]); // an empty sum
+    const c = tensor([[2], [3]], { dtype: 'float64', requiresGrad: true }); // [2,1] against [1,3]
+    ew.mul(c, b).sum().backward();
+    expect(Array.from(c.grad!.dataSync())).toEqual([6, 6]);
+    expect(Array.from(b.grad!.dataSync())).toEqual([5, 5, 5]); // accumulated onto the zeros above
+  });
   it('NaN propagates through forward and backward', () => {
     const x = tensor([Number.NaN, 1], { dtype: 'float64', requiresGrad: true });
     const y = ew.exp(x).mul(2).sum();
