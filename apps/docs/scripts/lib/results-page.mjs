@@ -83,18 +83,49 @@ function renderGeneric(r) {
   ];
 }
 
-/** Returns the number of experiments found. */
+/** Result folders: results/<experiment>/ and one level below (e.g. results/init-depth/long-22/). */
+function resultDirs(root) {
+  if (!existsSync(root)) return [];
+  const out = [];
+  for (const d of readdirSync(root).sort()) {
+    if (!statSync(join(root, d)).isDirectory()) continue;
+    out.push(d);
+    for (const sub of readdirSync(join(root, d)).sort()) {
+      if (statSync(join(root, d, sub)).isDirectory()) out.push(`${d}/${sub}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * results/README.md (the notes of whoever produced the reference runs), shown verbatim inside v-pre
+ * (no Vue interpolation) with its headings moved below the page's and relative links reduced to text
+ * (they point into the repository, not into the site).
+ */
+function renderNotes(file) {
+  let inFence = false;
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => {
+      if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
+      if (inFence) return line; // `# comment` lines of shell blocks are not headings
+      return line
+        .replace(/^(#{1,4}) /, (_, h) => `${'#'.repeat(Math.min(h.length + 2, 6))} `)
+        .replace(/(!?)\[([^\]]*)\]\((?!https?:)[^)]*\)/g, (_, bang, label) => (bang ? '' : label));
+    });
+  return ['### Notes from `results/README.md`', '', '::: v-pre', lines.join('\n').trim(), ':::', ''];
+}
+
+/** Returns the number of result folders found. */
 export function generateResultsPage(resultsDir, publicDir, mdFile, log = console.log) {
-  const exps = existsSync(resultsDir)
-    ? readdirSync(resultsDir)
-        .filter((d) => statSync(join(resultsDir, d)).isDirectory())
-        .sort()
-    : [];
+  const exps = resultDirs(resultsDir);
   const out = [];
   let found = 0;
   for (const exp of exps) {
     const dir = join(resultsDir, exp);
-    const files = readdirSync(dir).sort();
+    const files = readdirSync(dir)
+      .filter((f) => statSync(join(dir, f)).isFile())
+      .sort();
     const jsons = files.filter((f) => f.endsWith('.json'));
     const svgs = files.filter((f) => f.endsWith('.svg'));
     if (jsons.length === 0 && svgs.length === 0) continue;
@@ -138,6 +169,7 @@ export function generateResultsPage(resultsDir, publicDir, mdFile, log = console
       }
     }
   }
+  if (existsSync(join(resultsDir, 'README.md'))) out.push(...renderNotes(join(resultsDir, 'README.md')));
   if (found === 0) {
     out.push(
       '::: warning No results yet',
