@@ -1,7 +1,9 @@
 import { Generator, randint, randn } from '@rectifier/tensor';
 import { describe, expect, it } from 'vitest';
+import type { Conv2d } from '../layers/conv2d';
 import { CrossEntropyLoss } from '../layers/cross-entropy-loss';
 import type { Linear } from '../layers/linear';
+import type { PReLU } from '../layers/prelu';
 import { model14, model30, modelA } from './factories';
 import { model14Spec } from './paper-nets';
 import { formatSlopes, preluSlopes } from './slopes';
@@ -107,6 +109,13 @@ describe("the paper's networks", () => {
       nonlinearity: 'prelu',
       a: 0.25,
     });
+    // the gain follows the initial slope of the PReLU after the layer (Eq. 15)
+    expect(conv({ init: 'prelu-aware-fan-in', preluInit: 0.5 })).toEqual({
+      kind: 'kaiming',
+      mode: 'fan_in',
+      nonlinearity: 'prelu',
+      a: 0.5,
+    });
     expect(conv({ init: 'prelu-aware', activation: 'relu' })).toEqual({
       kind: 'kaiming',
       mode: 'fan_out',
@@ -122,6 +131,22 @@ describe("the paper's networks", () => {
     const fc = model14Spec({ fcInit: 'same-as-conv' }).layers.find((l) => l.name === 'fc1')?.init;
     expect(fc).toEqual({ kind: 'kaiming', mode: 'fan_out', nonlinearity: 'relu' });
     expect(model14Spec().layers.find((l) => l.name === 'fc2')?.init).toEqual({ kind: 'normal', std: 0.01 });
+  });
+
+  it("prelu-aware init draws conv weights with std sqrt(2 / ((1 + a²) n)) for the model's PReLU slope a", async () => {
+    const net = model14({ ...small, init: 'prelu-aware-fan-in', preluInit: 0.5, seed: 13 });
+    expect(Array.from(await (net.get('conv3_1_prelu') as PReLU).weight.data())[0]).toBe(0.5);
+    // conv3_1..conv3_6 at width 1/16: 16 filters of 2x2 over 8 or 16 channels; pool the normalised draws
+    const z: number[] = [];
+    for (let i = 1; i <= 6; i++) {
+      const w = (net.get(`conv3_${i}`) as Conv2d).weight;
+      const n = w.shape.slice(1).reduce((a, b) => a * b, 1);
+      const sigma = Math.sqrt(2 / ((1 + 0.25) * n));
+      for (const v of await w.data()) z.push(v / sigma);
+    }
+    const m = await std({ data: async () => z });
+    // the std of N(0, 1) draws: standard error 1/sqrt(2n)
+    expect(Math.abs(m.std - 1)).toBeLessThan(5 / Math.sqrt(2 * m.n));
   });
 
   it('a seed reproduces the weights; seed and generator are exclusive', async () => {
