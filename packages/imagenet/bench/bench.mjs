@@ -3,7 +3,8 @@
 // ImageNet-sized JPEGs (shorter side 375, longer 375-500, quality 90), from raw JPEG files and from the
 // packed format, with one worker and with all workers. Reports medians over repeated epochs.
 // Uses the built package (dist/): run `npm run build` first (turbo's bench task does).
-// Options (env): BENCH_IMAGES (default 300), BENCH_REPEATS (default 5), BENCH_BATCH (default 32).
+// Options (env): BENCH_IMAGES (default 300), BENCH_REPEATS (default 5), BENCH_BATCH (default 32),
+// BENCH_PYTHON (the interpreter with torchvision; default python3, then /usr/bin/python3).
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -104,13 +105,35 @@ async function measure(configs) {
   });
 }
 
-function torchvisionStatus() {
-  try {
-    execFileSync('python3', ['-c', 'import torchvision'], { stdio: 'ignore' });
-    return 'installed (not measured by this script yet)';
-  } catch {
-    return 'not installed';
-  }
+// The same work with torchvision + PIL (bench/torchvision_bench.py) on the same folder, when Python has
+// them (Debian: apt-get install python3-torchvision): one process, then one DataLoader worker per core.
+function torchvisionRows(dir) {
+  // Debian's packages live in /usr/bin/python3, which a pyenv or venv `python3` on PATH may hide
+  const python = [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].find((py) => {
+    if (!py) return false;
+    try {
+      execFileSync(py, ['-c', 'import torchvision, PIL'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!python) return null;
+  const script = new URL('./torchvision_bench.py', import.meta.url).pathname;
+  const out = execFileSync(
+    python,
+    [script, join(dir, 'train'), String(repeats), String(batchSize), '0', String(cores)],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  return out
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [, workers, median, min, max, cpu] = line.split(' ');
+      const name =
+        workers === '0' ? 'torchvision + PIL, 1 process' : `torchvision + PIL, ${workers} DataLoader workers`;
+      return { name, median: +median, min: +min, max: +max, cpu: +cpu };
+    });
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'rectifier-imagenet-bench-'));
@@ -156,17 +179,21 @@ try {
     configs.push([`packed ${encoding} 256, ${cores} workers x 2 images in flight`, packed, all]);
   }
   console.log(`${'configuration'.padEnd(50)}  wall img/s (min-max)    img per CPU-second`);
-  for (const r of await measure(configs)) {
+  const row = (r) => {
     const wall = `${r.median.toFixed(0).padStart(6)}  (${r.min.toFixed(0)}-${r.max.toFixed(0)})`;
     console.log(`${r.name.padEnd(50)} ${wall.padEnd(25)}${r.cpu.toFixed(0).padStart(6)}`);
-  }
+  };
+  for (const r of await measure(configs)) row(r);
+  const tv = torchvisionRows(dir);
+  if (tv) tv.forEach(row);
   const load = loadavg()[0];
   console.log(
     `# load average during the run: ${load.toFixed(1)} on ${cores} cores (other users of the machine)`,
   );
-  console.log(
-    `# torchvision + PIL: ${torchvisionStatus()} (reference on this machine kind: 166 img/s one process, 264 with two workers)`,
-  );
+  if (!tv)
+    console.log(
+      '# torchvision + PIL: not installed (apt-get install python3-torchvision); reference on this machine kind: 166 img/s one process, 264 with two workers',
+    );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
