@@ -36,30 +36,44 @@ export interface TrainOptions {
   shouldStop?: () => boolean;
 }
 
-async function pickBackend(
-  choice: BackendChoice | 'auto',
-): Promise<{ backend: Backend | null; name: BackendChoice; note: string }> {
+type Picked = { backend: Backend | null; name: BackendChoice; note: string };
+
+async function pickBackend(choice: BackendChoice | 'auto'): Promise<Picked> {
   if (choice === 'cpu') return { backend: null, name: 'cpu', note: 'CPU backend requested (?backend=cpu)' };
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
   if (!gpu) return { backend: null, name: 'cpu', note: 'this browser has no navigator.gpu' };
   const adapter = await gpu.requestAdapter();
   if (!adapter) return { backend: null, name: 'cpu', note: 'navigator.gpu has no adapter' };
-  const { createWebGPUBackend } = await import('@rectifier/tensor/webgpu');
   const info = adapter.info
     ? `${adapter.info.vendor} ${adapter.info.architecture} ${adapter.info.description}`.trim()
     : '';
-  return {
-    backend: await createWebGPUBackend({ adapter }),
-    name: 'webgpu',
-    note: `WebGPU adapter ${info || '(no info)'}`,
-  };
+  try {
+    const { createWebGPUBackend } = await import('@rectifier/tensor/webgpu');
+    const backend = await createWebGPUBackend({ adapter });
+    return { backend, name: 'webgpu', note: `WebGPU adapter ${info || '(no info)'}` };
+  } catch (e) {
+    // A device that cannot be created (limits, a lost driver) is not a reason to show nothing.
+    console.warn('WebGPU backend unavailable, training on the CPU backend', e);
+    return { backend: null, name: 'cpu', note: `WebGPU failed (${(e as Error).message}); CPU backend` };
+  }
+}
+
+// One backend (one GPU device) per page, reused by "Train again".
+const pickedBackends = new Map<string, Promise<Picked>>();
+function pickBackendOnce(choice: BackendChoice | 'auto'): Promise<Picked> {
+  let p = pickedBackends.get(choice);
+  if (!p) {
+    p = pickBackend(choice);
+    pickedBackends.set(choice, p);
+  }
+  return p;
 }
 
 export async function train(o: TrainOptions): Promise<LiveState> {
   const T = await import('@rectifier/tensor');
   const nn = await import('@rectifier/nn');
   const { SGD } = await import('@rectifier/train');
-  const picked = await pickBackend(o.backend ?? 'auto');
+  const picked = await pickBackendOnce(o.backend ?? 'auto');
   const backend = picked.backend ?? T.cpuBackend;
   const steps = o.steps ?? 300;
   const batch = o.batchSize ?? 32;
@@ -141,6 +155,7 @@ export async function train(o: TrainOptions): Promise<LiveState> {
       state.stopped = state.steps < steps;
       o.onUpdate({ ...state });
       model.dispose();
+      opt.dispose(); // momentum buffers
       valX.dispose();
       valY.dispose();
       return state;
