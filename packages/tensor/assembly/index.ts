@@ -13,3 +13,4 @@ export {
 export { elementwise } from './elementwise';
 export { GEMM_SCRATCH_BYTES, gemmBatched } from './gemm';
 export { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool';
+export { rowSums } from './reduce';

@@ -194,6 +194,24 @@ describe('createWasmBackend', () => {
     expectTable(wasm.unary('exp', a), UNARY.exp.js, [a]);
   });
 
+  it('sum reductions over trailing (and leading) axes match the CPU backend', () => {
+    const r = rng(10);
+    const [N, C, H, W] = [6, 7, 23, 29];
+    const x = view(
+      new Float32Array(N * C * H * W + 1).map(() => r() * 2 - 1),
+      [N, C, H, W],
+      [C * H * W, H * W, W, 1],
+      1,
+    );
+    for (const axes of [[0, 2, 3], [2, 3], [3], [0, 1, 2, 3], [1], [0, 2]]) {
+      const got = data(wasm.reduce('sum', x, axes));
+      const want = data(cpuBackend.reduce('sum', x, axes));
+      expect(got.length).toBe(want.length);
+      for (let i = 0; i < want.length; i++)
+        expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(want[i])));
+    }
+  });
+
   it('float64 runs the JS kernels exactly', () => {
     const r = rng(7);
     const a = new Float64Array(20 * 30).map(() => r());

@@ -10,6 +10,7 @@ import type {
   Conv2dGeometry,
   DType,
   PoolWindows,
+  ReduceOp,
   TernaryOp,
   UnaryOp,
   View,
@@ -254,6 +255,50 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     (op === 'preluInputGrad' ? ew(op, [a, b, c], outDtype) : null) ??
     cpuBackend.ternary(op, a, b, c, outDtype);
 
+  /**
+   * sum of a contiguous float32 view over a trailing block of axes (plus optionally a leading block):
+   * row sums in WebAssembly (float64, like the JS loops), the leading block folded here. Covers bias
+   * gradients (axes [0, 2, 3] of NCHW) and global average pooling (axes [2, 3]).
+   */
+  const reduce = (op: ReduceOp, x: View, axes: readonly number[]) => {
+    const js = () => cpuBackend.reduce(op, x, axes);
+    if (op !== 'sum' || x.dtype !== 'float32') return js();
+    const shape = x.shape;
+    const nd = shape.length;
+    let n = 1;
+    for (let i = nd - 1; i >= 0; i--) {
+      if (shape[i] !== 1 && x.strides[i] !== n) return js();
+      n *= shape[i];
+    }
+    if (n < EW_MIN_ELEMENTS * 4) return js();
+    // Reduced axes: a trailing block [tail, nd) (required) and a leading block [0, lead).
+    let tail = nd;
+    while (tail > 0 && axes.includes(tail - 1)) tail--;
+    let lead = 0;
+    while (lead < tail && axes.includes(lead)) lead++;
+    if (tail === nd || axes.some((a) => a >= lead && a < tail)) return js();
+    let outer = 1;
+    for (let i = 0; i < lead; i++) outer *= shape[i];
+    let inner = 1;
+    for (let i = tail; i < nd; i++) inner *= shape[i];
+    const rows = n / inner;
+    const C = rows / outer;
+    try {
+      const sums = k.rowSums(arr(x) as Float32Array, x.offset, rows, inner);
+      const out = alloc('float32', C);
+      const o = out.data as Float32Array;
+      for (let c = 0; c < C; c++) {
+        let acc = 0;
+        for (let b = 0; b < outer; b++) acc += sums[b * C + c];
+        o[c] = acc;
+      }
+      return out;
+    } catch (e) {
+      if (e instanceof WasmOutOfMemory) return js();
+      throw e;
+    }
+  };
+
   const backend: WasmBackend = {
     ...(cpuBackend as Backend<CpuStorage>),
     name: 'wasm',
@@ -263,6 +308,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     unary,
     binary,
     ternary,
+    reduce,
     matmul,
     conv2d,
     conv2dBackwardInput,

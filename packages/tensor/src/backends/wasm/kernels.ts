@@ -387,4 +387,14 @@ export class WasmKernels {
     );
     this.get(out, result);
   }
+
+  /** Float64 sums of the `rows` rows of `inner` contiguous float32 values at x[offset...]. */
+  rowSums(x: Float32Array, offset: number, rows: number, inner: number): Float64Array {
+    const rt = this.rt;
+    rt.reset();
+    const px = this.put(x, offset, rows * inner);
+    const po = rt.alloc(rows * 8);
+    rt.run('rowSums', [px, rows, inner, po, rt.queue], this.threadsFor(rows * inner, PARALLEL_ELEMENTS * 2));
+    return new Float64Array(rt.memory.buffer, po, rows).slice();
+  }
 }

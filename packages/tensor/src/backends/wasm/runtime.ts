@@ -24,6 +24,7 @@ export const KERNELS = [
   'avgPool2dForward',
   'avgPool2dBackward',
   'elementwise',
+  'rowSums',
 ] as const;
 export type KernelName = (typeof KERNELS)[number];
 
