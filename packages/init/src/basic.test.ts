@@ -30,13 +30,21 @@ describe('normal / uniform', () => {
     const u = await sampleMoments(uniform([10_000], { generator: new Generator(3) }));
     expect(u.min).toBeGreaterThanOrEqual(0);
     expect(u.max).toBeLessThan(1);
+    const seU = standardErrors(1 / Math.sqrt(12), u.n, -1.2);
+    expect(Math.abs(u.mean - 0.5)).toBeLessThan(5 * seU.mean);
+    expect(Math.abs(u.std - 1 / Math.sqrt(12))).toBeLessThan(5 * seU.std);
+    const z = await sampleMoments(normal([10_000], { generator: new Generator(8) }));
+    const seZ = standardErrors(1, z.n, 0);
+    expect(Math.abs(z.mean)).toBeLessThan(5 * seZ.mean);
+    expect(Math.abs(z.std - 1)).toBeLessThan(5 * seZ.std);
   });
 
   it('in place forms keep the tensor and its dtype', async () => {
     const p = new Parameter(tzeros([1000], { dtype: 'float64' }));
     expect(normal_(p, { std: 2, generator: new Generator(4) })).toBe(p);
     expect(p.dtype).toBe('float64');
-    expect((await sampleMoments(p)).std).toBeGreaterThan(1.5);
+    const m2 = await sampleMoments(p);
+    expect(Math.abs(m2.std - 2)).toBeLessThan(5 * standardErrors(2, m2.n, 0).std);
     uniform_(p, { a: 5, b: 6 });
     const m = await sampleMoments(p);
     expect(m.min).toBeGreaterThanOrEqual(5);
