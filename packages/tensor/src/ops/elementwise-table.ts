@@ -123,7 +123,8 @@ export const BINARY: Record<BinaryOp, BinaryDef> = {
     wgsl: 'select(select(select(sqrt(-1.0), select(1.0, -1.0, fract(b * 0.5) != 0.0) * pow(-a, b), floor(b) == b), pow(a, b), a >= 0.0), 1.0, b == 0.0)',
     saves: { a: ['a', 'b'], b: ['a', 'out'] },
     grad: {
-      a: (dy, s) => ew.mul(dy, ew.mul(s.b, ew.pow(s.a, ew.sub(s.b, 1)))),
+      // b * a^(b-1); 0 where b == 0 (PyTorch's convention: d/da a^0 = 0 also at a = 0, not 0 * inf)
+      a: (dy, s) => ew.where(ew.eq(s.b, 0), 0, ew.mul(dy, ew.mul(s.b, ew.pow(s.a, ew.sub(s.b, 1))))),
       // d/db a^b = a^b ln a; 0 where a == 0 (PyTorch's convention, avoids 0 * -inf)
       b: (dy, s) => ew.where(ew.eq(s.a, 0), 0, ew.mul(dy, ew.mul(s.out, ew.log(s.a)))),
     },

@@ -105,6 +105,16 @@ describe('gradients at kinks (exact, PyTorch conventions)', () => {
     expect(Array.from(c.grad!.dataSync())).toEqual([6, 6]);
     expect(Array.from(b.grad!.dataSync())).toEqual([5, 5, 5]); // accumulated onto the zeros above
   });
+  it('pow: d/dx x^0 = 0 at x = 0 too; d/dy 0^y = 0 (PyTorch)', () => {
+    const x = tensor([0, 2, -1], { dtype: 'float64', requiresGrad: true });
+    ew.pow(x, 0).sum().backward();
+    expect(Array.from(x.grad!.dataSync())).toEqual([0, 0, 0]);
+    const base = tensor([0, 0], { dtype: 'float64', requiresGrad: true });
+    const e = tensor([0, 2], { dtype: 'float64', requiresGrad: true });
+    ew.pow(base, e).sum().backward();
+    expect(Array.from(base.grad!.dataSync())).toEqual([0, 0]);
+    expect(Array.from(e.grad!.dataSync())).toEqual([0, 0]);
+  });
   it('NaN propagates through forward and backward', () => {
     const x = tensor([Number.NaN, 1], { dtype: 'float64', requiresGrad: true });
     const y = ew.exp(x).mul(2).sum();
