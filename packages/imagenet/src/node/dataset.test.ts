@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imagenetClasses } from '../classes.js';
 import { tempDir } from '../test-helpers.js';
 import { check } from './check.js';
-import { imageFolder, imagenetDataset } from './dataset.js';
+import { byCodePoint, imageFolder, imagenetDataset } from './dataset.js';
 import { generateImageNetLike } from './generate.js';
 
 const t = tempDir('ds');
@@ -117,6 +117,17 @@ describe('imageFolder', () => {
       'dog/puppies-old/b.jpg',
       'dog/puppies/small/a.jpg',
     ]);
+    // Python's sorted() compares code points: U+FFFF sorts before U+1F600 (JS's default sort, by
+    // UTF-16 units, would put the emoji's surrogate 0xD83D first)
+    const cp = tempDir('cp');
+    for (const c of ['a\u{1F600}', 'a\uFFFF', 'a', 'B']) mkdirSync(join(cp.dir, c));
+    expect(imageFolder(cp.dir).classes.ids).toEqual(['B', 'a', 'a\uFFFF', 'a\u{1F600}']);
+    expect(['a\u{1F600}b', 'a\u{1F600}', 'a\uFFFF'].sort(byCodePoint)).toEqual([
+      'a\uFFFF',
+      'a\u{1F600}',
+      'a\u{1F600}b',
+    ]);
+    cp.cleanup();
     const missing = imageFolder(d.dir, { classes: ['cat', 'yak'] });
     expect(missing.skipped).toContainEqual({ path: join(d.dir, 'yak'), reason: 'class folder missing' });
     expect(missing.classes.indexOf('yak')).toBe(1);

@@ -54,9 +54,26 @@ function errText(e: unknown): string {
   return err.code ? `${err.code}: ${err.message}` : String(err?.message ?? e);
 }
 
+/**
+ * Python's string order (by code point), which torchvision's sorted() uses. JavaScript's default sort
+ * compares UTF-16 code units, which puts characters above U+FFFF (emoji) before U+E000-U+FFFF.
+ * @example ['a\u{1F600}', 'a\uFFFF'].sort(byCodePoint) // ['a\uFFFF', 'a\u{1F600}']
+ */
+export function byCodePoint(a: string, b: string): number {
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(j)!;
+    if (x !== y) return x - y;
+    i += x > 0xffff ? 2 : 1;
+    j += y > 0xffff ? 2 : 1;
+  }
+  // one is a prefix of the other (equal code points consume equal lengths)
+  return a.length - b.length;
+}
+
 function listDir(dir: string, skipped: BadEntry[]): string[] | null {
   try {
-    return readdirSync(dir).sort();
+    return readdirSync(dir).sort(byCodePoint);
   } catch (e) {
     skipped.push({ path: dir, reason: `unreadable directory (${errText(e)})` });
     return null;
@@ -91,7 +108,7 @@ function classFiles(dir: string, exts: ReadonlySet<string>, skipped: BadEntry[])
       return;
     }
     const files: string[] = [];
-    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    for (const e of entries.sort((a, b) => byCodePoint(a.name, b.name))) {
       const p = join(d, e.name);
       // only links need a stat; a broken link is kept as a file when its extension matches (the
       // loader then reports it), as os.walk lists it among the files
@@ -101,7 +118,7 @@ function classFiles(dir: string, exts: ReadonlySet<string>, skipped: BadEntry[])
     groups.push({ dir: d, files });
   };
   visit(dir);
-  groups.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
+  groups.sort((a, b) => byCodePoint(a.dir, b.dir));
   return groups.flatMap((g) => g.files);
 }
 
