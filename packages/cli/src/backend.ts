@@ -17,7 +17,7 @@ export async function selectBackend(choice: BackendChoice = 'auto', threads?: nu
     const { createWasmBackend } = await import('@rectifier/tensor/wasm');
     const b = await createWasmBackend(threads ? { threads } : {});
     setBackend(b);
-    return `wasm (${b.simd} SIMD, ${b.threads} thread${b.threads === 1 ? '' : 's'})`;
+    return `wasm (${b.simd === 'relaxed' ? 'relaxed SIMD' : 'SIMD'}, ${b.threads} thread${b.threads === 1 ? '' : 's'})`;
   } catch (e) {
     if (choice === 'wasm') throw new Error(`the WASM backend did not load: ${(e as Error).message}`);
     setBackend(cpuBackend);
