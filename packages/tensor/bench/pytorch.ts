@@ -69,8 +69,13 @@ print(json.dumps(res))
 
 /** Result object from the script, or "not installed", or an error string. */
 export function benchPytorch(opts: { warmup: number; runs: number; trainRuns: number }): unknown {
-  const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return 'not installed';
+  // Debian's python3-torch lives in /usr/bin/python3, which a pyenv or venv `python3` on PATH may hide.
+  const python = [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].find((py) => {
+    if (!py) return false;
+    const probe = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
+    return !probe.error && probe.status === 0;
+  });
+  if (!python) return 'not installed';
   const cfg = {
     ...opts,
     n: MATMUL_N,
@@ -80,7 +85,7 @@ export function benchPytorch(opts: { warmup: number; runs: number; trainRuns: nu
     cores: cpus().length,
   };
   console.error('  pytorch: running (1 thread, then all cores)...');
-  const r = spawnSync('python3', ['-c', SCRIPT, JSON.stringify(cfg)], {
+  const r = spawnSync(python, ['-c', SCRIPT, JSON.stringify(cfg)], {
     encoding: 'utf8',
     timeout: 300_000,
     env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '1073741824', MALLOC_TRIM_THRESHOLD_: '1073741824' },

@@ -94,6 +94,21 @@ if (args.peers) {
   }).catch((e: Error) => `failed: ${e.message}`);
   const pytorch = benchPytorch({ warmup: args.warmup, runs: args.runs, trainRuns: args.trainRuns });
   result.peers = { tfjsCpu: tfjs, pytorch };
+  const ourTrain = (result.rectifier as { trainStep?: Sample }).trainStep;
+  const torchAll = pytorch as { allCores?: Record<string, Sample> & { threads: number } };
+  if (typeof pytorch !== 'string' && torchAll.allCores && typeof ours !== 'string') {
+    // Same workloads, same machine, same run: PyTorch with all cores against this backend's thread count.
+    const r = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
+    result.ratiosVsPytorchAllCores = {
+      note: `rectifier ${backendName} (${threads} thread(s)) median / PyTorch (${torchAll.allCores.threads} threads) median`,
+      matmul: r(ours.matmul.median, torchAll.allCores.matmul.median),
+      conv2dForward: r(ours.conv2dForward.median, torchAll.allCores.conv2dForward.median),
+      conv2dBackwardInput: r(ours.conv2dBackwardInput.median, torchAll.allCores.conv2dBackwardInput.median),
+      conv2dBackwardWeight: r(ours.conv2dBackwardWeight.median, torchAll.allCores.conv2dBackwardWeight.median),
+      ...(ourTrain ? { trainStep: r(ourTrain.median, torchAll.allCores.trainStep.median) } : {}),
+    };
+    console.error(`ratio to PyTorch (all cores): ${JSON.stringify(result.ratiosVsPytorchAllCores)}`);
+  }
   if (typeof tfjs !== 'string' && typeof ours !== 'string') {
     const train = (result.rectifier as { trainStep?: unknown }).trainStep;
     const trainRatio =
