@@ -19,22 +19,38 @@ const allowed = {
   cli: ['tensor', 'init', 'nn', 'train', 'imagenet', 'onnx'],
 };
 
-const packages = readdirSync(join(root, 'packages')).filter((d) => existsSync(join(root, 'packages', d, 'package.json')));
+const packages = readdirSync(join(root, 'packages')).filter((d) =>
+  existsSync(join(root, 'packages', d, 'package.json')),
+);
 
 function internalDeps(pkg) {
-  const all = { ...pkg.dependencies, ...pkg.peerDependencies, ...pkg.optionalDependencies, ...pkg.devDependencies };
-  return Object.keys(all).filter((n) => n.startsWith('@rectifier/')).map((n) => n.slice('@rectifier/'.length));
+  const all = {
+    ...pkg.dependencies,
+    ...pkg.peerDependencies,
+    ...pkg.optionalDependencies,
+    ...pkg.devDependencies,
+  };
+  return Object.keys(all)
+    .filter((n) => n.startsWith('@rectifier/'))
+    .map((n) => n.slice('@rectifier/'.length));
 }
 
 test('every package is one the dependency table knows', () => {
-  for (const p of packages) assert.ok(p in allowed, `packages/${p} is not in the allowed-edges table of scripts/repo-checks.test.mjs`);
+  for (const p of packages)
+    assert.ok(
+      p in allowed,
+      `packages/${p} is not in the allowed-edges table of scripts/repo-checks.test.mjs`,
+    );
 });
 
 test('internal dependencies point one way: tensor <- init <- nn <- train; tensor <- imagenet; nn <- onnx', () => {
   for (const p of packages) {
     const pkg = readJson(join(root, 'packages', p, 'package.json'));
     for (const dep of internalDeps(pkg)) {
-      assert.ok(allowed[p].includes(dep), `@rectifier/${p} must not depend on @rectifier/${dep} (allowed: ${allowed[p].join(', ') || 'none'})`);
+      assert.ok(
+        allowed[p].includes(dep),
+        `@rectifier/${p} must not depend on @rectifier/${dep} (allowed: ${allowed[p].join(', ') || 'none'})`,
+      );
     }
   }
 });
@@ -43,7 +59,11 @@ test('no source file imports a package it may not depend on', () => {
   const importRe = /(?:from\s+|import\s*\(\s*|import\s+)['"]@rectifier\/([a-z]+)/g;
   const walk = (dir) =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? (e.name === 'node_modules' || e.name === 'dist' ? [] : walk(join(dir, e.name))) : [join(dir, e.name)],
+      e.isDirectory()
+        ? e.name === 'node_modules' || e.name === 'dist'
+          ? []
+          : walk(join(dir, e.name))
+        : [join(dir, e.name)],
     );
   for (const p of packages) {
     const src = join(root, 'packages', p, 'src');
@@ -55,10 +75,16 @@ test('no source file imports a package it may not depend on', () => {
         if (dep === p) continue;
         // imagenet's core stays tensor-free: only its batch subpath may import the tensor package.
         if (p === 'imagenet' && dep === 'tensor') {
-          assert.ok(file.includes(`${join('src', 'batch')}`), `${file}: only @rectifier/imagenet/batch may import @rectifier/tensor`);
+          assert.ok(
+            file.includes(`${join('src', 'batch')}`),
+            `${file}: only @rectifier/imagenet/batch may import @rectifier/tensor`,
+          );
           continue;
         }
-        assert.ok(allowed[p].includes(dep), `${file} imports @rectifier/${dep}, which @rectifier/${p} may not depend on`);
+        assert.ok(
+          allowed[p].includes(dep),
+          `${file} imports @rectifier/${dep}, which @rectifier/${p} may not depend on`,
+        );
       }
     }
   }
@@ -70,7 +96,7 @@ test('every package is ESM, side-effect free, has an exports map, a README and t
     const pkg = readJson(join(dir, 'package.json'));
     assert.equal(pkg.type, 'module', `${p}: "type" must be "module"`);
     assert.equal(pkg.sideEffects, false, `${p}: "sideEffects" must be false`);
-    assert.ok(pkg.exports && pkg.exports['.'], `${p}: needs an exports map with "."`);
+    assert.ok(pkg.exports?.['.'], `${p}: needs an exports map with "."`);
     assert.ok(existsSync(join(dir, 'README.md')), `${p}: README.md missing`);
     assert.match(pkg.scripts?.build ?? '', /tsup/, `${p}: must build with tsup`);
   }

@@ -1,7 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', wasm: 'src/wasm/index.ts', webgpu: 'src/webgpu/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    testing: 'src/testing/index.ts',
+    wasm: 'src/wasm/index.ts',
+    webgpu: 'src/webgpu/index.ts',
+  },
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -104,7 +104,10 @@ if (args.peers) {
       matmul: r(ours.matmul.median, torchAll.allCores.matmul.median),
       conv2dForward: r(ours.conv2dForward.median, torchAll.allCores.conv2dForward.median),
       conv2dBackwardInput: r(ours.conv2dBackwardInput.median, torchAll.allCores.conv2dBackwardInput.median),
-      conv2dBackwardWeight: r(ours.conv2dBackwardWeight.median, torchAll.allCores.conv2dBackwardWeight.median),
+      conv2dBackwardWeight: r(
+        ours.conv2dBackwardWeight.median,
+        torchAll.allCores.conv2dBackwardWeight.median,
+      ),
       ...(ourTrain ? { trainStep: r(ourTrain.median, torchAll.allCores.trainStep.median) } : {}),
     };
     console.error(`ratio to PyTorch (all cores): ${JSON.stringify(result.ratiosVsPytorchAllCores)}`);
