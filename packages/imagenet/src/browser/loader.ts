@@ -4,6 +4,7 @@
  * Web Workers that fetch, decode (createImageBitmap / ImageDecoder) and transform whole batches and
  * hand the float buffer back as a transfer. With `workers: 0` the same code runs on the calling thread.
  */
+import { epochBatches } from '../epoch-batches.js';
 import { epochOrder } from '../shuffle.js';
 import { type ResolvedTransform, resolveTransform, type Transform, viewsPerSample } from '../transform.js';
 import { loadSampleBrowser } from './index.js';
@@ -252,56 +253,22 @@ export class BrowserImageLoader implements AsyncIterable<BrowserBatch> {
     this.iterating = true;
     try {
       this.startPool();
-      const { epoch } = this.pos;
-      const order = epochOrder(this.samples.length, epoch, {
-        shuffle: this.opts.shuffle,
-        seed: this.opts.seed,
-        rank: this.opts.rank,
-        worldSize: this.opts.worldSize,
-        dropTail: this.opts.dropLast,
-      });
-      const B = this.opts.batchSize;
-      const end = this.opts.dropLast ? order.length - (order.length % B) : order.length;
-      const views = viewsPerSample(this.transform);
-      const k = this.transform.cropSize;
-      const queue: { stop: number; p: Promise<BatchResult> }[] = [];
-      let cursor = this.pos.position;
-      const launch = () => {
-        while (queue.length < this.opts.prefetch && cursor < end) {
-          const stop = Math.min(end, cursor + B);
-          const items = Array.from(order.subarray(cursor, stop), (i) => ({
-            index: i,
-            label: this.samples[i].label,
-            url: this.samples[i].url,
-          }));
-          const p = this.run(items, epoch);
-          p.catch(() => {}); // observed when the batch is awaited
-          queue.push({ stop, p });
-          cursor = stop;
-        }
-      };
-      launch();
-      while (queue.length) {
-        const head = queue.shift()!;
-        const r = await head.p;
-        launch();
-        for (const e of r.bad) {
+      yield* epochBatches({
+        ...this.opts,
+        size: this.samples.length,
+        ...this.pos,
+        views: viewsPerSample(this.transform),
+        cropSize: this.transform.cropSize,
+        item: (i) => ({ index: i, label: this.samples[i].label, url: this.samples[i].url }),
+        run: (items, epoch) => this.run(items, epoch),
+        onBad: (e) => {
           this.badCount++;
           this.onBad(e);
-        }
-        this.pos = { epoch, position: head.stop };
-        if (r.labels.length === 0) continue;
-        yield {
-          data: r.data,
-          shape: [r.labels.length * views, 3, k, k],
-          labels: r.labels,
-          indices: r.indices,
-          views,
-          epoch,
-          position: head.stop,
-        };
-      }
-      this.pos = { epoch: epoch + 1, position: 0 };
+        },
+        onPosition: (s) => {
+          this.pos = s;
+        },
+      });
     } finally {
       this.iterating = false;
     }

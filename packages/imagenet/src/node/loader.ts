@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { ClassTable } from '../classes.js';
+import { epochBatches } from '../epoch-batches.js';
 import { epochOrder } from '../shuffle.js';
 import { resolveTransform, type Transform, viewsPerSample } from '../transform.js';
 import type { BadEntry, FileDataset } from './dataset.js';
@@ -203,53 +204,22 @@ export class ImageLoader implements AsyncIterable<Batch> {
         }
       }
       this.startPool();
-      const { epoch } = this.pos;
-      const order = epochOrder(this.size, epoch, {
-        shuffle: this.opts.shuffle,
-        seed: this.opts.seed,
-        rank: this.opts.rank,
-        worldSize: this.opts.worldSize,
-        dropTail: this.opts.dropLast,
-      });
-      const B = this.opts.batchSize;
-      const end = this.opts.dropLast ? order.length - (order.length % B) : order.length;
-      const views = viewsPerSample(this.opts.transform);
-      const k = this.ctxBase.transform.cropSize;
-      const queue: { start: number; stop: number; p: Promise<WorkResult> }[] = [];
-      let cursor = this.pos.position;
-      const launch = () => {
-        while (queue.length < this.opts.prefetch && cursor < end) {
-          const start = cursor;
-          const stop = Math.min(end, cursor + B);
-          const items = Array.from(order.subarray(start, stop), (i) => this.item(i));
-          const p = this.run(items, epoch);
-          p.catch(() => {}); // rejection is observed when the batch is awaited
-          queue.push({ start, stop, p });
-          cursor = stop;
-        }
-      };
-      launch();
-      while (queue.length) {
-        const head = queue.shift()!;
-        const r = await head.p;
-        launch();
-        for (const e of r.bad) {
+      yield* epochBatches({
+        ...this.opts,
+        size: this.size,
+        ...this.pos,
+        views: viewsPerSample(this.ctxBase.transform),
+        cropSize: this.ctxBase.transform.cropSize,
+        item: (i) => this.item(i),
+        run: (items, epoch) => this.run(items, epoch),
+        onBad: (e) => {
           this.badCount++;
           this.onBad(e);
-        }
-        this.pos = { epoch, position: head.stop };
-        if (r.labels.length === 0) continue;
-        yield {
-          data: r.data,
-          shape: [r.labels.length * views, 3, k, k],
-          labels: r.labels,
-          indices: r.indices,
-          views,
-          epoch,
-          position: head.stop,
-        };
-      }
-      this.pos = { epoch: epoch + 1, position: 0 };
+        },
+        onPosition: (s) => {
+          this.pos = s;
+        },
+      });
     } finally {
       this.iterating = false;
     }
