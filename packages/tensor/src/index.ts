@@ -111,4 +111,11 @@ export {
 } from './ops/views.js';
 export { Parameter } from './parameter.js';
 export { defaultGenerator, Generator, manualSeed } from './random/generator.js';
+export {
+  type BackendPreference,
+  type GpuAdapterLike,
+  type GpuLike,
+  type SelectBackendOptions,
+  selectBackend,
+} from './select-backend.js';
 export { Tensor } from './tensor.js';
