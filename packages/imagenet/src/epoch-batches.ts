@@ -14,14 +14,22 @@ export interface BatchOutcome<Bad> {
   bad: readonly Bad[];
 }
 
-/** One batch as both loaders yield it (the Node `Batch` and the `BrowserBatch` have this shape). */
+/**
+ * One batch, as both loaders yield it (the Node `Batch` and the `BrowserBatch`). Views of a sample
+ * are adjacent: with tenCrop, rows i*10..i*10+9 belong to labels[i].
+ */
 export interface EpochBatch {
+  /** NCHW float32, N = samples * views. */
   data: Float32Array;
   shape: [number, number, number, number];
+  /** One label per sample (int32, standard class indices). */
   labels: Int32Array;
+  /** Dataset index of each sample. */
   indices: Int32Array;
+  /** Views per sample (10 for tenCrop, else 1). */
   views: number;
   epoch: number;
+  /** State after this batch: resuming from it continues with the next batch. */
   position: number;
 }
 

@@ -4,7 +4,7 @@
  * Web Workers that fetch, decode (createImageBitmap / ImageDecoder) and transform whole batches and
  * hand the float buffer back as a transfer. With `workers: 0` the same code runs on the calling thread.
  */
-import { epochBatches } from '../epoch-batches.js';
+import { type EpochBatch, epochBatches } from '../epoch-batches.js';
 import { epochOrder } from '../shuffle.js';
 import { type ResolvedTransform, resolveTransform, type Transform, viewsPerSample } from '../transform.js';
 import { loadSampleBrowser } from './index.js';
@@ -62,15 +62,7 @@ export interface BrowserLoaderOptions {
 }
 
 /** One batch, laid out like the Node loader's (views of a sample adjacent). */
-export interface BrowserBatch {
-  data: Float32Array;
-  shape: [number, number, number, number];
-  labels: Int32Array;
-  indices: Int32Array;
-  views: number;
-  epoch: number;
-  position: number;
-}
+export interface BrowserBatch extends EpochBatch {}
 
 /** A batch task as sent to a worker (structured-cloneable). */
 interface BatchTask {

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { ClassTable } from '../classes.js';
-import { epochBatches } from '../epoch-batches.js';
+import { type EpochBatch, epochBatches } from '../epoch-batches.js';
 import { epochOrder } from '../shuffle.js';
 import { resolveTransform, type Transform, viewsPerSample } from '../transform.js';
 import type { BadEntry, FileDataset } from './dataset.js';
@@ -58,20 +58,7 @@ export interface LoaderOptions {
 }
 
 /** One batch. Views of a sample are adjacent: with tenCrop, rows i*10..i*10+9 belong to labels[i]. */
-export interface Batch {
-  /** NCHW float32, N = samples * views. */
-  data: Float32Array;
-  shape: [number, number, number, number];
-  /** One label per sample (int32, standard class indices). */
-  labels: Int32Array;
-  /** Dataset index of each sample. */
-  indices: Int32Array;
-  /** Views per sample (10 for tenCrop, else 1). */
-  views: number;
-  epoch: number;
-  /** State after this batch: resuming from it continues with the next batch. */
-  position: number;
-}
+export interface Batch extends EpochBatch {}
 
 /**
  * Iterates batches of a file dataset or a packed dataset. `for await (const b of loader)` yields the
