@@ -27,6 +27,13 @@ export interface ModelConfig {
   numClasses: number;
   /** Dropout after fc1/fc2 of the paper models (§3: 0.5). */
   dropout: number;
+  /**
+   * plain22/plain30 only: fixed gains of fc1, fc2, fc3 for every init: Gaussian weights with
+   * std = gain / sqrt(fan-in). The paper's fixed stds 0.01, 0.01, 0.001 (§4 "fc layers and input
+   * scale") on model B's fan-ins (32,256, 4,096, 4,096) are the gains 1.80, 0.64, 0.064
+   * (`PAPER_FC_GAIN` of the init-depth experiment). Absent: the fc layers use the conv layers' init.
+   */
+  fcGain?: [number, number, number];
 }
 
 /** Default width of each model at Fashion-MNIST scale. */
@@ -174,7 +181,12 @@ export function plainSpec(c: ModelConfig, depth: number): ModelSpec {
   let features = ch * 14;
   for (const [i, out] of [w(64), w(64), c.numClasses].entries()) {
     const name = `fc${i + 1}`;
-    layers.push({ name, spec: { type: 'linear', inFeatures: features, outFeatures: out, bias: true }, init });
+    const fcInit: WeightInit = c.fcGain ? { kind: 'normal', std: c.fcGain[i] / Math.sqrt(features) } : init;
+    layers.push({
+      name,
+      spec: { type: 'linear', inFeatures: features, outFeatures: out, bias: true },
+      init: fcInit,
+    });
     features = out;
     ch = out;
     if (i < 2) {

@@ -43,6 +43,9 @@ describe('rectifier (bad input: one clear line, non-zero exit, no stack trace)',
     expect(d.stderr).toMatch(/missing argument \(usage: rectifier eval <checkpoint>/);
     const e = await cli('reproduce', 'table9');
     expect(e.stderr).toMatch(/unknown experiment 'table9'/);
+    const f = await cli('reproduce', 'init-depth', '--input-scale', 'huge');
+    expect(f.code).toBe(2);
+    expect(f.stderr).toMatch(/--input-scale must be 'paper' or 'unit', got 'huge'/);
   });
 
   it('reports missing data, configs and checkpoints in one line with exit code 1', async () => {

@@ -37,6 +37,11 @@ export interface DataBundle {
   test(opts: { batchSize: number; inputSize: number; limit?: number }): SeekableSource;
   /** The raw in-memory test set (for sample images, ONNX checks), when the data is in memory. */
   testSet?: ImageSet;
+  /**
+   * The same images under another normalisation (in-memory sets only), e.g. the paper's unnormalised
+   * inputs: mean subtraction only, pixels in about [-128, 128] (`{ kind: 'scaled', mean, std: 1 / 255 }`).
+   */
+  withNormalization?(normalization: Normalization): DataBundle;
 }
 
 /** Nearest-neighbour upsampling of an in-memory set by an integer factor (28 -> 56 for the paper models). */
@@ -88,9 +93,12 @@ function inMemory(
 }
 
 /** A bundle over an in-memory train/test pair. */
-export function memoryBundle(name: string, train: ImageSet, test: ImageSet): DataBundle {
-  const { mean, std } = pixelStats(train);
-  const normalization: Normalization = { kind: 'scaled', mean, std };
+export function memoryBundle(
+  name: string,
+  train: ImageSet,
+  test: ImageSet,
+  normalization: Normalization = { kind: 'scaled', ...pixelStats(train) },
+): DataBundle {
   return {
     name,
     source: train.source,
@@ -103,6 +111,7 @@ export function memoryBundle(name: string, train: ImageSet, test: ImageSet): Dat
     train: (o) => inMemory(train, normalization, { ...o, train: true }),
     test: (o) => inMemory(test, normalization, { ...o, seed: 0, train: false }),
     testSet: test,
+    withNormalization: (n) => memoryBundle(name, train, test, n),
   };
 }
 

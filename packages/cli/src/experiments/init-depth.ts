@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pct } from '@rectifier/train';
 import type { DataBundle } from '../data/sources';
+import { UserError } from '../errors';
 import { type Io, out } from '../io';
 import type { ModelConfig } from '../models';
 import { lineChartSvg } from '../svg-chart';
@@ -25,7 +26,41 @@ export interface InitDepthOptions {
   dropout: number;
   /** Which depths to run (default both). */
   depths?: number[];
+  /**
+   * 'paper' (default): the paper's input scale (§4, §7): pixels mean-subtracted only (about [-128, 128])
+   * and fc layers with the gains of the paper's fixed stds 0.01, 0.01, 0.001 for both inits. 'unit': inputs normalised to zero mean
+   * and unit variance, fc layers with the conv layers' init (He or "Xavier").
+   */
+  inputScale?: InputScale;
   io: Io;
+}
+
+/** How the inputs and fc layers are scaled (see {@link InitDepthOptions.inputScale}). */
+export type InputScale = 'paper' | 'unit';
+
+/**
+ * The gains (std x sqrt(fan-in)) of the paper's fc layers (§4 "fc layers and input scale": stds 0.01,
+ * 0.01, 0.001) on model B's fan-ins (fc1: 63 x 512 = 32,256 inputs, fc2 and fc3: 4,096). Our fc layers
+ * are 100-1000x narrower: the paper's stds there would shrink the logits ~1000x more than in the paper,
+ * so they get the paper's gains instead (std = gain / sqrt(fan-in)), the same for both inits.
+ */
+export const PAPER_FC_GAIN: [number, number, number] = [
+  0.01 * Math.sqrt(32256),
+  0.01 * Math.sqrt(4096),
+  0.001 * Math.sqrt(4096),
+];
+
+/**
+ * The data under the paper's input scale: the training-set mean pixel subtracted, no division by the
+ * std, so Fashion-MNIST pixels lie in about [-73, 182] (ImageNet's mean-subtracted pixels: about
+ * [-128, 128]). The paper subtracts a per-pixel mean; this uses the global mean (one scalar).
+ */
+export function paperScaled(data: DataBundle): DataBundle {
+  if (!data.withNormalization)
+    throw new UserError(`--input-scale paper needs an in-memory data set, got ${data.source}`);
+  const n = data.normalization;
+  if (n.kind !== 'scaled') throw new UserError(`--input-scale paper: unexpected normalisation ${n.kind}`);
+  return data.withNormalization({ kind: 'scaled', mean: n.mean, std: 1 / 255 });
 }
 
 /** The paper's reading of Figs. 2-3 (approximate plot readings, see paper.md §5). */
@@ -48,7 +83,9 @@ const INITS = [
 ] as const;
 
 /** Runs 22- and 30-layer plain ReLU nets with He and "Xavier" init; writes JSON and SVGs. */
-export async function initDepth(data: DataBundle, o: InitDepthOptions): Promise<Record<string, unknown>> {
+export async function initDepth(unitData: DataBundle, o: InitDepthOptions): Promise<Record<string, unknown>> {
+  const inputScale = o.inputScale ?? 'paper';
+  const data = inputScale === 'paper' ? paperScaled(unitData) : unitData;
   const arms: ArmResult[] = [];
   for (const [depth, model, width] of [
     [22, 'plain22', o.width22],
@@ -65,6 +102,7 @@ export async function initDepth(data: DataBundle, o: InitDepthOptions): Promise<
         inChannels: data.inChannels,
         numClasses: data.classes.length,
         dropout: o.dropout,
+        ...(inputScale === 'paper' ? { fcGain: PAPER_FC_GAIN } : {}),
       };
       out(o.io, `\n== ${depth}-layer ReLU net, init ${init} ==`);
       const r = await runArm({
@@ -131,6 +169,9 @@ export async function initDepth(data: DataBundle, o: InitDepthOptions): Promise<
       width30: o.width30,
       evalImages: o.evalImages,
       data: data.name,
+      inputScale,
+      normalization: data.normalization,
+      fcGain: inputScale === 'paper' ? PAPER_FC_GAIN : 'same as the conv init',
     },
     runs: arms.map(summarize),
   };
