@@ -101,7 +101,7 @@ export async function decodeImage(
 /**
  * Renders views of an encoded image straight into `out` (CHW float32, views back to back) with one
  * libvips call per distinct resize: decode (with shrink-on-load) + resize + crop run in libvips, the
- * flip, lighting noise and normalisation run in one JS pass ({@link hwcToChw}).
+ * flip, lighting noise and normalisation run in one JS pass (`hwcToChw` from the package root).
  */
 export async function renderViewsSharp(
   bytes: Uint8Array,
