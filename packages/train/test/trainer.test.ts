@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { manualSeed, memory } from '@rectifier/tensor';
+import { manualSeed, memory, type Tensor, tensor } from '@rectifier/tensor';
 import { describe, expect, it } from 'vitest';
 import { readJsonl } from '../src/checkpoint/atomic';
 import { CheckpointError } from '../src/checkpoint/checkpoint';
@@ -231,5 +231,46 @@ describe('Trainer checkpoints and resume', () => {
     await expect(t.fit(loader(data, 16), undefined, { resume: 'last' })).rejects.toThrow(
       /does not fit this model/,
     );
+  });
+});
+
+describe('Trainer with an array of batches', () => {
+  it('reuses the batches every epoch (an array is a dataset in memory: not disposed by default)', async () => {
+    const data = blobs(96);
+    const batches = Array.from({ length: 3 }, (_, b) => ({
+      input: tensor(data.x.slice(b * 32 * 8, (b + 1) * 32 * 8), { shape: [32, 8] }),
+      target: tensor(data.y.slice(b * 32, (b + 1) * 32)),
+    }));
+    const model = tinyModel();
+    const trainer = new Trainer({
+      model,
+      optimizer: new SGD(model.parameters(), { lr: 0.05 }),
+      maxEpochs: 3,
+      progress: 'none',
+    });
+    const r = await trainer.fit(batches, batches);
+    expect(r.history).toHaveLength(3);
+    expect(batches.every((b) => !b.input.isDisposed && !b.target.isDisposed)).toBe(true);
+    expect(r.history[2].val!.top1).toBeLessThanOrEqual(r.history[0].val!.top1);
+  });
+
+  it('still disposes the batches of a loader function by default', async () => {
+    const made: Tensor[] = [];
+    const data = blobs(64);
+    const source = () =>
+      [{ input: tensor(data.x, { shape: [64, 8] }), target: tensor(data.y) }].map((b) => {
+        made.push(b.input, b.target);
+        return b;
+      });
+    const model = tinyModel();
+    const trainer = new Trainer({
+      model,
+      optimizer: new SGD(model.parameters()),
+      maxEpochs: 1,
+      progress: 'none',
+    });
+    await trainer.fit(source);
+    expect(made.length).toBe(2);
+    expect(made.every((t) => t.isDisposed)).toBe(true);
   });
 });

@@ -70,6 +70,15 @@ export async function openEpoch(
   return cursor;
 }
 
+/**
+ * Whether batches from `source` are disposed after use when the user did not say: yes for loaders
+ * and generators (they make fresh tensors every epoch), no for an array of batches, which is a
+ * dataset held in memory and iterated again every epoch (like Keras `fit(x, y)`).
+ */
+export function disposesByDefault(source: DataSource): boolean {
+  return !Array.isArray(source);
+}
+
 /** Disposes a batch's tensors (if not already disposed). */
 export function disposeBatch(b: Batch): void {
   if (!b.input.isDisposed) b.input.dispose();

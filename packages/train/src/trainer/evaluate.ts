@@ -1,7 +1,7 @@
 import { crossEntropy, noGrad, type Tensor, tidy } from '@rectifier/tensor';
 import { MeanMeter, ThroughputMeter, TopKMeter } from '../metrics/meters';
 import { topKErrors } from '../metrics/topk';
-import { disposeBatch, openEpoch } from './data';
+import { disposeBatch, disposesByDefault, openEpoch } from './data';
 import type { DataSource, EvalResult, TrainableModule } from './types';
 
 /** The model's forward function: `call` (runs forward hooks) when the model has it, else `forward`. */
@@ -41,7 +41,7 @@ export async function evaluateModel(
   let topk: TopKMeter | null = null;
   let usedKs: number[] = ks;
   const tp = new ThroughputMeter();
-  const dispose = o.disposeBatches ?? true;
+  const dispose = o.disposeBatches ?? disposesByDefault(data);
   model.eval();
   const cursor = await openEpoch(data, o.epoch ?? 0, 0, dispose);
   try {

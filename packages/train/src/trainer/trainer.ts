@@ -5,7 +5,7 @@ import { MeanMeter, ThroughputMeter, TopKMeter } from '../metrics/meters';
 import { topKErrors } from '../metrics/topk';
 import type { Optimizer } from '../optim/optimizer';
 import type { LRScheduler } from '../schedule/scheduler';
-import { type BatchCursor, disposeBatch, openEpoch } from './data';
+import { type BatchCursor, disposeBatch, disposesByDefault, openEpoch } from './data';
 import { evaluateModel, forwardOf } from './evaluate';
 import { firstNonFiniteLayer, firstNonFiniteParam, l2Norms, NonFiniteError } from './guard';
 import { formatDuration, ProgressReporter } from './progress';
@@ -132,7 +132,7 @@ export class Trainer {
     let reason: StopReason = 'completed';
     const runStart = performance.now();
     const elapsedBefore = this.elapsedSeconds;
-    const dispose = o.disposeBatches ?? true;
+    const dispose = o.disposeBatches ?? disposesByDefault(train);
     while (this.epoch < this.maxEpochs) {
       const epoch = this.epoch;
       if (this.batchInEpoch === 0) {
@@ -365,7 +365,8 @@ export class Trainer {
 
   /**
    * Mean loss and top-k errors of the model on `data`, in eval mode and without a graph
-   * (see `evaluateModel`). Batches are disposed after use (unless `disposeBatches` is false).
+   * (see `evaluateModel`). Batches are disposed after use (unless `disposeBatches` is false or `data`
+   * is an array of batches).
    */
   async evaluate(data: DataSource, opts: { epoch?: number } = {}): Promise<EvalResult> {
     return evaluateModel(this.model, data, {

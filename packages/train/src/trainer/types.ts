@@ -142,7 +142,10 @@ export interface TrainerOptions {
   checkpointExtra?: () => Record<string, unknown>;
   /** Epochs between validation passes. Default 1. */
   evalEvery?: number;
-  /** Dispose each batch's tensors after use (loaders create fresh tensors). Default true. */
+  /**
+   * Dispose each batch's tensors after use. Default: true for loaders and generators (they create
+   * fresh tensors), false for an array of batches (reused every epoch).
+   */
   disposeBatches?: boolean;
 }
 
