@@ -181,6 +181,11 @@ export interface Backend<S extends Storage = Storage> {
   /** Batched matmul of 3-D views a [B,M,K] and b [B,K,N] (any strides, 0 for broadcast batch). Output [B,M,N]. */
   matmul(a: View<S>, b: View<S>): S;
   conv2d(x: View<S>, w: View<S>, g: Conv2dGeometry): S;
+  /**
+   * Optional fused forward: conv2d plus bias [O] added in the kernel's epilogue (saves a pass over the
+   * output). Backends without it get conv2d followed by an add.
+   */
+  conv2dBias?(x: View<S>, w: View<S>, bias: View<S>, g: Conv2dGeometry): S;
   conv2dBackwardInput(dy: View<S>, w: View<S>, g: Conv2dGeometry): S;
   conv2dBackwardWeight(x: View<S>, dy: View<S>, g: Conv2dGeometry): S;
   /** Returns the pooled values and, per output, the flat index (h * W + w) of the chosen input in its plane. */

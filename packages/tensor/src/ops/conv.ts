@@ -8,6 +8,7 @@ import { pair } from '../shape.js';
 import { fromStorage, type Tensor } from '../tensor.js';
 import { add } from './elementwise.js';
 import { checkOptionKeys, checkRank, checkTensor, sameBackend } from './operands.js';
+import { sum } from './reduce.js';
 import { contiguous, reshape } from './views.js';
 
 /** Options of `conv2d`; ints apply to both spatial dims. */
@@ -85,34 +86,56 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
     const xc = contiguous(x);
     const wc = contiguous(weight);
     const b = x.backend;
-    const y = fromStorage(b, b.conv2d(xc.storageView, wc.storageView, g), [g.N, g.O, g.OH, g.OW], x.dtype);
+    // a backend with a fused bias epilogue adds the bias inside the convolution kernel
+    const fused = bias && b.conv2dBias ? bias : null;
+    const out = fused
+      ? (b.conv2dBias as NonNullable<typeof b.conv2dBias>)(
+          xc.storageView,
+          wc.storageView,
+          fused.storageView,
+          g,
+        )
+      : b.conv2d(xc.storageView, wc.storageView, g);
+    const y = fromStorage(b, out, [g.N, g.O, g.OH, g.OW], x.dtype);
     const attrs = {
       stride: [g.strideH, g.strideW],
       padding: [g.padH, g.padW],
       dilation: [g.dilationH, g.dilationW],
       groups: g.groups,
     };
+    const inputGrads = (dy: Tensor, xs: Tensor, ws: Tensor) => [
+      () =>
+        fromStorage(
+          b,
+          b.conv2dBackwardInput(contiguous(dy).storageView, ws.storageView, g),
+          xs.shape,
+          xs.dtype,
+        ),
+      () =>
+        fromStorage(
+          b,
+          b.conv2dBackwardWeight(xs.storageView, contiguous(dy).storageView, g),
+          ws.shape,
+          ws.dtype,
+        ),
+    ];
+    if (fused) {
+      record(
+        'conv2d',
+        y,
+        [xc, wc, fused],
+        [xc, wc],
+        (dy, [xs, ws]) => [...inputGrads(dy, xs as Tensor, ws as Tensor), () => sum(dy, [0, 2, 3])],
+        { ...attrs, bias: true },
+      );
+      return y;
+    }
     record(
       'conv2d',
       y,
       [xc, wc],
       [xc, wc],
-      (dy, [xs, ws]) => [
-        () =>
-          fromStorage(
-            b,
-            b.conv2dBackwardInput(contiguous(dy).storageView, ws.storageView, g),
-            xs.shape,
-            xs.dtype,
-          ),
-        () =>
-          fromStorage(
-            b,
-            b.conv2dBackwardWeight(xs.storageView, contiguous(dy).storageView, g),
-            ws.shape,
-            ws.dtype,
-          ),
-      ],
+      (dy, [xs, ws]) => inputGrads(dy, xs as Tensor, ws as Tensor),
       attrs,
     );
     return bias ? add(y, reshape(bias, [1, g.O, 1, 1])) : y;

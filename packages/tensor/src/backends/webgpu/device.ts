@@ -27,6 +27,13 @@ export interface WebGPUTuning {
   readonly gemmSplitK?: number;
   /** GEMM tile for every matmul/convolution. */
   readonly gemmTile?: '64x64' | '128x128' | '16x128' | '32x128' | '128x32';
+  /** Allow 16-byte loads/stores of GEMM operands where their layout permits (default true). */
+  readonly gemmVectorAccess?: boolean;
+  /**
+   * GEMM software pipelining: 'none', 'prefetch' (next slice's loads into registers while computing)
+   * or 'double' (plus double-buffered shared memory; the default, 'prefetch' when it does not fit).
+   */
+  readonly gemmPipeline?: 'none' | 'prefetch' | 'double';
   /** Split every sum/max/min/prod reduction's reduced extent over this many workgroups per output. */
   readonly reduceSplit?: number;
 }

@@ -198,21 +198,34 @@ class WebGPUBackendImpl extends WebGPUBackendBase implements WebGPUBackend {
     second: View<WebGPUStorage>,
     g: Conv2dGeometry,
     outSize: number,
+    bias?: View<WebGPUStorage>,
   ): WebGPUStorage {
     const temps: WebGPUStorage[] = [];
     const f = this.contig(op, first, temps);
     const s = this.contig(op, second, temps);
-    if (f.dtype !== 'float32' || s.dtype !== 'float32')
-      throw new DTypeError(`webgpu.${op}: expected float32 operands, got ${f.dtype} and ${s.dtype}`);
+    const bv = bias ? this.contig(op, bias, temps) : undefined;
+    if (f.dtype !== 'float32' || s.dtype !== 'float32' || (bv && bv.dtype !== 'float32')) {
+      const got = [f, s, ...(bv ? [bv] : [])].map((v) => v.dtype).join(', ');
+      throw new DTypeError(`webgpu.${op}: expected float32 operands, got ${got}`);
+    }
     const out = this.alloc(op, outSize, 'float32');
     const ktab = this.cached(`conv:${kind}:${stableStringify(g)}`, () => convKTable(kind, g));
-    runConv(this.ctx, kind, f, s, g, ktab, out, this.software, this.tuning);
+    runConv(this.ctx, kind, f, s, g, ktab, out, this.software, this.tuning, bv);
     for (const t of temps) this.dispose(t);
     return out;
   }
 
   conv2d(x: View<WebGPUStorage>, w: View<WebGPUStorage>, g: Conv2dGeometry): WebGPUStorage {
     return this.conv('conv2d', 'forward', x, w, g, g.N * g.O * g.OH * g.OW);
+  }
+
+  conv2dBias(
+    x: View<WebGPUStorage>,
+    w: View<WebGPUStorage>,
+    bias: View<WebGPUStorage>,
+    g: Conv2dGeometry,
+  ): WebGPUStorage {
+    return this.conv('conv2dBias', 'forward', x, w, g, g.N * g.O * g.OH * g.OW, bias);
   }
 
   conv2dBackwardInput(dy: View<WebGPUStorage>, w: View<WebGPUStorage>, g: Conv2dGeometry): WebGPUStorage {

@@ -12,8 +12,16 @@ import type { GpuContext } from '../context.js';
 import type { WebGPUTuning } from '../device.js';
 import { Params, paramsWgsl } from '../params.js';
 import type { GView, WebGPUStorage } from '../storage.js';
-import { gemmSource, type Staging } from './gemm-core.js';
-import { coreParams, gemmGroups, planGemm, type Tile, withSplitK } from './gemm-plan.js';
+import { type GemmCoreOptions, gemmSource, type Staging } from './gemm-core.js';
+import {
+  coreOptions,
+  coreParams,
+  gemmGroups,
+  planGemm,
+  type Tile,
+  type VecEligibility,
+  withSplitK,
+} from './gemm-plan.js';
 
 export type ConvKind = 'forward' | 'backwardInput' | 'backwardWeight';
 
@@ -21,10 +29,14 @@ export interface ConvOptions {
   readonly kernel: 'conv2d';
   readonly kind: ConvKind;
   readonly tile: Tile;
+  readonly core: GemmCoreOptions;
+  /** forward only: add Bias[channel] in the epilogue */
+  readonly bias: boolean;
 }
 
 // Params: 0-7 GEMM core (see gemm-core.ts), 8 N(batch), 9 C, 10 H, 11 W, 12 O, 13 KH, 14 KW, 15 OH,
-// 16 OW, 17 strideH, 18 strideW, 19 padH, 20 padW, 21 dilH, 22 dilW, 23 Cg, 24 Og, 25 xOff, 26 wOff (or dyOff)
+// 16 OW, 17 strideH, 18 strideW, 19 padH, 20 padW, 21 dilH, 22 dilW, 23 Cg, 24 Og, 25 xOff, 26 wOff (or dyOff),
+// 27 bias offset
 const GEOM = /* wgsl */ `
 fn gN() -> u32 { return p(8u); } fn gC() -> u32 { return p(9u); } fn gH() -> u32 { return p(10u); }
 fn gW() -> u32 { return p(11u); } fn gO() -> u32 { return p(12u); } fn gKH() -> u32 { return p(13u); }
@@ -63,13 +75,17 @@ export function convKTable(kind: ConvKind, g: Conv2dGeometry): Int32Array {
   return t;
 }
 
-function prelude(kind: ConvKind): string {
+function prelude(kind: ConvKind, core: GemmCoreOptions, bias: boolean): string {
+  const t = (vec: boolean) => (vec ? 'vec4<f32>' : 'f32');
+  // Y (weights, or dy for the weight gradient) is bound as vec4 when A is read 4 k at a time; the
+  // uniform parameters come after the last storage binding (GpuContext.dispatch)
   const head = /* wgsl */ `
-@group(0) @binding(0) var<storage, read_write> Out: array<f32>;
+@group(0) @binding(0) var<storage, read_write> Out: array<${t(core.vecC)}>;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
-@group(0) @binding(2) var<storage, read> Y: array<f32>;
+@group(0) @binding(2) var<storage, read> Y: array<${t(core.vecA)}>;
 @group(0) @binding(3) var<storage, read> KT: array<vec4<i32>>;
-${paramsWgsl(4, 28)}
+${bias ? '@group(0) @binding(4) var<storage, read> Bias: array<f32>;' : ''}
+${paramsWgsl(bias ? 5 : 4, 28)}
 ${GEOM}`;
   // prepA/prepB run once per thread and tile row/column (outside the K loop) and return what the
   // per-element loads need; KT[k] (convKTable) gives the k-dependent part, so the K loop has no
@@ -78,7 +94,11 @@ ${GEOM}`;
     // X = input, Y = weight; M = Og, N = batch*OH*OW, K = Cg*KH*KW
     return /* wgsl */ `${head}
 fn prepA(z: u32, m: u32) -> vec4<u32> { return vec4<u32>(p(26u) + (z * gOg() + m) * p(2u), 0u, 0u, 0u); }
-fn loadA(z: u32, k: u32, q: vec4<u32>) -> f32 { return Y[q.x + k]; }
+${
+  core.vecA
+    ? 'fn loadA4(z: u32, k: u32, q: vec4<u32>) -> vec4<f32> { return Y[(q.x + k) / 4u]; }'
+    : 'fn loadA(z: u32, k: u32, q: vec4<u32>) -> f32 { return Y[q.x + k]; }'
+}
 fn prepB(z: u32, n: u32) -> vec4<u32> {
   let ohw = gOH() * gOW();
   let b = n / ohw; let s = n % ohw; let oh = s / gOW(); let ow = s % gOW();
@@ -93,10 +113,22 @@ fn loadB(z: u32, k: u32, q: vec4<u32>) -> f32 {
   if (ih < 0 || iw < 0 || ih >= i32(gH()) || iw >= i32(gW())) { return 0.0; }
   return X[q.x + u32(t.x) + u32(ih) * gW() + u32(iw)];
 }
-fn storeC(z: u32, m: u32, n: u32, v: f32) {
+// the bias is added once: by the first K slice when K is split (the slices are summed afterwards)
+fn epilogue(z: u32, m: u32) -> f32 {
+  ${bias ? 'return select(0.0, Bias[p(27u) + z * gOg() + m], gPart == 0u);' : 'return 0.0;'}
+}
+${
+  core.vecC
+    ? `fn storeC4(z: u32, m: u32, n: u32, v: vec4<f32>) {
   let ohw = gOH() * gOW();
   let b = n / ohw; let s = n % ohw;
-  Out[gPart + (b * gO() + z * gOg() + m) * ohw + s] = v;
+  Out[(gPart + (b * gO() + z * gOg() + m) * ohw + s) / 4u] = v + vec4<f32>(epilogue(z, m));
+}`
+    : `fn storeC(z: u32, m: u32, n: u32, v: f32) {
+  let ohw = gOH() * gOW();
+  let b = n / ohw; let s = n % ohw;
+  Out[gPart + (b * gO() + z * gOg() + m) * ohw + s] = v + epilogue(z, m);
+}`
 }`;
   }
   if (kind === 'backwardInput') {
@@ -123,16 +155,28 @@ fn loadB(z: u32, k: u32, q: vec4<u32>) -> f32 {
   if (oh >= gOH() || ow >= gOW()) { return 0.0; }
   return X[q.x + u32(t.x) + oh * gOW() + ow];
 }
-fn storeC(z: u32, m: u32, n: u32, v: f32) {
+${
+  core.vecC
+    ? `fn storeC4(z: u32, m: u32, n: u32, v: vec4<f32>) {
+  let hw = gH() * gW();
+  let b = n / hw; let s = n % hw;
+  Out[(gPart + (b * gC() + z * gCg() + m) * hw + s) / 4u] = v;
+}`
+    : `fn storeC(z: u32, m: u32, n: u32, v: f32) {
   let hw = gH() * gW();
   let b = n / hw; let s = n % hw;
   Out[gPart + (b * gC() + z * gCg() + m) * hw + s] = v;
+}`
 }`;
   }
   // backwardWeight: X = input, Y = dy; M = Og, N = Cg*KH*KW, K = batch*OH*OW
   return /* wgsl */ `${head}
 fn prepA(z: u32, m: u32) -> vec4<u32> { return vec4<u32>(p(26u) + (z * gOg() + m) * gOH() * gOW(), 0u, 0u, 0u); }
-fn loadA(z: u32, k: u32, q: vec4<u32>) -> f32 { return Y[q.x + u32(KT[k].w)]; }
+${
+  core.vecA
+    ? 'fn loadA4(z: u32, k: u32, q: vec4<u32>) -> vec4<f32> { return Y[(q.x + u32(KT[k].w)) / 4u]; }'
+    : 'fn loadA(z: u32, k: u32, q: vec4<u32>) -> f32 { return Y[q.x + u32(KT[k].w)]; }'
+}
 fn prepB(z: u32, n: u32) -> vec4<u32> {
   let khw = gKH() * gKW();
   let c = n / khw; let r = n % khw; let kh = r / gKW(); let kw = r % gKW();
@@ -147,7 +191,11 @@ fn loadB(z: u32, k: u32, q: vec4<u32>) -> f32 {
   if (ih < 0 || iw < 0 || ih >= i32(gH()) || iw >= i32(gW())) { return 0.0; }
   return X[q.x + u32(t.x) + u32(ih) * gW() + u32(iw)];
 }
-fn storeC(z: u32, m: u32, n: u32, v: f32) { Out[gPart + (z * gOg() + m) * p(1u) + n] = v; }`;
+${
+  core.vecC
+    ? 'fn storeC4(z: u32, m: u32, n: u32, v: vec4<f32>) { Out[(gPart + (z * gOg() + m) * p(1u) + n) / 4u] = v; }'
+    : 'fn storeC(z: u32, m: u32, n: u32, v: f32) { Out[gPart + (z * gOg() + m) * p(1u) + n] = v; }'
+}`;
 }
 
 /** GEMM sizes (M, N, K) of each kernel for geometry `g` (per group). */
@@ -161,8 +209,30 @@ export function convGemmSize(kind: ConvKind, g: Conv2dGeometry): [number, number
 }
 
 /**
+ * Which operands of a convolution kernel allow 16-byte accesses (see GemmCoreOptions): the weight
+ * rows of the forward GEMM when Cg*KH*KW is a multiple of 4; dy along (n, oh, ow) in the weight
+ * gradient when OH*OW is (4 consecutive k then stay in one image); output stores when 4 consecutive
+ * GEMM columns are 4 consecutive, aligned addresses. The vectorised operand (`second`: weight or dy)
+ * must start at a multiple of 4; the pixel operand is always read element-wise.
+ */
+export function convVecAccess(
+  kind: ConvKind,
+  g: Conv2dGeometry,
+  secondOffset: number,
+): VecEligibility {
+  const khw = g.KH * g.KW;
+  const Cg = g.C / g.groups;
+  const ohw = g.OH * g.OW;
+  if (kind === 'forward')
+    return { a: (Cg * khw) % 4 === 0 && secondOffset % 4 === 0, b: false, c: ohw % 4 === 0 };
+  if (kind === 'backwardInput') return { a: false, b: false, c: (g.H * g.W) % 4 === 0 };
+  return { a: ohw % 4 === 0 && secondOffset % 4 === 0, b: false, c: (Cg * khw) % 4 === 0 };
+}
+
+/**
  * Runs one convolution kernel. `first`/`second` are (x, w) for forward, (dy, w) for backwardInput,
- * (x, dy) for backwardWeight; all contiguous. `ktab` holds {@link convKTable} of (kind, g).
+ * (x, dy) for backwardWeight; all contiguous. `ktab` holds {@link convKTable} of (kind, g). `bias`
+ * (forward only, [O]) is added in the GEMM epilogue.
  */
 export function runConv(
   ctx: GpuContext,
@@ -174,25 +244,36 @@ export function runConv(
   out: WebGPUStorage,
   software: boolean,
   tuning: WebGPUTuning = {},
+  bias?: GView,
 ): void {
   const [M, N, K] = convGemmSize(kind, g);
   if (M === 0 || N === 0) return;
+  if (bias && kind !== 'forward') throw new Error(`conv2d ${kind}: a bias epilogue is forward-only`);
   const plan = planGemm(M, N, K, g.groups, software, tuning);
   // weight-gradient operands are contiguous along k = (n, oh, ow); the others along k (weights) and n (pixels)
   const staging: Staging = kind === 'backwardWeight' ? { a: 'k', b: 'k' } : { a: 'k', b: 'n' };
-  const opts: ConvOptions = { kernel: 'conv2d', kind, tile: plan.tile };
-  const pipeline = ctx.pipeline(opts, () => gemmSource(plan.tile, prelude(kind), staging));
+  const core = coreOptions(
+    ctx.device.limits.maxComputeWorkgroupStorageSize,
+    plan,
+    convVecAccess(kind, g, second.offset),
+    tuning,
+  );
+  const opts: ConvOptions = { kernel: 'conv2d', kind, tile: plan.tile, core, bias: !!bias };
+  const pipeline = ctx.pipeline(opts, () =>
+    gemmSource(plan.tile, prelude(kind, core, !!bias), staging, core),
+  );
   withSplitK(ctx, plan, out, (target) => {
     const prm = new Params()
       .u(...coreParams(plan, M, N, K, 0, out.size))
       .u(g.N, g.C, g.H, g.W, g.O, g.KH, g.KW, g.OH, g.OW)
       .u(g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.C / g.groups, g.O / g.groups)
-      .u(first.offset, second.offset);
+      .u(first.offset, second.offset, bias?.offset ?? 0);
     // binding X is the pixel operand (x or dy), Y the other one
+    const buffers = [target, first.storage.buffer, second.storage.buffer, ktab];
     ctx.dispatch(
-      `conv2d ${kind}`,
+      `conv2d ${kind}${bias ? '+bias' : ''}`,
       pipeline,
-      [target, first.storage.buffer, second.storage.buffer, ktab],
+      bias ? [...buffers, bias.storage.buffer] : buffers,
       prm.build(),
       gemmGroups(plan, M, N, g.groups),
     );

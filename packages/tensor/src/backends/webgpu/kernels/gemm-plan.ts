@@ -7,6 +7,8 @@ import { type GpuContext, grid } from '../context.js';
 import type { WebGPUTuning } from '../device.js';
 import { Params, paramsWgsl } from '../params.js';
 import type { WebGPUStorage } from '../storage.js';
+import { type GemmCoreOptions, isVec4Tile } from './gemm-layout.js';
+import { vec4SharedBytes } from './gemm-vec4.js';
 
 /** Tile configuration (part of every pipeline key). */
 export interface Tile {
@@ -148,4 +150,34 @@ export function withSplitK(
     grid(Math.ceil(out.size / 256)),
   );
   ctx.release(parts);
+}
+
+/** Which of an operand's vectorised accesses the front end found legal for this problem. */
+export interface VecEligibility {
+  readonly a: boolean;
+  readonly b: boolean;
+  readonly c: boolean;
+}
+
+/**
+ * The core options for a launch: vector accesses where the tile supports them, the front end allows
+ * them and tuning does not turn them off; software pipelining ('double' when two shared buffers fit
+ * `sharedLimit`, the device's workgroup memory, else 'prefetch') unless tuning asks otherwise.
+ */
+export function coreOptions(
+  sharedLimit: number,
+  plan: GemmPlan,
+  legal: VecEligibility,
+  tuning: WebGPUTuning = {},
+): GemmCoreOptions {
+  if (!isVec4Tile(plan.tile)) return { vecA: false, vecB: false, vecC: false, pipeline: 'none' };
+  const vec = tuning.gemmVectorAccess ?? true;
+  let pipeline = tuning.gemmPipeline ?? 'double';
+  if (pipeline === 'double' && vec4SharedBytes(plan.tile, 'double') > sharedLimit) pipeline = 'prefetch';
+  return { vecA: vec && legal.a, vecB: vec && legal.b, vecC: vec && legal.c, pipeline };
+}
+
+/** Whether a strided operand can be read 4 elements at a time along its unit-stride axis. */
+export function aligned4(offset: number, ...strides: readonly number[]): boolean {
+  return offset % 4 === 0 && strides.every((s) => s % 4 === 0);
 }

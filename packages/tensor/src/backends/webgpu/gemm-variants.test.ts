@@ -1,0 +1,143 @@
+/**
+ * The GEMM core's optional fast paths: which problems may use 16-byte operand accesses (pure host
+ * logic), and every pipelining / vector-access / tile combination computing the same matmuls and
+ * convolutions (bias epilogue included) as naive float64 loops, on 4-aligned problems where the vector
+ * paths are taken and on offset views where they must not be.
+ */
+import { describe, expect, test } from 'vitest';
+import type { View } from '../../backend.js';
+import type { WebGPUTuning } from './device.js';
+import { testWebGPU } from './gpu-env.js';
+import { convVecAccess } from './kernels/conv2d.js';
+import { coreOptions, planGemm, TILE_16x128, TILE_64, TILE_128 } from './kernels/gemm-plan.js';
+import { vec4SharedBytes } from './kernels/gemm-vec4.js';
+import { matmulVecAccess } from './kernels/matmul.js';
+import type { WebGPUStorage } from './storage.js';
+import { createWebGPUBackend } from './webgpu-backend.js';
+import { convGradRef, convRef, data, firstMismatch, geometry, matmulRef } from './webgpu-reference.test-util.js';
+
+const contiguous = (shape: number[]) => shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+
+describe('GEMM fast-path eligibility', () => {
+  const v = (shape: number[], strides = contiguous(shape), offset = 0) => ({ shape, strides, offset });
+  const kn = { a: 'k', b: 'n' } as const;
+
+  test('matmul: 16-byte A/B/C accesses only for unit-stride, 4-aligned operands', () => {
+    expect(matmulVecAccess(v([2, 64, 36]), v([2, 36, 68]), kn)).toEqual({ a: true, b: true, c: true });
+    // K = 45: A rows are not 4-aligned; N = 33: neither B rows nor C rows are
+    expect(matmulVecAccess(v([1, 8, 45]), v([1, 45, 33]), kn)).toEqual({ a: false, b: false, c: false });
+    // offset 2 breaks alignment of A; a broadcast batch (stride 0) of B is fine
+    expect(matmulVecAccess(v([1, 8, 36], [0, 36, 1], 2), v([3, 36, 8], [0, 8, 1]), kn)).toEqual({
+      a: false,
+      b: true,
+      c: true,
+    });
+    // transposed operands are staged along m / k: no vector loads, C still vectorised
+    const at = v([1, 8, 36], [288, 1, 8]);
+    const bt = v([1, 36, 8], [288, 1, 36]);
+    expect(matmulVecAccess(at, bt, { a: 'm', b: 'k' })).toEqual({ a: false, b: false, c: true });
+  });
+
+  test('convolution: weight rows, dy runs and output runs of 4', () => {
+    const g = geometry({ N: 2, C: 8, H: 8, W: 8, O: 12, KH: 3, KW: 3, padH: 1, padW: 1 });
+    expect(convVecAccess('forward', g, 0)).toEqual({ a: true, b: false, c: true });
+    expect(convVecAccess('forward', g, 2)).toEqual({ a: false, b: false, c: true });
+    expect(convVecAccess('backwardInput', g, 0)).toEqual({ a: false, b: false, c: true });
+    expect(convVecAccess('backwardWeight', g, 0)).toEqual({ a: true, b: false, c: true });
+    // 7x7 maps (49 pixels) and C*KH*KW = 3*7*7 = 147 allow none of the runs
+    const odd = geometry({ N: 1, C: 3, H: 7, W: 7, O: 4, KH: 7, KW: 7, padH: 3, padW: 3 });
+    expect(convVecAccess('forward', odd, 0)).toEqual({ a: false, b: false, c: false });
+    expect(convVecAccess('backwardWeight', odd, 0)).toEqual({ a: false, b: false, c: false });
+  });
+
+  test('pipelining falls back to one shared buffer when two do not fit the workgroup memory', () => {
+    const plan128 = { tile: TILE_128, splitK: 1, kChunk: 8 };
+    const all = { a: true, b: true, c: true };
+    expect(vec4SharedBytes(TILE_128, 'double')).toBe(2 * 8 * (132 + 132) * 4);
+    expect(coreOptions(32768, plan128, all).pipeline).toBe('double');
+    expect(coreOptions(16384, plan128, all).pipeline).toBe('prefetch');
+    expect(coreOptions(32768, plan128, all, { gemmPipeline: 'none', gemmVectorAccess: false })).toEqual({
+      vecA: false,
+      vecB: false,
+      vecC: false,
+      pipeline: 'none',
+    });
+    // scalar register blocks (16x128 tiles) have neither fast path
+    expect(coreOptions(32768, { tile: TILE_16x128, splitK: 1, kChunk: 16 }, all)).toEqual({
+      vecA: false,
+      vecB: false,
+      vecC: false,
+      pipeline: 'none',
+    });
+    expect(planGemm(64, 64, 64, 1, true).tile).toBe(TILE_64);
+  });
+});
+
+const { backend: probe, reason } = await testWebGPU();
+if (!probe) test.skip(`GEMM variant tests skipped: ${reason}`, () => {});
+
+function view(storage: WebGPUStorage, shape: number[], strides = contiguous(shape), offset = 0): View<WebGPUStorage> {
+  return { storage, dtype: storage.dtype, shape, strides, offset };
+}
+
+const variants: [string, WebGPUTuning][] = [
+  ['64x64 double-buffered', { gemmTile: '64x64', gemmPipeline: 'double' }],
+  ['64x64 prefetch', { gemmTile: '64x64', gemmPipeline: 'prefetch' }],
+  ['64x64 plain scalar', { gemmTile: '64x64', gemmPipeline: 'none', gemmVectorAccess: false }],
+  ['128x128 double-buffered, split K', { gemmTile: '128x128', gemmPipeline: 'double', gemmSplitK: 3 }],
+  ['128x128 prefetch', { gemmTile: '128x128', gemmPipeline: 'prefetch' }],
+];
+
+describe.skipIf(!probe)('GEMM variants on WebGPU', () => {
+  test.each(variants)('%s: matmul and conv kernels match float64 loops', async (_, tuning) => {
+    const b = await createWebGPUBackend({ tuning });
+    try {
+      const up = (a: Float32Array) => b.fromArray(a, 'float32');
+      const read = async (s: WebGPUStorage) => Array.from(await b.read(view(s, [s.size])));
+      // aligned: vector loads of A and B, vector stores of C; K spans several slices plus a tail
+      const [B, M, K, N] = [2, 70, 44, 68];
+      const a = data(B * M * K, 1);
+      const bb = data(B * K * N, 2);
+      const want = matmulRef(a, bb, B, M, K, N);
+      const got = await read(b.matmul(view(up(a), [B, M, K]), view(up(bb), [B, K, N])));
+      expect(firstMismatch(got, want, 1e-4, 1e-5)).toBe(-1);
+      // the same operands at offsets 4 (aligned, vector path) and 1 (element-wise path)
+      for (const off of [4, 1]) {
+        const pa = new Float32Array(a.length + off);
+        pa.set(a, off);
+        const pb = new Float32Array(bb.length + off);
+        pb.set(bb, off);
+        const sa = view(up(pa), [B, M, K], contiguous([B, M, K]), off);
+        const sb = view(up(pb), [B, K, N], contiguous([B, K, N]), off);
+        expect(firstMismatch(await read(b.matmul(sa, sb)), want, 1e-4, 1e-5), `offset ${off}`).toBe(-1);
+      }
+      // convolution with 4-aligned runs everywhere (vector weight/dy loads and output stores) and bias
+      const g = geometry({ N: 2, C: 8, H: 8, W: 8, O: 12, KH: 3, KW: 3, padH: 1, padW: 1 });
+      const x = data(g.N * g.C * g.H * g.W, 3);
+      const w = data(g.O * g.C * g.KH * g.KW, 4);
+      const bias = data(g.O, 5);
+      const dy = data(g.N * g.O * g.OH * g.OW, 6);
+      const xv = view(up(x), [g.N, g.C, g.H, g.W]);
+      const wv = view(up(w), [g.O, g.C, g.KH, g.KW]);
+      const dyv = view(up(dy), [g.N, g.O, g.OH, g.OW]);
+      const y = convRef(x, w, g);
+      const ohw = g.OH * g.OW;
+      const yb = y.map((v, i) => v + (bias[Math.floor(i / ohw) % g.O] as number));
+      const ref = convGradRef(x, w, dy, g);
+      expect(firstMismatch(await read(b.conv2d(xv, wv, g)), y, 1e-4, 1e-5)).toBe(-1);
+      const fused = b.conv2dBias(xv, wv, view(up(bias), [g.O]), g);
+      expect(firstMismatch(await read(fused), yb, 1e-4, 1e-5)).toBe(-1);
+      expect(firstMismatch(await read(b.conv2dBackwardInput(dyv, wv, g)), ref.dx, 1e-4, 1e-5)).toBe(-1);
+      expect(firstMismatch(await read(b.conv2dBackwardWeight(xv, dyv, g)), ref.dw, 1e-4, 1e-5)).toBe(-1);
+      // a bias that is a strided view (every other element of a longer buffer) is honoured
+      const wide = new Float32Array(2 * g.O);
+      bias.forEach((v, i) => {
+        wide[2 * i + 1] = v;
+      });
+      const strided = b.conv2dBias(xv, wv, view(up(wide), [g.O], [2], 1), g);
+      expect(firstMismatch(await read(strided), yb, 1e-4, 1e-5)).toBe(-1);
+    } finally {
+      b.destroy();
+    }
+  });
+});
