@@ -14,7 +14,14 @@ import { vec4SharedBytes } from './kernels/gemm-vec4.js';
 import { matmulVecAccess } from './kernels/matmul.js';
 import type { WebGPUStorage } from './storage.js';
 import { createWebGPUBackend } from './webgpu-backend.js';
-import { convGradRef, convRef, data, firstMismatch, geometry, matmulRef } from './webgpu-reference.test-util.js';
+import {
+  convGradRef,
+  convRef,
+  data,
+  firstMismatch,
+  geometry,
+  matmulRef,
+} from './webgpu-reference.test-util.js';
 
 const contiguous = (shape: number[]) => shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
 
@@ -76,7 +83,12 @@ describe('GEMM fast-path eligibility', () => {
 const { backend: probe, reason } = await testWebGPU();
 if (!probe) test.skip(`GEMM variant tests skipped: ${reason}`, () => {});
 
-function view(storage: WebGPUStorage, shape: number[], strides = contiguous(shape), offset = 0): View<WebGPUStorage> {
+function view(
+  storage: WebGPUStorage,
+  shape: number[],
+  strides = contiguous(shape),
+  offset = 0,
+): View<WebGPUStorage> {
   return { storage, dtype: storage.dtype, shape, strides, offset };
 }
 

@@ -215,11 +215,7 @@ export function convGemmSize(kind: ConvKind, g: Conv2dGeometry): [number, number
  * GEMM columns are 4 consecutive, aligned addresses. The vectorised operand (`second`: weight or dy)
  * must start at a multiple of 4; the pixel operand is always read element-wise.
  */
-export function convVecAccess(
-  kind: ConvKind,
-  g: Conv2dGeometry,
-  secondOffset: number,
-): VecEligibility {
+export function convVecAccess(kind: ConvKind, g: Conv2dGeometry, secondOffset: number): VecEligibility {
   const khw = g.KH * g.KW;
   const Cg = g.C / g.groups;
   const ohw = g.OH * g.OW;
