@@ -44,9 +44,14 @@ export class GpuContext {
   compileMs = 0;
   private profiler: Profiler | null = null;
 
+  /**
+   * @param subgroups whether kernels may use subgroup operations with `subgroup_id`
+   *   (see subgroup-probe.ts); kernels fall back to shared-memory trees otherwise
+   */
   constructor(
     readonly device: GPUDevice,
     poolBytes: number,
+    readonly subgroups = false,
   ) {
     this.queue = device.queue;
     this.pool = new BufferPool(device, poolBytes);

@@ -34,6 +34,8 @@ export interface WebGPUTuning {
    * or 'double' (plus double-buffered shared memory; the default, 'prefetch' when it does not fit).
    */
   readonly gemmPipeline?: 'none' | 'prefetch' | 'double';
+  /** Use subgroup operations where the device has them (default true; false forces shared-memory trees). */
+  readonly subgroups?: boolean;
   /** Split every sum/max/min/prod reduction's reduced extent over this many workgroups per output. */
   readonly reduceSplit?: number;
 }

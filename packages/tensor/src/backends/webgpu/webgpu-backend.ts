@@ -32,6 +32,7 @@ import { runRandom } from './kernels/random.js';
 import { runLogSoftmax, runReduce } from './kernels/reduce.js';
 import { stableStringify } from './stable-key.js';
 import { contiguousStrides, type GView, numel, type WebGPUStorage, wgslType } from './storage.js';
+import { probeSubgroupReductions } from './subgroup-probe.js';
 
 /** The WebGPU backend plus device-level controls. */
 export interface WebGPUBackend extends Backend<WebGPUStorage> {
@@ -39,6 +40,15 @@ export interface WebGPUBackend extends Backend<WebGPUStorage> {
   readonly adapterInfo: string;
   /** Device features in use (e.g. 'subgroups', 'shader-f16', 'timestamp-query'). */
   readonly features: ReadonlySet<string>;
+  /** Whether sum reductions combine partials with subgroup operations (device support and tuning). */
+  readonly subgroups: boolean;
+  /** conv2d with bias [O] added in the GEMM epilogue (the front end's `conv2d(x, w, bias)` uses it). */
+  conv2dBias(
+    x: View<WebGPUStorage>,
+    w: View<WebGPUStorage>,
+    bias: View<WebGPUStorage>,
+    g: Conv2dGeometry,
+  ): WebGPUStorage;
   readonly device: GPUDevice;
   /** Resolves when the GPU has finished all work issued so far; throws the first GPU error. */
   sync(): Promise<void>;
@@ -61,6 +71,10 @@ export interface WebGPUBackend extends Backend<WebGPUStorage> {
 }
 
 class WebGPUBackendImpl extends WebGPUBackendBase implements WebGPUBackend {
+  get subgroups(): boolean {
+    return this.ctx.subgroups;
+  }
+
   private elementwise(
     op: string,
     choice: ExprChoice,
@@ -340,7 +354,8 @@ class WebGPUBackendImpl extends WebGPUBackendBase implements WebGPUBackend {
  */
 export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
   const acq = await acquireDevice(options);
-  const ctx = new GpuContext(acq.device, options.poolBytes ?? 512 * 1024 * 1024);
+  const subgroups = (options.tuning?.subgroups ?? true) && (await probeSubgroupReductions(acq.device));
+  const ctx = new GpuContext(acq.device, options.poolBytes ?? 512 * 1024 * 1024, subgroups);
   return new WebGPUBackendImpl(
     ctx,
     acq.device,

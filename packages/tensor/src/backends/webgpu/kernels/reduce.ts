@@ -19,6 +19,8 @@ export interface ReduceOptions {
   readonly type: 'f32' | 'i32';
   /** one thread (not one workgroup) per output: for short reduced extents */
   readonly perThread: boolean;
+  /** combine a workgroup's partial sums with subgroupAdd (one barrier) instead of a shared-memory tree */
+  readonly subgroups: boolean;
 }
 
 /** Reduced extents up to this length use one thread per output. */
@@ -109,6 +111,38 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   ${body}
 }`;
   }
+  if (!arg && o.subgroups) {
+    // Each subgroup adds its lanes' partials in registers; subgroup leaders park the results by
+    // subgroup_id (dense, unlike lane layouts, which WGSL leaves unspecified), and after one barrier
+    // every subgroup re-reduces the parked values the same way; subgroup 0's result is stored. The
+    // order of additions is fixed for a given device, so results stay deterministic.
+    return /* wgsl */ `enable subgroups;
+${common}
+var<workgroup> sh: array<${t}, ${WG}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32, @builtin(subgroup_id) sg: u32,
+        @builtin(num_subgroups) ns: u32, @builtin(subgroup_invocation_id) sid: u32,
+        @builtin(subgroup_size) ssz: u32) {
+  let flat = flatGroup(wid, nwg);
+  let g = flat / p(5u);
+  let valid = g < p(0u);
+  let rBegin = (flat % p(5u)) * p(6u);
+  let rEnd = min(p(1u), rBegin + p(6u));
+  var acc = ${t}(0);
+  if (valid) {
+    let base = baseOffset(g);
+    for (var r = rBegin + lid; r < rEnd; r += ${WG}u) { acc += x[base + redOffset(r)]; }
+  }
+  let part = subgroupAdd(acc);
+  if (sid == 0u) { sh[sg] = part; }
+  workgroupBarrier();
+  var acc2 = ${t}(0);
+  for (var i = sid; i < ns; i += ssz) { acc2 += sh[i]; }
+  let total = subgroupAdd(acc2);
+  if (valid && sg == 0u && sid == 0u) { out[flat] = total; }
+}`;
+  }
   if (!arg) {
     return /* wgsl */ `${common}
 fn comb(x: ${t}, y: ${t}) -> ${t} { ${combine(o.op as ReduceOp, t)} }
@@ -175,6 +209,7 @@ export function runReduce(
   software = true,
   forceSplit?: number,
 ): void {
+  // workgroup sums use subgroups where the device offers them (ctx.subgroups, see subgroup-probe.ts)
   const kept: number[] = [];
   const red: number[] = [];
   for (let d = 0; d < x.shape.length; d++) (axes.includes(d) ? red : kept).push(d);
@@ -203,7 +238,9 @@ export function runReduce(
   const chunk = Math.max(1, Math.ceil(R / Math.max(1, S)));
   S = Math.max(1, Math.ceil(R / chunk));
   const perThread = S === 1 && R <= PER_THREAD_MAX && R > 0;
-  const opts: ReduceOptions = { kernel: 'reduce', op, type: x.dtype === 'int32' ? 'i32' : 'f32', perThread };
+  const subgroups = ctx.subgroups && op === 'sum' && !perThread;
+  const type = x.dtype === 'int32' ? 'i32' : 'f32';
+  const opts: ReduceOptions = { kernel: 'reduce', op, type, perThread, subgroups };
   let target = out;
   if (S > 1) target = new WebGPUStorage(x.dtype, nOut * S, ctx.storageBuffer(nOut * S * 4));
   const prm = new Params()
