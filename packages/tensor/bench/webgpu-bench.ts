@@ -12,7 +12,8 @@
  * Flags: --small (tiny sizes for a SwiftShader dry run), --only=matmul,conv,modelA, --reps=N,
  * --dawn=toggle1,toggle2 (Dawn flags for create(), e.g. enable-dawn-features=disable_robustness),
  * --profile (per-kernel GPU times of one model A step via timestamp queries),
- * --sweep (matmul and conv forward once per GEMM tile shape, for tuning the automatic choice).
+ * --sweep (matmul and conv forward once per GEMM variant: tile shape, pipelining, 16-byte accesses;
+ * a bias-gradient sum with and without subgroups), for tuning the automatic choices.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,7 +38,12 @@ import {
   type Tensor,
   tensor,
 } from '../src/index.js';
-import { createWebGPUBackend, type WebGPUBackend, type WebGPUStorage } from '../src/webgpu/index.js';
+import {
+  createWebGPUBackend,
+  type WebGPUBackend,
+  type WebGPUStorage,
+  type WebGPUTuning,
+} from '../src/webgpu/index.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -383,19 +389,30 @@ async function benchModelA(b: WebGPUBackend): Promise<void> {
 
 const backend = await createWebGPUBackend({ gpu, poolBytes: 4 * 1024 ** 3 });
 console.log(
-  `adapter: ${backend.adapterInfo}; features: ${[...backend.features].join(', ')}; ${small ? 'SMALL sizes' : 'full sizes'}; reps ${reps}`,
+  `adapter: ${backend.adapterInfo}; features: ${[...backend.features].join(', ')}; subgroup reductions: ${backend.subgroups}; ${small ? 'SMALL sizes' : 'full sizes'}; reps ${reps}`,
 );
 if (sweep) {
-  const tiles = ['64x64', '128x128', '32x128', '128x32', '16x128'] as const;
+  // every GEMM variant on the two benchmark problems, plus a bias-gradient reduction with and without
+  // subgroups: what the automatic choices in gemm-plan.ts / reduce.ts should be tuned against
+  const variants: [string, WebGPUTuning][] = [
+    ['128x128 double-buffered+vec4 (default)', { gemmTile: '128x128' }],
+    ['128x128 prefetch+vec4', { gemmTile: '128x128', gemmPipeline: 'prefetch' }],
+    ['128x128 plain scalar', { gemmTile: '128x128', gemmPipeline: 'none', gemmVectorAccess: false }],
+    ['64x64 double-buffered+vec4', { gemmTile: '64x64' }],
+    ['64x64 plain scalar', { gemmTile: '64x64', gemmPipeline: 'none', gemmVectorAccess: false }],
+    ['32x128', { gemmTile: '32x128' }],
+    ['128x32', { gemmTile: '128x32' }],
+    ['16x128', { gemmTile: '16x128' }],
+  ];
   const n = small ? 256 : 4096;
   const g = small ? convGeometry(2, 32, 14, 32) : convGeometry(32, 256, 56, 256);
-  for (const tile of tiles) {
-    const tb = await createWebGPUBackend({ gpu, tuning: { gemmTile: tile } });
+  for (const [label, tuning] of variants) {
+    const tb = await createWebGPUBackend({ gpu, tuning });
     const A = randomStorage(tb, n * n, 1);
     const B = randomStorage(tb, n * n, 2);
     const r = await time(tb, () => [tb.matmul(view(A, [1, n, n]), view(B, [1, n, n]))]);
     rows.push({
-      name: `sweep matmul ${n}^3 tile ${tile}`,
+      name: `sweep matmul ${n}^3 ${label}`,
       ...r,
       rate: `${((2 * n ** 3) / (r.medianMs * 1e-3) / 1e12).toFixed(2)} TFLOP/s`,
     });
@@ -404,9 +421,21 @@ if (sweep) {
     const rc = await time(tb, () => [tb.conv2d(view(x, [g.N, g.C, g.H, g.W]), view(w, [g.O, g.C, 3, 3]), g)]);
     const flops = 2 * g.N * g.O * g.OH * g.OW * g.C * 9;
     rows.push({
-      name: `sweep conv forward tile ${tile}`,
+      name: `sweep conv forward ${label}`,
       ...rc,
       rate: `${(flops / (rc.medianMs * 1e-3) / 1e12).toFixed(2)} TFLOP/s`,
+    });
+    tb.destroy();
+  }
+  for (const subgroups of [true, false]) {
+    const tb = await createWebGPUBackend({ gpu, tuning: { subgroups } });
+    const dy = randomStorage(tb, g.N * g.O * g.OH * g.OW, 5);
+    const dyv = view(dy, [g.N, g.O, g.OH * g.OW, 1]);
+    const r = await time(tb, () => [tb.reduce('sum', dyv, [0, 2, 3])]);
+    rows.push({
+      name: `sweep bias-grad sum [${g.N},${g.O},${g.OH},${g.OW}] subgroups ${tb.subgroups ? 'on' : 'off'}`,
+      ...r,
+      rate: `${((dy.size * 4) / (r.medianMs * 1e-3) / 1e9).toFixed(0)} GB/s read`,
     });
     tb.destroy();
   }

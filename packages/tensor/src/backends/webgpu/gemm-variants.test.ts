@@ -78,6 +78,20 @@ describe('GEMM fast-path eligibility', () => {
     });
     expect(planGemm(64, 64, 64, 1, true).tile).toBe(TILE_64);
   });
+
+  test('large problems on hardware adapters get 128x128 tiles unless they would idle or pad', () => {
+    // the benchmark's conv forward (M = 256 channels, N = 32 x 56 x 56 pixels) and matmul 4096^3
+    expect(planGemm(256, 32 * 56 * 56, 2304, 1, false).tile).toBe(TILE_128);
+    expect(planGemm(4096, 4096, 4096, 1, false).tile).toBe(TILE_128);
+    // software adapters, too few tiles (1024^2 = 64 tiles), 96 rows (25% padding): 64x64
+    expect(planGemm(4096, 4096, 4096, 1, true).tile).toBe(TILE_64);
+    expect(planGemm(1024, 1024, 1024, 1, false).tile).toBe(TILE_64);
+    expect(planGemm(96, 32 * 112 * 112, 147, 1, false).tile).toBe(TILE_64);
+    // a weight gradient (M = 256, N = 2304, K = batch x pixels) keeps 64x64 tiles and splits K instead
+    const dw = planGemm(256, 2304, 32 * 56 * 56, 1, false);
+    expect(dw.tile).toBe(TILE_64);
+    expect(dw.splitK).toBeGreaterThan(1);
+  });
 });
 
 const { backend: probe, reason } = await testWebGPU();

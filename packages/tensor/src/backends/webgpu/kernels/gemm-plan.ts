@@ -68,13 +68,7 @@ export function planGemm(
   if (M <= 16) tile = TILE_16x128;
   else if (M <= 32) tile = TILE_32x128;
   else if (N <= 32) tile = TILE_128x32;
-  else if (
-    !software &&
-    M >= 512 &&
-    N >= 512 &&
-    Math.ceil(M / 128) * Math.ceil(N / 128) * Z >= TARGET_GROUPS / 2
-  )
-    tile = TILE_128;
+  else if (!software && prefersTile128(M, N, Z)) tile = TILE_128;
   else tile = TILE_64;
   if (tuning.gemmTile) tile = TILES[tuning.gemmTile];
   const groups = Math.ceil(M / tile.BM) * Math.ceil(N / tile.BN) * Z;
@@ -86,6 +80,18 @@ export function planGemm(
   split = Math.max(1, Math.min(split, Math.ceil(K / tile.BK)));
   const kChunk = Math.max(tile.BK, Math.ceil(K / split / tile.BK) * tile.BK);
   return { tile, splitK: Math.max(1, Math.ceil(K / kChunk)), kChunk };
+}
+
+/**
+ * 128 x 128 tiles (8 x 8 per thread) do twice the FMAs per staged element of 64 x 64 ones, so they win
+ * whenever they still fill the GPU (at least half the target workgroups without a K split) and do not
+ * waste more than 1/8 of either side on padding (e.g. M = 96 output channels would be 25% padding).
+ * The 3x3 256->256 convolutions of the paper's models (M = 256, N = batch x 56 x 56) qualify.
+ */
+export function prefersTile128(M: number, N: number, Z: number): boolean {
+  const waste = (n: number) => (Math.ceil(n / 128) * 128) / n - 1;
+  const groups = Math.ceil(M / 128) * Math.ceil(N / 128) * Z;
+  return M >= 128 && N >= 128 && groups >= TARGET_GROUPS / 2 && waste(M) <= 0.125 && waste(N) <= 0.125;
 }
 
 /** Workgroup counts for an M x N problem with `zCount` batches (times the K slices). */
