@@ -14,6 +14,7 @@ import {
   colOf,
   DEFAULT_STAGING,
   type GemmCoreOptions,
+  gemmEntry,
   isVec4Tile,
   PLAIN_CORE,
   rowOf,
@@ -50,18 +51,7 @@ var<private> gPart: u32;
 ${prelude}
 var<workgroup> As: array<f32, ${t.BK * t.BM}>;
 var<workgroup> Bs: array<f32, ${t.BK * t.BN}>;
-@compute @workgroup_size(${RX}, ${RY}, 1)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
-        @builtin(local_invocation_index) li: u32) {
-  let M = p(0u); let N = p(1u);
-  let split = wid.z % p(4u);
-  let z = p(3u) + wid.z / p(4u);
-  let kBegin = split * p(5u);
-  let K = min(p(2u), kBegin + p(5u));
-  gPart = split * p(6u);
-  let m0 = wid.y * ${t.BM}u;
-  let n0 = wid.x * ${t.BN}u;
-  let tx = lid.x; let ty = lid.y;
+${gemmEntry(t, RX, RY)}
   var acc: array<f32, ${t.TM * t.TN}>;
   for (var i = 0u; i < ${t.TM * t.TN}u; i++) { acc[i] = 0.0; }
   var a: array<f32, ${t.TM}>;

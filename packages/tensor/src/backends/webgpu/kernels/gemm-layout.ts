@@ -57,3 +57,23 @@ export function rowOf(t: Tile, s: Staging): string {
 export function colOf(t: Tile, s: Staging): string {
   return s.b === 'n' ? `(li + l * 256u) % ${t.BN}u` : `(li + l * 256u) / ${t.BK}u`;
 }
+
+/**
+ * The kernel entry both generators share: core params 0-7 (see gemmSource) give this workgroup's
+ * batch/group `z`, its K slice [kBegin, K) and partial-output offset `gPart` (split K), and its tile
+ * origin (m0, n0); (tx, ty) is the thread's place in the RX x RY grid.
+ */
+export function gemmEntry(t: Tile, RX: number, RY: number): string {
+  return /* wgsl */ `@compute @workgroup_size(${RX}, ${RY}, 1)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(local_invocation_index) li: u32) {
+  let M = p(0u); let N = p(1u);
+  let split = wid.z % p(4u);
+  let z = p(3u) + wid.z / p(4u);
+  let kBegin = split * p(5u);
+  let K = min(p(2u), kBegin + p(5u));
+  gPart = split * p(6u);
+  let m0 = wid.y * ${t.BM}u;
+  let n0 = wid.x * ${t.BN}u;
+  let tx = lid.x; let ty = lid.y;`;
+}

@@ -10,7 +10,15 @@
  * loads of slice k+1 are issued into registers before slice k is multiplied, so their latency overlaps
  * the FMAs; 'double' also alternates between two shared-memory buffers, leaving one barrier per slice.
  */
-import { aIndex, bIndex, colOf, type GemmCoreOptions, rowOf, type Staging } from './gemm-layout.js';
+import {
+  aIndex,
+  bIndex,
+  colOf,
+  type GemmCoreOptions,
+  gemmEntry,
+  rowOf,
+  type Staging,
+} from './gemm-layout.js';
 import type { Tile } from './gemm-plan.js';
 
 /** Bytes of workgroup memory the kernel for (t, pipeline) declares; the planner checks the device limit. */
@@ -155,18 +163,7 @@ var<private> gPart: u32;
 ${prelude}
 var<workgroup> As: array<vec4<f32>, ${buffers * bufA}>;
 var<workgroup> Bs: array<vec4<f32>, ${buffers * bufB}>;
-@compute @workgroup_size(${RX}, ${RY}, 1)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
-        @builtin(local_invocation_index) li: u32) {
-  let M = p(0u); let N = p(1u);
-  let split = wid.z % p(4u);
-  let z = p(3u) + wid.z / p(4u);
-  let kBegin = split * p(5u);
-  let K = min(p(2u), kBegin + p(5u));
-  gPart = split * p(6u);
-  let m0 = wid.y * ${t.BM}u;
-  let n0 = wid.x * ${t.BN}u;
-  let tx = lid.x; let ty = lid.y;
+${gemmEntry(t, RX, RY)}
   var acc: array<vec4<f32>, ${t.TM * QN}>;
   for (var i = 0u; i < ${t.TM * QN}u; i++) { acc[i] = vec4<f32>(0.0); }
   var av: array<vec4<f32>, ${QM}>;
