@@ -137,6 +137,13 @@ describe.skipIf(!probe)('GEMM variants on WebGPU', () => {
         const sb = view(up(pb), [B, K, N], contiguous([B, K, N]), off);
         expect(firstMismatch(await read(b.matmul(sa, sb)), want, 1e-4, 1e-5), `offset ${off}`).toBe(-1);
       }
+      // K shorter than one slice (a single, partial slice: nothing to prefetch) and K = 0 (zeros)
+      for (const k of [4, 0]) {
+        const sa = data(40 * k, 7);
+        const sb = data(k * 36, 8);
+        const out = await read(b.matmul(view(up(sa), [1, 40, k]), view(up(sb), [1, k, 36])));
+        expect(firstMismatch(out, matmulRef(sa, sb, 1, 40, k, 36), 1e-4, 1e-5), `K = ${k}`).toBe(-1);
+      }
       // convolution with 4-aligned runs everywhere (vector weight/dy loads and output stores) and bias
       const g = geometry({ N: 2, C: 8, H: 8, W: 8, O: 12, KH: 3, KW: 3, padH: 1, padW: 1 });
       const x = data(g.N * g.C * g.H * g.W, 3);
