@@ -1,7 +1,7 @@
 /**
  * The register-blocked GEMM generator for tiles whose per-thread block sides are multiples of 4
- * (64x64 with 4x4 per thread, 128x128 with 8x8): each thread owns TM contiguous rows and TN contiguous
- * columns of C, reads its slices of the staged A and B from shared memory as vec4 (a quarter of the
+ * (64x64 with 4x4 per thread, 128x128 with 8x8): each thread owns TM contiguous rows and TN/4 runs of
+ * 4 columns of C, reads its slices of the staged A and B from shared memory as vec4 (a quarter of the
  * shared-memory instructions per FMA) and accumulates in vec4 registers. Shared rows are padded by 4
  * floats so that staging stores of consecutive k do not all hit one bank.
  *
@@ -44,6 +44,10 @@ export function gemmSourceVec4(t: Tile, prelude: string, layout: Staging, core: 
   const SB = t.BN + 4;
   const QM = t.TM / 4;
   const QN = t.TN / 4;
+  // A thread's TN columns are QN runs of 4, CS = 4 * RX apart (tx*4 + q*CS), not one contiguous run:
+  // the RX threads of a row then read one contiguous span of B per run (no shared-memory bank
+  // conflicts in 16-byte reads) and store contiguous 16-byte chunks of C (coalesced)
+  const CS = 4 * RX;
   const A4 = t.BK / 4; // 4-wide groups per A row slice
   const B4 = t.BN / 4; // 4-wide groups per B row slice
   const bufA = (t.BK * SA) / 4; // vec4s per shared buffer
@@ -93,7 +97,7 @@ export function gemmSourceVec4(t: Tile, prelude: string, layout: Staging, core: 
       let baseA = ${buf} * ${bufA}u; let baseB = ${buf} * ${bufB}u;
       for (var kk = 0u; kk < ${t.BK}u; kk++) {
         for (var q = 0u; q < ${QM}u; q++) { av[q] = As[baseA + (kk * ${SA}u + ty * ${t.TM}u) / 4u + q]; }
-        for (var q = 0u; q < ${QN}u; q++) { bv[q] = Bs[baseB + (kk * ${SB}u + tx * ${t.TN}u) / 4u + q]; }
+        for (var q = 0u; q < ${QN}u; q++) { bv[q] = Bs[baseB + (kk * ${SB}u + q * ${CS}u + tx * 4u) / 4u]; }
         for (var i = 0u; i < ${t.TM}u; i++) {
           let ai = vec4<f32>(av[i / 4u][i % 4u]);
           for (var q = 0u; q < ${QN}u; q++) { acc[i * ${QN}u + q] = fma(ai, bv[q], acc[i * ${QN}u + q]); }
@@ -146,14 +150,14 @@ export function gemmSourceVec4(t: Tile, prelude: string, layout: Staging, core: 
   const store = core.vecC
     ? /* wgsl */ `
     for (var q = 0u; q < ${QN}u; q++) {
-      let gn = n0 + tx * ${t.TN}u + q * 4u;
+      let gn = n0 + q * ${CS}u + tx * 4u;
       if (gn < N) { storeC4(z, gm, gn, acc[i * ${QN}u + q]); }
     }`
     : /* wgsl */ `
     for (var q = 0u; q < ${QN}u; q++) {
       let v = acc[i * ${QN}u + q];
       for (var c = 0u; c < 4u; c++) {
-        let gn = n0 + tx * ${t.TN}u + q * 4u + c;
+        let gn = n0 + q * ${CS}u + tx * 4u + c;
         if (gn < N) { storeC(z, gm, gn, v[c]); }
       }
     }`;
