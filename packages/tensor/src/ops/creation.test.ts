@@ -118,3 +118,26 @@ describe('dropout gradient (float64)', () => {
     expect(gradcheck((x) => dropout(x, 0.3, true, new Generator(11)), [f64([4, 5], 1)])).toBe(true);
   });
 });
+
+describe('creation options', () => {
+  it('unknown option keys are rejected with the op and the allowed keys named', () => {
+    // a misspelt key would otherwise be ignored silently (here: a float32 tensor instead of int32)
+    const bad = { dtyp: 'int32' } as never;
+    expect(() => tensor([1, 2], bad)).toThrow(
+      /tensor: unknown option 'dtyp' \(allowed: dtype, requiresGrad, backend, shape\)/,
+    );
+    expect(() => zeros([2], bad)).toThrow(/full: unknown option 'dtyp'/);
+    expect(() => arange(3, undefined, 1, bad)).toThrow(/arange: unknown option 'dtyp'/);
+    expect(() => eye(2, 2, bad)).toThrow(/eye: unknown option 'dtyp'/);
+    expect(() => zerosLike(zeros([2]), bad)).toThrow(/zerosLike: unknown option 'dtyp'/);
+    expect(() => randn([2], { seed: 1 } as never)).toThrow(
+      /randn: unknown option 'seed' \(allowed: .*generator\)/,
+    );
+    expect(() => randint(0, 3, [2], { seed: 1 } as never)).toThrow(/randint: unknown option 'seed'/);
+    expect(() => zeros([2], null as never)).toThrow(/full: options must be an object/);
+    // every documented key is still accepted
+    const g = new Generator(1);
+    expect(randn([2], { generator: g, dtype: 'float64', requiresGrad: true }).requiresGrad).toBe(true);
+    expect(tensor([1, 2, 3, 4], { shape: [2, 2], dtype: 'int32' }).shape).toEqual([2, 2]);
+  });
+});

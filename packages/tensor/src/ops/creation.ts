@@ -7,7 +7,7 @@ import { defaultGenerator, Generator } from '../random/generator.js';
 import { checkShape, sizeOf } from '../shape.js';
 import { fromStorage, type Tensor } from '../tensor.js';
 import { add, cast, floor, minimum, mul } from './elementwise.js';
-import { checkTensor } from './operands.js';
+import { checkOptionKeys, checkTensor } from './operands.js';
 
 /** Options accepted by every creation function. */
 export interface CreationOptions {
@@ -15,6 +15,9 @@ export interface CreationOptions {
   requiresGrad?: boolean;
   backend?: Backend;
 }
+
+const CREATION_KEYS = ['dtype', 'requiresGrad', 'backend'] as const;
+const RANDOM_KEYS = [...CREATION_KEYS, 'generator'] as const;
 
 function finish(t: Tensor, opts: CreationOptions): Tensor {
   if (opts.requiresGrad) t.requiresGrad = true;
@@ -51,6 +54,7 @@ export function tensor(
   data: number | readonly unknown[] | TypedArray,
   opts: CreationOptions & { shape?: Shape } = {},
 ): Tensor {
+  checkOptionKeys('tensor', opts, [...CREATION_KEYS, 'shape']);
   const backend = opts.backend ?? getBackend();
   let flat: ArrayLike<number>;
   let shape: number[];
@@ -93,6 +97,7 @@ export function tensor(
 
 /** A tensor of `shape` filled with `value`. @example full([2, 3], 7) */
 export function full(shape: Shape, value: number, opts: CreationOptions = {}): Tensor {
+  checkOptionKeys('full', opts, CREATION_KEYS);
   const s = checkShape('full', shape);
   const dtype = checkDType('full', opts.dtype ?? 'float32');
   if (typeof value !== 'number') throw new TypeError(`full: value must be a number, got ${typeof value}`);
@@ -107,6 +112,7 @@ export const ones = (shape: Shape, opts: CreationOptions = {}): Tensor => full(s
 
 function likeOpts(op: string, t: Tensor, opts: CreationOptions): CreationOptions {
   checkTensor(op, 't', t);
+  checkOptionKeys(op, opts, CREATION_KEYS);
   return {
     dtype: opts.dtype ?? t.dtype,
     backend: opts.backend ?? t.backend,
@@ -130,6 +136,7 @@ export const fullLike = (t: Tensor, v: number, opts: CreationOptions = {}): Tens
  * arange(5); arange(1, 2, 0.25);
  */
 export function arange(startOrEnd: number, end?: number, step = 1, opts: CreationOptions = {}): Tensor {
+  checkOptionKeys('arange', opts, CREATION_KEYS);
   const start = end === undefined ? 0 : startOrEnd;
   const stop = end === undefined ? startOrEnd : end;
   if (!Number.isFinite(start) || !Number.isFinite(stop) || !Number.isFinite(step) || step === 0) {
@@ -147,6 +154,7 @@ export function arange(startOrEnd: number, end?: number, step = 1, opts: Creatio
 
 /** n x m identity matrix. @example eye(3) */
 export function eye(n: number, m = n, opts: CreationOptions = {}): Tensor {
+  checkOptionKeys('eye', opts, CREATION_KEYS);
   checkShape('eye', [n, m], 'size');
   const dtype = checkDType('eye', opts.dtype ?? 'float32');
   const arr = allocArray(dtype, n * m);
@@ -168,6 +176,7 @@ export function checkGenerator(op: string, g: unknown): void {
 }
 
 function draw(op: string, distribution: 'uniform' | 'normal', shape: Shape, opts: RandomOptions): Tensor {
+  checkOptionKeys(op, opts, RANDOM_KEYS);
   const s = checkShape(op, shape);
   const dtype = checkDType(op, opts.dtype ?? 'float32');
   if (dtype === 'int32') throw new DTypeError(`${op}: dtype must be float32 or float64, got int32`);
@@ -190,6 +199,7 @@ export const randn = (shape: Shape, opts: RandomOptions = {}): Tensor => draw('r
  * randint(0, 10, [4]);
  */
 export function randint(low: number, high: number, shape: Shape, opts: RandomOptions = {}): Tensor {
+  checkOptionKeys('randint', opts, RANDOM_KEYS);
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low || high - low > 2 ** 24) {
     throw new RangeError(
       `randint: need integers low < high with high - low <= 2^24, got low ${low}, high ${high}`,
