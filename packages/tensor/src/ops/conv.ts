@@ -88,14 +88,10 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
     const b = x.backend;
     // a backend with a fused bias epilogue adds the bias inside the convolution kernel
     const fused = bias && b.conv2dBias ? bias : null;
-    const out = fused
-      ? (b.conv2dBias as NonNullable<typeof b.conv2dBias>)(
-          xc.storageView,
-          wc.storageView,
-          fused.storageView,
-          g,
-        )
-      : b.conv2d(xc.storageView, wc.storageView, g);
+    const out =
+      fused && b.conv2dBias
+        ? b.conv2dBias(xc.storageView, wc.storageView, fused.storageView, g)
+        : b.conv2d(xc.storageView, wc.storageView, g);
     const y = fromStorage(b, out, [g.N, g.O, g.OH, g.OW], x.dtype);
     const attrs = {
       stride: [g.strideH, g.strideW],
