@@ -1,8 +1,9 @@
 /**
  * Reductions (sum, prod, max, min) over any set of axes of a strided view, argmax/argmin along one
  * axis, and row-wise log-softmax. One workgroup (256 threads) per output element walks its slice
- * with a stride of 256 and combines partial results in a shared-memory tree, which keeps float32
- * sums accurate (pairwise-like) and deterministic.
+ * with a stride of 256 and combines partial results in a shared-memory tree (sums: with subgroupAdd
+ * where the device offers subgroups), which keeps float32 sums accurate (pairwise-like) and
+ * deterministic.
  */
 import type { ArgReduceOp, ReduceOp } from '../../../backend.js';
 import { type GpuContext, grid, WGSL_FLAT_GROUP } from '../context.js';
@@ -209,7 +210,6 @@ export function runReduce(
   software = true,
   forceSplit?: number,
 ): void {
-  // workgroup sums use subgroups where the device offers them (ctx.subgroups, see subgroup-probe.ts)
   const kept: number[] = [];
   const red: number[] = [];
   for (let d = 0; d < x.shape.length; d++) (axes.includes(d) ? red : kept).push(d);
