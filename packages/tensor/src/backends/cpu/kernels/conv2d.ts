@@ -54,6 +54,40 @@ function bandRows(g: Conv2dGeometry, k: number): number {
 }
 
 /**
+ * The column matrix of x, per image n and group gi, in bands of output rows: calls
+ * `visit(col, colOff, s, oh0, n, gi)` where col[colOff + r * s + j] (r < k, j < s) is im2col row r
+ * at output position oh0 * OW + j. A pointwise convolution passes the input plane itself (one band,
+ * s = OH * OW); otherwise bands of `bandRows` rows are expanded into a reused scratch buffer.
+ */
+function forEachColumnBand(
+  x: FloatArray,
+  g: Conv2dGeometry,
+  k: number,
+  visit: (col: FloatArray, colOff: number, s: number, oh0: number, n: number, gi: number) => void,
+): void {
+  const { N, C, H, W, OH, OW, groups } = g;
+  const cg = C / groups;
+  const pointwise = isPointwise(g);
+  const rows = bandRows(g, k);
+  const col = pointwise ? x : scratchLike(x, 'conv:col', k * rows * OW);
+  for (let n = 0; n < N; n++) {
+    for (let gi = 0; gi < groups; gi++) {
+      const xOff = (n * C + gi * cg) * H * W;
+      if (pointwise) {
+        visit(x, xOff, OH * OW, 0, n, gi);
+        continue;
+      }
+      for (let oh0 = 0; oh0 < OH; oh0 += rows) {
+        const oh1 = Math.min(OH, oh0 + rows);
+        const s = (oh1 - oh0) * OW;
+        im2col(x, xOff, cg, g, oh0, oh1, col, s);
+        visit(col, 0, s, oh0, n, gi);
+      }
+    }
+  }
+}
+
+/**
  * y = conv2d(x, w) with the geometry's stride, padding, dilation and groups (no bias).
  *
  * @example
@@ -81,26 +115,10 @@ export function conv2dForward(x: FloatArray, w: FloatArray, y: FloatArray, g: Co
     depthwiseForward(x, w, y, g);
     return;
   }
-  const pointwise = isPointwise(g);
-  const rows = bandRows(g, k);
-  const col = pointwise ? x : scratchLike(x, 'conv:col', k * rows * OW);
-  for (let n = 0; n < N; n++) {
-    for (let gi = 0; gi < groups; gi++) {
-      const xOff = (n * C + gi * cg) * H * W;
-      const yOff = (n * O + gi * og) * S;
-      const wOff = gi * og * k;
-      if (pointwise) {
-        gemm(og, S, k, w, wOff, k, 1, x, xOff, S, 1, y, yOff, S, 0);
-        continue;
-      }
-      for (let oh0 = 0; oh0 < OH; oh0 += rows) {
-        const oh1 = Math.min(OH, oh0 + rows);
-        const s = (oh1 - oh0) * OW;
-        im2col(x, xOff, cg, g, oh0, oh1, col, s);
-        gemm(og, s, k, w, wOff, k, 1, col, 0, s, 1, y, yOff + oh0 * OW, S, 0);
-      }
-    }
-  }
+  // y_g[og, band] = W_g[og, k] x col[k, band]
+  forEachColumnBand(x, g, k, (col, colOff, s, oh0, n, gi) =>
+    gemm(og, s, k, w, gi * og * k, k, 1, col, colOff, s, 1, y, (n * O + gi * og) * S + oh0 * OW, S, 0),
+  );
 }
 
 /**
@@ -177,25 +195,8 @@ export function conv2dBackwardWeight(x: FloatArray, dy: FloatArray, dw: FloatArr
     depthwiseBackwardWeight(x, dy, dw, g);
     return;
   }
-  const pointwise = isPointwise(g);
-  const rows = bandRows(g, k);
-  const col = pointwise ? x : scratchLike(x, 'conv:col', k * rows * OW);
-  for (let n = 0; n < N; n++) {
-    for (let gi = 0; gi < groups; gi++) {
-      const xOff = (n * C + gi * cg) * H * W;
-      const dyOff = (n * O + gi * og) * S;
-      const wOff = gi * og * k;
-      if (pointwise) {
-        // dW_g[og, cg] += dy_g[og, S] x x_g^T[S, cg]
-        gemm(og, k, S, dy, dyOff, S, 1, x, xOff, 1, S, dw, wOff, k, 1);
-        continue;
-      }
-      for (let oh0 = 0; oh0 < OH; oh0 += rows) {
-        const oh1 = Math.min(OH, oh0 + rows);
-        const s = (oh1 - oh0) * OW;
-        im2col(x, xOff, cg, g, oh0, oh1, col, s);
-        gemm(og, k, s, dy, dyOff + oh0 * OW, S, 1, col, 0, 1, s, dw, wOff, k, 1);
-      }
-    }
-  }
+  // dW_g[og, k] += dy_g[og, band] x col^T[band, k]
+  forEachColumnBand(x, g, k, (col, colOff, s, oh0, n, gi) =>
+    gemm(og, k, s, dy, (n * O + gi * og) * S + oh0 * OW, S, 1, col, colOff, 1, s, dw, gi * og * k, k, 1),
+  );
 }
