@@ -108,3 +108,33 @@ test('changesets are configured for independent versions on main', () => {
   assert.deepEqual(cfg.fixed, []);
   assert.deepEqual(cfg.linked, []);
 });
+
+test('every package ships the MIT licence text its package.json names, and says where to file bugs', () => {
+  const licence = readFileSync(join(root, 'LICENSE'), 'utf8');
+  assert.match(licence, /^MIT License/);
+  for (const p of packages) {
+    const dir = join(root, 'packages', p);
+    const pkg = readJson(join(dir, 'package.json'));
+    assert.equal(pkg.license, 'MIT', `${p}: license`);
+    assert.equal(
+      readFileSync(join(dir, 'LICENSE'), 'utf8'),
+      licence,
+      `${p}: LICENSE differs from the root's`,
+    );
+    assert.ok(pkg.keywords?.length > 0, `${p}: keywords`);
+    assert.ok(pkg.homepage, `${p}: homepage`);
+    assert.ok(pkg.bugs?.url, `${p}: bugs.url`);
+  }
+});
+
+test('internal dependencies are version ranges, so packages can move independently', () => {
+  for (const p of packages) {
+    const pkg = readJson(join(root, 'packages', p, 'package.json'));
+    for (const field of ['dependencies', 'peerDependencies', 'devDependencies']) {
+      for (const [name, range] of Object.entries(pkg[field] ?? {})) {
+        if (!name.startsWith('@rectifier/')) continue;
+        assert.match(range, /^(\^|>=)/, `${p}: ${field}.${name} is pinned to '${range}'; use a range`);
+      }
+    }
+  }
+});

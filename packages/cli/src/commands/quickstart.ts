@@ -226,18 +226,18 @@ export const quickstartCommand: Command = {
       for (const [k, f] of files)
         out(io, `  ${k.padEnd(11)}${f.startsWith(outDir) ? relative(process.cwd(), f) || f : f}`);
       out(io, '');
-      out(io, 'Next:');
-      out(io, `  rectifier eval ${relative(process.cwd(), r.fit.lastCheckpoint ?? '') || '<checkpoint>'}`);
+      out(io, 'Next (npx runs the CLI this workspace links; outside it, install @rectifier/cli):');
+      out(io, `  npx rectifier eval ${relative(process.cwd(), r.fit.lastCheckpoint ?? '') || '<checkpoint>'}`);
       if (onnxLine && samples.length > 0)
         out(
           io,
-          `  rectifier predict ${relative(process.cwd(), join(outDir, 'model.onnx'))} ${relative(process.cwd(), samples[0])}`,
+          `  npx rectifier predict ${relative(process.cwd(), join(outDir, 'model.onnx'))} ${relative(process.cwd(), samples[0])}`,
         );
       out(
         io,
-        '  rectifier reproduce init-depth --out results/init-depth    # He vs Xavier at 22 and 30 layers (Figs. 2-3)',
+        '  npx rectifier reproduce init-depth --out results/init-depth    # He vs Xavier at 22 and 30 layers (Figs. 2-3)',
       );
-      out(io, '  rectifier train --help');
+      out(io, '  npx rectifier train --help');
       return 0;
     } finally {
       releaseBackend();

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// Checks what `npm pack` would ship for the package in the current directory: the built entry points
+// named by the exports map, README, LICENSE and package.json, and nothing a user does not need: no
+// TypeScript sources (the source maps already carry them in sourcesContent), no tests, test helpers or
+// build scripts. Every relative Markdown link of the README that is not a source link must ship too
+// (source links, into src/, resolve on the repository page that npm links from `repository.directory`).
+// Run by each package's `npm test` after the build.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const [report] = JSON.parse(
+  execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { encoding: 'utf8' }),
+);
+const files = new Set(report.files.map((f) => f.path));
+const problems = [];
+
+for (const required of ['package.json', 'README.md', 'LICENSE']) {
+  if (!files.has(required)) problems.push(`${required} is not in the tarball`);
+}
+const exportTargets = [];
+const collect = (v) => {
+  if (typeof v === 'string') exportTargets.push(v.replace(/^\.\//, ''));
+  else if (v && typeof v === 'object') for (const x of Object.values(v)) collect(x);
+};
+collect(pkg.exports);
+for (const b of Object.values(typeof pkg.bin === 'string' ? { b: pkg.bin } : (pkg.bin ?? {})))
+  exportTargets.push(String(b).replace(/^\.\//, ''));
+for (const t of exportTargets) if (!files.has(t)) problems.push(`${t} (exports/bin) is not in the tarball`);
+
+const forbidden = [
+  [/^src\//, 'TypeScript sources (the source maps carry them)'],
+  [/\.test\.[cm]?[jt]s$/, 'tests'],
+  [/test-(support|helpers?|util)/, 'test helpers'],
+  [/^scripts\//, 'build scripts'],
+  [/^(bench|assembly|test)\//, 'benchmarks, kernel sources or tests'],
+];
+for (const f of files)
+  for (const [re, what] of forbidden) if (re.test(f)) problems.push(`${f}: ${what} must not ship`);
+
+const readme = readFileSync('README.md', 'utf8');
+for (const m of readme.matchAll(/\]\((\.\/)?([^)#:\s]+)(#[^)]*)?\)/g)) {
+  const target = m[2];
+  if (target.startsWith('../') || target.startsWith('src/') || target.startsWith('/')) continue;
+  if (!files.has(target)) problems.push(`README links ${target}, which is not in the tarball`);
+}
+
+if (problems.length > 0) {
+  console.error(`${pkg.name}: tarball check failed:\n  ${problems.join('\n  ')}`);
+  process.exit(1);
+}
+console.log(`${pkg.name}: tarball ok (${files.size} files, ${report.unpackedSize} bytes unpacked)`);
