@@ -8,10 +8,14 @@ const pkgs = ['tensor', 'init', 'nn', 'train', 'imagenet', 'onnx', 'cli'];
 
 export const sharedConfig = defineConfig({
   resolve: {
-    alias: pkgs.flatMap((p) => [
-      { find: new RegExp(`^@rectifier/${p}/(.+)$`), replacement: `${root}packages/${p}/src/$1/index.ts` },
-      { find: new RegExp(`^@rectifier/${p}$`), replacement: `${root}packages/${p}/src/index.ts` },
-    ]),
+    alias: [
+      ...pkgs.flatMap((p) => [
+        { find: new RegExp(`^@rectifier/${p}/(.+)$`), replacement: `${root}packages/${p}/src/$1/index.ts` },
+        { find: new RegExp(`^@rectifier/${p}$`), replacement: `${root}packages/${p}/src/index.ts` },
+      ]),
+      // train's package.json "imports" entry, resolved to the Node source under test.
+      { find: /^#train-fs$/, replacement: `${root}packages/train/src/checkpoint/node-fs.ts` },
+    ],
   },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

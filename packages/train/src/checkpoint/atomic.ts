@@ -1,4 +1,4 @@
-import { nodeFs, nodePath } from './node-fs';
+import { nodeFs, nodePath } from '#train-fs';
 
 /**
  * Writes `data` to `path` so that a crash at any moment leaves either the old file or the complete

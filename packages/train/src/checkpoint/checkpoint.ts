@@ -2,7 +2,7 @@ import type { Tensor } from '@rectifier/tensor';
 import { writeFileAtomic } from './atomic';
 import { decodeSafetensors, encodeSafetensors } from './codec';
 import { tensorsDigest } from './digest';
-import { nodeFs, nodePath } from './node-fs';
+import { nodeFs, nodePath } from '#train-fs';
 
 /** Thrown for unreadable, truncated, corrupt or foreign checkpoint files. */
 export class CheckpointError extends Error {

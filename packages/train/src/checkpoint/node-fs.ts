@@ -1,5 +1,5 @@
-// Node's fs is loaded lazily so that importing @rectifier/train in a browser does not pull it in;
-// only writing checkpoints and logs to disk needs it.
+// Node's fs, loaded lazily on first use. Importers reach this file through the "#train-fs" entry of
+// package.json's "imports" map, whose browser ("default") target is ./node-fs.browser.ts.
 type FsPromises = typeof import('node:fs/promises');
 type PathModule = typeof import('node:path');
 

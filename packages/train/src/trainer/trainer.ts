@@ -1,6 +1,6 @@
 import { crossEntropy, type Parameter, type Tensor, tidy } from '@rectifier/tensor';
 import { appendJsonl } from '../checkpoint/atomic';
-import { nodeFs } from '../checkpoint/node-fs';
+import { nodeFs } from '#train-fs';
 import { MeanMeter, ThroughputMeter, TopKMeter } from '../metrics/meters';
 import { topKErrors } from '../metrics/topk';
 import type { Optimizer } from '../optim/optimizer';
