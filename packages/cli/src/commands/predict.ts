@@ -7,6 +7,7 @@ import { type Io, out } from '../io';
 import type { Command } from '../main';
 import type { ModelConfig } from '../models';
 import { readOnnxMetadata } from '../onnx-meta';
+import { loadOnnxRuntime } from '../optional-deps';
 import { META } from './quickstart-artifacts';
 
 const IMAGENET_MEAN = [0.485, 0.456, 0.406];
@@ -64,7 +65,7 @@ export const predictCommand: Command = {
     const classes = JSON.parse(meta[META.classes]) as string[];
     const norm = JSON.parse(meta[META.normalization]) as Normalization;
     for (const p of images) if (!existsSync(p)) throw new UserError(`image ${p} does not exist`);
-    const ort = await import('onnxruntime-node');
+    const ort = await loadOnnxRuntime('rectifier predict');
     const session = await ort.InferenceSession.create(bytes);
     try {
       for (const p of images) {

@@ -6,6 +6,7 @@ import { noGrad, type tensor, tidy } from '@rectifier/tensor';
 import type { ImageSet } from '../data/image-set';
 import type { DataBundle } from '../data/sources';
 import type { ModelConfig } from '../models';
+import { loadOnnxRuntime } from '../optional-deps';
 
 /** ONNX metadata keys the predict command reads. */
 export const META = {
@@ -54,7 +55,7 @@ export async function exportAndVerify(
   ][0];
   const ours = noGrad(() => tidy(() => model.call(batch.input)));
   const ref = ours.dataSync() as Float32Array;
-  const ort = await import('onnxruntime-node');
+  const ort = await loadOnnxRuntime('checking the exported ONNX model');
   const session = await ort.InferenceSession.create(bytes);
   const x = batch.input.dataSync() as Float32Array;
   const res = await session.run({ input: new ort.Tensor('float32', x, [...batch.input.shape]) });

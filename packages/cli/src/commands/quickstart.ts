@@ -227,7 +227,10 @@ export const quickstartCommand: Command = {
         out(io, `  ${k.padEnd(11)}${f.startsWith(outDir) ? relative(process.cwd(), f) || f : f}`);
       out(io, '');
       out(io, 'Next (npx runs the CLI this workspace links; outside it, install @rectifier/cli):');
-      out(io, `  npx rectifier eval ${relative(process.cwd(), r.fit.lastCheckpoint ?? '') || '<checkpoint>'}`);
+      out(
+        io,
+        `  npx rectifier eval ${relative(process.cwd(), r.fit.lastCheckpoint ?? '') || '<checkpoint>'}`,
+      );
       if (onnxLine && samples.length > 0)
         out(
           io,

