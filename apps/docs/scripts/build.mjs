@@ -1,5 +1,6 @@
 // Builds the documentation site (run by `npm run build` / `turbo run build`, after the packages' builds):
-//   1. API reference: TypeDoc + typedoc-plugin-markdown + typedoc-vitepress-theme -> api/ (+ sidebar JSON);
+//   1. API reference: TypeDoc + typedoc-plugin-markdown + typedoc-vitepress-theme -> api/ (+ sidebar JSON,
+//      expanded to every exported symbol by kind, linking to its heading);
 //      warnings are printed, errors (exit code != 0) fail the build.
 //   2. Initialization guide plots: init's varianceAudit on nn's model30 -> public/generated/*.svg.
 //   3. "The paper reproduced": results/ of the repository -> public/generated/results/ + generated markdown.
@@ -12,6 +13,7 @@ import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { addSymbolsToSidebar } from './lib/api-sidebar.mjs';
 import { generateOnnxDemo } from './lib/onnx-demo.mjs';
 import { generateResultsPage } from './lib/results-page.mjs';
 import { generateVariancePlot } from './lib/variance-plot.mjs';
@@ -36,6 +38,7 @@ mkdirSync(mdGenerated, { recursive: true });
 await step('API reference (TypeDoc)', () => {
   // TypeDoc exits non-zero on errors (the build stops here) and zero with warnings.
   run(join(dirname(require.resolve('typedoc/package.json')), 'bin', 'typedoc'), []);
+  console.log(`[docs build] API sidebar lists ${addSymbolsToSidebar(docsRoot)} symbols`);
 });
 
 await step('variance audit plots', () => generateVariancePlot(generated, mdGenerated));

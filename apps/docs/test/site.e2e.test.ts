@@ -93,6 +93,24 @@ describe.skipIf(!chromiumPath)('documentation site in chromium', () => {
       const hrefs: string[] = await page.$$eval('a[href]', (as) =>
         as.map((a) => (a as HTMLAnchorElement).href),
       );
+      // The API sidebar lists every exported symbol; each must land on a heading of its page.
+      if (path.startsWith('/api/')) {
+        const missing: string[] = await page.$$eval(
+          'a[href*="#"]',
+          (as, here) =>
+            as
+              .map((a) => new URL((a as HTMLAnchorElement).href))
+              .filter((u) => u.pathname === here && u.hash.length > 1)
+              .map((u) => decodeURIComponent(u.hash.slice(1)))
+              .filter((id) => !document.getElementById(id)),
+          path,
+        );
+        for (const id of missing) problems.push(`${path}: sidebar anchor #${id} has no heading`);
+        if (path !== '/api/' && path !== '/api/index.html') {
+          const listed = await page.$$eval('.VPSidebar a[href*="#"]', (as) => as.length);
+          if (listed === 0) problems.push(`${path}: the API sidebar lists no symbols`);
+        }
+      }
       for (const href of hrefs) {
         const u = new URL(href);
         if (u.origin !== server.url) continue;
