@@ -67,9 +67,14 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
 }
 
 function suggest(flag: string, names: string[]): string {
-  const bare = flag.replace(/^-+/, '');
-  const best = names.map((n) => [n, editDistance(bare, n)] as const).sort((a, b) => a[1] - b[1])[0];
-  return best && best[1] <= 2 ? ` (did you mean --${best[0]}?)` : '';
+  const best = closest(flag.replace(/^-+/, ''), names);
+  return best ? ` (did you mean --${best}?)` : '';
+}
+
+/** The name in `names` within two edits of `word` (the nearest), or null: for "did you mean" hints. */
+export function closest(word: string, names: string[]): string | null {
+  const best = names.map((n) => [n, editDistance(word, n)] as const).sort((a, b) => a[1] - b[1])[0];
+  return best && best[1] <= 2 ? best[0] : null;
 }
 
 function editDistance(a: string, b: string): number {

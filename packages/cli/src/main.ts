@@ -1,4 +1,5 @@
-import { type CommandSpec, helpText, type ParsedArgs, parseCommandArgs } from './args';
+import { createRequire } from 'node:module';
+import { type CommandSpec, closest, helpText, type ParsedArgs, parseCommandArgs } from './args';
 import { UsageError, UserError } from './errors';
 import { type Io, out } from './io';
 
@@ -76,13 +77,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') {
-    out(io, '0.0.0');
+    // dist/bin.js and src/main.ts both sit one folder below the package's package.json.
+    out(io, (createRequire(import.meta.url)('../package.json') as { version: string }).version);
     return 0;
   }
   const entry = COMMANDS[name];
   if (!entry) {
+    const guess = closest(name, Object.keys(COMMANDS));
     io.stderr.write(
-      `rectifier: error: unknown command '${name}'. Commands: ${Object.keys(COMMANDS).join(', ')}\n`,
+      `rectifier: error: unknown command '${name}'${guess ? ` (did you mean ${guess}?)` : ''}. Commands: ${Object.keys(COMMANDS).join(', ')}\n`,
     );
     return 2;
   }

@@ -14,7 +14,16 @@ describe('rectifier (bad input: one clear line, non-zero exit, no stack trace)',
     expect(h.stdout).toMatch(/quickstart .*\n.*train/);
     const u = await cli('fly');
     expect(u.code).toBe(2);
-    expect(u.stderr).toMatch(/^rectifier: error: unknown command 'fly'/);
+    expect(u.stderr).toMatch(/^rectifier: error: unknown command 'fly'\. Commands: quickstart, train/);
+    const t = await cli('trian');
+    expect(t.code).toBe(2);
+    expect(t.stderr).toMatch(
+      /^rectifier: error: unknown command 'trian' \(did you mean train\?\)\. Commands: /,
+    );
+    const v = await cli('--version');
+    expect(v.stdout.trim()).toBe(
+      JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version,
+    );
   });
 
   it('prints --help for every command', async () => {

@@ -1,8 +1,8 @@
 import type { Tensor } from '@rectifier/tensor';
+import { nodeFs, nodePath } from '#train-fs';
 import { writeFileAtomic } from './atomic';
 import { decodeSafetensors, encodeSafetensors } from './codec';
 import { tensorsDigest } from './digest';
-import { nodeFs, nodePath } from '#train-fs';
 
 /** Thrown for unreadable, truncated, corrupt or foreign checkpoint files. */
 export class CheckpointError extends Error {

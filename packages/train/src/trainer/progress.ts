@@ -71,14 +71,15 @@ export class ProgressReporter {
     } else {
       bar = ` ${info.batch} batches`;
     }
-    let line = `${head}${bar}  ${stats}${eta}`;
+    // The ETA comes before the statistics, so a narrow terminal cuts the statistics, not the ETA.
+    let line = `${head}${bar}${eta}  ${stats}`;
     const cols = this.out.columns ?? 120;
     if (line.length > cols - 1) line = line.slice(0, cols - 1);
     this.out.write(`\r${line}\x1b[K`);
     this.barOpen = true;
   }
 
-  /** Ends an open progress bar line (before the caller prints an error). */
+  /** Ends an open progress bar line (before the caller prints an error, and when a run stops). */
   closeLine(): void {
     this.closeBar();
   }

@@ -1,6 +1,6 @@
 import { crossEntropy, type Parameter, type Tensor, tidy } from '@rectifier/tensor';
-import { appendJsonl } from '../checkpoint/atomic';
 import { nodeFs } from '#train-fs';
+import { appendJsonl } from '../checkpoint/atomic';
 import { MeanMeter, ThroughputMeter, TopKMeter } from '../metrics/meters';
 import { topKErrors } from '../metrics/topk';
 import type { Optimizer } from '../optim/optimizer';
@@ -183,6 +183,8 @@ export class Trainer {
         break;
       }
     }
+    // A run stopped mid-epoch (max time or steps, stop()) leaves the bar open: end its line.
+    this.progress.closeLine();
     await this.ckpt.saveFinal();
     const result: FitResult = {
       reason,
