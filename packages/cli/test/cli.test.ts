@@ -199,6 +199,8 @@ describe('rectifier train / eval / export / predict on a tiny IDX dataset', () =
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/fwd std\s+pred/);
     expect(r.stdout).toMatch(/conv1_1/);
-    expect(r.stdout).toMatch(/backward std, first \/ last weight layer/);
+    expect(r.stdout).toMatch(/verdict over \d+ weight layers/);
+    expect(r.stdout).toMatch(/the initialization shrinks the gradient/);
+    expect(r.stdout).toMatch(/backward std first\/last: measured [0-9.e+-]+, predicted [0-9.e+-]+/);
   });
 });

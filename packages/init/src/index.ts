@@ -7,6 +7,7 @@ export {
   varianceAudit,
 } from './audit';
 export { formatVarianceAudit } from './audit-format';
+export { type AuditVerdict, auditVerdict } from './audit-verdict';
 export {
   constant,
   constant_,

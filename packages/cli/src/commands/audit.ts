@@ -1,4 +1,4 @@
-import { formatVarianceAudit, varianceAudit } from '@rectifier/init';
+import { auditVerdict, formatVarianceAudit, varianceAudit } from '@rectifier/init';
 import { toAuditModel } from '@rectifier/nn';
 import { Generator, randn } from '@rectifier/tensor';
 import { choiceOpt, intOpt, numOpt } from '../args';
@@ -61,12 +61,7 @@ net; with the paper's "Xavier" (n̂ Var[w] = 1) it shrinks by 1/sqrt(2) per laye
         `${mc.model} (${mc.activation}, init ${mc.init}, width ${mc.width}, input ${mc.inChannels}x${mc.inputSize}x${mc.inputSize}, batch ${batch}); backend ${backend}`,
       );
       out(io, formatVarianceAudit(audit));
-      const rows = audit.rows;
-      const ratio = rows[0].backwardStd / rows[rows.length - 1].backwardStd;
-      out(
-        io,
-        `backward std, first / last weight layer: ${ratio.toPrecision(3)} (predicted ${(rows[0].predictedBackwardStd / rows[rows.length - 1].predictedBackwardStd).toPrecision(3)})`,
-      );
+      for (const line of auditVerdict(audit).lines) out(io, line);
       net.dispose();
       return 0;
     } finally {
