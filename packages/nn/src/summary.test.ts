@@ -19,8 +19,26 @@ describe("summary of the paper's models from their specs (no weights allocated)"
     for (const k of ['A', 'B', 'C'] as const) {
       expect(Math.abs(got[k] / table3[k] - 1)).toBeLessThan(0.01);
     }
-    // exact values, checked by hand: conv 18,905,112,576 + fc 152,993,792 for A, etc.
-    expect(got).toEqual({ A: 19_058_106_368, B: 23_219_904_512, C: 53_463_130_112 });
+    // Exact values, derived independently of nn's specs from Table 3's layout: conv1 7x7/2 with 96
+    // filters (224 -> 112), a 2x2/2 pool before each stage (112 -> 56 -> 28 -> 14), stages of 3x3
+    // convs at 56, 28 and 14 (A: 5 layers of 256, 512, 512; B: 6 of the same; C: 6 of 384, 768, 896),
+    // SPP {7, 3, 2, 1} = 63 bins, fc 4096, 4096, 1000. A conv costs out_pixels * out_ch * k² * in_ch.
+    const derive = (perStage: number, widths: [number, number, number]) => {
+      let macs = 112 * 112 * 96 * 7 * 7 * 3;
+      let cin = 96;
+      [56, 28, 14].forEach((side, stage) => {
+        for (let i = 0; i < perStage; i++) {
+          macs += side * side * widths[stage] * 9 * cin;
+          cin = widths[stage];
+        }
+      });
+      return macs + 63 * cin * 4096 + 4096 * 4096 + 4096 * 1000;
+    };
+    expect(got).toEqual({
+      A: derive(5, [256, 512, 512]),
+      B: derive(6, [256, 512, 512]),
+      C: derive(6, [384, 768, 896]),
+    });
     // C is "about 2.3x" B
     expect(got.C / got.B).toBeCloseTo(2.3, 1);
   });
@@ -56,9 +74,23 @@ describe("summary of the paper's models from their specs (no weights allocated)"
     expect(cw.rows.find((r) => r.name === 'pool1')?.outputShape).toEqual([1, 64, 37, 37]);
     expect(cw.rows.find((r) => r.name === 'conv3_6')?.outputShape).toEqual([1, 256, 18, 18]);
     expect(cw.rows.filter((r) => r.type === 'conv2d' || r.type === 'linear')).toHaveLength(14);
-    // hand-checked: conv 930,791,424 + fc 73,302,016 multiply-adds; 74,993,896 weights and biases + 10,304 slopes
-    expect(cw.totalMultiplyAdds).toBe(1_004_093_440);
-    expect(cw.totalParameters).toBe(75_004_200);
+    // Derived from Table 1's layout with this package's documented paddings: conv1 7x7/2, 64 filters,
+    // pad 3 (224 -> 112); pool 3x3/3 (-> 37); conv2_1..4 2x2, 128, padding 1, 0, 1, 0 (37 -> 38 -> 37
+    // -> 38 -> 37); pool 2x2/2 (-> 18); conv3_1..6 2x2, 256, padding 1, 0, ... (18 <-> 19); SPP
+    // {6, 3, 2, 1} = 50 bins; fc 4096, 4096, 1000.
+    const conv = (side: number, cout: number, k: number, cin: number) => side * side * cout * k * k * cin;
+    let convMacs = conv(112, 64, 7, 3);
+    for (let i = 0; i < 4; i++) convMacs += conv(i % 2 === 0 ? 38 : 37, 128, 2, i === 0 ? 64 : 128);
+    for (let i = 0; i < 6; i++) convMacs += conv(i % 2 === 0 ? 19 : 18, 256, 2, i === 0 ? 128 : 256);
+    const fcMacs = 50 * 256 * 4096 + 4096 * 4096 + 4096 * 1000;
+    expect(cw.totalMultiplyAdds).toBe(convMacs + fcMacs);
+    const convParams = (cout: number, k: number, cin: number) => cout * k * k * cin + cout;
+    let params = convParams(64, 7, 3) + convParams(128, 2, 64) + 3 * convParams(128, 2, 128);
+    params += convParams(256, 2, 128) + 5 * convParams(256, 2, 256);
+    params += 50 * 256 * 4096 + 4096 + 4096 * 4096 + 4096 + 4096 * 1000 + 1000;
+    const slopes = 64 + 4 * 128 + 6 * 256 + 2 * 4096; // one per channel of each PReLU (13 of them)
+    expect(slopes).toBe(10_304);
+    expect(cw.totalParameters).toBe(params + slopes);
   });
 
   it('the 30-layer model: 27 conv + 3 fc, same SPP input as the 14-layer model', () => {
