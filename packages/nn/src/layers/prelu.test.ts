@@ -30,7 +30,7 @@ describe('PReLU', () => {
     expect(Array.from(await cw.call(tensor([-2, 2, -4])).data())).toEqual([-1, 2, -2]);
   });
 
-  it('gradients: dx = a at y <= 0 (also at exactly 0), da = Σ y over y <= 0 (Eqs. 2-3)', async () => {
+  it('gradients: dx = a·dy at y <= 0 (also at exactly 0), da = Σ y·dy over y <= 0 (Eqs. 2-4)', async () => {
     const act = new PReLU({ numParameters: 2 });
     const x = new Parameter(
       tensor([
@@ -38,10 +38,24 @@ describe('PReLU', () => {
         [[[1, -1]], [[0, 5]]],
       ]),
     ); // [2, 2, 1, 2]
-    act.call(x).sum().backward();
-    expect(Array.from(await x.grad!.data())).toEqual([0.25, 0.25, 1, 0.25, 1, 0.25, 0.25, 1]);
-    // channel 0: y <= 0 at -2, 0, -1 -> -3; channel 1: -4, 0 -> -4
-    expect(Array.from(await act.weight.grad!.data())).toEqual([-3, -4]);
+    // A distinct upstream gradient per element (not ones), so a rule that ignores dy fails.
+    const dy = [0.5, -3, 2, 7, 1.5, 4, -0.25, 6];
+    act
+      .call(x)
+      .mul(tensor(dy, { shape: [2, 2, 1, 2] }))
+      .sum()
+      .backward();
+    const a = [0.25, 0.25];
+    const xs = [-2, 0, 3, -4, 1, -1, 0, 5];
+    const channel = (i: number) => Math.floor(i / 2) % 2;
+    expect(Array.from(await x.grad!.data())).toEqual(
+      xs.map((v, i) => (v > 0 ? dy[i] : a[channel(i)] * dy[i])),
+    );
+    // channel 0: x <= 0 at -2 (dy 0.5), 0 (dy -3), -1 (dy 4); channel 1: -4 (dy 7), 0 (dy -0.25)
+    expect(Array.from(await act.weight.grad!.data())).toEqual([
+      -2 * 0.5 + 0 * -3 + -1 * 4,
+      -4 * 7 + 0 * -0.25,
+    ]);
   });
 
   it('slopes are excluded from weight decay, never clamped, and printed like PyTorch', async () => {
