@@ -11,6 +11,7 @@ import { testWebGPU } from './gpu-env.js';
 import { convVecAccess } from './kernels/conv2d.js';
 import { coreOptions, planGemm, TILE_16x128, TILE_64, TILE_128 } from './kernels/gemm-plan.js';
 import { vec4SharedBytes } from './kernels/gemm-vec4.js';
+import { gpuProfile } from './kernels/gpu-profile.js';
 import { matmulVecAccess } from './kernels/matmul.js';
 import type { WebGPUStorage } from './storage.js';
 import { createWebGPUBackend } from './webgpu-backend.js';
@@ -49,7 +50,7 @@ describe('GEMM fast-path eligibility', () => {
     const g = geometry({ N: 2, C: 8, H: 8, W: 8, O: 12, KH: 3, KW: 3, padH: 1, padW: 1 });
     expect(convVecAccess('forward', g, 0)).toEqual({ a: true, b: false, c: true });
     expect(convVecAccess('forward', g, 2)).toEqual({ a: false, b: false, c: true });
-    expect(convVecAccess('backwardInput', g, 0)).toEqual({ a: false, b: false, c: true });
+    expect(convVecAccess('backwardInput', g, 0)).toEqual({ a: true, b: false, c: true });
     expect(convVecAccess('backwardWeight', g, 0)).toEqual({ a: true, b: false, c: true });
     // 7x7 maps (49 pixels) and C*KH*KW = 3*7*7 = 147 allow none of the runs
     const odd = geometry({ N: 1, C: 3, H: 7, W: 7, O: 4, KH: 7, KW: 7, padH: 3, padW: 3 });
@@ -76,21 +77,25 @@ describe('GEMM fast-path eligibility', () => {
       vecC: false,
       pipeline: 'none',
     });
-    expect(planGemm(64, 64, 64, 1, true).tile).toBe(TILE_64);
+    expect(planGemm(64, 64, 64, 1, gpuProfile('google / swiftshader')).tile).toBe(TILE_64);
   });
 
-  test('large problems on hardware adapters get 128x128 tiles unless they would idle or pad', () => {
+  test('hardware adapters: 128x128 tiles where they fill whole waves, K split for weight gradients', () => {
+    const h100 = gpuProfile({ vendor: 'nvidia', architecture: 'hopper' });
     // the benchmark's conv forward (M = 256 channels, N = 32 x 56 x 56 pixels) and matmul 4096^3
-    expect(planGemm(256, 32 * 56 * 56, 2304, 1, false).tile).toBe(TILE_128);
-    expect(planGemm(4096, 4096, 4096, 1, false).tile).toBe(TILE_128);
-    // software adapters, too few tiles (1024^2 = 64 tiles), 96 rows (25% padding): 64x64
-    expect(planGemm(4096, 4096, 4096, 1, true).tile).toBe(TILE_64);
-    expect(planGemm(1024, 1024, 1024, 1, false).tile).toBe(TILE_64);
-    expect(planGemm(96, 32 * 112 * 112, 147, 1, false).tile).toBe(TILE_64);
-    // a weight gradient (M = 256, N = 2304, K = batch x pixels) keeps 64x64 tiles and splits K instead
-    const dw = planGemm(256, 2304, 32 * 56 * 56, 1, false);
-    expect(dw.tile).toBe(TILE_64);
-    expect(dw.splitK).toBeGreaterThan(1);
+    expect(planGemm(256, 32 * 56 * 56, 2304, 1, h100).tile).toBe(TILE_128);
+    expect(planGemm(4096, 4096, 4096, 1, h100).tile).toBe(TILE_128);
+    // software adapters: 64x64, no split
+    expect(planGemm(4096, 4096, 4096, 1, gpuProfile('google / swiftshader'))).toEqual({
+      tile: TILE_64,
+      splitK: 1,
+      kChunk: 4096,
+    });
+    // a weight gradient (M = 256, N = 2304, K = batch x pixels): 128x128 tiles and K split into
+    // whole waves of 2 x 132 workgroups
+    const dw = planGemm(256, 2304, 32 * 56 * 56, 1, h100);
+    expect(dw.tile).toBe(TILE_128);
+    expect((2 * 18 * dw.splitK) % 264).toBe(0);
   });
 });
 
