@@ -28,7 +28,8 @@ export interface WebGPUTuning {
   /**
    * Compute units (NVIDIA SMs, AMD CUs, Apple GPU cores, Intel Xe-cores) the GEMM planner fills with
    * whole waves of workgroups; default: looked up from the adapter info (`kernels/gpu-profile.ts`), 32
-   * for adapters not in its table.
+   * for adapters not in its table. On a software adapter (no wave planning by default) setting it plans
+   * as for a GPU with that many units (dry runs of a GPU's plans).
    */
   readonly computeUnits?: number;
   /** GEMM tile for every matmul/convolution. */

@@ -30,7 +30,6 @@ import { runMatmul } from './kernels/matmul.js';
 import { type PoolKind, runPool } from './kernels/pool2d.js';
 import { runRandom } from './kernels/random.js';
 import { runLogSoftmax, runReduce } from './kernels/reduce.js';
-import { stableStringify } from './stable-key.js';
 import { contiguousStrides, type GView, numel, type WebGPUStorage, wgslType } from './storage.js';
 import { probeSubgroupReductions } from './subgroup-probe.js';
 

@@ -28,12 +28,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }`;
 
 /** Writes the flipped, transposed weights of `w` (contiguous [O, Cg, KH, KW], `groups`) into `out`. */
-export function runConvWeightFlipT(
-  ctx: GpuContext,
-  w: GView,
-  groups: number,
-  out: GPUBuffer,
-): void {
+export function runConvWeightFlipT(ctx: GpuContext, w: GView, groups: number, out: GPUBuffer): void {
   const [O, Cg, KH, KW] = w.shape as [number, number, number, number];
   const n = O * Cg * KH * KW;
   if (n === 0) return;

@@ -26,8 +26,9 @@ interface Gemm {
 
 /** Model A at batch 32: conv1 7x7/2 96, then 5 3x3 convs at 56 (256), 28 (512) and 14 (512), fc 4096/4096/1000. */
 function modelAGemms(batch = 32): Gemm[] {
-  const convs: { name: string; C: number; O: number; H: number; K: number; stride: number; pad: number }[] =
-    [{ name: 'conv1', C: 3, O: 96, H: 224, K: 7, stride: 2, pad: 3 }];
+  const convs: { name: string; C: number; O: number; H: number; K: number; stride: number; pad: number }[] = [
+    { name: 'conv1', C: 3, O: 96, H: 224, K: 7, stride: 2, pad: 3 },
+  ];
   const stages: [number, number, number][] = [
     [56, 96, 256],
     [28, 256, 512],
@@ -94,7 +95,16 @@ function table(gemms: Gemm[], plans: GemmPlan[], gpu: ReturnType<typeof gpuProfi
       `${(100 * st.padding).toFixed(1)}%`.padStart(7),
     ].join(' ');
   });
-  const head = ['GEMM'.padEnd(24), 'MxNxK'.padEnd(20), 'tile'.padEnd(8), 'spl', ' groups', '  waves', '   tail', '    pad'];
+  const head = [
+    'GEMM'.padEnd(24),
+    'MxNxK'.padEnd(20),
+    'tile'.padEnd(8),
+    'spl',
+    ' groups',
+    '  waves',
+    '   tail',
+    '    pad',
+  ];
   return [`${gpu.name}: ${gpu.computeUnits} units`, head.join(' '), ...rows].join('\n');
 }
 
@@ -105,12 +115,21 @@ describe('wave-aware GEMM planner', () => {
     expect(gpuProfile('nvidia / hopper / NVIDIA H200').computeUnits).toBe(132);
     // browsers may leave the architecture out: the product name still identifies the GPU
     expect(gpuProfile('nvidia / NVIDIA GeForce RTX 4090').computeUnits).toBe(128);
-    expect(gpuProfile({ vendor: 'nvidia', architecture: 'ampere', description: 'NVIDIA A100-SXM4-80GB' }).computeUnits).toBe(108);
-    expect(gpuProfile({ vendor: 'amd', architecture: 'cdna-3', description: 'AMD Instinct MI300X' }).computeUnits).toBe(304);
-    expect(gpuProfile({ vendor: 'apple', architecture: 'metal-3', description: 'Apple M2 Max' }).computeUnits).toBe(32);
+    expect(
+      gpuProfile({ vendor: 'nvidia', architecture: 'ampere', description: 'NVIDIA A100-SXM4-80GB' })
+        .computeUnits,
+    ).toBe(108);
+    expect(
+      gpuProfile({ vendor: 'amd', architecture: 'cdna-3', description: 'AMD Instinct MI300X' }).computeUnits,
+    ).toBe(304);
+    expect(
+      gpuProfile({ vendor: 'apple', architecture: 'metal-3', description: 'Apple M2 Max' }).computeUnits,
+    ).toBe(32);
     expect(gpuProfile({ vendor: 'nvidia', architecture: 'hopper' }, 66).computeUnits).toBe(66);
     expect(gpuProfile('some vendor / new-arch').computeUnits).toBe(UNKNOWN_UNITS);
     expect(gpuProfile('google / swiftshader').software).toBe(true);
+    // an explicit unit count plans waves on a software adapter too (dry runs of a GPU's plans)
+    expect(gpuProfile('google / swiftshader', 132).software).toBe(false);
     expect(() => gpuProfile('nvidia / hopper', 0)).toThrow(/computeUnits must be a positive integer, got 0/);
     // residency on an H100 SM: two 128x128 workgroups (register bound), three 64x64 ones
     const h100 = gpuProfile({ vendor: 'nvidia', architecture: 'hopper' });
@@ -135,7 +154,8 @@ describe('wave-aware GEMM planner', () => {
       // at most 1/8 of the tiles' area outside the problem where M is a multiple of 64; 1/4 for the
       // 96-channel GEMMs (no tile has 96 rows); conv1 (3 input channels, 147 = 3x7x7 columns of its
       // weight gradient) is too small to matter
-      if (!g.name.startsWith('conv1 ')) expect(st.padding, what).toBeLessThanOrEqual(g.M % 64 === 0 ? 0.125 : 0.25);
+      if (!g.name.startsWith('conv1 '))
+        expect(st.padding, what).toBeLessThanOrEqual(g.M % 64 === 0 ? 0.125 : 0.25);
       // slices of at least 4 BK steps, partial sums fixed-order (the split-K sum kernel)
       expect(p.kChunk * (p.splitK - 1), what).toBeLessThan(g.K);
     });

@@ -183,7 +183,15 @@ export function gpuProfile(info: AdapterIdentity | string, computeUnits?: number
   if (computeUnits !== undefined && (!Number.isInteger(computeUnits) || computeUnits < 1))
     throw new RangeError(`webgpu tuning.computeUnits must be a positive integer, got ${computeUnits}`);
   if (SOFTWARE.test(all)) {
-    return { name: 'software', computeUnits: computeUnits ?? 1, ...UNKNOWN_UNIT, software: true };
+    // an explicit unit count plans whole waves even here (dry runs of a GPU's plans)
+    if (computeUnits !== undefined)
+      return {
+        name: `software, planned as ${computeUnits} units`,
+        computeUnits,
+        ...UNKNOWN_UNIT,
+        software: false,
+      };
+    return { name: 'software', computeUnits: 1, ...UNKNOWN_UNIT, software: true };
   }
   const desc = [id.architecture, id.device, id.description].filter(Boolean).join(' ');
   // the architecture names the family; without one (or an unknown one) a product name may
