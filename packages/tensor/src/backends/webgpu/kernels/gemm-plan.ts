@@ -166,6 +166,15 @@ export function planGemm(
     return makePlan(forced ?? shapeTile(M, N), K, tuning.gemmSplitK ?? 1);
   }
   if (tuning.gemmSplitK !== undefined && forced) return makePlan(forced, K, tuning.gemmSplitK);
+  // a few hundred candidates per call: memoised per profile, as a training step repeats its shapes
+  let memo = PLANS.get(gpu);
+  if (!memo) {
+    memo = new Map();
+    PLANS.set(gpu, memo);
+  }
+  const key = `${M},${N},${K},${Z},${tuning.gemmTile ?? ''}`;
+  const hit = memo.get(key);
+  if (hit) return hit;
   let best: GemmPlan | undefined;
   let bestCost = Number.POSITIVE_INFINITY;
   for (const tile of forced ? [forced] : PLAN_ORDER) {
@@ -183,8 +192,13 @@ export function planGemm(
       }
     }
   }
+  if (memo.size >= PLAN_MEMO) memo.clear();
+  memo.set(key, best as GemmPlan);
   return best as GemmPlan;
 }
+
+const PLANS = new WeakMap<GpuProfile, Map<string, GemmPlan>>();
+const PLAN_MEMO = 1024;
 
 /** Candidate tiles, most efficient first (ties keep the earlier one). */
 const PLAN_ORDER: readonly Tile[] = [TILE_128, TILE_64, TILE_32x128, TILE_128x32, TILE_16x128];
