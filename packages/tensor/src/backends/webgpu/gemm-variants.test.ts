@@ -56,6 +56,12 @@ describe('GEMM fast-path eligibility', () => {
     const odd = geometry({ N: 1, C: 3, H: 7, W: 7, O: 4, KH: 7, KW: 7, padH: 3, padW: 3 });
     expect(convVecAccess('forward', odd, 0)).toEqual({ a: false, b: false, c: false });
     expect(convVecAccess('backwardWeight', odd, 0)).toEqual({ a: false, b: false, c: false });
+    // pixels 4 at a time: 1x1 kernels with unit row stride, aligned rows, padding and offset only
+    const pw = geometry({ N: 1, C: 4, H: 4, W: 8, O: 8, KH: 1, KW: 1, padW: 4 });
+    expect(convVecAccess('forward', pw, 0, 0).b).toBe(true);
+    expect(convVecAccess('forward', pw, 0, 2).b).toBe(false);
+    expect(convVecAccess('forward', { ...pw, padW: 1, OW: 10 }, 0, 0).b).toBe(false);
+    expect(convVecAccess('forward', g, 0, 0).b).toBe(false);
   });
 
   test('pipelining falls back to one shared buffer when two do not fit the workgroup memory', () => {
@@ -178,6 +184,22 @@ describe.skipIf(!probe)('GEMM variants on WebGPU', () => {
         });
         const strided = b.conv2dBias(xv, wv, view(up(wide), [g.O], [2], 1), g);
         expect(firstMismatch(await read(strided), yb, 1e-4, 1e-5)).toBe(-1);
+        // a 1x1 convolution reads its pixels 4 at a time (padding 4 along rows: whole groups of padding;
+        // its input gradient runs as a forward convolution with padding -4, cropping)
+        const p1 = geometry({ N: 1, C: 4, H: 4, W: 8, O: 8, KH: 1, KW: 1, padH: 1, padW: 4 });
+        expect(convVecAccess('forward', p1, 0, 0).b).toBe(true);
+        const x1 = data(p1.N * p1.C * p1.H * p1.W, 51);
+        const w1 = data(p1.O * p1.C, 52);
+        const dy1 = data(p1.N * p1.O * p1.OH * p1.OW, 53);
+        const x1v = view(up(x1), [p1.N, p1.C, p1.H, p1.W]);
+        const w1v = view(up(w1), [p1.O, p1.C, 1, 1]);
+        const dy1v = view(up(dy1), [p1.N, p1.O, p1.OH, p1.OW]);
+        const ref1 = convGradRef(x1, w1, dy1, p1);
+        expect(firstMismatch(await read(b.conv2d(x1v, w1v, p1)), convRef(x1, w1, p1), 1e-4, 1e-5)).toBe(-1);
+        expect(firstMismatch(await read(b.conv2dBackwardInput(dy1v, w1v, p1)), ref1.dx, 1e-4, 1e-5)).toBe(-1);
+        expect(firstMismatch(await read(b.conv2dBackwardWeight(x1v, dy1v, p1)), ref1.dw, 1e-4, 1e-5)).toBe(
+          -1,
+        );
       } finally {
         b.destroy();
       }

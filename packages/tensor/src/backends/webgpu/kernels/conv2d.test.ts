@@ -73,6 +73,12 @@ describe('convolution loaders', () => {
     }
   });
 
+  test('forward with 16-byte pixel loads (1x1 convolutions): 2 reads per K slice', () => {
+    const core = { vecA: true, vecB: true, vecC: true, pipeline: 'double' } as const;
+    const fns = functions(convSource('forward', TILE_128, core, false));
+    expect(reads(fns, 'loadA4') + reads(fns, 'loadB4') + reads(fns, 'walkNextB')).toBe(2);
+  });
+
   test('the counter sees reads made through helpers', () => {
     const fns = functions(`
 fn p(i: u32) -> u32 { return P[i / 4u][i % 4u]; }

@@ -91,6 +91,15 @@ fn loadB(z: u32, k: u32, q: vec4<u32>, s: vec4<i32>) -> f32 {
   return X[u32(bitcast<i32>(q.x) + s.x)];
 }`;
 
+// 1x1 convolutions with unit stride along rows (convVecAccess): 4 consecutive output pixels are 4
+// consecutive, 16-byte aligned input pixels of one row, all in bounds or all padding
+const PIXEL_LOAD4 = /* wgsl */ `
+fn loadB4(z: u32, k: u32, q: vec4<u32>, s: vec4<i32>) -> vec4<f32> {
+  let ih = bitcast<i32>(q.y) + s.y; let iw = bitcast<i32>(q.z) + s.z;
+  if (u32(ih) >= cH || u32(iw) >= cW) { return vec4<f32>(0.0); }
+  return X[u32(bitcast<i32>(q.x) + s.x) / 4u];
+}`;
+
 /** The kernel of a convolution GEMM: which loaders and walkers it uses. */
 export function convSource(kind: ConvKind, tile: Tile, core: GemmCoreOptions, bias: boolean): string {
   return gemmSource(tile, prelude(kind, core, bias), convStaging(kind), core);
@@ -109,7 +118,7 @@ function prelude(kind: ConvKind, core: GemmCoreOptions, bias: boolean): string {
   // uniform parameters come after the last storage binding (GpuContext.dispatch)
   const head = /* wgsl */ `
 @group(0) @binding(0) var<storage, read_write> Out: array<${t(core.vecC)}>;
-@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read> X: array<${t(core.vecB)}>;
 @group(0) @binding(2) var<storage, read> Y: array<${t(core.vecA)}>;
 ${bias ? '@group(0) @binding(3) var<storage, read> Bias: array<f32>;' : ''}
 ${paramsWgsl(bias ? 4 : 3, WORDS)}
@@ -140,7 +149,7 @@ fn prepB(z: u32, n: u32) -> vec4<u32> {
   let base = i32(p(25u) + (b * gC() + z * gCg()) * gH() * gW()) + ih0 * i32(gW()) + iw0;
   return vec4<u32>(bitcast<u32>(base), bitcast<u32>(ih0), bitcast<u32>(iw0), 0u);
 }
-${PIXEL_LOAD}
+${core.vecB ? PIXEL_LOAD4 : PIXEL_LOAD}
 // the bias is added once: by the first K slice when K is split (the slices are summed afterwards)
 fn epilogue(z: u32, m: u32) -> f32 {
   ${bias ? 'return select(0.0, Bias[p(27u) + z * gOg() + m], gPart == 0u);' : 'return 0.0;'}
@@ -257,19 +266,41 @@ export function convGemmSize(kind: ConvKind, g: Conv2dGeometry): [number, number
  * flipped, transposed weights, when Og*KH*KW is); dy along (n, oh, ow) in the weight gradient when
  * OH*OW is (4 consecutive k then stay in one image); output stores when 4 consecutive GEMM columns
  * are 4 consecutive, aligned addresses. The vectorised operand (`second`: weight or dy) must start at
- * a multiple of 4. Pixel operands (x, or dy in the backward input) are read element-wise: a 3x3 tap
- * shifts them by one element, so 16-byte reads would be misaligned for most taps.
+ * a multiple of 4. Pixel operands (x, or dy in the backward input; `first`) are read 4 at a time only
+ * by 1x1 convolutions (see pixelRuns4): a 3x3 tap shifts them by one element, so 16-byte reads would be
+ * misaligned for most taps.
  */
-export function convVecAccess(kind: ConvKind, g: Conv2dGeometry, secondOffset: number): VecEligibility {
+export function convVecAccess(
+  kind: ConvKind,
+  g: Conv2dGeometry,
+  secondOffset: number,
+  firstOffset = 1,
+): VecEligibility {
   const khw = g.KH * g.KW;
   const Cg = g.C / g.groups;
   const Og = g.O / g.groups;
   const ohw = g.OH * g.OW;
   if (kind === 'forward')
-    return { a: (Cg * khw) % 4 === 0 && secondOffset % 4 === 0, b: false, c: ohw % 4 === 0 };
+    return {
+      a: (Cg * khw) % 4 === 0 && secondOffset % 4 === 0,
+      b: pixelRuns4(g, firstOffset),
+      c: ohw % 4 === 0,
+    };
   if (kind === 'backwardInput')
     return { a: (Og * khw) % 4 === 0 && secondOffset % 4 === 0, b: false, c: (g.H * g.W) % 4 === 0 };
   return { a: ohw % 4 === 0 && secondOffset % 4 === 0, b: false, c: (Cg * khw) % 4 === 0 };
+}
+
+/**
+ * Whether a forward convolution's pixels can be read 4 at a time: a 1x1 kernel with unit stride along
+ * rows, so 4 consecutive output pixels (OW a multiple of 4) are 4 consecutive input pixels; rows
+ * (W), the padding and the offset multiples of 4, so every group is 16-byte aligned and either wholly
+ * inside the row or wholly in the padding.
+ */
+function pixelRuns4(g: Conv2dGeometry, offset: number): boolean {
+  return (
+    g.KW === 1 && g.strideW === 1 && g.OW % 4 === 0 && g.W % 4 === 0 && g.padW % 4 === 0 && offset % 4 === 0
+  );
 }
 
 /**
@@ -348,7 +379,7 @@ function runConvGemm(
   const core = coreOptions(
     ctx.device.limits.maxComputeWorkgroupStorageSize,
     plan,
-    convVecAccess(kind, g, second.offset),
+    convVecAccess(kind, g, second.offset, first.offset),
     tuning,
   );
   const opts: ConvOptions = { kernel: 'conv2d', kind, tile: plan.tile, core, bias: !!bias };
