@@ -107,6 +107,10 @@ export interface PlanStats {
   readonly padding: number;
 }
 
+/**
+ * Waves and padding of a plan on `gpu`. Whole waves stay whole if the compiled kernel turns out to be
+ * resident fewer times per unit than modelled, as long as that count divides the model's (2 -> 1).
+ */
 export function planStats(plan: GemmPlan, M: number, N: number, Z: number, gpu: GpuProfile): PlanStats {
   const t = plan.tile;
   const groups = Math.ceil(M / t.BM) * Math.ceil(N / t.BN) * Z * plan.splitK;
