@@ -8,6 +8,7 @@ import type { DType, PoolWindows, TypedArray, View } from '../../backend.js';
 import { DTypeError } from '../../errors.js';
 import type { GpuContext } from './context.js';
 import type { WebGPUTuning } from './device.js';
+import { type GpuProfile, gpuProfile } from './kernels/gpu-profile.js';
 import { runFill } from './kernels/indexing.js';
 import { windowTable } from './kernels/pool2d.js';
 import { contiguousStrides, type GView, isContiguous, numel, WebGPUStorage } from './storage.js';
@@ -22,6 +23,8 @@ export abstract class WebGPUBackendBase {
   private live = 0;
   private liveBytes = 0;
   protected readonly software: boolean;
+  /** What the GEMM planner knows about the GPU (compute units, residency). */
+  protected readonly gpu: GpuProfile;
   private readonly tables = new Map<string, GPUBuffer>();
 
   constructor(
@@ -33,6 +36,7 @@ export abstract class WebGPUBackendBase {
     protected readonly tuning: WebGPUTuning,
   ) {
     this.software = SOFTWARE.test(adapterInfo);
+    this.gpu = gpuProfile(adapterInfo, tuning.computeUnits);
   }
 
   /** Copy of a view into a fresh contiguous storage (implemented with the elementwise kernel). */

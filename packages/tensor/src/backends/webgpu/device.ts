@@ -25,6 +25,13 @@ export interface WebGPUBackendOptions {
 export interface WebGPUTuning {
   /** Split the K dimension of every matmul/convolution GEMM into this many slices (fixed-order sum). */
   readonly gemmSplitK?: number;
+  /**
+   * Compute units (NVIDIA SMs, AMD CUs, Apple GPU cores, Intel Xe-cores) the GEMM planner fills with
+   * whole waves of workgroups; default: looked up from the adapter info (`kernels/gpu-profile.ts`), 32
+   * for adapters not in its table. On a software adapter (no wave planning by default) setting it plans
+   * as for a GPU with that many units (dry runs of a GPU's plans).
+   */
+  readonly computeUnits?: number;
   /** GEMM tile for every matmul/convolution. */
   readonly gemmTile?: '64x64' | '128x128' | '16x128' | '32x128' | '128x32';
   /** Allow 16-byte loads/stores of GEMM operands where their layout permits (default true). */

@@ -23,14 +23,13 @@ import { WebGPUBackendBase } from './backend-base.js';
 import { GpuContext } from './context.js';
 import { acquireDevice, type WebGPUBackendOptions } from './device.js';
 import { binaryExpr, type ExprChoice, ternaryExpr, unaryExpr } from './elementwise-exprs.js';
-import { type ConvKind, convKTable, runConv } from './kernels/conv2d.js';
+import { type ConvKind, runConv } from './kernels/conv2d.js';
 import { runElementwise } from './kernels/elementwise.js';
 import { runGather, runScatterAdd } from './kernels/indexing.js';
 import { runMatmul } from './kernels/matmul.js';
 import { type PoolKind, runPool } from './kernels/pool2d.js';
 import { runRandom } from './kernels/random.js';
 import { runLogSoftmax, runReduce } from './kernels/reduce.js';
-import { stableStringify } from './stable-key.js';
 import { contiguousStrides, type GView, numel, type WebGPUStorage, wgslType } from './storage.js';
 import { probeSubgroupReductions } from './subgroup-probe.js';
 
@@ -201,7 +200,7 @@ class WebGPUBackendImpl extends WebGPUBackendBase implements WebGPUBackend {
     const [B, M] = va.shape as [number, number];
     const N = vb.shape[2] as number;
     const out = this.alloc('matmul', B * M * N, 'float32');
-    runMatmul(this.ctx, va, vb, out, this.software, this.tuning);
+    runMatmul(this.ctx, va, vb, out, this.gpu, this.tuning);
     return out;
   }
 
@@ -223,8 +222,7 @@ class WebGPUBackendImpl extends WebGPUBackendBase implements WebGPUBackend {
       throw new DTypeError(`webgpu.${op}: expected float32 operands, got ${got}`);
     }
     const out = this.alloc(op, outSize, 'float32');
-    const ktab = this.cached(`conv:${kind}:${stableStringify(g)}`, () => convKTable(kind, g));
-    runConv(this.ctx, kind, f, s, g, ktab, out, this.software, this.tuning, bv);
+    runConv(this.ctx, kind, f, s, g, out, this.gpu, this.tuning, bv);
     for (const t of temps) this.dispose(t);
     return out;
   }

@@ -241,7 +241,10 @@ describe.skipIf(!backend)('webgpu kernels', () => {
     expect(firstMismatch(got, matmulRef(a, bb, B, M, K, N), 1e-4, 1e-5)).toBe(-1);
   });
 
-  test('split-K GEMMs with 128x128 tiles and split reductions give the same results', async () => {
+  // compile-bound on SwiftShader (a fresh backend: a dozen pipelines): generous timeout for busy machines
+  test('split-K GEMMs with 128x128 tiles and split reductions give the same results', {
+    timeout: 240_000,
+  }, async () => {
     const split = await createWebGPUBackend({
       tuning: { gemmSplitK: 3, gemmTile: '128x128', reduceSplit: 3 },
     });

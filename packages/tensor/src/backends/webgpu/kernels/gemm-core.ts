@@ -19,6 +19,7 @@ import {
   PLAIN_CORE,
   rowOf,
   type Staging,
+  walkInit,
 } from './gemm-layout.js';
 import type { Tile } from './gemm-plan.js';
 import { gemmSourceVec4 } from './gemm-vec4.js';
@@ -52,6 +53,7 @@ ${prelude}
 var<workgroup> As: array<f32, ${t.BK * t.BM}>;
 var<workgroup> Bs: array<f32, ${t.BK * t.BN}>;
 ${gemmEntry(t, RX, RY)}
+  ${walkInit(layout, aLoads, bLoads, aIndex(t, layout), bIndex(t, layout))}
   var acc: array<f32, ${t.TM * t.TN}>;
   for (var i = 0u; i < ${t.TM * t.TN}u; i++) { acc[i] = 0.0; }
   var a: array<f32, ${t.TM}>;
@@ -73,16 +75,16 @@ ${gemmEntry(t, RX, RY)}
       ${aIndex(t, layout)}
       let gm = m0 + mm; let gk = k0 + kk;
       var v = 0.0;
-      if (gm < M && gk < K) { v = loadA(z, gk, preA[l]); }
-      As[kk * ${t.BM}u + mm] = v;
+      if (gm < M && gk < K) { v = loadA(z, gk, preA[l]${layout.walkA ? ', ksA[l]' : ''}); }
+      As[kk * ${t.BM}u + mm] = v;${layout.walkA ? '\n      ksA[l] = walkNextA(ksA[l]);' : ''}
     }
     for (var l = 0u; l < ${bLoads}u; l++) {
       let e = li + l * 256u;
       ${bIndex(t, layout)}
       let gn = n0 + nn; let gk = k0 + kk;
       var v = 0.0;
-      if (gn < N && gk < K) { v = loadB(z, gk, preB[l]); }
-      Bs[kk * ${t.BN}u + nn] = v;
+      if (gn < N && gk < K) { v = loadB(z, gk, preB[l]${layout.walkB ? ', ksB[l]' : ''}); }
+      Bs[kk * ${t.BN}u + nn] = v;${layout.walkB ? '\n      ksB[l] = walkNextB(ksB[l]);' : ''}
     }
     workgroupBarrier();
     for (var kk = 0u; kk < ${t.BK}u; kk++) {

@@ -12,6 +12,16 @@ import type { Tile } from './gemm-plan.js';
 export interface Staging {
   readonly a: 'k' | 'm';
   readonly b: 'k' | 'n';
+  /**
+   * K walkers (convolutions): the operand's K-dependent addressing is carried per staged element as
+   * a `vec4<i32>` state instead of being recomputed from k, so the K loop does no division and reads
+   * no index table. The front end then defines `setup(z)` (run first, e.g. to hoist uniforms into
+   * private variables), `walkInitA(z, k) -> vec4<i32>` (the state of the element at k, once per
+   * thread), `walkNextA(s) -> vec4<i32>` (the state BK further on, run once per K slice) and takes the
+   * state as the last argument of `loadA` / `loadA4`; likewise for B.
+   */
+  readonly walkA?: boolean;
+  readonly walkB?: boolean;
 }
 export const DEFAULT_STAGING: Staging = { a: 'k', b: 'n' };
 
@@ -76,4 +86,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let m0 = wid.y * ${t.BM}u;
   let n0 = wid.x * ${t.BN}u;
   let tx = lid.x; let ty = lid.y;`;
+}
+
+/** WGSL declaring and initialising the K-walker states of A/B (`idx*` set mm/kk, kk/nn from e). */
+export function walkInit(s: Staging, PA: number, PB: number, idxA: string, idxB: string): string {
+  const parts: string[] = [];
+  if (s.walkA || s.walkB) parts.push('setup(z);');
+  if (s.walkA)
+    parts.push(`var ksA: array<vec4<i32>, ${PA}>;
+  for (var l = 0u; l < ${PA}u; l++) { let e = li + l * 256u; ${idxA} ksA[l] = walkInitA(z, kBegin + kk); }`);
+  if (s.walkB)
+    parts.push(`var ksB: array<vec4<i32>, ${PB}>;
+  for (var l = 0u; l < ${PB}u; l++) { let e = li + l * 256u; ${idxB} ksB[l] = walkInitB(z, kBegin + kk); }`);
+  return parts.join('\n  ');
 }

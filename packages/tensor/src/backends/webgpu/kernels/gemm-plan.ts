@@ -9,6 +9,7 @@ import { Params, paramsWgsl } from '../params.js';
 import type { WebGPUStorage } from '../storage.js';
 import { type GemmCoreOptions, isVec4Tile } from './gemm-layout.js';
 import { vec4SharedBytes } from './gemm-vec4.js';
+import type { GpuProfile } from './gpu-profile.js';
 
 /** Tile configuration (part of every pipeline key). */
 export interface Tile {
@@ -47,52 +48,164 @@ export interface GemmPlan {
   readonly kChunk: number;
 }
 
-/** Workgroups a real GPU needs to be busy (about two per SM on a 132-SM H100/H200). */
-const TARGET_GROUPS = 264;
+/**
+ * Registers per thread the planner assumes for a tile: the TM x TN accumulators, one column of A and
+ * one row of B, the staged loads in flight (software pipelining) and ~40 for addressing and loop state,
+ * rounded up to the allocation granule of 8. A model of what the shader compilers produce, not a
+ * measurement: 128 for 128x128 (two workgroups per 64K-register SM), 72 for 64x64 (three).
+ */
+export function tileRegisters(t: Tile): number {
+  const staged = (t.BM * t.BK + t.BK * t.BN) / 256;
+  return Math.ceil((t.TM * t.TN + t.TM + t.TN + staged + 40) / 8) * 8;
+}
+
+/** Bytes of workgroup memory a tile's kernel declares (double-buffered for the vec4 tiles). */
+export function tileSharedBytes(t: Tile): number {
+  return isVec4Tile(t) ? vec4SharedBytes(t, 'double') : t.BK * (t.BM + t.BN) * 4;
+}
+
+/** Workgroups of tile `t` (256 threads each) resident at once on one compute unit of `gpu`. */
+export function residentGroups(t: Tile, gpu: GpuProfile): number {
+  const byThreads = Math.floor(gpu.threadsPerUnit / 256);
+  const byRegisters = Math.floor(gpu.registersPerUnit / (256 * tileRegisters(t)));
+  const byShared = Math.floor(gpu.sharedBytesPerUnit / tileSharedBytes(t));
+  return Math.max(1, Math.min(byThreads, byRegisters, byShared));
+}
 
 /**
- * Chooses the tile from the problem's shape (few rows or columns get narrow tiles so that threads are
- * not idle) and splits K when there are too few output tiles to fill the GPU (e.g. convolution weight
- * gradients, whose K is batch x output pixels). Software adapters get no split (they have few cores).
- * `tuning` overrides the tile and the split (tests, tuning).
+ * Relative FMA throughput of a tile once the GPU is full: more outputs per thread means more FMAs per
+ * staged element and per shared-memory read (8x8: 64 FMAs per 16 loaded values; 4x4: 16 per 8).
+ */
+const TILE_THROUGHPUT = new Map<Tile, number>([
+  [TILE_128, 1],
+  [TILE_64, 0.75],
+  [TILE_32x128, 0.6],
+  [TILE_128x32, 0.6],
+  [TILE_16x128, 0.45],
+]);
+/** per-workgroup fixed cost (addressing, epilogue), in K elements */
+const GROUP_OVERHEAD_K = 16;
+/** FMAs an SM could do in the time it takes to move one byte of split-K partials (~10 at peak on H100) */
+const FMA_PER_BYTE = 5;
+/** fixed cost of the split-K sum dispatch, in FMAs per compute unit (a few microseconds) */
+const SPLIT_DISPATCH_FMA = 5e5;
+const MAX_SPLIT = 64;
+/** a K slice is at least this many BK steps */
+const MIN_SLICE_STEPS = 4;
+
+/** How a plan fills the GPU (for tests and tables). */
+export interface PlanStats {
+  /** workgroups, K slices included */
+  readonly groups: number;
+  /** workgroups resident at once on the whole GPU (units x residency) */
+  readonly slots: number;
+  /** groups / slots */
+  readonly waves: number;
+  /** share of the last wave's slots left idle (0 = whole waves) */
+  readonly tailIdle: number;
+  /** share of the tiles' M x N area outside the problem */
+  readonly padding: number;
+}
+
+/**
+ * Waves and padding of a plan on `gpu`. Whole waves stay whole if the compiled kernel turns out to be
+ * resident fewer times per unit than modelled, as long as that count divides the model's (2 -> 1).
+ */
+export function planStats(plan: GemmPlan, M: number, N: number, Z: number, gpu: GpuProfile): PlanStats {
+  const t = plan.tile;
+  const groups = Math.ceil(M / t.BM) * Math.ceil(N / t.BN) * Z * plan.splitK;
+  const slots = gpu.computeUnits * residentGroups(t, gpu);
+  const waves = groups / slots;
+  const padded = Math.ceil(M / t.BM) * t.BM * Math.ceil(N / t.BN) * t.BN;
+  return { groups, slots, waves, tailIdle: 1 - waves / Math.ceil(waves), padding: 1 - (M * N) / padded };
+}
+
+function makePlan(tile: Tile, K: number, split: number): GemmPlan {
+  const s = Math.max(1, Math.min(split, Math.ceil(K / tile.BK)));
+  const kChunk = Math.max(tile.BK, Math.ceil(K / s / tile.BK) * tile.BK);
+  return { tile, splitK: Math.max(1, Math.ceil(K / kChunk)), kChunk };
+}
+
+/**
+ * Estimated time of a plan in FMAs per compute unit: whole waves (a partly filled last wave takes as
+ * long as a full one) of `residency` workgroups per unit, each a padded BM x BN x (slice + overhead)
+ * block at the tile's throughput, plus the split-K partials' memory traffic and the sum's dispatch.
+ */
+function planCost(plan: GemmPlan, M: number, N: number, Z: number, gpu: GpuProfile): number {
+  const t = plan.tile;
+  const st = planStats(plan, M, N, Z, gpu);
+  const perGroup = (t.BM * t.BN * (plan.kChunk + GROUP_OVERHEAD_K)) / (TILE_THROUGHPUT.get(t) ?? 0.5);
+  let cost = Math.ceil(st.waves) * residentGroups(t, gpu) * perGroup;
+  if (plan.splitK > 1)
+    cost += (FMA_PER_BYTE * (8 * plan.splitK + 4) * M * N * Z) / gpu.computeUnits + SPLIT_DISPATCH_FMA;
+  return cost;
+}
+
+/** The narrow-or-64x64 tile software adapters (and forced splits) start from. */
+function shapeTile(M: number, N: number): Tile {
+  if (M <= 16) return TILE_16x128;
+  if (M <= 32) return TILE_32x128;
+  if (N <= 32) return TILE_128x32;
+  return TILE_64;
+}
+
+/**
+ * Chooses the tile and K split of an M x N x K GEMM repeated Z times (batches or groups) for `gpu`.
+ * Hardware adapters: every tile and split (slices of at least 4 BK steps, at most 64) is costed by
+ * {@link planCost}, which counts whole waves of resident workgroups, so the choice runs many waves or
+ * a whole number of them: weight gradients (few output tiles, K = batch x pixels) get 128x128 tiles
+ * with K split, skinny fc GEMMs narrow tiles with K split. Software adapters keep one slice and the
+ * shape's tile (few cores, nothing to fill). `tuning` forces the tile and/or the split.
  */
 export function planGemm(
   M: number,
   N: number,
   K: number,
   Z: number,
-  software: boolean,
+  gpu: GpuProfile,
   tuning: WebGPUTuning = {},
 ): GemmPlan {
-  let tile: Tile;
-  if (M <= 16) tile = TILE_16x128;
-  else if (M <= 32) tile = TILE_32x128;
-  else if (N <= 32) tile = TILE_128x32;
-  else if (!software && prefersTile128(M, N, Z)) tile = TILE_128;
-  else tile = TILE_64;
-  if (tuning.gemmTile) tile = TILES[tuning.gemmTile];
-  const groups = Math.ceil(M / tile.BM) * Math.ceil(N / tile.BN) * Z;
-  let split = 1;
-  if (tuning.gemmSplitK !== undefined) split = tuning.gemmSplitK;
-  else if (!software && groups < TARGET_GROUPS && K >= 2048) {
-    split = Math.min(32, Math.ceil(TARGET_GROUPS / groups), Math.floor(K / 512));
+  const forced = tuning.gemmTile ? TILES[tuning.gemmTile] : undefined;
+  if (gpu.software || (tuning.gemmSplitK !== undefined && !forced)) {
+    return makePlan(forced ?? shapeTile(M, N), K, tuning.gemmSplitK ?? 1);
   }
-  split = Math.max(1, Math.min(split, Math.ceil(K / tile.BK)));
-  const kChunk = Math.max(tile.BK, Math.ceil(K / split / tile.BK) * tile.BK);
-  return { tile, splitK: Math.max(1, Math.ceil(K / kChunk)), kChunk };
+  if (tuning.gemmSplitK !== undefined && forced) return makePlan(forced, K, tuning.gemmSplitK);
+  // a few hundred candidates per call: memoised per profile, as a training step repeats its shapes
+  let memo = PLANS.get(gpu);
+  if (!memo) {
+    memo = new Map();
+    PLANS.set(gpu, memo);
+  }
+  const key = `${M},${N},${K},${Z},${tuning.gemmTile ?? ''}`;
+  const hit = memo.get(key);
+  if (hit) return hit;
+  let best: GemmPlan | undefined;
+  let bestCost = Number.POSITIVE_INFINITY;
+  for (const tile of forced ? [forced] : PLAN_ORDER) {
+    const maxSplit = Math.max(1, Math.min(MAX_SPLIT, Math.floor(K / (MIN_SLICE_STEPS * tile.BK))));
+    let lastSplit = 0;
+    for (let s = 1; s <= maxSplit; s++) {
+      const plan = makePlan(tile, K, s);
+      if (plan.splitK === lastSplit) continue;
+      lastSplit = plan.splitK;
+      const cost = planCost(plan, M, N, Z, gpu);
+      // ties go to the earlier candidate: the larger tile, the smaller split
+      if (cost < bestCost * (1 - 1e-9)) {
+        best = plan;
+        bestCost = cost;
+      }
+    }
+  }
+  if (memo.size >= PLAN_MEMO) memo.clear();
+  memo.set(key, best as GemmPlan);
+  return best as GemmPlan;
 }
 
-/**
- * 128 x 128 tiles (8 x 8 per thread) do twice the FMAs per staged element of 64 x 64 ones, so they win
- * whenever they still fill the GPU (at least half the target workgroups without a K split) and do not
- * waste more than 1/8 of either side on padding (e.g. M = 96 output channels would be 25% padding).
- * The 3x3 256->256 convolutions of the paper's models (M = 256, N = batch x 56 x 56) qualify.
- */
-export function prefersTile128(M: number, N: number, Z: number): boolean {
-  const waste = (n: number) => (Math.ceil(n / 128) * 128) / n - 1;
-  const groups = Math.ceil(M / 128) * Math.ceil(N / 128) * Z;
-  return M >= 128 && N >= 128 && groups >= TARGET_GROUPS / 2 && waste(M) <= 0.125 && waste(N) <= 0.125;
-}
+const PLANS = new WeakMap<GpuProfile, Map<string, GemmPlan>>();
+const PLAN_MEMO = 1024;
+
+/** Candidate tiles, most efficient first (ties keep the earlier one). */
+const PLAN_ORDER: readonly Tile[] = [TILE_128, TILE_64, TILE_32x128, TILE_128x32, TILE_16x128];
 
 /** Workgroup counts for an M x N problem with `zCount` batches (times the K slices). */
 export function gemmGroups(plan: GemmPlan, M: number, N: number, zCount: number): [number, number, number] {

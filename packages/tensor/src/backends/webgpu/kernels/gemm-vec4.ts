@@ -18,6 +18,7 @@ import {
   gemmEntry,
   rowOf,
   type Staging,
+  walkInit,
 } from './gemm-layout.js';
 import type { Tile } from './gemm-plan.js';
 
@@ -68,16 +69,16 @@ export function gemmSourceVec4(t: Tile, prelude: string, layout: Staging, core: 
       ${idxA}
       let gm = m0 + mm; let gk = ${k} + kk;
       var v = ${regA}(0.0);
-      if (gm < M && gk < K) { v = ${core.vecA ? 'loadA4' : 'loadA'}(z, gk, preA[l]); }
-      ra[l] = v;
+      if (gm < M && gk < K) { v = ${core.vecA ? 'loadA4' : 'loadA'}(z, gk, preA[l]${layout.walkA ? ', ksA[l]' : ''}); }
+      ra[l] = v;${layout.walkA ? '\n      ksA[l] = walkNextA(ksA[l]);' : ''}
     }
     for (var l = 0u; l < ${PB}u; l++) {
       let e = li + l * 256u;
       ${idxB}
       let gn = n0 + nn; let gk = ${k} + kk;
       var v = ${regB}(0.0);
-      if (gn < N && gk < K) { v = ${core.vecB ? 'loadB4' : 'loadB'}(z, gk, preB[l]); }
-      rb[l] = v;
+      if (gn < N && gk < K) { v = ${core.vecB ? 'loadB4' : 'loadB'}(z, gk, preB[l]${layout.walkB ? ', ksB[l]' : ''}); }
+      rb[l] = v;${layout.walkB ? '\n      ksB[l] = walkNextB(ksB[l]);' : ''}
     }`;
   // registers -> shared buffer `buf` (A transposed to k-major so the compute loop reads rows of m)
   const stashA = core.vecA
@@ -168,6 +169,7 @@ ${prelude}
 var<workgroup> As: array<vec4<f32>, ${buffers * bufA}>;
 var<workgroup> Bs: array<vec4<f32>, ${buffers * bufB}>;
 ${gemmEntry(t, RX, RY)}
+  ${walkInit(layout, PA, PB, idxA, idxB)}
   var acc: array<vec4<f32>, ${t.TM * QN}>;
   for (var i = 0u; i < ${t.TM * QN}u; i++) { acc[i] = vec4<f32>(0.0); }
   var av: array<vec4<f32>, ${QM}>;

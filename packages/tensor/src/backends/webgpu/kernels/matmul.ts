@@ -17,6 +17,7 @@ import {
   type VecEligibility,
   withSplitK,
 } from './gemm-plan.js';
+import type { GpuProfile } from './gpu-profile.js';
 
 export interface MatmulOptions {
   readonly kernel: 'matmul';
@@ -81,13 +82,13 @@ export function runMatmul(
   a: GView,
   b: GView,
   out: WebGPUStorage,
-  software: boolean,
+  gpu: GpuProfile,
   tuning: WebGPUTuning = {},
 ): void {
   const [B, M, K] = a.shape as [number, number, number];
   const N = b.shape[2] as number;
   if (B === 0 || M === 0 || N === 0) return;
-  const plan = planGemm(M, N, K, B, software, tuning);
+  const plan = planGemm(M, N, K, B, gpu, tuning);
   // walk each operand along its contiguous axis so that global loads coalesce (a transposed weight in
   // linear() is contiguous in k, not n)
   const staging: Staging = {
