@@ -35,3 +35,4 @@ export {
   ShardReader,
 } from './pack.js';
 export { processItems, type WorkContext, type WorkItem, type WorkResult } from './process.js';
+export { DEFAULT_MAX_FILE_BYTES, readImageFile, readImageFileSync } from './read-file.js';
