@@ -13,7 +13,7 @@
  * implementation's rules).
  */
 
-import { checkHeaderStructure, MAX_HEADER_BYTES } from './header';
+import { checkHeaderStructure, checkNoDuplicateKeys, MAX_HEADER_BYTES } from './header';
 
 export { MAX_HEADER_BYTES, MAX_HEADER_DEPTH, MAX_HEADER_KEYS } from './header';
 
@@ -176,14 +176,14 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   if (8 + n > bytes.length)
     fail(`header length ${n} exceeds the file (${bytes.length - 8} bytes after the length field)`);
   if (n === 0) fail('empty header');
+  // depth and keys per object, before decoding or parsing allocates anything
+  const keysInText = checkHeaderStructure(bytes.subarray(8, 8 + n));
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
   } catch (e) {
     fail(`header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
-  // depth, keys per object and duplicate keys, before JSON.parse allocates anything
-  checkHeaderStructure(bytes.subarray(8, 8 + n));
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -192,6 +192,7 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header))
     fail('header must be a JSON object');
+  checkNoDuplicateKeys(bytes.subarray(8, 8 + n), header, keysInText);
   const dataStart = 8 + n;
   const dataLen = bytes.length - dataStart;
 

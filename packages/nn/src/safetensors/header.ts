@@ -1,8 +1,9 @@
 /**
  * Structural limits of a safetensors header, checked on the raw bytes before `JSON.parse` sees them:
  * a hostile header must fail in time and memory proportional to what a real file needs, not to what
- * the attacker wrote (100 MB of `[[[[...` made `JSON.parse` take 75 s and 5 GB), and duplicate keys,
- * which `JSON.parse` silently resolves to the last one, must be rejected.
+ * the attacker wrote (100 MB of `[[[[...` made `JSON.parse` take 75 s and 5 GB). Duplicate keys,
+ * which `JSON.parse` silently resolves to the last one, are rejected too (found by comparing key
+ * counts after parsing, then named by a second scan).
  *
  * Real files need little: the top-level object maps tensor names to `{ dtype, shape, data_offsets }`
  * objects (depth 3 with the arrays) plus one `__metadata__` object of strings (depth 2).
@@ -52,22 +53,32 @@ function keyValue(bytes: Uint8Array, start: number, end: number): string {
 /** One open object or array. At most MAX_HEADER_DEPTH exist, so they are allocated once and reused. */
 class Level {
   object = false;
-  /** keys seen so far (objects only) */
+  /** keys so far (objects only) */
+  count = 0;
+  /** key values so far, when looking for duplicates */
   readonly keys = new Set<string>();
-  /** the object's key path, for messages */
-  path = '';
+  /** byte range of the key this object or array is the value of (-1 at the top), for messages */
+  ownerStart = -1;
+  ownerEnd = -1;
   expectKey = false;
-  lastKey = '';
+  /** byte range of the object's latest key */
+  keyStart = -1;
+  keyEnd = -1;
+}
+
+function ownerName(bytes: Uint8Array, level: Level): string {
+  return level.ownerStart < 0 ? 'the header' : `'${keyValue(bytes, level.ownerStart, level.ownerEnd)}'`;
 }
 
 /**
- * Checks nesting depth, keys per object and duplicate keys of the JSON text in `bytes`, stopping at
- * the first violation. Syntax errors are left to `JSON.parse`, which runs afterwards; for valid JSON
- * the scan sees exactly its keys.
+ * One pass over the JSON text: checks nesting depth and keys per object, and with `duplicates`
+ * also decodes every key and fails on the first repeated one. Returns the number of keys.
+ * Syntax errors are left to `JSON.parse`; for valid JSON the scan sees exactly its keys.
  */
-export function checkHeaderStructure(bytes: Uint8Array): void {
+function scan(bytes: Uint8Array, duplicates: boolean): number {
   const levels = Array.from({ length: MAX_HEADER_DEPTH }, () => new Level());
   let depth = 0;
+  let total = 0;
   const n = bytes.length;
   for (let i = 0; i < n; i++) {
     const c = bytes[i];
@@ -76,15 +87,21 @@ export function checkHeaderStructure(bytes: Uint8Array): void {
       for (i++; i < n && bytes[i] !== QUOTE; i++) if (bytes[i] === BACKSLASH) i++;
       const top = depth > 0 ? levels[depth - 1] : null;
       if (top?.object && top.expectKey) {
-        const key = keyValue(bytes, start, Math.min(i + 1, n));
-        if (top.keys.has(key)) fail(`duplicate key '${key}'${top.path ? ` in ${top.path}` : ''}`);
-        if (top.keys.size >= MAX_HEADER_KEYS)
+        const end = Math.min(i + 1, n);
+        total++;
+        if (++top.count > MAX_HEADER_KEYS)
           fail(
-            `${top.path || 'the header'} has more than ${MAX_HEADER_KEYS} keys (the limit; real files have far fewer)`,
+            `${ownerName(bytes, top)} has more than ${MAX_HEADER_KEYS} keys (the limit; real files have far fewer)`,
           );
-        top.keys.add(key);
+        if (duplicates) {
+          const key = keyValue(bytes, start, end);
+          if (top.keys.has(key))
+            fail(`duplicate key '${key}'${top.ownerStart < 0 ? '' : ` in ${ownerName(bytes, top)}`}`);
+          top.keys.add(key);
+        }
         top.expectKey = false;
-        top.lastKey = key;
+        top.keyStart = start;
+        top.keyEnd = end;
       }
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       if (depth >= MAX_HEADER_DEPTH)
@@ -93,10 +110,12 @@ export function checkHeaderStructure(bytes: Uint8Array): void {
         );
       const parent = depth > 0 ? levels[depth - 1] : null;
       const level = levels[depth++];
-      level.path = parent === null ? '' : parent.object ? `'${parent.lastKey}'` : parent.path;
+      level.ownerStart = parent === null ? -1 : parent.object ? parent.keyStart : parent.ownerStart;
+      level.ownerEnd = parent === null ? -1 : parent.object ? parent.keyEnd : parent.ownerEnd;
       level.object = c === 0x7b;
       level.expectKey = level.object;
-      level.keys.clear();
+      level.count = 0;
+      if (duplicates) level.keys.clear();
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       if (depth > 0) depth--;
     } else if (c === 0x2c /* , */) {
@@ -104,4 +123,41 @@ export function checkHeaderStructure(bytes: Uint8Array): void {
       if (top?.object) top.expectKey = true;
     }
   }
+  return total;
+}
+
+/**
+ * Checks nesting depth and keys per object of the JSON text in `bytes`, stopping at the first
+ * violation, before anything is decoded or parsed. Returns the number of keys, for
+ * {@link checkNoDuplicateKeys}.
+ */
+export function checkHeaderStructure(bytes: Uint8Array): number {
+  return scan(bytes, false);
+}
+
+/** Own keys of all objects in a parsed header (at most MAX_HEADER_DEPTH deep). */
+function countKeys(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  let n = 0;
+  if (Array.isArray(value)) {
+    for (const v of value) n += countKeys(v);
+    return n;
+  }
+  for (const k in value) {
+    if (!Object.hasOwn(value, k)) continue;
+    n++;
+    n += countKeys((value as Record<string, unknown>)[k]);
+  }
+  return n;
+}
+
+/**
+ * `JSON.parse` keeps the last of duplicate keys silently, so the parsed header has fewer keys than
+ * the text exactly when some key repeats: then a second, slower scan names it. This keeps key
+ * decoding off the path of valid files.
+ */
+export function checkNoDuplicateKeys(bytes: Uint8Array, parsed: unknown, keysInText: number): void {
+  if (countKeys(parsed) === keysInText) return;
+  scan(bytes, true);
+  fail('duplicate keys in the header');
 }
