@@ -9,6 +9,7 @@ import { describeContent } from '../content-type.js';
 import { disposeSourceWorker, sourceWorker, tempDir } from '../test-helpers.js';
 import { check } from './check.js';
 import { type BadEntry, imageFolder } from './dataset.js';
+import { IDX_MAX_BYTES, readIdxFile } from './idx-file.js';
 import { ImageLoader } from './loader.js';
 import { DEFAULT_MAX_FILE_BYTES, readImageFile, readImageFileSync } from './read-file.js';
 
@@ -62,6 +63,13 @@ describe('reading dataset files', () => {
       );
     }
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1024 * 1024);
+  });
+
+  it.runIf(posix)('IDX files too must be regular files', () => {
+    const fifo = join(t.dir, 'train-images-idx3-ubyte');
+    execFileSync('mkfifo', [fifo]);
+    expect(() => readIdxFile(fifo)).toThrow(/train-images-idx3-ubyte: not a regular file \(a FIFO/);
+    expect(IDX_MAX_BYTES).toBe(2 ** 30);
   });
 
   it('enforces the size limit with the option name in the message', async () => {
