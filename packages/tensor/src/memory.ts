@@ -102,15 +102,29 @@ export function configureMemory(options: MemoryOptions): Required<MemoryOptions>
   return previous;
 }
 
+let dirOfThisModule: string | undefined;
+/** The directory of this module's file ('' where its URL has none, e.g. a blob: bundle). */
+function packageDir(): string {
+  if (dirOfThisModule === undefined) {
+    try {
+      const u = new URL('.', import.meta.url);
+      dirOfThisModule = u.protocol === 'file:' || u.protocol.startsWith('http') ? u.pathname : '';
+    } catch {
+      dirOfThisModule = '';
+    }
+  }
+  return dirOfThisModule;
+}
+
 /** The first stack frame outside this package (tests of this package count as outside). */
 function creationSite(): string {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 40;
   const stack = new Error().stack ?? '';
   Error.stackTraceLimit = limit;
-  const here = new URL('.', import.meta.url).pathname;
   const frames = stack.split('\n').slice(1);
-  const outside = frames.find((f) => !f.includes(here) || /\.test\.[cm]?[jt]s\b/.test(f));
+  const here = packageDir();
+  const outside = here ? frames.find((f) => !f.includes(here) || /\.test\.[cm]?[jt]s\b/.test(f)) : frames[3]; // unknown location (e.g. a blob: bundle): skip trackTensor, Tensor, the op
   return (outside ?? frames[frames.length - 1] ?? 'unknown').trim().replace(/^at /, '');
 }
 
