@@ -7,6 +7,7 @@
  * - `@rectifier/imagenet/batch`: NCHW float32 / int32 label tensors from loader batches.
  */
 export { type ClassInfo, ClassTable, imagenetClasses, isWnid } from './classes.js';
+export { describeContent } from './content-type.js';
 export { bilinearInto } from './fused.js';
 export {
   type CropBox,

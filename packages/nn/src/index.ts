@@ -47,6 +47,8 @@ export {
   encodeSafetensors,
   halfToFloat,
   MAX_HEADER_BYTES,
+  MAX_HEADER_DEPTH,
+  MAX_HEADER_KEYS,
   type RawTensor,
   type SafetensorsDType,
 } from './safetensors/format';

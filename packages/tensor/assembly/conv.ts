@@ -520,9 +520,11 @@ export function conv2dBackwardInput(
  * Transposed weight gradient dwT[g][r][o] = sum_p col[r, p] dy[g*Og + o, p], thread `tid` of `nt`.
  * Computing the transpose makes the big operand (the unfolded input, R x positions) the GEMM's A,
  * packed from contiguous rows; as B (col^T) it would be packed by strided gathers, which cost as
- * much as the multiply when Og is small. With at least `nt` images each thread sums its images into
- * its own buffer partials + tid * O*R floats; otherwise threads split the rows r of one buffer.
- * transposeSum then adds the buffers into dw [O, R].
+ * much as the multiply when Og is small. With at least `nt` images the batch is cut into `nt` fixed
+ * runs of consecutive images, run b summed in image order into buffer partials + b * O*R floats;
+ * otherwise units are blocks of rows r of one buffer. transposeSum then adds the buffers in order
+ * into dw [O, R]. Which thread takes which unit changes nothing in the result: it depends on the
+ * shapes and `nt` only (run-to-run determinism).
  */
 export function conv2dBackwardWeight(
   x: usize,
@@ -550,20 +552,23 @@ export function conv2dBackwardWeight(
   const col = s + <usize>GEMM_SCRATCH_BYTES;
   const pc = chunkCols(R);
   const pointwise = isPointwise(g);
-  // Work units from the atomic counter, as in conv2dForward. With enough images a unit is an image,
-  // summed into this thread's buffer (partials + tid * O*R floats); otherwise a unit is a block of
-  // unfolded rows over all images, written into buffer 0. The host zeroes the buffers beforehand,
-  // so a thread that takes no unit leaves zeros behind.
+  // Work units from the atomic counter, as in conv2dForward. With enough images a unit is a fixed
+  // run of consecutive images (run u = images [splitAt(N, nt, u), splitAt(N, nt, u + 1))), summed
+  // into its own buffer partials + u * O*R floats; otherwise a unit is a block of unfolded rows over
+  // all images, written into buffer 0. A buffer's sum never depends on which thread took the unit
+  // (summing into per-thread buffers did: images landed in whichever buffer's thread was free).
+  // The host zeroes the buffers beforehand.
   const byImage = N >= nt;
   const blocks = byImage ? 1 : 2 * nt;
-  const units = byImage ? N : blocks;
-  const target = byImage ? partials + ((<usize>tid * <usize>O * <usize>R) << 2) : partials;
+  const units = byImage ? nt : blocks;
   for (let u = atomic.add<i32>(queue, 1); u < units; u = atomic.add<i32>(queue, 1)) {
     const r0 = byImage ? 0 : splitAt(R, blocks, u, 4);
     const r1 = byImage ? R : splitAt(R, blocks, u + 1, 4);
     if (r1 <= r0) continue;
-    const nEnd = byImage ? u + 1 : N;
-    for (let n = byImage ? u : 0; n < nEnd; n++) {
+    const target = byImage ? partials + ((<usize>u * <usize>O * <usize>R) << 2) : partials;
+    const nStart = byImage ? splitAt(N, nt, u, 1) : 0;
+    const nEnd = byImage ? splitAt(N, nt, u + 1, 1) : N;
+    for (let n = nStart; n < nEnd; n++) {
       for (let grp = 0; grp < G; grp++) {
         const xg = x + ((<usize>(n * C + grp * Cg) * <usize>H * <usize>W) << 2);
         const dyg = dy + ((<usize>(n * O + grp * Og) * <usize>P) << 2);

@@ -27,7 +27,7 @@ export type {
 export { getBackend, setBackend, withBackend } from './backend-state.js';
 export { cpuBackend } from './backends/cpu/index.js';
 export { DisposedError, DTypeError, ShapeError } from './errors.js';
-export { keep, memory, tidy } from './memory.js';
+export { configureMemory, keep, liveTensorSites, type MemoryOptions, memory, tidy } from './memory.js';
 export { leakyRelu, logSoftmax, prelu, softmax } from './ops/activation.js';
 export { type Conv2dOptions, conv2d } from './ops/conv.js';
 export {

@@ -51,9 +51,131 @@ interface Scope {
 const scopes: Scope[] = [];
 let nextScopeId = 1;
 
+/** Options of {@link configureMemory}. */
+export interface MemoryOptions {
+  /**
+   * Live tensor count at which a leak warning fires; each later warning fires at twice the count of
+   * the previous one. `false` turns warnings off. Default 10,000.
+   */
+  warnAt?: number | false;
+  /**
+   * Record where every live tensor was created (one stack trace per tensor: slow, for debugging), so
+   * warnings and {@link liveTensorSites} name the lines that create the tensors that stay alive.
+   * Also on when the environment variable `RECTIFIER_MEMORY_DEBUG` is `1` at the first tensor.
+   */
+  recordSites?: boolean;
+  /** Receives each warning; default `process.emitWarning` in Node, else `console.warn`. */
+  onWarning?: ((message: string) => void) | null;
+}
+
+const DEFAULT_WARN_AT = 10_000;
+const settings = {
+  warnAt: DEFAULT_WARN_AT as number | false,
+  recordSites: false,
+  onWarning: null as ((message: string) => void) | null,
+};
+let nextWarnAt = DEFAULT_WARN_AT;
+let envChecked = false;
+const sites = new Map<number, string>();
+
+/**
+ * Sets the leak warning and creation-site recording (see {@link MemoryOptions}); omitted keys keep
+ * their values. Returns the previous settings, so a caller can restore them.
+ *
+ * @example
+ * configureMemory({ recordSites: true }); // then: liveTensorSites() or the next warning lists sites
+ */
+export function configureMemory(options: MemoryOptions): Required<MemoryOptions> {
+  const previous = { ...settings };
+  if (options.warnAt !== undefined) {
+    const w = options.warnAt;
+    if (w !== false && !(Number.isSafeInteger(w) && w > 0))
+      throw new Error(`configureMemory: warnAt must be a positive integer or false, got ${String(w)}`);
+    settings.warnAt = w;
+    nextWarnAt = w === false ? Number.POSITIVE_INFINITY : w;
+  }
+  if (options.recordSites !== undefined) {
+    settings.recordSites = options.recordSites;
+    if (!options.recordSites) sites.clear();
+  }
+  if (options.onWarning !== undefined) settings.onWarning = options.onWarning;
+  return previous;
+}
+
+let dirOfThisModule: string | undefined;
+/** The directory of this module's file ('' where its URL has none, e.g. a blob: bundle). */
+function packageDir(): string {
+  if (dirOfThisModule === undefined) {
+    try {
+      const u = new URL('.', import.meta.url);
+      dirOfThisModule = u.protocol === 'file:' || u.protocol.startsWith('http') ? u.pathname : '';
+    } catch {
+      dirOfThisModule = '';
+    }
+  }
+  return dirOfThisModule;
+}
+
+/** The first stack frame outside this package (tests of this package count as outside). */
+function creationSite(): string {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 40;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  const frames = stack.split('\n').slice(1);
+  const here = packageDir();
+  const outside = here ? frames.find((f) => !f.includes(here) || /\.test\.[cm]?[jt]s\b/.test(f)) : frames[3]; // unknown location (e.g. a blob: bundle): skip trackTensor, Tensor, the op
+  return (outside ?? frames[frames.length - 1] ?? 'unknown').trim().replace(/^at /, '');
+}
+
+/**
+ * Where the live tensors were created, most frequent first (empty unless sites are recorded: see
+ * {@link configureMemory}).
+ *
+ * @example
+ * configureMemory({ recordSites: true }); leakyLoop(); console.table(liveTensorSites(5));
+ */
+export function liveTensorSites(limit = 10): { site: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const s of sites.values()) counts.set(s, (counts.get(s) ?? 0) + 1);
+  return [...counts]
+    .map(([site, count]) => ({ site, count }))
+    .sort((a, b) => b.count - a.count)
+    .slice(0, limit);
+}
+
+function warn(): void {
+  const mb = (stats.bytes / 1e6).toFixed(1);
+  const top = liveTensorSites(3)
+    .map((s) => `${s.site} (${s.count})`)
+    .join('; ');
+  const where = settings.recordSites
+    ? ` Most were created at: ${top}.`
+    : ' Set RECTIFIER_MEMORY_DEBUG=1 or call configureMemory({ recordSites: true }) to see where they are created.';
+  const message =
+    `${stats.tensors} live tensors (${mb} MB): tensors that are neither disposed nor created inside ` +
+    `tidy() stay allocated, and garbage collection does not free them. Wrap each step in tidy() or ` +
+    `dispose() what you no longer need; memory() gives the counts.${where} ` +
+    `(Next warning at ${nextWarnAt * 2}; configureMemory({ warnAt: false }) silences this.)`;
+  nextWarnAt *= 2;
+  if (settings.onWarning) settings.onWarning(message);
+  else {
+    const proc = (globalThis as { process?: { emitWarning?: (m: string, name: string) => void } }).process;
+    if (typeof proc?.emitWarning === 'function') proc.emitWarning(message, 'RectifierMemoryWarning');
+    else console.warn(`RectifierMemoryWarning: ${message}`);
+  }
+}
+
 /** Registers a new live tensor, and in the innermost `tidy` scope unless `scoped` is false. */
 export function trackTensor(t: Tracked, scoped = true): void {
   stats.tensors++;
+  if (!envChecked) {
+    envChecked = true;
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+    if (env?.RECTIFIER_MEMORY_DEBUG === '1') settings.recordSites = true;
+  }
+  if (settings.recordSites) sites.set(t.id, creationSite());
+  if (stats.tensors >= nextWarnAt) warn();
   if (scoped && scopes.length > 0) {
     t._scoped = true;
     scopes[scopes.length - 1].tensors.push(t);
@@ -61,8 +183,9 @@ export function trackTensor(t: Tracked, scoped = true): void {
 }
 
 /** Called once by `Tensor.dispose`. */
-export function untrackTensor(): void {
+export function untrackTensor(t: Tracked): void {
   stats.tensors--;
+  if (sites.size > 0) sites.delete(t.id);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { backward as runBackward } from './autograd/backward.js';
 import { isGradEnabled } from './autograd/grad-mode.js';
+import { type GraphWatch, savedTensorDisposed } from './autograd/graph-finalizer.js';
 import type { GradNode } from './autograd/node.js';
 import type { Backend, DType, Shape, Storage, TypedArray, View } from './backend.js';
 import { isFloat } from './dtype.js';
@@ -49,6 +50,8 @@ export class Tensor {
   /** @internal */ _ref: StorageRef;
   /** @internal */ _node: GradNode | null = null;
   /** @internal */ _kept = false;
+  /** @internal set on a tape's saved tensor: the op's finalizer registration (graph-finalizer.ts) */
+  _watch: GraphWatch | null = null;
   /** @internal */ _scoped = false;
   #requiresGrad = false;
   #disposed = false;
@@ -186,7 +189,11 @@ export class Tensor {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    untrackTensor();
+    untrackTensor(this);
+    if (this._watch) {
+      savedTensorDisposed(this._watch);
+      this._watch = null;
+    }
     this._ref.release();
     if (this.grad) {
       this.grad.dispose();

@@ -1,5 +1,5 @@
 // Shared helpers for the Trainer tests: a tiny PReLU MLP with dropout and a seeded 3-class problem.
-import { Dropout, Linear, PReLU, Sequential } from '@rectifier/nn';
+import { Conv2d, Dropout, Flatten, Linear, MaxPool2d, PReLU, ReLU, Sequential } from '@rectifier/nn';
 import { Generator, randn, tensor } from '@rectifier/tensor';
 import type { Batch } from '../src/trainer/types';
 
@@ -12,6 +12,40 @@ export function tinyModel(seed = 1): Sequential {
     drop: new Dropout({ p: 0.25 }),
     fc2: new Linear({ inFeatures: 16, outFeatures: 3, generator: g }),
   });
+}
+
+/**
+ * A conv net on [N, 3, 16, 16] images whose convolutions (batch 8) are big enough for the WASM
+ * backend's threaded kernels: conv 3->16 5x5 (4.9 MFLOP), PReLU, pool, conv 16->16 3x3 (2.4 MFLOP),
+ * ReLU, pool, Linear(256, 3).
+ */
+export function convModel(seed = 1): Sequential {
+  const g = new Generator(seed);
+  return new Sequential({
+    conv1: new Conv2d({ inChannels: 3, outChannels: 16, kernelSize: 5, padding: 2, generator: g }),
+    act1: new PReLU({ numParameters: 16 }),
+    pool1: new MaxPool2d({ kernelSize: 2 }),
+    conv2: new Conv2d({ inChannels: 16, outChannels: 16, kernelSize: 3, padding: 1, generator: g }),
+    act2: new ReLU(),
+    pool2: new MaxPool2d({ kernelSize: 2 }),
+    flat: new Flatten(),
+    fc: new Linear({ inFeatures: 256, outFeatures: 3, generator: g }),
+  });
+}
+
+/** n images [3, 16, 16] of three classes (a bright channel per class) plus noise; labels 0..2. */
+export function imageBlobs(n: number, seed = 7): { x: Float32Array; y: Int32Array } {
+  const per = 3 * 16 * 16;
+  const g = new Generator(seed);
+  const noise = randn([n, per], { generator: g });
+  const x = new Float32Array(noise.dataSync() as Float32Array);
+  noise.dispose();
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = i % 3;
+    for (let j = y[i] * 256; j < (y[i] + 1) * 256; j++) x[i * per + j] += 1.5;
+  }
+  return { x, y };
 }
 
 /** n points in 8-D around three class centres; labels 0..2. */
@@ -45,9 +79,18 @@ function perm(n: number, seed: number, epoch: number): Int32Array {
   return p;
 }
 
-/** A seekable data source: the batches of `epoch` from `startBatch`, reshuffled per epoch. */
-export function loader(data: { x: Float32Array; y: Int32Array }, batchSize: number, shuffle = true) {
+/**
+ * A seekable data source: the batches of `epoch` from `startBatch`, reshuffled per epoch. Samples
+ * have shape `sample` (default [8]).
+ */
+export function loader(
+  data: { x: Float32Array; y: Int32Array },
+  batchSize: number,
+  shuffle = true,
+  sample: readonly number[] = [8],
+) {
   const n = data.y.length;
+  const per = sample.reduce((a, b) => a * b, 1);
   const numBatches = Math.ceil(n / batchSize);
   return ({ epoch, startBatch }: { epoch: number; startBatch: number }) => {
     const order = shuffle ? perm(n, 3, epoch) : Int32Array.from({ length: n }, (_, i) => i);
@@ -56,14 +99,14 @@ export function loader(data: { x: Float32Array; y: Int32Array }, batchSize: numb
       *[Symbol.iterator](): Generator<Batch> {
         for (let b = startBatch; b < numBatches; b++) {
           const idx = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
-          const x = new Float32Array(idx.length * 8);
+          const x = new Float32Array(idx.length * per);
           const y = new Int32Array(idx.length);
           idx.forEach((k, i) => {
-            x.set(data.x.subarray(k * 8, k * 8 + 8), i * 8);
+            x.set(data.x.subarray(k * per, (k + 1) * per), i * per);
             y[i] = data.y[k];
           });
           yield {
-            input: tensor(x, { shape: [idx.length, 8] }),
+            input: tensor(x, { shape: [idx.length, ...sample] }),
             target: tensor(y, { shape: [idx.length], dtype: 'int32' }),
           };
         }

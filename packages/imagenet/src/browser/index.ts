@@ -3,6 +3,7 @@
  * `createImageBitmap` + `OffscreenCanvas`, or WebCodecs `ImageDecoder` where createImageBitmap is
  * missing. The result feeds the pure-JS transforms of the main entry (`applyTransform`).
  */
+import { describeContent } from '../content-type.js';
 import type { RGBImage } from '../resample.js';
 import { sniffFormat } from '../sniff.js';
 import { applyTransform, type Transform } from '../transform.js';
@@ -30,9 +31,8 @@ export interface BrowserDecodeOptions {
 function mimeOf(bytes: Uint8Array, name: string): string {
   const f = sniffFormat(bytes);
   if (!f) {
-    const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new Error(
-      `${name}: ${bytes.length === 0 ? 'empty file (0 bytes)' : `not a JPEG or PNG (starts with ${head})`}`,
+      `${name}: ${bytes.length === 0 ? 'empty file (0 bytes)' : `not a JPEG or PNG (${describeContent(bytes)})`}`,
     );
   }
   return f === 'jpeg' ? 'image/jpeg' : 'image/png';

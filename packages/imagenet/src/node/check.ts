@@ -3,7 +3,6 @@
  * folder that cannot be used (path and reason). Used by the CLI's check subcommand.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type BadEntry,
@@ -13,6 +12,7 @@ import {
   imagenetDataset,
 } from './dataset.js';
 import { BadImageError, decodeImage, probe } from './decode.js';
+import { checkMaxFileBytes, readImageFile } from './read-file.js';
 
 /** Per-class line of a {@link CheckReport}. */
 export interface ClassCount {
@@ -43,6 +43,8 @@ export interface CheckOptions extends ImageNetValOptions {
   concurrency?: number;
   /** Only read headers instead of full decodes (fast, misses truncated data); default false. */
   headersOnly?: boolean;
+  /** Largest image file read, in bytes (larger ones are reported); default 64 MiB. */
+  maxFileBytes?: number;
 }
 
 async function checkDataset(
@@ -51,6 +53,7 @@ async function checkDataset(
   opts: CheckOptions,
 ): Promise<CheckReport> {
   const bad: BadEntry[] = [...ds.skipped];
+  const maxFileBytes = checkMaxFileBytes(opts.maxFileBytes, 'check');
   const okByClass = new Map<number, number>();
   const badByClass = new Map<number, number>();
   let next = 0;
@@ -58,7 +61,7 @@ async function checkDataset(
     while (next < ds.samples.length) {
       const s = ds.samples[next++];
       try {
-        const bytes = await readFile(s.path);
+        const bytes = await readImageFile(s.path, maxFileBytes);
         if (opts.headersOnly) probe(bytes, s.path);
         else await decodeImage(bytes, { path: s.path, shorterSide: undefined });
         okByClass.set(s.label, (okByClass.get(s.label) ?? 0) + 1);

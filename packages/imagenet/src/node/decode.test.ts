@@ -50,9 +50,7 @@ describe('decodeImage (sharp)', () => {
 
   it('rejects empty files, non-images and truncated JPEGs with the path in the message', async () => {
     expect(() => probe(new Uint8Array(0), 'a.JPEG')).toThrow('a.JPEG: empty file (0 bytes)');
-    expect(() => probe(Buffer.from('hello world'), 'b.JPEG')).toThrow(
-      /b.JPEG: not a JPEG or PNG \(starts with 68 65 6c 6c\)/,
-    );
+    expect(() => probe(Buffer.from('hello world'), 'b.JPEG')).toThrow(/^b.JPEG: not a JPEG or PNG \(text\)$/);
     const jpg = await raw(64, 64).jpeg().toBuffer();
     await expect(
       decodeImage(jpg.subarray(0, Math.floor(jpg.length * 0.6)), { path: 'c.JPEG' }),

@@ -3,6 +3,7 @@
  * so a PNG named .JPEG decodes; greyscale and CMYK JPEGs come out as 3-channel sRGB.
  */
 import sharp from 'sharp';
+import { describeContent } from '../content-type.js';
 import type { ViewPlan } from '../geometry.js';
 import { hwcToChw, type Normalization } from '../pixels.js';
 import type { RGBImage } from '../resample.js';
@@ -41,10 +42,8 @@ export function probe(
 ): { format: 'jpeg' | 'png'; width: number; height: number } {
   if (bytes.length === 0) throw new BadImageError(path, 'empty file (0 bytes)');
   const format = sniffFormat(bytes);
-  if (!format) {
-    const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new BadImageError(path, `not a JPEG or PNG (starts with ${head})`);
-  }
+  // the detected kind, never the bytes: they may be the start of any file a dataset links to
+  if (!format) throw new BadImageError(path, `not a JPEG or PNG (${describeContent(bytes)})`);
   const size = imageSize(bytes);
   if (!size)
     throw new BadImageError(

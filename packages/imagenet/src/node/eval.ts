@@ -2,11 +2,11 @@
  * Test-time inputs straight from files (sharp path): dense multi-scale full-image views for SPP
  * models and 10-view crops.
  */
-import { readFile } from 'node:fs/promises';
 import { planMultiScaleViews, planTenViews } from '../geometry.js';
 import { type Normalization, PAPER_NORMALIZATION } from '../pixels.js';
 import type { ScaleInput } from '../transform.js';
 import { probe, renderViewsSharp, type SharpOptions } from './decode.js';
+import { checkMaxFileBytes, readImageFile } from './read-file.js';
 
 /**
  * Full-image inputs at each shorter side in `scales` (paper: 256, 384, 480) plus flips, for dense
@@ -16,9 +16,9 @@ import { probe, renderViewsSharp, type SharpOptions } from './decode.js';
 export async function multiScaleInputsFromFile(
   path: string,
   scales: readonly number[] = [256, 384, 480],
-  opts: { flips?: boolean; normalization?: Normalization; sharp?: SharpOptions } = {},
+  opts: { flips?: boolean; normalization?: Normalization; sharp?: SharpOptions; maxFileBytes?: number } = {},
 ): Promise<ScaleInput[]> {
-  const bytes = await readFile(path);
+  const bytes = await readImageFile(path, checkMaxFileBytes(opts.maxFileBytes, 'multiScaleInputsFromFile'));
   const { width, height } = probe(bytes, path);
   const flips = opts.flips ?? true;
   const plans = planMultiScaleViews(width, height, scales, flips);
@@ -47,10 +47,17 @@ export async function multiScaleInputsFromFile(
  */
 export async function tenCropFromFile(
   path: string,
-  opts: { resize?: number; cropSize?: number; normalization?: Normalization; sharp?: SharpOptions } = {},
+  opts: {
+    resize?: number;
+    cropSize?: number;
+    normalization?: Normalization;
+    sharp?: SharpOptions;
+    /** Largest file read, in bytes; default 64 MiB. */
+    maxFileBytes?: number;
+  } = {},
 ): Promise<Float32Array> {
   const { resize = 256, cropSize = 224 } = opts;
-  const bytes = await readFile(path);
+  const bytes = await readImageFile(path, checkMaxFileBytes(opts.maxFileBytes, 'tenCropFromFile'));
   const { width, height } = probe(bytes, path);
   const out = new Float32Array(10 * 3 * cropSize * cropSize);
   await renderViewsSharp(

@@ -1,21 +1,28 @@
 /**
  * Reading IDX files (MNIST, Fashion-MNIST) from disk, gzipped or not.
  */
-import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { checkIdxPair, type IdxArray, isGzip, parseIdx } from '../idx.js';
+import { readImageFileSync } from './read-file.js';
+
+/** Largest IDX file, compressed or not: 1 GiB (EMNIST ByClass images, the largest common one, are 547 MB). */
+export const IDX_MAX_BYTES = 1024 * 1024 * 1024;
 
 /**
  * Reads and validates an IDX file (`.gz` detected by magic bytes, not by name).
  * @example readIdxFile('/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz').shape // [60000]
  */
 export function readIdxFile(path: string): IdxArray {
-  let bytes: Uint8Array = readFileSync(path);
+  // a regular file (not a FIFO or a device), of bounded size, also once decompressed
+  let bytes: Uint8Array = readImageFileSync(path, IDX_MAX_BYTES);
   if (isGzip(bytes)) {
     try {
-      bytes = gunzipSync(bytes);
+      bytes = gunzipSync(bytes, { maxOutputLength: IDX_MAX_BYTES });
     } catch (e) {
-      throw new Error(`${path}: gzip data is corrupt or truncated (${(e as Error).message})`);
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ERR_BUFFER_TOO_LARGE')
+        throw new Error(`${path}: decompresses to more than ${IDX_MAX_BYTES} bytes (the IDX size limit)`);
+      throw new Error(`${path}: gzip data is corrupt or truncated (${err.message})`);
     }
   }
   return parseIdx(bytes, path);

@@ -21,7 +21,7 @@ export {
   type GenerateOptions,
   generateImageNetLike,
 } from './generate.js';
-export { readIdxFile, readIdxPair } from './idx-file.js';
+export { IDX_MAX_BYTES, readIdxFile, readIdxPair } from './idx-file.js';
 export { type Batch, ImageLoader, type LoaderOptions, type LoaderState } from './loader.js';
 export { type MatValue, readDevkitMeta, readMat } from './matlab.js';
 export { computeMeanImage, type MeanImageOptions } from './mean.js';
@@ -35,3 +35,4 @@ export {
   ShardReader,
 } from './pack.js';
 export { processItems, type WorkContext, type WorkItem, type WorkResult } from './process.js';
+export { DEFAULT_MAX_FILE_BYTES, readImageFile, readImageFileSync } from './read-file.js';

@@ -13,6 +13,7 @@ import type { SharpOptions } from './decode.js';
 import type { PackedDataset } from './pack.js';
 import { defaultWorkerUrl, toPath, WorkerPool } from './pool.js';
 import { processItems, type WorkContext, type WorkItem, type WorkResult } from './process.js';
+import { checkMaxFileBytes } from './read-file.js';
 
 /** Where an epoch stands: the next sample position (in this rank's order) of `epoch`. */
 export interface LoaderState {
@@ -51,6 +52,11 @@ export interface LoaderOptions {
   /** sharp settings (failOn, kernel). */
   sharp?: SharpOptions;
   /**
+   * Largest image file read, in bytes; default 64 MiB (`DEFAULT_MAX_FILE_BYTES`). Larger files,
+   * and anything that is not a regular file (a FIFO, a device), are skipped and reported.
+   */
+  maxFileBytes?: number;
+  /**
    * The worker script. Default: `worker.js` next to the built module (dist/worker.js). Running from
    * TypeScript sources needs a built worker: pass its URL or path here.
    */
@@ -71,7 +77,9 @@ export interface Batch extends EpochBatch {}
 export class ImageLoader implements AsyncIterable<Batch> {
   readonly classes: ClassTable;
   readonly size: number;
-  private readonly opts: Required<Omit<LoaderOptions, 'state' | 'workerUrl' | 'onBadFile' | 'sharp'>>;
+  private readonly opts: Required<
+    Omit<LoaderOptions, 'state' | 'workerUrl' | 'onBadFile' | 'sharp' | 'maxFileBytes'>
+  >;
   private readonly onBad: (e: BadEntry) => void;
   private readonly ctxBase: Omit<WorkContext, 'epoch'>;
   private readonly workerUrl: URL | string;
@@ -121,6 +129,7 @@ export class ImageLoader implements AsyncIterable<Batch> {
       numClasses: this.classes.size,
       sharp: options.sharp ?? {},
       itemConcurrency: this.opts.itemConcurrency,
+      maxFileBytes: checkMaxFileBytes(options.maxFileBytes, 'ImageLoader'),
       packed:
         'kind' in dataset
           ? { dir: dataset.dir, shards: dataset.meta.shards, encoding: dataset.meta.encoding }

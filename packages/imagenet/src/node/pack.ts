@@ -12,6 +12,7 @@ import { ClassTable } from '../classes.js';
 import type { RGBImage } from '../resample.js';
 import type { BadEntry, FileDataset } from './dataset.js';
 import { BadImageError, decodeImage } from './decode.js';
+import { checkMaxFileBytes, readImageFile } from './read-file.js';
 
 /** Contents of meta.json. */
 export interface PackedMeta {
@@ -47,6 +48,8 @@ export interface PackOptions {
   concurrency?: number;
   /** Called once per unusable file (default: one console.warn line). */
   onBadFile?: (e: BadEntry) => void;
+  /** Largest image file read, in bytes (larger ones are skipped and reported); default 64 MiB. */
+  maxFileBytes?: number;
 }
 
 const RECORD_WORDS = 6;
@@ -63,6 +66,7 @@ export async function pack(
 ): Promise<{ count: number; bad: BadEntry[]; bytes: number }> {
   const { shorterSide = 256, encoding = 'raw', quality = 90, concurrency = 4 } = opts;
   const shardBytes = Math.min(opts.shardBytes ?? 2 ** 30, 2 ** 32 - 1);
+  const maxFileBytes = checkMaxFileBytes(opts.maxFileBytes, 'pack');
   const log = opts.onBadFile ?? ((e: BadEntry) => console.warn(`[imagenet] skipped ${e.path}: ${e.reason}`));
   await mkdir(outDir, { recursive: true });
   const bad: BadEntry[] = [...ds.skipped];
@@ -79,7 +83,7 @@ export async function pack(
     try {
       if (label < 0 || label >= ds.classes.size)
         throw new BadImageError(path, `label ${label} outside the class table [0, ${ds.classes.size})`);
-      const buf = await readFile(path);
+      const buf = await readImageFile(path, maxFileBytes);
       const probeImg = await decodeImage(buf, { path });
       const s = Math.min(probeImg.width, probeImg.height) > shorterSide ? shorterSide : undefined;
       const img: RGBImage = s ? await decodeImage(buf, { path, shorterSide: s }) : probeImg;

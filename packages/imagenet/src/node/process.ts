@@ -2,13 +2,12 @@
  * Turns a list of samples into one batch buffer. Runs inside loader workers (and in the main thread
  * when `workers: 0`). Per-sample failures become bad entries; they never throw.
  */
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { isMainThread } from 'node:worker_threads';
 import { planSample, type ResolvedTransform, renderViewInto, viewsPerSample } from '../transform.js';
 import type { BadEntry } from './dataset.js';
 import { BadImageError, probe, renderViewsSharp, type SharpOptions } from './decode.js';
 import { type PackedRecord, ShardReader } from './pack.js';
+import { readImageFile, readImageFileSync } from './read-file.js';
 
 /** One sample to load: a file path or a packed record, with its label and dataset index. */
 export type WorkItem =
@@ -24,6 +23,8 @@ export interface WorkContext {
   sharp: SharpOptions;
   /** Samples decoded at once within one batch. */
   itemConcurrency: number;
+  /** Largest image file read (bytes); default DEFAULT_MAX_FILE_BYTES. */
+  maxFileBytes?: number;
   packed?: { dir: string; shards: string[]; encoding: 'raw' | 'jpeg' };
 }
 
@@ -65,14 +66,11 @@ async function one(item: WorkItem, ctx: WorkContext, out: Float32Array, offset: 
     }
     return;
   }
-  let bytes: Uint8Array;
-  try {
-    // In a worker, a blocking read is cheaper than four thread-pool hops and blocks nobody else.
-    bytes = isMainThread ? await readFile(item.path) : readFileSync(item.path);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new BadImageError(item.path, `unreadable (${err.code ?? err.message})`);
-  }
+  // Regular files only, size-bounded (read-file.ts). In a worker, a blocking read is cheaper than
+  // four thread-pool hops and blocks nobody else.
+  const bytes = isMainThread
+    ? await readImageFile(item.path, ctx.maxFileBytes)
+    : readImageFileSync(item.path, ctx.maxFileBytes);
   const { width, height } = probe(bytes, item.path);
   const { views, light } = planSample(t, width, height, ctx.seed, ctx.epoch, item.index);
   await renderViewsSharp(bytes, views, light, t.normalization, out, offset, {

@@ -1,4 +1,5 @@
 import type { Tensor } from '@rectifier/tensor';
+import { MAX_HEADER_BYTES } from './header';
 import { type LoadedSafetensors, loadSafetensors, saveSafetensorsAsync } from './tensors';
 
 // node:fs is imported lazily; these helpers live in the @rectifier/nn/node entry, never in the browser one.
@@ -38,10 +39,35 @@ export async function writeSafetensorsFile(
  * const { tensors } = await readSafetensorsFile('model-a.safetensors');
  */
 export async function readSafetensorsFile(path: string): Promise<LoadedSafetensors> {
-  const { readFile } = await fs();
-  const buf = await readFile(path);
+  const { open } = await fs();
+  const file = await open(path, 'r');
+  let bytes: Uint8Array;
   try {
-    return loadSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+    const { size } = await file.stat();
+    // The header length comes first: a file announcing an oversized header is refused before the
+    // rest is read (a 100 MB hostile header costs 8 bytes of reading, not 100 MB of memory).
+    const head = new Uint8Array(8);
+    const { bytesRead } = await file.read(head, 0, 8, 0);
+    if (bytesRead === 8) {
+      const n = new DataView(head.buffer).getBigUint64(0, true);
+      if (n > BigInt(MAX_HEADER_BYTES))
+        throw new Error(
+          `${path}: safetensors: header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`,
+        );
+    }
+    bytes = new Uint8Array(size);
+    let at = 0;
+    while (at < size) {
+      const r = await file.read(bytes, at, size - at, at);
+      if (r.bytesRead === 0) break;
+      at += r.bytesRead;
+    }
+    if (at < size) bytes = bytes.subarray(0, at);
+  } finally {
+    await file.close();
+  }
+  try {
+    return loadSafetensors(bytes);
   } catch (e) {
     throw new Error(`${path}: ${(e as Error).message}`);
   }

@@ -7,10 +7,15 @@
  * The header maps names to `{ dtype, shape, data_offsets: [begin, end] }` (offsets relative to the data
  * section) plus an optional `__metadata__` string-to-string map. Data is little-endian, row-major.
  * Reading validates everything before returning anything: header size within the file and under
- * 100 MB, a JSON object, known dtypes, integer shapes, byte ranges matching shape x dtype size, ranges
- * in bounds, contiguous, without overlap and covering the data section exactly (the reference
+ * 16 MiB, nesting at most 3 deep, at most 100,000 keys per object and no duplicate key (header.ts),
+ * a JSON object, known dtypes, integer shapes, byte ranges matching shape x dtype size, ranges in
+ * bounds, contiguous, without overlap and covering the data section exactly (the reference
  * implementation's rules).
  */
+
+import { checkHeaderStructure, checkNoDuplicateKeys, MAX_HEADER_BYTES } from './header';
+
+export { MAX_HEADER_BYTES, MAX_HEADER_DEPTH, MAX_HEADER_KEYS } from './header';
 
 /** dtypes this package writes (F32, F64, I32) and also reads (plus F16 and BF16, widened to float32). */
 export type SafetensorsDType = 'F32' | 'F64' | 'I32' | 'F16' | 'BF16';
@@ -50,8 +55,6 @@ const KNOWN_UNSUPPORTED = [
   'F6_E3M2',
   'C64',
 ];
-/** The reference implementation rejects headers above 100 MB. */
-export const MAX_HEADER_BYTES = 100_000_000;
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -173,14 +176,23 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   if (8 + n > bytes.length)
     fail(`header length ${n} exceeds the file (${bytes.length - 8} bytes after the length field)`);
   if (n === 0) fail('empty header');
+  // depth and keys per object, before decoding or parsing allocates anything
+  const keysInText = checkHeaderStructure(bytes.subarray(8, 8 + n));
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
+  } catch (e) {
+    fail(`header is not valid UTF-8 JSON (${(e as Error).message})`);
+  }
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    header = JSON.parse(text);
   } catch (e) {
     fail(`header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header))
     fail('header must be a JSON object');
+  checkNoDuplicateKeys(bytes.subarray(8, 8 + n), header, keysInText);
   const dataStart = 8 + n;
   const dataLen = bytes.length - dataStart;
 
