@@ -79,7 +79,21 @@ export class TrainerCheckpoints {
       extra: this.opts.checkpointExtra?.() ?? {},
       createdAt: new Date().toISOString(),
     };
-    const path = await this.manager.save(tensors, meta, { epoch: t.epoch, step: t.step });
+    let path: string;
+    try {
+      path = await this.manager.save(tensors, meta, { epoch: t.epoch, step: t.step });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (typeof code !== 'string') throw e;
+      // a full disk or lost permissions: the write was atomic, so the previous checkpoint is whole
+      const kept = t.lastCheckpoint
+        ? `the previous checkpoint ${t.lastCheckpoint} is intact`
+        : 'no checkpoint had been written';
+      throw new CheckpointError(
+        `cannot write the checkpoint of step ${t.step} in ${this.manager.dir}: ${(e as Error).message}; ${kept}`,
+        this.manager.dir,
+      );
+    }
     this.lastSavedStep = t.step;
     t.lastCheckpoint = path;
     await t.record({ type: 'checkpoint', step: t.step, epoch: t.epoch, batch: t.batchInEpoch, path });
