@@ -109,6 +109,19 @@ export const TRAIN_RULES: { [K in Exclude<keyof TrainConfig, 'schedule'>]-?: Key
   threads: { flag: 'threads', rule: { kind: 'int', min: 1, max: 256 } },
 };
 
+/**
+ * The value of the flag that sets `key` (e.g. 'width' -> --width), checked by the key's rule; for
+ * other commands that take the same settings (quickstart, audit), so their limits agree with train's.
+ */
+export function flagValue<K extends keyof typeof TRAIN_RULES>(
+  v: ParsedArgs['values'],
+  key: K,
+): TrainConfig[K] | undefined {
+  const { flag, rule } = TRAIN_RULES[key];
+  if (flag === undefined || v[flag] === undefined) return undefined;
+  return parseFlag<TrainConfig[K]>(rule, v[flag] as string, flag);
+}
+
 const CONFIG_KEYS = new Set<string>([...Object.keys(TRAIN_RULES), 'schedule']);
 /** Keys a complete config (config.json, a checkpoint's) may lack. */
 const OPTIONAL_KEYS = new Set<string>([
