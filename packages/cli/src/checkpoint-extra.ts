@@ -87,7 +87,8 @@ export function checkCheckpointExtra(meta: CheckpointMeta, tensors: Record<strin
     throw new Error(
       `extra.data (input ${String(data.inputSize)}, ${String(data.inChannels)} channels) contradicts extra.modelConfig (input ${mc.inputSize}, ${mc.inChannels} channels)`,
     );
-  checkTrainConfig(extra.config, 'extra.config: ', true);
+  // keys added to the config after a checkpoint was written may be missing (resume fills in defaults)
+  checkTrainConfig(extra.config, 'extra.config: ');
   let held = 0;
   for (const [k, t] of Object.entries(tensors)) if (k.startsWith('model.')) held += t.size;
   let wanted: number;

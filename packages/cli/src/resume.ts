@@ -4,7 +4,7 @@ import { CheckpointManager } from '@rectifier/train';
 import { checkCliCheckpoint } from './checkpoint-extra';
 import { UsageError, UserError } from './errors';
 import type { Io } from './io';
-import { checkTrainConfig, type TrainConfig } from './run-config';
+import { checkTrainConfig, TRAIN_DEFAULTS, type TrainConfig } from './run-config';
 import type { CheckpointExtra, ResumeChange, ResumePlan } from './session';
 
 /** The run in an output directory: its own config and where to continue it from. */
@@ -33,7 +33,9 @@ export async function findRun(outDir: string, io: Io): Promise<PriorRun> {
       );
     for (const t of Object.values(latest.tensors)) t.dispose();
     const extra = latest.meta.extra as unknown as CheckpointExtra;
-    return { config: extra.config, checkpoint: latest.path, modelConfig: extra.modelConfig };
+    // a key the config did not have when the checkpoint was written: the run used its default
+    const config = { ...TRAIN_DEFAULTS, ...extra.config };
+    return { config, checkpoint: latest.path, modelConfig: extra.modelConfig };
   }
   const cfgPath = join(outDir, 'config.json');
   if (!existsSync(cfgPath))

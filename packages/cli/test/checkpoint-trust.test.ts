@@ -124,6 +124,17 @@ describe('checkpoint metadata the CLI acts on', () => {
     });
   }
 
+  it('a checkpoint whose stored config lacks a key added since still evaluates (defaults fill it on resume)', async () => {
+    const path = await crafted(ckpts[1], 'older.ckpt.safetensors', (m) => {
+      delete m.extra.config.warmup;
+      delete m.extra.config.backend;
+    });
+    const r = await cli('eval', path, '--backend', 'cpu', '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).n).toBe(20);
+  });
+
   it('eval never creates or writes the directory of a generated:<dir> data source named by a checkpoint', async () => {
     const target = join(run, 'should-not-exist');
     const path = await crafted(ckpts[1], 'gen.ckpt.safetensors', (m) => {

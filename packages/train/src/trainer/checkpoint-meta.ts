@@ -83,9 +83,9 @@ export function checkTrainerMeta(
     for (const [k, v] of Object.entries(grp)) {
       if (k === 'params' || k === 'name') continue;
       if (typeof v === 'number') finite(v, `${f}.${k}`);
-      else if (typeof v !== 'boolean' && !(Array.isArray(v) && v.every((x) => typeof x === 'number')))
-        fail(`${f}.${k}`, 'a number or a boolean', v);
-      else if (Array.isArray(v)) finiteLeaves(v, `${f}.${k}`);
+      else if (Array.isArray(v) && v.every((x) => typeof x === 'number')) finiteLeaves(v, `${f}.${k}`);
+      else if (typeof v !== 'boolean' && !(typeof v === 'string' && v.length <= 100))
+        fail(`${f}.${k}`, 'a number, a boolean, a short string or an array of numbers', v);
     }
   });
   for (const [k, v] of Object.entries(object(opt.steps, 'optimizer.steps'))) {
