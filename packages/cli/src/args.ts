@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseFlag } from './config-schema';
 import { UsageError } from './errors';
 
 /** One command-line option. */
@@ -103,25 +104,23 @@ export function helpText(spec: CommandSpec): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** A positive integer option, or a UsageError naming the flag. */
-export function intOpt(values: ParsedArgs['values'], name: string, min = 1): number | undefined {
+/** An integer option in [min, max] (default >= 1), or a UsageError naming the flag and the range. */
+export function intOpt(
+  values: ParsedArgs['values'],
+  name: string,
+  min = 1,
+  max?: number,
+): number | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min)
-    throw new UsageError(`--${name} must be an integer >= ${min}, got '${String(v)}'`);
-  return n;
+  return parseFlag<number>({ kind: 'int', min, max }, v, name);
 }
 
 /** A finite number option (> 0 unless `allowZero`), or a UsageError naming the flag. */
 export function numOpt(values: ParsedArgs['values'], name: string, allowZero = false): number | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
-    throw new UsageError(`--${name} must be a number ${allowZero ? '>= 0' : '> 0'}, got '${String(v)}'`);
-  }
-  return n;
+  return parseFlag<number>(allowZero ? { kind: 'number', min: 0 } : { kind: 'number', above: 0 }, v, name);
 }
 
 /** An option restricted to `choices`, or a UsageError listing them. */
@@ -132,7 +131,5 @@ export function choiceOpt<T extends string>(
 ): T | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
-  if (!choices.includes(v as T))
-    throw new UsageError(`--${name} must be one of ${choices.join(', ')}; got '${String(v)}'`);
-  return v as T;
+  return parseFlag<T>({ kind: 'enum', choices }, v, name);
 }

@@ -1,7 +1,9 @@
 import { cpuBackend, getBackend, setBackend } from '@rectifier/tensor';
 
+/** The compute backends a command can be asked for. */
+export const BACKENDS = ['auto', 'wasm', 'cpu'] as const;
 /** Which compute backend a command uses. */
-export type BackendChoice = 'auto' | 'wasm' | 'cpu';
+export type BackendChoice = (typeof BACKENDS)[number];
 
 /**
  * Selects the fastest available CPU backend: the WASM SIMD backend (`@rectifier/tensor/wasm`)

@@ -1,6 +1,7 @@
 import type { Sequential } from '@rectifier/nn';
 import { CheckpointError, loadCheckpointFile } from '@rectifier/train';
 import { buildFromSpec } from './build-model';
+import { checkCheckpointExtra, checkCliCheckpoint } from './checkpoint-extra';
 import { UserError } from './errors';
 import { modelSpecFor } from './models';
 import type { CheckpointExtra } from './session';
@@ -15,21 +16,28 @@ export interface LoadedModel {
 }
 
 /**
- * Reads a checkpoint written by `rectifier train`/`quickstart`, rebuilds the model from its stored
- * config and loads the weights. Corrupt, truncated or foreign files give a UserError.
+ * Reads a checkpoint written by `rectifier train`/`quickstart`, checks everything it says (digest,
+ * types and ranges, a model config whose parameter count matches the tensors: see
+ * `checkCheckpointExtra`), rebuilds the model from its stored config and loads the weights.
+ * Corrupt, truncated, invalid or foreign files give a UserError before any model is built.
  */
 export async function loadModelFromCheckpoint(path: string): Promise<LoadedModel> {
   let ck: Awaited<ReturnType<typeof loadCheckpointFile>>;
   try {
-    ck = await loadCheckpointFile(path);
+    ck = await loadCheckpointFile(path, (meta, tensors) => {
+      if ((meta.extra as CheckpointExtra | undefined)?.modelConfig === undefined)
+        throw new CheckpointError(
+          `${path} has no model configuration (it was not written by the rectifier CLI)`,
+          path,
+        );
+      checkCliCheckpoint(meta, tensors);
+    });
   } catch (e) {
     if (e instanceof CheckpointError) throw new UserError(e.message);
     throw e;
   }
   try {
-    const extra = ck.meta.extra as CheckpointExtra | undefined;
-    if (!extra?.modelConfig)
-      throw new UserError(`${path} has no model configuration (it was not written by the rectifier CLI)`);
+    const extra = checkCheckpointExtra(ck.meta, ck.tensors);
     const { model } = buildFromSpec(modelSpecFor(extra.modelConfig), 0);
     const weights: Record<string, (typeof ck.tensors)[string]> = {};
     for (const [k, t] of Object.entries(ck.tensors)) if (k.startsWith('model.')) weights[k.slice(6)] = t;

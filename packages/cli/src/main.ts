@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { type CommandSpec, closest, helpText, type ParsedArgs, parseCommandArgs } from './args';
 import { UsageError, UserError } from './errors';
 import { type Io, out } from './io';
+import { fsReason, isFsError } from './out-dir';
 
 /** A subcommand: its spec (options, help) and what it does. Resolves to the exit code. */
 export interface Command {
@@ -101,6 +102,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (e instanceof UsageError) {
       io.stderr.write(`rectifier ${name}: error: ${e.message}\nRun 'rectifier ${name} --help' for usage.\n`);
       return 2;
+    }
+    if (isFsError(e)) {
+      // the environment (a full disk, permissions), not a bug: one line, exit 1
+      const where = e.path ? ` (${e.syscall} ${e.path})` : e.syscall ? ` (${e.syscall})` : '';
+      io.stderr.write(`rectifier ${name}: error: ${fsReason(e.code)}${where}\n`);
+      return 1;
     }
     if (isExpected(e) || e instanceof UserError) {
       io.stderr.write(`rectifier ${name}: error: ${e.message.split('\n').join('\n  ')}\n`);

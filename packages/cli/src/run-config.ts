@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { ActivationChoice, InitChoice } from '@rectifier/nn';
 import type { ScheduleConfig } from '@rectifier/train';
-import { choiceOpt, intOpt, numOpt, type ParsedArgs } from './args';
+import { choiceOpt, intOpt, type ParsedArgs } from './args';
+import { BACKENDS } from './backend';
+import { checkJson, parseFlag, type Rule } from './config-schema';
 import { UsageError, UserError } from './errors';
 import { DEFAULT_INPUT, DEFAULT_WIDTH, MODEL_NAMES, type ModelName } from './models';
 
@@ -43,7 +45,7 @@ export interface TrainConfig {
   checkpointEvery?: number;
   keep: number;
   gradNorms?: number;
-  backend: 'auto' | 'wasm' | 'cpu';
+  backend: (typeof BACKENDS)[number];
   threads?: number;
 }
 
@@ -66,8 +68,63 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   backend: 'auto',
 };
 
-const CONFIG_KEYS = new Set([
-  ...Object.keys(TRAIN_DEFAULTS),
+const MAX_INT = Number.MAX_SAFE_INTEGER;
+
+/** The flag that sets a config key (if any) and the values it accepts. */
+interface KeyRule {
+  flag?: string;
+  rule: Rule;
+}
+
+/**
+ * Every key of a train config: the flag that sets it and the values it accepts. Flags, JSON
+ * config files, a run's config.json and the config stored in a checkpoint all go through these
+ * rules (`schedule` has its own, `checkSchedule`). Bounds keep a value from asking for unbounded
+ * memory or time (a batch of 10^9, a 10^5-pixel input side) and are far above what a CPU run uses.
+ */
+export const TRAIN_RULES: { [K in Exclude<keyof TrainConfig, 'schedule'>]-?: KeyRule } = {
+  model: { flag: 'model', rule: { kind: 'enum', choices: MODEL_NAMES } },
+  activation: { flag: 'activation', rule: { kind: 'enum', choices: ACTIVATIONS } },
+  init: { flag: 'init', rule: { kind: 'enum', choices: INITS } },
+  width: { flag: 'width', rule: { kind: 'number', above: 0, max: 8 } },
+  inputSize: { flag: 'input-size', rule: { kind: 'int', min: 4, max: 1024 } },
+  dropout: { flag: 'dropout', rule: { kind: 'number', min: 0, below: 1 } },
+  data: { flag: 'data', rule: { kind: 'string' } },
+  epochs: { flag: 'epochs', rule: { kind: 'int', min: 1, max: 1_000_000 } },
+  batchSize: { flag: 'batch-size', rule: { kind: 'int', min: 1, max: 65_536 } },
+  optimizer: { flag: 'optimizer', rule: { kind: 'enum', choices: OPTIMIZERS } },
+  lr: { flag: 'lr', rule: { kind: 'number', above: 0 } },
+  momentum: { flag: 'momentum', rule: { kind: 'number', min: 0, below: 1 } },
+  weightDecay: { flag: 'weight-decay', rule: { kind: 'number', min: 0 } },
+  warmup: { flag: 'warmup', rule: { kind: 'int', min: 0, max: MAX_INT } },
+  seed: { flag: 'seed', rule: { kind: 'int', min: 0, max: MAX_INT } },
+  out: { flag: 'out', rule: { kind: 'string' } },
+  maxSteps: { flag: 'max-steps', rule: { kind: 'int', min: 1, max: MAX_INT } },
+  maxTime: { flag: 'max-time', rule: { kind: 'number', above: 0 } },
+  limit: { flag: 'limit', rule: { kind: 'int', min: 1, max: MAX_INT } },
+  checkpointEvery: { flag: 'checkpoint-every', rule: { kind: 'int', min: 1, max: MAX_INT } },
+  keep: { flag: 'keep', rule: { kind: 'int', min: 1, max: 10_000 } },
+  gradNorms: { flag: 'grad-norms', rule: { kind: 'int', min: 1, max: MAX_INT } },
+  backend: { flag: 'backend', rule: { kind: 'enum', choices: BACKENDS } },
+  threads: { flag: 'threads', rule: { kind: 'int', min: 1, max: 256 } },
+};
+
+/**
+ * The value of the flag that sets `key` (e.g. 'width' -> --width), checked by the key's rule; for
+ * other commands that take the same settings (quickstart, audit), so their limits agree with train's.
+ */
+export function flagValue<K extends keyof typeof TRAIN_RULES>(
+  v: ParsedArgs['values'],
+  key: K,
+): TrainConfig[K] | undefined {
+  const { flag, rule } = TRAIN_RULES[key];
+  if (flag === undefined || v[flag] === undefined) return undefined;
+  return parseFlag<TrainConfig[K]>(rule, v[flag] as string, flag);
+}
+
+const CONFIG_KEYS = new Set<string>([...Object.keys(TRAIN_RULES), 'schedule']);
+/** Keys a complete config (config.json, a checkpoint's) may lack. */
+const OPTIONAL_KEYS = new Set<string>([
   'width',
   'inputSize',
   'out',
@@ -79,7 +136,87 @@ const CONFIG_KEYS = new Set([
   'threads',
 ]);
 
-/** Reads a JSON config file; unknown keys are errors (a typo must not be silently ignored). */
+/** The keys each schedule type takes, and their rules. */
+const SCHEDULE_RULES: Record<(typeof SCHEDULES)[number], Record<string, Rule>> = {
+  constant: {},
+  step: { stepSize: { kind: 'int', min: 1, max: MAX_INT }, gamma: { kind: 'number', above: 0, max: 1 } },
+  multistep: {
+    milestones: { kind: 'int', min: 1, max: MAX_INT },
+    gamma: { kind: 'number', above: 0, max: 1 },
+  },
+  cosine: { tMax: { kind: 'int', min: 1, max: MAX_INT }, etaMin: { kind: 'number', min: 0 } },
+  plateau: {
+    patience: { kind: 'int', min: 0, max: MAX_INT },
+    maxReductions: { kind: 'int', min: 0, max: MAX_INT },
+    factor: { kind: 'number', above: 0, below: 1 },
+    threshold: { kind: 'number', min: 0 },
+    cooldown: { kind: 'int', min: 0, max: MAX_INT },
+    minLr: { kind: 'number', min: 0 },
+    mode: { kind: 'enum', choices: ['min', 'max'] },
+    thresholdMode: { kind: 'enum', choices: ['rel', 'abs'] },
+  },
+};
+
+/** Checks a schedule object (`{ "type": "step", "stepSize": 30 }`); `where` prefixes messages. */
+export function checkSchedule(v: unknown, where = ''): ScheduleConfig {
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new UsageError(
+      `${where}schedule must be an object such as {"type": "step", "stepSize": 30}, got ${JSON.stringify(v)}`,
+    );
+  const o = v as Record<string, unknown>;
+  const type = checkJson<(typeof SCHEDULES)[number]>(
+    { kind: 'enum', choices: SCHEDULES },
+    o.type,
+    'schedule.type',
+    where,
+  );
+  const rules = SCHEDULE_RULES[type];
+  for (const [k, x] of Object.entries(o)) {
+    if (k === 'type') continue;
+    const r = rules[k];
+    if (!r)
+      throw new UsageError(
+        `${where}schedule: unknown key '${k}' for type ${type} (known: ${Object.keys(rules).join(', ') || 'none'})`,
+      );
+    if (k === 'milestones') {
+      if (!Array.isArray(x) || x.length === 0)
+        throw new UsageError(
+          `${where}schedule.milestones must be a non-empty array of epochs, got ${JSON.stringify(x)}`,
+        );
+      x.forEach((m, i) => {
+        checkJson(r, m, `schedule.milestones[${i}]`, where);
+      });
+    } else checkJson(r, x, `schedule.${k}`, where);
+  }
+  if (type === 'multistep' && o.milestones === undefined)
+    throw new UsageError(`${where}schedule of type multistep needs milestones, e.g. [20, 30]`);
+  if (type === 'step' && o.stepSize === undefined)
+    throw new UsageError(`${where}schedule of type step needs stepSize (epochs between divisions by 10)`);
+  return o as ScheduleConfig;
+}
+
+/**
+ * Checks every key of a (partial) train config from JSON: no unknown key, each value of the right
+ * type and range. `complete`: every required key must be there (a stored config).
+ * @throws UsageError naming the key and the allowed values, prefixed with `where`.
+ */
+export function checkTrainConfig(json: unknown, where: string, complete = false): Partial<TrainConfig> {
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new UsageError(`${where}must be a JSON object`);
+  const o = json as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!CONFIG_KEYS.has(k))
+      throw new UsageError(`${where}unknown key '${k}' (known: ${[...CONFIG_KEYS].sort().join(', ')})`);
+    if (k === 'schedule') checkSchedule(o[k], where);
+    else checkJson(TRAIN_RULES[k as keyof typeof TRAIN_RULES].rule, o[k], k, where);
+  }
+  if (complete)
+    for (const k of CONFIG_KEYS)
+      if (!OPTIONAL_KEYS.has(k) && o[k] === undefined) throw new UsageError(`${where}${k} is missing`);
+  return o as Partial<TrainConfig>;
+}
+
+/** Reads a JSON config file; unknown keys and bad values are errors (a typo must not be silently ignored). */
 export function readConfigFile(path: string): Partial<TrainConfig> {
   let text: string;
   try {
@@ -93,17 +230,13 @@ export function readConfigFile(path: string): Partial<TrainConfig> {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`config ${path} is not valid JSON: ${(e as Error).message}`);
+    throw new UsageError(`config ${path} is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json))
-    throw new UserError(`config ${path} must be a JSON object`);
-  for (const k of Object.keys(json))
-    if (!CONFIG_KEYS.has(k))
-      throw new UserError(
-        `config ${path}: unknown key '${k}' (known: ${[...CONFIG_KEYS].sort().join(', ')})`,
-      );
-  return json as Partial<TrainConfig>;
+  return checkTrainConfig(json, `config ${path}: `);
 }
+
+/** The schedule flags (--schedule, --patience, --step-size, --milestones) given, if any. */
+export const SCHEDULE_FLAGS = ['schedule', 'patience', 'step-size', 'milestones'] as const;
 
 /** The schedule named by --schedule and its helper flags. */
 function scheduleFrom(v: ParsedArgs['values'], base: ScheduleConfig): ScheduleConfig {
@@ -116,15 +249,17 @@ function scheduleFrom(v: ParsedArgs['values'], base: ScheduleConfig): ScheduleCo
       : String(v.milestones)
           .split(',')
           .map((s) => Number(s.trim()));
-  if (milestones?.some((m) => !Number.isInteger(m) || m < 0))
-    throw new UsageError(`--milestones must be comma-separated epochs, got '${String(v.milestones)}'`);
+  if (milestones?.some((m) => !Number.isSafeInteger(m) || m < 1))
+    throw new UsageError(
+      `--milestones must be comma-separated epochs (integers >= 1), got '${String(v.milestones)}'`,
+    );
   const type = kind ?? (base.type as (typeof SCHEDULES)[number]);
   switch (type) {
     case 'plateau':
       return {
         type: 'plateau',
         patience: patience ?? (base.type === 'plateau' ? base.patience : 1) ?? 1,
-        maxReductions: 2,
+        maxReductions: base.type === 'plateau' ? (base.maxReductions ?? 2) : 2,
       };
     case 'step':
       return { type: 'step', stepSize: stepSize ?? (base.type === 'step' ? base.stepSize : 30) };
@@ -133,50 +268,35 @@ function scheduleFrom(v: ParsedArgs['values'], base: ScheduleConfig): ScheduleCo
         throw new UsageError('--schedule multistep needs --milestones, e.g. --milestones 20,30');
       return { type: 'multistep', milestones: milestones ?? (base as { milestones: number[] }).milestones };
     case 'cosine':
-      return { type: 'cosine', tMax: Number(v.epochs ?? 0) || 0 };
+      return base.type === 'cosine' && kind === undefined ? base : { type: 'cosine', tMax: 0 };
     default:
       return { type: 'constant' };
   }
 }
 
-/** Merges defaults, the config file (if any) and the flags, validating every value. */
-export function trainConfigFrom(v: ParsedArgs['values']): TrainConfig {
+/**
+ * Merges `base` (the defaults, or the config of the run being resumed), the config file (if any)
+ * and the flags, validating every value. The keys set by the file or the flags are added to `given`.
+ */
+export function trainConfigFrom(
+  v: ParsedArgs['values'],
+  base: TrainConfig = TRAIN_DEFAULTS,
+  given: Set<string> = new Set(),
+): TrainConfig {
   const file = v.config ? readConfigFile(String(v.config)) : {};
-  const c: TrainConfig = { ...TRAIN_DEFAULTS, ...file };
-  const set = <K extends keyof TrainConfig>(k: K, val: TrainConfig[K] | undefined) => {
-    if (val !== undefined) c[k] = val;
-  };
-  set('model', choiceOpt(v, 'model', MODEL_NAMES));
-  set('activation', choiceOpt(v, 'activation', ACTIVATIONS));
-  set('init', choiceOpt(v, 'init', INITS));
-  set('width', numOpt(v, 'width'));
-  set('inputSize', intOpt(v, 'input-size', 4));
-  set('dropout', numOpt(v, 'dropout', true));
-  set('data', v.data as string | undefined);
-  set('epochs', intOpt(v, 'epochs'));
-  set('batchSize', intOpt(v, 'batch-size'));
-  set('optimizer', choiceOpt(v, 'optimizer', OPTIMIZERS));
-  set('lr', numOpt(v, 'lr'));
-  set('momentum', numOpt(v, 'momentum', true));
-  set('weightDecay', numOpt(v, 'weight-decay', true));
-  set('warmup', intOpt(v, 'warmup', 0));
-  set('seed', intOpt(v, 'seed', 0));
-  set('out', v.out as string | undefined);
-  set('maxSteps', intOpt(v, 'max-steps'));
-  set('maxTime', numOpt(v, 'max-time'));
-  set('limit', intOpt(v, 'limit'));
-  set('checkpointEvery', intOpt(v, 'checkpoint-every'));
-  set('keep', intOpt(v, 'keep'));
-  set('gradNorms', intOpt(v, 'grad-norms'));
-  set('backend', choiceOpt(v, 'backend', ['auto', 'wasm', 'cpu'] as const));
-  set('threads', intOpt(v, 'threads'));
-  c.schedule = scheduleFrom(v, c.schedule);
+  for (const k of Object.keys(file)) given.add(k);
+  const c: TrainConfig = { ...base, ...file } as TrainConfig;
+  const flags = c as unknown as Record<string, unknown>;
+  for (const [key, { flag, rule }] of Object.entries(TRAIN_RULES) as Array<[string, KeyRule]>) {
+    if (flag === undefined || v[flag] === undefined) continue;
+    flags[key] = parseFlag(rule, v[flag] as string, flag);
+    given.add(key);
+  }
+  if (SCHEDULE_FLAGS.some((f) => v[f] !== undefined)) {
+    c.schedule = scheduleFrom(v, c.schedule);
+    given.add('schedule');
+  }
   if (c.schedule.type === 'cosine' && !c.schedule.tMax) c.schedule = { type: 'cosine', tMax: c.epochs };
-  if (!MODEL_NAMES.includes(c.model))
-    throw new UserError(`config: model must be one of ${MODEL_NAMES.join(', ')}, got '${c.model}'`);
-  if (!(ACTIVATIONS as readonly string[]).includes(c.activation))
-    throw new UserError(`config: activation must be one of ${ACTIVATIONS.join(', ')}`);
-  if (!(c.dropout >= 0 && c.dropout < 1)) throw new UserError(`dropout must be in [0, 1), got ${c.dropout}`);
   c.width ??= DEFAULT_WIDTH[c.model];
   c.inputSize ??= DEFAULT_INPUT[c.model];
   return c;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Sequential } from '@rectifier/nn';
 import { manualSeed } from '@rectifier/tensor';
@@ -17,10 +17,12 @@ import {
   Trainer,
 } from '@rectifier/train';
 import { buildFromSpec } from './build-model';
+import { MAX_PARAMETERS, parameterCount } from './checkpoint-extra';
 import type { DataBundle } from './data/sources';
 import { UsageError, UserError } from './errors';
 import type { Io } from './io';
 import { configMismatch, type ModelConfig, modelSpecFor } from './models';
+import { prepareOutDir } from './out-dir';
 import type { TrainConfig } from './run-config';
 
 /** What a training session produced. */
@@ -85,9 +87,56 @@ function inSteps(s: ScheduleConfig, perEpoch: number): ScheduleConfig {
   }
 }
 
+/** A setting changed on resume and applied deliberately (recorded in metrics.jsonl and config.json). */
+export interface ResumeChange {
+  key: string;
+  from: unknown;
+  to: unknown;
+}
+
+/** How a session continues an earlier run in its outDir. */
+export interface ResumePlan {
+  /** The newest usable checkpoint, or null when the run never completed one (start it again). */
+  checkpoint: string | null;
+  /** The model config stored in that checkpoint (checked against the one built now). */
+  modelConfig?: ModelConfig;
+  /** Optimizer settings to apply after restoring (the checkpoint holds the old values). */
+  changes?: ResumeChange[];
+}
+
+/** Whether `outDir` holds (the start of) a run: a checkpoint or a metrics log. */
+export async function holdsRun(outDir: string): Promise<boolean> {
+  if (existsSync(join(outDir, 'metrics.jsonl'))) return true;
+  return (await new CheckpointManager(join(outDir, 'checkpoints')).list()).length > 0;
+}
+
+/** Writes the optimizer settings of `changes` into the optimizer and the schedule's base lr. */
+function applyChanges(
+  trainer: Trainer,
+  scheduler: LRScheduler,
+  changes: ResumeChange[],
+  io: Io,
+): Promise<void> {
+  const groups = trainer.optimizer.paramGroups as unknown as Array<Record<string, unknown>>;
+  for (const { key, from, to } of changes) {
+    if (key === 'lr') {
+      // the config's lr is the schedule's base lr: the schedule continues from its position with it
+      const st = scheduler.stateDict();
+      scheduler.loadStateDict({ ...st, baseLrs: st.baseLrs.map(() => to as number) });
+      io.stdout.write(
+        `resume: lr ${String(from)} -> ${String(to)} (the schedule's base; lr now ${trainer.optimizer.paramGroups[0].lr})\n`,
+      );
+    } else if (key === 'momentum' || key === 'weightDecay') {
+      for (const g of groups) if (key in g) g[key] = to;
+      io.stdout.write(`resume: ${key} ${String(from)} -> ${String(to)}\n`);
+    } else io.stdout.write(`resume: ${key} ${JSON.stringify(from)} -> ${JSON.stringify(to)}\n`);
+  }
+  return trainer.record({ type: 'config_change', step: trainer.step, changes });
+}
+
 /**
  * Builds the model, optimizer, schedule and Trainer of a config, optionally resumes the run in
- * `outDir`, trains, and evaluates the final model on the test split.
+ * `outDir` (see `ResumePlan`), trains, and evaluates the final model on the test split.
  */
 export async function runSession(
   c: TrainConfig,
@@ -95,7 +144,7 @@ export async function runSession(
   io: Io,
   opts: {
     outDir: string;
-    resume?: boolean;
+    resume?: ResumePlan;
     logEvery?: number;
     callbacks?: Callback[];
     progress?: 'auto' | 'lines' | 'none';
@@ -105,27 +154,29 @@ export async function runSession(
 ): Promise<SessionResult> {
   const modelConfig = modelConfigOf(c, data);
   const outDir = opts.outDir;
-  if (opts.resume) {
-    const mgr = new CheckpointManager(join(outDir, 'checkpoints'));
-    const latest = await mgr.loadLatest((_p, e) =>
-      io.stderr.write(`warning: ${e.message}; trying the previous checkpoint\n`),
-    );
-    if (!latest) throw new UserError(`--resume: no usable checkpoint in ${join(outDir, 'checkpoints')}`);
-    for (const t of Object.values(latest.tensors)) t.dispose();
-    const saved = (latest.meta.extra as CheckpointExtra | undefined)?.modelConfig;
-    if (saved) {
-      const diff = configMismatch(saved, modelConfig);
-      if (diff) throw new UserError(`the checkpoint ${latest.path} is for another model: ${diff}`);
-    }
-  } else if (existsSync(join(outDir, 'checkpoints'))) {
+  const resume = opts.resume;
+  if (resume?.modelConfig) {
+    const diff = configMismatch(resume.modelConfig, modelConfig);
+    if (diff) throw new UserError(`the checkpoint ${resume.checkpoint} is for another model: ${diff}`);
+  } else if (!resume && (await holdsRun(outDir))) {
     throw new UserError(
-      `${outDir} already holds a run: pass --resume to continue it, or choose another --out`,
+      `${outDir} already holds a run: pass --resume to continue it (or to start it again if it has no checkpoint yet), or choose another --out`,
     );
   }
-  await mkdir(outDir, { recursive: true });
+  prepareOutDir(outDir);
+  const params = parameterCount(modelConfig);
+  if (params > MAX_PARAMETERS)
+    throw new UsageError(
+      `this model has ${params.toLocaleString('en-US')} parameters, more than the ${MAX_PARAMETERS.toLocaleString('en-US')} a run may have: lower --width`,
+    );
   manualSeed(c.seed);
   const { model, generator } = buildFromSpec(modelSpecFor(modelConfig), c.seed);
   const optimizer = makeOptimizer(model, c);
+  const available = Math.min(c.limit ?? data.numTrain, data.numTrain);
+  if (c.batchSize > available)
+    throw new UsageError(
+      `--batch-size ${c.batchSize} is larger than the ${available} training images${c.limit !== undefined && c.limit < data.numTrain ? ' (after --limit)' : ''}: an epoch would have no step; use at most ${available}`,
+    );
   const train = data.train({
     batchSize: c.batchSize,
     seed: c.seed,
@@ -164,7 +215,12 @@ export async function runSession(
     outDir,
     checkpoint: { everySteps: c.checkpointEvery, keepLast: c.keep },
     gradNorms: c.gradNorms,
-    callbacks: opts.callbacks,
+    callbacks: [
+      ...(resume?.changes?.length
+        ? [{ onFitStart: (t: Trainer) => applyChanges(t, scheduler, resume.changes ?? [], io) }]
+        : []),
+      ...(opts.callbacks ?? []),
+    ],
     stdout: io.stdout,
     progress: opts.progress ?? 'auto',
     logEvery: opts.logEvery ?? Math.max(10, Math.round(train.numBatches / 10)),
@@ -173,7 +229,7 @@ export async function runSession(
   });
   await writeFile(join(outDir, 'config.json'), `${JSON.stringify(c, null, 2)}\n`);
   const fit = await trainer.fit(train, opts.evalEachEpoch === false ? undefined : test, {
-    resume: opts.resume ? 'last' : null,
+    resume: resume ? (resume.checkpoint ?? 'last') : null,
   });
   let testResult: EvalResult | null = null;
   const last = fit.history.at(-1);

@@ -136,10 +136,8 @@ describe('rectifier train / eval / export / predict on a tiny IDX dataset', () =
       '--input-size',
       '56',
     );
-    expect(other.code).toBe(1);
-    expect(other.stderr).toMatch(
-      /is for another model: model is "quicknet" in the checkpoint but "model14" here/,
-    );
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/--resume: model is "quicknet" in the run but "model14" here/);
     const more = await cli(
       'train',
       ...common,

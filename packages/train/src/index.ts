@@ -5,8 +5,9 @@
  */
 
 export { appendJsonl, fsyncDir, readJsonl, writeFileAtomic } from './checkpoint/atomic';
-export type { CheckpointEntry, CheckpointMeta } from './checkpoint/checkpoint';
+export type { CheckpointCheck, CheckpointEntry, CheckpointMeta } from './checkpoint/checkpoint';
 export {
+  CHECKPOINT_DIGEST_KEY,
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
   CheckpointError,
@@ -15,7 +16,7 @@ export {
   encodeCheckpoint,
   loadCheckpointFile,
 } from './checkpoint/checkpoint';
-export { tensorsDigest } from './checkpoint/digest';
+export { checkpointDigest, tensorsDigest } from './checkpoint/digest';
 export { MeanMeter, ThroughputMeter, TopKMeter } from './metrics/meters';
 export { topKErrors, topKErrorsFromArrays } from './metrics/topk';
 export type { AdamWOptions } from './optim/adamw';
@@ -37,6 +38,7 @@ export { ReduceLROnPlateau } from './schedule/plateau';
 export type { Schedule, ScheduleState } from './schedule/schedule';
 export type { LRSchedulerState, ScheduleConfig } from './schedule/scheduler';
 export { LRScheduler, scheduleFromConfig } from './schedule/scheduler';
+export { checkTrainerMeta } from './trainer/checkpoint-meta';
 export type { EvaluateOptions } from './trainer/evaluate';
 export { evaluateModel, forwardOf } from './trainer/evaluate';
 export { l2Norms, NonFiniteError } from './trainer/guard';

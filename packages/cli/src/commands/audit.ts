@@ -1,13 +1,15 @@
 import { auditVerdict, formatVarianceAudit, varianceAudit } from '@rectifier/init';
 import { toAuditModel } from '@rectifier/nn';
 import { Generator, randn } from '@rectifier/tensor';
-import { choiceOpt, intOpt, numOpt } from '../args';
+import { choiceOpt, intOpt } from '../args';
 import { releaseBackend, selectBackend } from '../backend';
 import { buildFromSpec } from '../build-model';
+import { MAX_PARAMETERS, parameterCount } from '../checkpoint-extra';
+import { UsageError } from '../errors';
 import { type Io, out } from '../io';
 import type { Command } from '../main';
 import { DEFAULT_INPUT, DEFAULT_WIDTH, MODEL_NAMES, type ModelConfig, modelSpecFor } from '../models';
-import { ACTIVATIONS, INITS } from '../run-config';
+import { ACTIVATIONS, flagValue, INITS } from '../run-config';
 
 /** `rectifier audit`: the variance audit of §2.2 on a freshly initialised model. */
 export const auditCommand: Command = {
@@ -40,13 +42,18 @@ net; with the paper's "Xavier" (n̂ Var[w] = 1) it shrinks by 1/sqrt(2) per laye
       model,
       activation: choiceOpt(v, 'activation', ACTIVATIONS) as ModelConfig['activation'],
       init: choiceOpt(v, 'init', INITS) as ModelConfig['init'],
-      width: numOpt(v, 'width') ?? DEFAULT_WIDTH[model],
-      inputSize: intOpt(v, 'input-size', 4) ?? DEFAULT_INPUT[model],
-      inChannels: intOpt(v, 'channels') as number,
-      numClasses: intOpt(v, 'classes', 2) as number,
+      width: flagValue(v, 'width') ?? DEFAULT_WIDTH[model],
+      inputSize: flagValue(v, 'inputSize') ?? DEFAULT_INPUT[model],
+      inChannels: intOpt(v, 'channels', 1, 64) as number,
+      numClasses: intOpt(v, 'classes', 2, 100_000) as number,
       dropout: 0,
     };
-    const batch = intOpt(v, 'batch') as number;
+    const batch = intOpt(v, 'batch', 1, 4096) as number;
+    const params = parameterCount(mc);
+    if (params > MAX_PARAMETERS)
+      throw new UsageError(
+        `this model has ${params.toLocaleString('en-US')} parameters, more than the ${MAX_PARAMETERS.toLocaleString('en-US')} allowed: lower --width`,
+      );
     const seed = intOpt(v, 'seed', 0) as number;
     const backend = await selectBackend(String(v.backend) as 'auto');
     try {

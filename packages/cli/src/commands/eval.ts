@@ -41,7 +41,11 @@ export const evalCommand: Command = {
     try {
       const loaded = await loadModelFromCheckpoint(args.positionals[0]);
       const mc = loaded.extra.modelConfig;
-      const data = await resolveData(String(v.data ?? loaded.extra.data.name), { inputSize: mc.inputSize });
+      // the checkpoint's data source is read, never generated (a checkpoint does not choose where to write)
+      const data = await resolveData(String(v.data ?? loaded.extra.data.name), {
+        inputSize: mc.inputSize,
+        generate: v.data !== undefined,
+      });
       if (data.classes.length !== mc.numClasses || data.inChannels !== mc.inChannels) {
         throw new UserError(
           `the checkpoint's model takes ${mc.inChannels}-channel images of ${mc.numClasses} classes; ${data.name} has ${data.inChannels} channels and ${data.classes.length} classes`,

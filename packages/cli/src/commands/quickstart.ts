@@ -3,13 +3,13 @@ import { join, relative, resolve } from 'node:path';
 import { preluSlopes } from '@rectifier/nn';
 import { crossEntropy, defaultGenerator, tidy } from '@rectifier/tensor';
 import { type Batch, formatDuration, pct } from '@rectifier/train';
-import { intOpt, numOpt } from '../args';
+import { numOpt } from '../args';
 import { releaseBackend, selectBackend } from '../backend';
 import { trainingCurveSvg } from '../curves';
 import { resolveData } from '../data/sources';
 import { type Io, out } from '../io';
 import type { Command } from '../main';
-import { TRAIN_DEFAULTS, type TrainConfig } from '../run-config';
+import { flagValue, TRAIN_DEFAULTS, type TrainConfig } from '../run-config';
 import { runSession, stamp } from '../session';
 import { exportAndVerify, writeSampleImages } from './quickstart-artifacts';
 
@@ -82,10 +82,11 @@ export const quickstartCommand: Command = {
   async run(args, io: Io) {
     const v = args.values;
     const minutes = numOpt(v, 'minutes') as number;
-    const seed = intOpt(v, 'seed', 0) as number;
-    const batchSize = intOpt(v, 'batch-size') as number;
-    const lr = numOpt(v, 'lr') as number;
-    const width = numOpt(v, 'width') as number;
+    // the same limits as train's, so that eval and --resume accept the checkpoints
+    const seed = flagValue(v, 'seed') as number;
+    const batchSize = flagValue(v, 'batchSize') as number;
+    const lr = flagValue(v, 'lr') as number;
+    const width = flagValue(v, 'width') as number;
     const backendChoice = String(v.backend);
     if (!['auto', 'wasm', 'cpu'].includes(backendChoice))
       throw new (await import('../errors')).UsageError(

@@ -1,13 +1,15 @@
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pct } from '@rectifier/train';
 import { releaseBackend, selectBackend } from '../backend';
 import { resolveData } from '../data/sources';
 import { UsageError } from '../errors';
 import { type Io, out } from '../io';
 import type { Command } from '../main';
-import { TRAIN_OPTIONS, trainConfigFrom } from '../run-config';
-import { runSession, stamp } from '../session';
+import { prepareOutDir } from '../out-dir';
+import { findRun, resumeChanges } from '../resume';
+import { TRAIN_OPTIONS, type TrainConfig, trainConfigFrom } from '../run-config';
+import { type ResumePlan, runSession, stamp } from '../session';
 
 /** `rectifier train`: train a model on Fashion-MNIST or an image folder, with checkpoints and resume. */
 export const trainCommand: Command = {
@@ -24,14 +26,30 @@ export const trainCommand: Command = {
   },
   async run(args, io: Io) {
     const v = args.values;
-    const c = trainConfigFrom(v);
-    const outDir = resolve(c.out ?? join('runs', `train-${stamp()}`));
-    if (v.resume && !c.out) throw new UsageError('--resume needs --out <dir> of the run to continue');
+    let c: TrainConfig;
+    let outDir: string;
+    let resume: ResumePlan | undefined;
+    let dataFromRun = false;
+    if (v.resume) {
+      if (!v.out) throw new UsageError('--resume needs --out <dir> of the run to continue');
+      outDir = prepareOutDir(String(v.out));
+      const prior = await findRun(outDir, io);
+      const given = new Set<string>();
+      // the run's own config, with the flags (and --config) on top
+      c = trainConfigFrom(v, { ...prior.config, out: String(v.out) }, given);
+      resume = { ...prior, changes: resumeChanges(prior.config, c, given) };
+      dataFromRun = !given.has('data');
+    } else {
+      c = trainConfigFrom(v);
+      outDir = prepareOutDir(c.out ?? join('runs', `train-${stamp()}`));
+    }
     const backend = await selectBackend(c.backend, c.threads);
     try {
       const data = await resolveData(c.data, {
         inputSize: c.inputSize,
         generatedDir: join(outDir, 'generated-data'),
+        // a directory named by a stored config is read, never written
+        generate: !dataFromRun || c.data === 'generated',
       });
       out(io, `backend: ${backend}`);
       out(
@@ -42,7 +60,7 @@ export const trainCommand: Command = {
         io,
         `model: ${c.model} (${c.activation}, init ${c.init}, width ${c.width}, input ${c.inputSize}x${c.inputSize}); output: ${outDir}`,
       );
-      const r = await runSession(c, data, io, { outDir, resume: Boolean(v.resume) });
+      const r = await runSession(c, data, io, { outDir, resume });
       const summary = {
         reason: r.fit.reason,
         epochs: r.fit.epochs,

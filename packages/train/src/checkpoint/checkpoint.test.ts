@@ -4,8 +4,16 @@ import { join } from 'node:path';
 import { tensor } from '@rectifier/tensor';
 import { describe, expect, it } from 'vitest';
 import { appendJsonl, readJsonl, writeFileAtomic } from './atomic';
-import { CheckpointError, CheckpointManager, decodeCheckpoint, encodeCheckpoint } from './checkpoint';
-import { tensorsDigest } from './digest';
+import {
+  CHECKPOINT_VERSION,
+  CheckpointError,
+  CheckpointManager,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  loadCheckpointFile,
+} from './checkpoint';
+import { encodeSafetensors } from './codec';
+import { checkpointDigest, tensorsDigest } from './digest';
 
 describe('writeFileAtomic', () => {
   it('replaces the file and leaves no temporary file behind', async () => {
@@ -41,7 +49,8 @@ describe('checkpoint encoding', () => {
   it('round-trips tensors and metadata exactly', async () => {
     const bytes = await encodeCheckpoint(tensors(), { step: 7, note: 'x' });
     const { tensors: t, meta } = await decodeCheckpoint(bytes, 'mem');
-    expect(meta).toMatchObject({ format: 'rectifier-checkpoint', version: 1, step: 7, note: 'x' });
+    expect(meta).toMatchObject({ format: 'rectifier-checkpoint', version: 2, step: 7, note: 'x' });
+    expect(CHECKPOINT_VERSION).toBe(2);
     expect(Array.from(t['model.w'].dataSync())).toEqual([1, 2, 3]);
   });
 
@@ -51,6 +60,61 @@ describe('checkpoint encoding', () => {
     expect(await tensorsDigest({ y: tensor([1, 2]) })).not.toBe(a);
     expect(await tensorsDigest({ x: tensor([[1, 2]]) })).not.toBe(a);
     expect(await tensorsDigest({ x: tensor([1, 2.0000002]) })).not.toBe(a);
+  });
+
+  it('the digest covers the metadata text: an edited value with a kept digest is refused', async () => {
+    const bytes = await encodeCheckpoint(tensors(), {
+      step: 7,
+      tiny: 1e-7,
+      meters: { loss: { sum: 1, count: 2 } },
+    });
+    const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    const header = new TextDecoder().decode(bytes.subarray(8, 8 + n));
+    for (const [from, to] of [
+      ['\\"step\\":7', '\\"step\\":9'],
+      ['\\"count\\":2', '\\"count\\":3'],
+      ['1e-7', '1E-7'], // the same value once parsed: still a changed file
+    ]) {
+      expect(header).toContain(from);
+      const edited = bytes.slice();
+      // same length, so the safetensors layout still parses; only the digest can notice
+      edited.set(new TextEncoder().encode(header.replace(from, to)), 8);
+      await expect(decodeCheckpoint(edited, 'e.ckpt')).rejects.toThrow(
+        /checkpoint e\.ckpt is corrupt: its SHA-256/,
+      );
+    }
+    expect(await checkpointDigest(tensors(), '{"a":1}')).not.toBe(
+      await checkpointDigest(tensors(), '{"a":2}'),
+    );
+  });
+
+  it('still reads version 1 (digest inside the metadata, over the tensors only)', async () => {
+    const meta = {
+      step: 3,
+      format: 'rectifier-checkpoint',
+      version: 1,
+      sha256: await tensorsDigest(tensors()),
+    };
+    const v1 = encodeSafetensors(tensors(), { rectifier: JSON.stringify(meta) });
+    const { meta: m } = await decodeCheckpoint(v1, 'v1.ckpt');
+    expect(m).toMatchObject({ step: 3, version: 1 });
+    const bad = encodeSafetensors(tensors(), { rectifier: JSON.stringify({ ...meta, version: 0 }) });
+    await expect(decodeCheckpoint(bad, 'v0.ckpt')).rejects.toThrow(/format version 0 is not 1 or 2/);
+    const newer = encodeSafetensors(tensors(), { rectifier: JSON.stringify({ ...meta, version: 3 }) });
+    await expect(decodeCheckpoint(newer, 'v3.ckpt')).rejects.toThrow(/version 3; this version reads up to 2/);
+  });
+
+  it('runs the caller check before returning, and reads only regular files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rt-check-'));
+    const p = join(dir, 'a.ckpt.safetensors');
+    await writeFileAtomic(p, await encodeCheckpoint(tensors(), { step: 'x' }));
+    const check = (m: Record<string, unknown>) => {
+      if (typeof m.step !== 'number') throw new Error(`step must be a number, got ${JSON.stringify(m.step)}`);
+    };
+    await expect(loadCheckpointFile(p, check)).rejects.toThrow(
+      /checkpoint .*a\.ckpt\.safetensors is invalid: step must be a number, got "x"/,
+    );
+    await expect(loadCheckpointFile(dir)).rejects.toThrow(/is not a regular file/);
   });
 
   it('refuses truncated, corrupted and foreign files with the path in the message', async () => {

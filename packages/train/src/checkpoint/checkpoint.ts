@@ -2,7 +2,7 @@ import type { Tensor } from '@rectifier/tensor';
 import { nodeFs, nodePath } from '#train-fs';
 import { writeFileAtomic } from './atomic';
 import { decodeSafetensors, encodeSafetensors } from './codec';
-import { tensorsDigest } from './digest';
+import { checkpointDigest, tensorsDigest } from './digest';
 
 /** Thrown for unreadable, truncated, corrupt or foreign checkpoint files. */
 export class CheckpointError extends Error {
@@ -17,16 +17,32 @@ export class CheckpointError extends Error {
 
 /** Tag and version written into every checkpoint's metadata. */
 export const CHECKPOINT_FORMAT = 'rectifier-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+/**
+ * 2: the digest (safetensors metadata key `rectifier_sha256`) covers the tensors and the metadata
+ * text. 1: the digest (`sha256` inside the metadata) covered the tensors only; still readable, its
+ * metadata is validated but not verified.
+ */
+export const CHECKPOINT_VERSION = 2;
+/** The safetensors `__metadata__` key holding the digest of a version-2 checkpoint. */
+export const CHECKPOINT_DIGEST_KEY = 'rectifier_sha256';
 
 /** The JSON part of a checkpoint (stored in the safetensors `__metadata__` under "rectifier"). */
 export interface CheckpointMeta {
   format: typeof CHECKPOINT_FORMAT;
   version: number;
-  /** SHA-256 over all tensors (see `tensorsDigest`); verified on load. */
+  /**
+   * SHA-256, verified on load: over the tensors and the metadata text (version 2, see
+   * `checkpointDigest`), over the tensors only (version 1, see `tensorsDigest`).
+   */
   sha256: string;
   [key: string]: unknown;
 }
+
+/**
+ * Checks a checkpoint's metadata before anything acts on it (`CheckpointManager.loadLatest` skips
+ * a checkpoint whose check throws, like a corrupt one). Throw an Error naming the field.
+ */
+export type CheckpointCheck = (meta: CheckpointMeta, tensors: Record<string, Tensor>) => void;
 
 /**
  * Serializes tensors (names as given, e.g. 'model.conv1.weight', 'optimizer.3.momentumBuffer')
@@ -36,13 +52,12 @@ export async function encodeCheckpoint(
   tensors: Record<string, Tensor>,
   meta: Record<string, unknown>,
 ): Promise<Uint8Array> {
-  const full: CheckpointMeta = {
-    ...meta,
-    format: CHECKPOINT_FORMAT,
-    version: CHECKPOINT_VERSION,
-    sha256: await tensorsDigest(tensors),
-  };
-  return encodeSafetensors(tensors, { rectifier: JSON.stringify(full) });
+  const { sha256: _ignored, ...rest } = meta;
+  const json = JSON.stringify({ ...rest, format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION });
+  return encodeSafetensors(tensors, {
+    rectifier: json,
+    [CHECKPOINT_DIGEST_KEY]: await checkpointDigest(tensors, json),
+  });
 }
 
 /**
@@ -63,39 +78,63 @@ export async function decodeCheckpoint(
       path,
     );
   }
-  const dispose = () => {
-    for (const t of Object.values(parsed.tensors)) t.dispose();
-  };
-  let meta: CheckpointMeta;
   try {
-    meta = JSON.parse(parsed.metadata?.rectifier ?? 'null') as CheckpointMeta;
-  } catch {
-    dispose();
-    throw new CheckpointError(`checkpoint ${path} has unreadable metadata`, path);
+    return { tensors: parsed.tensors, meta: await verify(parsed, path) };
+  } catch (e) {
+    for (const t of Object.values(parsed.tensors)) t.dispose();
+    throw e;
   }
-  if (meta === null || meta.format !== CHECKPOINT_FORMAT) {
-    dispose();
+}
+
+/** The format tag, the version and the digest of a parsed checkpoint; its metadata if they hold. */
+async function verify(
+  parsed: { tensors: Record<string, Tensor>; metadata: Record<string, string> },
+  path: string,
+): Promise<CheckpointMeta> {
+  const text = parsed.metadata?.rectifier;
+  if (typeof text !== 'string')
     throw new CheckpointError(
       `${path} is a safetensors file but not a Rectifier training checkpoint (no "rectifier" metadata)`,
       path,
     );
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(text) as CheckpointMeta;
+  } catch {
+    throw new CheckpointError(`checkpoint ${path} is corrupt: its metadata is not JSON`, path);
   }
-  if (meta.version > CHECKPOINT_VERSION) {
-    dispose();
+  if (meta === null || typeof meta !== 'object' || Array.isArray(meta) || meta.format !== CHECKPOINT_FORMAT)
     throw new CheckpointError(
-      `checkpoint ${path} has format version ${meta.version}; this version reads up to ${CHECKPOINT_VERSION}`,
+      `${path} is a safetensors file but not a Rectifier training checkpoint (no "rectifier" metadata)`,
+      path,
+    );
+  const version = meta.version;
+  if (typeof version === 'number' && Number.isInteger(version) && version > CHECKPOINT_VERSION)
+    throw new CheckpointError(
+      `checkpoint ${path} has format version ${version}; this version reads up to ${CHECKPOINT_VERSION}`,
+      path,
+    );
+  let digest: string;
+  let stored: unknown;
+  if (version === 2) {
+    stored = parsed.metadata[CHECKPOINT_DIGEST_KEY];
+    digest = await checkpointDigest(parsed.tensors, text);
+  } else if (version === 1) {
+    stored = meta.sha256;
+    digest = await tensorsDigest(parsed.tensors);
+  } else {
+    throw new CheckpointError(
+      `checkpoint ${path} is corrupt: format version ${JSON.stringify(version)} is not 1 or 2`,
       path,
     );
   }
-  const digest = await tensorsDigest(parsed.tensors);
-  if (digest !== meta.sha256) {
-    dispose();
+  if (digest !== stored)
     throw new CheckpointError(
-      `checkpoint ${path} is corrupt: its tensors' SHA-256 is ${digest.slice(0, 12)}…, the file says ${String(meta.sha256).slice(0, 12)}…`,
+      `checkpoint ${path} is corrupt: its SHA-256 is ${digest.slice(0, 12)}…, the file says ${String(stored).slice(0, 12)}…`,
       path,
     );
-  }
-  return { tensors: parsed.tensors, meta };
+  meta.sha256 = digest;
+  return meta;
 }
 
 /** A checkpoint file found on disk. */
@@ -172,21 +211,28 @@ export class CheckpointManager {
     }
   }
 
-  /** Reads and verifies one checkpoint file. @throws CheckpointError */
-  async load(path: string): Promise<{ tensors: Record<string, Tensor>; meta: CheckpointMeta; path: string }> {
-    return { ...(await loadCheckpointFile(path)), path };
+  /**
+   * Reads and verifies one checkpoint file, then runs `check` on it.
+   * @throws CheckpointError (missing, unreadable, corrupt, or refused by `check`)
+   */
+  async load(
+    path: string,
+    check?: CheckpointCheck,
+  ): Promise<{ tensors: Record<string, Tensor>; meta: CheckpointMeta; path: string }> {
+    return { ...(await loadCheckpointFile(path, check)), path };
   }
 
   /**
-   * The newest checkpoint that verifies. Corrupt or truncated ones are reported through `onSkip`
-   * and the previous one is tried; null when none is usable.
+   * The newest checkpoint that verifies and passes `check`. Corrupt, truncated or invalid ones are
+   * reported through `onSkip` and the previous one is tried; null when none is usable.
    */
   async loadLatest(
     onSkip?: (path: string, error: CheckpointError) => void,
+    check?: CheckpointCheck,
   ): Promise<{ tensors: Record<string, Tensor>; meta: CheckpointMeta; path: string } | null> {
     for (const e of await this.list()) {
       try {
-        return await this.load(e.path);
+        return await this.load(e.path, check);
       } catch (err) {
         if (!(err instanceof CheckpointError)) throw err;
         onSkip?.(e.path, err);
@@ -196,15 +242,23 @@ export class CheckpointManager {
   }
 }
 
-/** Reads and verifies a checkpoint file. @throws CheckpointError (missing, unreadable, corrupt). */
+/**
+ * Reads and verifies a checkpoint file, then runs `check` on it (its error becomes a
+ * CheckpointError naming the file). Only regular files are read (not a FIFO or a device).
+ * @throws CheckpointError (missing, unreadable, corrupt, refused by `check`).
+ */
 export async function loadCheckpointFile(
   path: string,
+  check?: CheckpointCheck,
 ): Promise<{ tensors: Record<string, Tensor>; meta: CheckpointMeta }> {
   const fs = await nodeFs();
   let bytes: Uint8Array;
   try {
+    const st = await fs.stat(path);
+    if (!st.isFile()) throw new CheckpointError(`checkpoint ${path} is not a regular file`, path);
     bytes = new Uint8Array(await fs.readFile(path));
   } catch (e) {
+    if (e instanceof CheckpointError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new CheckpointError(
       code === 'ENOENT'
@@ -213,5 +267,15 @@ export async function loadCheckpointFile(
       path,
     );
   }
-  return decodeCheckpoint(bytes, path);
+  const loaded = await decodeCheckpoint(bytes, path);
+  if (check) {
+    try {
+      check(loaded.meta, loaded.tensors);
+    } catch (e) {
+      for (const t of Object.values(loaded.tensors)) t.dispose();
+      if (e instanceof CheckpointError) throw e;
+      throw new CheckpointError(`checkpoint ${path} is invalid: ${(e as Error).message}`, path);
+    }
+  }
+  return loaded;
 }

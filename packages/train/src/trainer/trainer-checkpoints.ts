@@ -8,6 +8,7 @@ import {
 } from '../checkpoint/checkpoint';
 import type { OptimizerStateJSON } from '../optim/optimizer';
 import type { LRSchedulerState } from '../schedule/scheduler';
+import { checkTrainerMeta } from './checkpoint-meta';
 import type { Trainer } from './trainer';
 import type { EpochInfo, TrainerOptions } from './types';
 
@@ -78,7 +79,21 @@ export class TrainerCheckpoints {
       extra: this.opts.checkpointExtra?.() ?? {},
       createdAt: new Date().toISOString(),
     };
-    const path = await this.manager.save(tensors, meta, { epoch: t.epoch, step: t.step });
+    let path: string;
+    try {
+      path = await this.manager.save(tensors, meta, { epoch: t.epoch, step: t.step });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (typeof code !== 'string') throw e;
+      // a full disk or lost permissions: the write was atomic, so the previous checkpoint is whole
+      const kept = t.lastCheckpoint
+        ? `the previous checkpoint ${t.lastCheckpoint} is intact`
+        : 'no checkpoint had been written';
+      throw new CheckpointError(
+        `cannot write the checkpoint of step ${t.step} in ${this.manager.dir}: ${(e as Error).message}; ${kept}`,
+        this.manager.dir,
+      );
+    }
     this.lastSavedStep = t.step;
     t.lastCheckpoint = path;
     await t.record({ type: 'checkpoint', step: t.step, epoch: t.epoch, batch: t.batchInEpoch, path });
@@ -91,9 +106,15 @@ export class TrainerCheckpoints {
     if (this.manager && this.trainer.step > 0) await this.save();
   }
 
+  /** The check every checkpoint passes before it is restored (types, ranges, generator states). */
+  readonly check = (meta: CheckpointMeta, tensors: Record<string, Tensor>): void =>
+    checkTrainerMeta(meta, tensors, Object.keys(this.opts.generators ?? {}));
+
   /**
    * Before `fit`: restores `resume` ('last' = newest valid checkpoint in outDir/checkpoints, or a
-   * file path) and trims the metrics log to the restored step, so it reads as one run.
+   * file path) and trims the metrics log to the restored step, so it reads as one run. 'last' with
+   * no checkpoint file starts from the beginning (a run killed before its first checkpoint); with
+   * checkpoint files none of which is usable it throws rather than start over and prune them.
    */
   async prepare(resume: string | null): Promise<void> {
     const t = this.trainer;
@@ -101,16 +122,23 @@ export class TrainerCheckpoints {
     let loaded: { tensors: Record<string, Tensor>; meta: CheckpointMeta; path: string } | null;
     if (resume === 'last') {
       if (!this.manager) throw new Error("Trainer: resume 'last' needs outDir and checkpointing enabled");
-      loaded = await this.manager.loadLatest((path, err) => {
+      const skipped: string[] = [];
+      loaded = await this.manager.loadLatest((_path, err) => {
+        skipped.push(err.message);
         t.log(`warning: ${err.message}; trying the previous checkpoint`);
-        void path;
-      });
+      }, this.check);
       if (loaded === null) {
-        t.log(`no usable checkpoint in ${this.manager.dir}; starting from scratch`);
+        if (skipped.length > 0)
+          throw new CheckpointError(
+            `none of the ${skipped.length} checkpoints in ${this.manager.dir} is usable (newest: ${skipped[0]}); move them away to start the run again`,
+            this.manager.dir,
+          );
+        t.log(`no checkpoint in ${this.manager.dir}; starting from the beginning`);
+        await this.trimMetrics(0, { type: 'resume', step: 0, epoch: 0, batch: 0, path: null });
         return;
       }
     } else {
-      loaded = { ...(await loadCheckpointFile(resume)), path: resume };
+      loaded = { ...(await loadCheckpointFile(resume, this.check)), path: resume };
     }
     try {
       this.restore(loaded.tensors, loaded.meta, loaded.path);
@@ -120,19 +148,23 @@ export class TrainerCheckpoints {
     t.lastCheckpoint = loaded.path;
     this.lastSavedStep = t.step;
     t.log(`resumed from ${loaded.path} (${t.describe()})`);
-    const mp = t.metricsPath;
-    if (mp) {
-      const recs = await readJsonl(mp);
-      const keep = recs.filter((r) => typeof r.step !== 'number' || (r.step as number) <= t.step);
-      await writeFileAtomic(mp, keep.map((r) => `${JSON.stringify(r)}\n`).join(''));
-      await t.record({
-        type: 'resume',
-        step: t.step,
-        epoch: t.epoch,
-        batch: t.batchInEpoch,
-        path: loaded.path,
-      });
-    }
+    await this.trimMetrics(t.step, {
+      type: 'resume',
+      step: t.step,
+      epoch: t.epoch,
+      batch: t.batchInEpoch,
+      path: loaded.path,
+    });
+  }
+
+  /** Drops metrics records after `step` (written after the checkpoint resumed from) and notes the resume. */
+  private async trimMetrics(step: number, note: Record<string, unknown>): Promise<void> {
+    const mp = this.trainer.metricsPath;
+    if (!mp) return;
+    const recs = await readJsonl(mp);
+    const keep = recs.filter((r) => typeof r.step !== 'number' || (r.step as number) <= step);
+    await writeFileAtomic(mp, keep.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    await this.trainer.record(note);
   }
 
   private restore(tensors: Record<string, Tensor>, meta: CheckpointMeta, path: string): void {
@@ -163,14 +195,19 @@ export class TrainerCheckpoints {
       );
     }
     const sched = meta.scheduler as LRSchedulerState | null;
-    if (t.scheduler && sched) t.scheduler.loadStateDict(sched);
+    if (t.scheduler && sched) {
+      try {
+        t.scheduler.loadStateDict(sched);
+      } catch (e) {
+        throw new CheckpointError(
+          `checkpoint ${path} does not fit this learning-rate schedule: ${(e as Error).message}`,
+          path,
+        );
+      }
+    }
     const rng = meta.rng as Record<string, { seed: string; offset: string }>;
     if (rng?.default) defaultGenerator().setState(rng.default);
-    for (const [k, g] of Object.entries(this.opts.generators ?? {})) {
-      if (!rng?.[k])
-        throw new CheckpointError(`checkpoint ${path} has no state for the random generator '${k}'`, path);
-      g.setState(rng[k]);
-    }
+    for (const [k, g] of Object.entries(this.opts.generators ?? {})) g.setState(rng[k]);
     t.epoch = Number(meta.epoch);
     t.batchInEpoch = Number(meta.batch);
     t.step = Number(meta.step);
