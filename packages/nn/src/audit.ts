@@ -1,14 +1,10 @@
 import type { AuditLayer, AuditModel } from '@rectifier/init';
 import type { Tensor } from '@rectifier/tensor';
-import { AdaptiveMaxPool2d } from './layers/adaptive-max-pool2d';
-import { AvgPool2d } from './layers/avg-pool2d';
 import { Conv2d } from './layers/conv2d';
 import { LeakyReLU } from './layers/leaky-relu';
 import { Linear } from './layers/linear';
-import { MaxPool2d } from './layers/max-pool2d';
 import { PReLU } from './layers/prelu';
 import { ReLU } from './layers/relu';
-import { SpatialPyramidPooling } from './layers/spp';
 import type { Module } from './module';
 import { leafModules, specOf } from './walk';
 
@@ -16,8 +12,8 @@ import { leafModules, specOf } from './walk';
  * Adapts a (nested) Sequential of built-in layers to `@rectifier/init`'s structural `AuditModel`, for
  * `varianceAudit` (init cannot import nn, so nn adapts). Conv2d/Linear become weight layers; ReLU,
  * LeakyReLU and PReLU become activations with their negative slope (a PReLU's mean current a_i, read
- * asynchronously); convs give their geometry (taps on zero padding) and max/average pooling and max SPP
- * their backward behaviour; everything else (flatten, dropout) passes through. Put the model in eval
+ * asynchronously); convs give their geometry (taps on zero padding); pooling layers (max, average, SPP, adaptive)
+ * are marked as such, and the audit measures them; everything else (flatten, dropout) passes through. Put the model in eval
  * mode first so dropout is the identity.
  *
  * @example
@@ -45,20 +41,12 @@ export async function toAuditModel(model: Module<any, any>): Promise<AuditModel>
       const a = Array.from(await m.weight.data());
       const mean = a.reduce((s, v) => s + v, 0) / a.length;
       layers.push({ name, kind: 'activation', negativeSlope: mean, forward });
-    } else if (
-      m instanceof MaxPool2d ||
-      m instanceof AdaptiveMaxPool2d ||
-      (m instanceof SpatialPyramidPooling && m.mode === 'max')
-    ) {
-      layers.push({ name, kind: 'pool', pooling: { type: 'max' }, forward });
-    } else if (m instanceof AvgPool2d) {
-      const kernelArea = m.kernelSize[0] * m.kernelSize[1];
-      layers.push({ name, kind: 'pool', pooling: { type: 'avg', kernelArea }, forward });
     } else {
-      // Average SPP / adaptive average pooling have bins of several sizes: no single backward
-      // factor, so the prediction treats them as the identity (like flatten and dropout).
+      // Pooling is measured by the audit (Eqs. 7-13 do not cover it); flatten and dropout pass through.
       const type = specOf(m)?.type;
-      layers.push({ name, kind: type === 'spp' || type?.startsWith('adaptive') ? 'pool' : 'other', forward });
+      const pool =
+        type === 'maxPool2d' || type === 'avgPool2d' || type === 'spp' || type?.startsWith('adaptive');
+      layers.push({ name, kind: pool ? 'pool' : 'other', forward });
     }
   }
   return { layers };
