@@ -17,6 +17,7 @@ export type {
   PoolWindows,
   RandomRequest,
   ReduceOp,
+  SgdHyper,
   Shape,
   Storage,
   TernaryOp,
@@ -47,6 +48,7 @@ export {
   zerosLike,
 } from './ops/creation.js';
 export { dropout } from './ops/dropout.js';
+export { sgdStep, sumOfSquares } from './ops/multi-tensor.js';
 export {
   abs,
   add,
