@@ -59,6 +59,16 @@ export interface WebGPUBackend extends Backend<WebGPUStorage> {
     bias: View<WebGPUStorage>,
     g: Conv2dGeometry,
   ): WebGPUStorage;
+  /** Fused multi-tensor SGD (see `Backend.sgdStep`): a few dispatches for a whole model. */
+  sgdStep(
+    params: readonly View<WebGPUStorage>[],
+    grads: readonly View<WebGPUStorage>[],
+    momenta: readonly (View<WebGPUStorage> | null)[],
+    hyper: readonly SgdHyper[],
+    skipIf?: View<WebGPUStorage>,
+  ): void;
+  /** Fused sums of squares and non-finite flags (see `Backend.sumSquares`). */
+  sumSquares(xs: readonly View<WebGPUStorage>[]): WebGPUStorage;
   readonly device: GPUDevice;
   /** Resolves when the GPU has finished all work issued so far; throws the first GPU error. */
   sync(): Promise<void>;
