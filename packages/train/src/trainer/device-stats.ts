@@ -108,7 +108,9 @@ export class DeviceStepStats {
     if (this.rows.length === 0 || this.table === null) return;
     if (this.inFlight) throw new Error('DeviceStepStats: a read is already in flight; collect it first');
     // the copy is encoded now, before any later step writes the table: one table suffices
-    const data = this.table.narrow(0, 0, this.rows.length).data();
+    const rows = this.table.narrow(0, 0, this.rows.length);
+    const data = rows.data(); // encodes the copy before returning
+    rows.dispose();
     data.catch(() => {});
     this.inFlight = { data, rows: this.rows, width: this.width };
     this.rows = [];
