@@ -48,7 +48,6 @@ export {
   zerosLike,
 } from './ops/creation.js';
 export { dropout } from './ops/dropout.js';
-export { sgdStep, sumOfSquares } from './ops/multi-tensor.js';
 export {
   abs,
   add,
@@ -89,6 +88,7 @@ export { gather, indexSelect, oneHot } from './ops/indexing.js';
 export { concat, split, stack } from './ops/join.js';
 export { type CrossEntropyOptions, crossEntropy } from './ops/loss.js';
 export { linear, matmul } from './ops/matmul.js';
+export { sgdStep, sumOfSquares } from './ops/multi-tensor.js';
 export {
   adaptiveAvgPool2d,
   adaptiveMaxPool2d,

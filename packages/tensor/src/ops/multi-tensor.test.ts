@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
+import { noGrad } from '../autograd/grad-mode.js';
 import type { Backend, SgdHyper } from '../backend.js';
 import { withBackend } from '../backend-state.js';
 import { cpuBackend } from '../backends/cpu/index.js';
-import { noGrad } from '../autograd/grad-mode.js';
 import { tidy } from '../memory.js';
 import { Generator } from '../random/generator.js';
 import type { Tensor } from '../tensor.js';
@@ -58,7 +58,10 @@ async function runSteps(fused: boolean, steps: number, backend: Backend = cpuBac
           ts.map((t) => t.v),
           HYPER,
         );
-      else ts.forEach((t, i) => referenceUpdate(t.p, t.g, t.v, HYPER[i]));
+      else
+        ts.forEach((t, i) => {
+          referenceUpdate(t.p, t.g, t.v, HYPER[i]);
+        });
     }
     const out = await Promise.all(ts.flatMap((t) => [t.p.data(), ...(t.v ? [t.v.data()] : [])]));
     return out.map((a) => bits(a));
@@ -112,7 +115,11 @@ describe('sumOfSquares', () => {
     const want = await Promise.all(xs.map((x) => x.square().sum().item()));
     expect(bits(Array.from(got).slice(0, 3))).toEqual(bits(want));
     expect(Array.from(got).slice(3)).toEqual([0, 0, 0, 0]);
-    const bad = await sumOfSquares([tensor([1, Number.NaN]), tensor([2]), tensor([Number.NEGATIVE_INFINITY])]).data();
+    const bad = await sumOfSquares([
+      tensor([1, Number.NaN]),
+      tensor([2]),
+      tensor([Number.NEGATIVE_INFINITY]),
+    ]).data();
     expect(Array.from(bad).slice(3)).toEqual([1, 0, 1, 1]);
     expect(bad[1]).toBe(4);
   });

@@ -27,7 +27,8 @@ export function sumOfSquares(tensors: readonly Tensor[]): Tensor {
   if (tensors.length === 0) throw new ShapeError('sumOfSquares: got an empty list of tensors');
   tensors.forEach((t, i) => {
     checkTensor('sumOfSquares', `tensor ${i}`, t);
-    if (t.dtype === 'int32') throw new DTypeError(`sumOfSquares: tensor ${i} is int32; expected a float dtype`);
+    if (t.dtype === 'int32')
+      throw new DTypeError(`sumOfSquares: tensor ${i} is int32; expected a float dtype`);
   });
   const backend = sameBackend('sumOfSquares', tensors);
   return noGrad(() =>
@@ -90,13 +91,14 @@ export function sgdStep(
   if (skip) {
     checkTensor('sgdStep', 'skipIf', skip);
     if (skip.size !== 1 || skip.dtype !== 'float32')
-      throw new ShapeError(`sgdStep: skipIf must be one float32 element, got ${fmt(skip.shape)} ${skip.dtype}`);
+      throw new ShapeError(
+        `sgdStep: skipIf must be one float32 element, got ${fmt(skip.shape)} ${skip.dtype}`,
+      );
     all.push(skip);
   }
   const backend = sameBackend('sgdStep', all);
   const inPlace = (t: Tensor | null) => t === null || t.isContiguous();
-  const fused =
-    backend.sgdStep !== undefined && params.every(inPlace) && momenta.every(inPlace);
+  const fused = backend.sgdStep !== undefined && params.every(inPlace) && momenta.every(inPlace);
   noGrad(() =>
     tidy(() => {
       if (fused) {

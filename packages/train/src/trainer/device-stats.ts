@@ -81,7 +81,8 @@ export class DeviceStepStats {
    * class indices, `grads` the gradients of the present parameters (in `meta.present` order).
    */
   record(loss: Tensor, output: Tensor, target: Tensor, grads: Tensor[], meta: PendingStep): void {
-    if (this.rows.length >= this.capacity) throw new Error('DeviceStepStats: the table is full; read it first');
+    if (this.rows.length >= this.capacity)
+      throw new Error('DeviceStepStats: the table is full; read it first');
     const row = this.rows.length;
     noGrad(() => {
       if (this.table === null) this.table = zeros([this.capacity, this.width]);
@@ -107,10 +108,10 @@ export class DeviceStepStats {
   requestRead(): void {
     if (this.rows.length === 0 || this.table === null) return;
     if (this.inFlight) throw new Error('DeviceStepStats: a read is already in flight; collect it first');
-    // the copy is encoded now, before any later step writes the table: one table suffices
-    const rows = this.table.narrow(0, 0, this.rows.length);
-    const data = rows.data(); // encodes the copy before returning
-    rows.dispose();
+    // The copy is encoded now, before any later step writes the table: one table suffices. The
+    // whole table is read (rows past `recorded` are ignored), so every read has the same size and
+    // reuses the same staging buffer.
+    const data = this.table.data(); // encodes the copy before returning
     data.catch(() => {});
     this.inFlight = { data, rows: this.rows, width: this.width };
     this.rows = [];

@@ -75,6 +75,8 @@ export class Trainer {
   private source: DataSource | null = null;
   private disposing = false;
   private batchesPerEpoch: number | undefined;
+  /** Whether the first step of this `fit` has been read (it is read at once: early feedback). */
+  private firstRead = false;
 
   constructor(options: TrainerOptions) {
     this.options = options;
@@ -143,6 +145,7 @@ export class Trainer {
     this.disposing = dispose;
     const readEvery = this.resolveReadEvery();
     this.stats = readEvery > 0 ? new DeviceStepStats(readEvery, this.named.length) : null;
+    this.firstRead = false;
     try {
       return await this.fitLoop(train, val, dispose, runStart, elapsedBefore);
     } finally {
@@ -258,7 +261,8 @@ export class Trainer {
     const backend = this.named[0]?.[1].backend;
     const hostMemory = backend?.readSync !== undefined;
     const n = o.readEvery ?? (hostMemory ? 1 : (o.logEvery ?? 50));
-    if (!(Number.isInteger(n) && n >= 1)) throw new Error(`Trainer: readEvery must be an integer >= 1, got ${n}`);
+    if (!(Number.isInteger(n) && n >= 1))
+      throw new Error(`Trainer: readEvery must be an integer >= 1, got ${n}`);
     const possible =
       this.optimizer.supportsSkipIf && !(this.scheduler && o.schedulerInterval === 'step') && backend;
     if (!possible) return 0;
@@ -396,9 +400,14 @@ export class Trainer {
     this.step = step;
     this.batchInEpoch += 1;
     if (stats.pending) await this.collectStats();
-    if (stats.recorded >= stats.capacity) stats.requestRead();
+    // the first step of a run forms an interval of its own (its line and profile come at once)
+    if (stats.recorded >= stats.capacity || !this.firstRead) {
+      stats.requestRead();
+      this.firstRead = true;
+    }
     const profiler = this.named[0]?.[1].backend as { stepProfile?: () => unknown } | undefined;
-    if (o.profile && typeof profiler?.stepProfile === 'function') meta.extra = { profile: profiler.stepProfile() };
+    if (o.profile && typeof profiler?.stepProfile === 'function')
+      meta.extra = { profile: profiler.stepProfile() };
   }
 
   /** Reports the steps of the collected read: meters, progress, log, callbacks; stops on a non-finite value. */

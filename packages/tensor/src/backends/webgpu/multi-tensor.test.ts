@@ -69,7 +69,7 @@ describe.skipIf(!backend)('webgpu multi-tensor kernels', () => {
     for (let i = 0; i < SIZES.length; i++) {
       const g = gpu[i] as (typeof gpu)[number];
       const c = cpu[i] as (typeof cpu)[number];
-      const got = await b.read(flat(g.p, SIZES[i] as number + 2));
+      const got = await b.read(flat(g.p, (SIZES[i] as number) + 2));
       expect(got[0]).toBe(host[i]?.p[0]); // outside the view: untouched
       expect(firstMismatch(Array.from(got), Array.from(c.p.data), 1e-6, 1e-6)).toBe(-1);
       if (g.v && c.v) {
@@ -80,12 +80,24 @@ describe.skipIf(!backend)('webgpu multi-tensor kernels', () => {
     // skipIf: a non-zero flag makes the whole call a no-op on the device
     const flag = b.fromArray(new Float32Array([0, 1]), 'float32');
     const t = gpu[4] as (typeof gpu)[number];
-    const before = Array.from(await b.read(flat(t.p, SIZES[4] as number + 2)));
+    const before = Array.from(await b.read(flat(t.p, (SIZES[4] as number) + 2)));
     const views = [flat(t.p, SIZES[4] as number, 2)];
-    b.sgdStep(views, [flat(t.g, SIZES[4] as number)], [t.v ? flat(t.v, SIZES[4] as number) : null], [hyper[4] as SgdHyper], flat(flag, 1, 1));
-    expect(Array.from(await b.read(flat(t.p, SIZES[4] as number + 2)))).toEqual(before);
-    b.sgdStep(views, [flat(t.g, SIZES[4] as number)], [t.v ? flat(t.v, SIZES[4] as number) : null], [hyper[4] as SgdHyper], flat(flag, 1, 0));
-    expect(Array.from(await b.read(flat(t.p, SIZES[4] as number + 2)))).not.toEqual(before);
+    b.sgdStep(
+      views,
+      [flat(t.g, SIZES[4] as number)],
+      [t.v ? flat(t.v, SIZES[4] as number) : null],
+      [hyper[4] as SgdHyper],
+      flat(flag, 1, 1),
+    );
+    expect(Array.from(await b.read(flat(t.p, (SIZES[4] as number) + 2)))).toEqual(before);
+    b.sgdStep(
+      views,
+      [flat(t.g, SIZES[4] as number)],
+      [t.v ? flat(t.v, SIZES[4] as number) : null],
+      [hyper[4] as SgdHyper],
+      flat(flag, 1, 0),
+    );
+    expect(Array.from(await b.read(flat(t.p, (SIZES[4] as number) + 2)))).not.toEqual(before);
     for (const x of [...gpu.flatMap((q) => [q.p, q.g, ...(q.v ? [q.v] : [])]), flag]) b.dispose(x);
   });
 

@@ -138,7 +138,8 @@ export class StepCounters {
   take(pool: BufferPool): StepProfile {
     const c = pool.counters;
     const byKind: Record<string, OpKindProfile> = {};
-    for (const [label, k] of [...this.kinds].sort((a, b) => b[1].count - a[1].count)) byKind[label] = { ...k };
+    for (const [label, k] of [...this.kinds].sort((a, b) => b[1].count - a[1].count))
+      byKind[label] = { ...k };
     const out: StepProfile = {
       dispatches: this.dispatches,
       copies: this.copies,

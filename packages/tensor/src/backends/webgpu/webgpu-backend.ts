@@ -402,7 +402,9 @@ class WebGPUBackendImpl extends WebGPUBackendBase implements WebGPUBackend {
 
   sumSquares(xs: readonly View<WebGPUStorage>[]): WebGPUStorage {
     if (xs.length === 0 || xs.length > MAX_SUM_SQUARES_TENSORS)
-      throw new Error(`webgpu.sumSquares: expected 1 to ${MAX_SUM_SQUARES_TENSORS} tensors, got ${xs.length}`);
+      throw new Error(
+        `webgpu.sumSquares: expected 1 to ${MAX_SUM_SQUARES_TENSORS} tensors, got ${xs.length}`,
+      );
     const views = xs.map((x, i) => this.f32Contig('sumSquares', `tensor ${i}`, x));
     const out = this.alloc('sumSquares', 2 * xs.length + 1, 'float32');
     runSumSquares(this.ctx, views, out);

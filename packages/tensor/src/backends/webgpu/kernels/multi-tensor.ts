@@ -136,7 +136,11 @@ export function runSgd(
       used += need;
       i++;
     }
-    const opts: SgdOptions = { kernel: 'sgdMulti', momentum: group.map((t) => t.v !== null), guarded: !!skip };
+    const opts: SgdOptions = {
+      kernel: 'sgdMulti',
+      momentum: group.map((t) => t.v !== null),
+      guarded: !!skip,
+    };
     const prm = new Params();
     const entries: Params[] = [];
     let groups = 0;
@@ -161,7 +165,13 @@ export function runSgd(
       if (t.v) buffers.push(t.v.storage.buffer);
     }
     if (skip) buffers.push(skip.buffer);
-    ctx.dispatch('sgd', ctx.pipeline(opts, () => sgdSource(opts)), buffers, prm.build(), grid(groups));
+    ctx.dispatch(
+      'sgd',
+      ctx.pipeline(opts, () => sgdSource(opts)),
+      buffers,
+      prm.build(),
+      grid(groups),
+    );
   }
 }
 
