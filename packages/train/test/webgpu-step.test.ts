@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SGD } from '../src/optim/sgd';
 import { Trainer } from '../src/trainer/trainer';
 import type { Batch } from '../src/trainer/types';
+import { blobs, loader, tinyModel } from './fixtures';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -31,6 +32,7 @@ async function gpuBackend(): Promise<{ backend: WebGPUBackend | null; reason: st
 const { backend, reason } = await gpuBackend();
 if (!backend) it.skip(`WebGPU training-step tests skipped: ${reason}`, () => {});
 
+const BLOBS = blobs(96); // on the CPU (it reads random numbers synchronously)
 const STEPS = 7;
 const READ_EVERY = 3;
 
@@ -103,4 +105,33 @@ describe.skipIf(!backend)('Trainer on WebGPU: a model A step in steady state', (
     // memory flat from step 3 on
     expect(new Set(memory.slice(1)).size).toBe(1);
   }, 400_000); // shader compilation on SwiftShader takes most of it (minutes on 2 busy cores)
+
+  it('keeps device memory and live storages flat over many steps (a small model)', async () => {
+    const b = backend as WebGPUBackend;
+    setBackend(b);
+    const model = tinyModel(1);
+    const optimizer = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9, weightDecay: 5e-4 });
+    const device: number[] = [];
+    const live: number[] = [];
+    const trainer = new Trainer({
+      model,
+      optimizer,
+      maxEpochs: 10, // 6 batches per epoch: 60 steps
+      progress: 'none',
+      checkpoint: false,
+      readEvery: 5,
+      profile: true,
+      callbacks: [
+        {
+          onStepEnd: (_t, s) => void device.push((s.profile as StepProfile).deviceBytes),
+          onEpochEnd: () => void live.push(b.memory().storages),
+        },
+      ],
+    });
+    const r = await trainer.fit(loader(BLOBS, 16));
+    expect(r.steps).toBe(60);
+    expect(new Set(device.slice(2)).size).toBe(1);
+    // the same storages alive at every epoch end (nothing leaks per step or per epoch)
+    expect(new Set(live.slice(1)).size).toBe(1);
+  }, 300_000);
 });
