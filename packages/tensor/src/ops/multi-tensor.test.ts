@@ -3,6 +3,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import type { Backend, SgdHyper } from '../backend.js';
 import { withBackend } from '../backend-state.js';
 import { cpuBackend } from '../backends/cpu/index.js';
+import { createWasmBackend } from '../backends/wasm/index.js';
 import { tidy } from '../memory.js';
 import { Generator } from '../random/generator.js';
 import type { Tensor } from '../tensor.js';
@@ -71,6 +72,19 @@ async function runSteps(fused: boolean, steps: number, backend: Backend = cpuBac
 describe('sgdStep (fused multi-tensor SGD)', () => {
   test('on the CPU it is bit-identical to the elementwise SGD update, over several steps', async () => {
     expect(await runSteps(true, 3)).toEqual(await runSteps(false, 3));
+  });
+
+  test('the WASM backend has it too, bit-identical to the CPU (and to its own elementwise ops)', async () => {
+    const wasm = await createWasmBackend({ threads: 1 });
+    try {
+      expect(typeof wasm.sgdStep).toBe('function');
+      expect(typeof wasm.sumSquares).toBe('function');
+      const fused = await runSteps(true, 2, wasm);
+      expect(fused).toEqual(await runSteps(false, 2, wasm));
+      expect(fused).toEqual(await runSteps(true, 2));
+    } finally {
+      wasm.close();
+    }
   });
 
   test('backends without the fused kernel get the same results from elementwise ops', async () => {
