@@ -1,19 +1,23 @@
 /**
  * WebGPU backend benchmark (a script, not a test): per adapter, fp32 matmul 1024^3 and 4096^3, conv2d
- * NCHW batch 32, 56x56, 256->256, 3x3 (forward and both backward kernels), and a training step of the
- * paper's model A (He et al. 2015, Table 3) at batch 32, 224x224, in images/s. Shader compilation is
- * timed separately (first call) from steady-state runs (median of several, after a warm-up).
+ * NCHW batch 32, 56x56, 256->256, 3x3 (forward and both backward kernels), and training steps of the
+ * paper's model A (He et al. 2015, Table 3, PReLU, SPP) and of VGG-19 (Table 3's comparison model)
+ * at batch 32 and 64, 224x224, in images/s, each with its step profile (dispatches, compiles,
+ * buffers created, uploads, reads) and peak device memory; PyTorch's steps beside when `torch` is
+ * importable. Shader compilation is timed separately (first call) from steady-state runs.
  *
- * Runs through the gpukit in ../shared/gpu (see "WebGPU benchmark" in bench/README.md):
+ * Runs through the gpukit in ../shared/gpu (see "Benchmark on a real GPU" in the WebGPU README):
  *   npx esbuild packages/tensor/bench/webgpu-bench.ts --bundle --platform=node --format=esm \
  *     --external:webgpu --outfile=.gpu/app/bench.mjs
  *   bash ../shared/gpu/pack.sh .gpu/app/bench.mjs
  *   WEBGPU_ICD=/usr/lib/chromium/vk_swiftshader_icd.json bash .gpu/run.sh app/bench.mjs --small
- * Flags: --small (tiny sizes for a SwiftShader dry run), --only=matmul,conv,modelA, --reps=N,
- * --dawn=toggle1,toggle2 (Dawn flags for create(), e.g. enable-dawn-features=disable_robustness),
- * --profile (per-kernel GPU times of one model A step via timestamp queries),
+ * Flags: --small (tiny sizes for a SwiftShader dry run), --only=matmul,conv,modelA,vgg19, --reps=N,
+ * --batches=32,64 (training steps), --robustness=on|off|both (Dawn's bounds clamps; 'off' passes
+ * enable-dawn-features=disable_robustness), --dawn=toggle1,toggle2 (Dawn flags for create()),
+ * --profile (per-kernel GPU times of one training step via timestamp queries),
  * --sweep (matmul and conv forward once per GEMM variant: tile shape, pipelining, 16-byte accesses;
  * a bias-gradient sum with and without subgroups), for tuning the automatic choices.
+ * Results go to stdout and, when OUT is set, to $OUT/webgpu-bench.json.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,36 +31,49 @@ import {
   dropout,
   Generator,
   linear,
+  maximum,
   maxPool2d,
-  mul,
   noGrad,
   prelu,
   randint,
   randn,
+  relu,
   setBackend,
-  sub,
+  sgdStep,
+  sumOfSquares,
   type Tensor,
   tensor,
+  tidy,
+  zeros,
 } from '../src/index.js';
 import {
   createWebGPUBackend,
+  formatStepProfile,
+  type StepProfile,
   type WebGPUBackend,
   type WebGPUStorage,
   type WebGPUTuning,
 } from '../src/webgpu/index.js';
+import { pytorchTrainSteps } from './pytorch-train.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
 const value = (name: string, dflt: string) => flag(name)?.split('=')[1] ?? dflt;
 const small = !!flag('small');
-const only = value('only', 'matmul,conv,modelA').split(',');
+const only = value('only', 'matmul,conv,modelA,vgg19').split(',');
+const batches = value('batches', small ? '2' : '32,64')
+  .split(',')
+  .map(Number);
+/** Dawn's robustness (bounds clamps on every buffer access): 'on' (default), 'off' or 'both'. */
+const robustness = value('robustness', 'on') as 'on' | 'off' | 'both';
+const ROBUSTNESS_OFF = 'enable-dawn-features=disable_robustness';
 const reps = Number(value('reps', small ? '2' : '10'));
 const dawnFlags = flag('dawn') ? value('dawn', '').split(',').filter(Boolean) : [];
-const profile = !!flag('profile');
+const profileKernels = !!flag('profile');
 const sweep = !!flag('sweep');
 
 Object.assign(globalThis, globals);
-const gpu = create(dawnFlags);
+const gpu = create(robustness === 'off' ? [...dawnFlags, ROBUSTNESS_OFF] : dawnFlags);
 (globalThis as unknown as { __keepGpu: unknown }).__keepGpu = gpu; // dawn.node crashes if this is collected
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -90,6 +107,7 @@ interface Row {
   rate: string;
 }
 const rows: Row[] = [];
+let pytorch: unknown = 'not run';
 
 /** Times `fn` (which issues GPU work and returns storages to dispose) to completion, first call apart. */
 async function time(
@@ -329,62 +347,195 @@ function modelA(width: number, gen: Generator) {
     }
     return h;
   };
-  return { params, forward };
+  const slopes = new Set<Tensor>([...convs.map((l) => l.a), ...fc.flatMap((l) => (l.a ? [l.a] : []))]);
+  return { params, forward, slopes };
 }
 
-async function benchModelA(b: WebGPUBackend): Promise<void> {
-  const [batch, size, width] = small ? [2, 112, 1 / 16] : [32, 224, 1];
+/**
+ * VGG-19 (Simonyan & Zisserman, config E; Table 3's comparison model, ReLU, dropout 0.5 after fc1 and
+ * fc2), from tensor ops; `width` scales channels and the fc hidden width (1 = paper).
+ */
+function vgg19(width: number, size: number, gen: Generator) {
+  const ch = (c: number) => Math.max(4, Math.round(c * width));
+  const params: Tensor[] = [];
+  const p = (t: Tensor) => {
+    const q = t.detach().requiresGrad_();
+    params.push(q);
+    return q;
+  };
+  const blocks = [
+    [64, 64],
+    [128, 128],
+    [256, 256, 256, 256],
+    [512, 512, 512, 512],
+    [512, 512, 512, 512],
+  ];
+  const convs: { w: Tensor; b: Tensor; pool: boolean }[] = [];
+  let c = 3;
+  for (const block of blocks) {
+    block.forEach((out, i) => {
+      const o = ch(out);
+      convs.push({
+        w: p(randn([o, c, 3, 3], { generator: gen }).mul(Math.sqrt(2 / (9 * c)))),
+        b: p(tensor(new Float32Array(o))),
+        pool: i === block.length - 1,
+      });
+      c = o;
+    });
+  }
+  const hidden = ch(4096);
+  const fcIn = c * (size / 32) ** 2;
+  const fc = [
+    {
+      w: p(randn([hidden, fcIn], { generator: gen }).mul(0.01)),
+      b: p(tensor(new Float32Array(hidden))),
+      act: true,
+    },
+    {
+      w: p(randn([hidden, hidden], { generator: gen }).mul(0.01)),
+      b: p(tensor(new Float32Array(hidden))),
+      act: true,
+    },
+    {
+      w: p(randn([1000, hidden], { generator: gen }).mul(0.001)),
+      b: p(tensor(new Float32Array(1000))),
+      act: false,
+    },
+  ];
+  const forward = (x: Tensor): Tensor => {
+    let h = x;
+    for (const l of convs) {
+      h = relu(conv2d(h, l.w, l.b, { padding: 1 }));
+      if (l.pool) h = maxPool2d(h, { kernelSize: 2 });
+    }
+    h = h.flatten(1);
+    for (const l of fc) {
+      h = linear(h, l.w, l.b);
+      if (l.act) h = dropout(relu(h), 0.5, true, gen);
+    }
+    return h;
+  };
+  return { params, forward, slopes: new Set<Tensor>() };
+}
+
+/** The paper's recipe as the Trainer runs it: SGD momentum 0.9, weight decay 5e-4 (none on slopes). */
+function trainer(net: { params: Tensor[]; slopes: Set<Tensor> }) {
+  const momenta = net.params.map((q) => zeros(q.shape));
+  const hyper = net.params.map((q) => ({
+    lr: 0.01,
+    momentum: 0.9,
+    weightDecay: net.slopes.has(q) ? 0 : 5e-4,
+    nesterov: false,
+  }));
+  const flag = zeros([1]); // sticky non-finite flag: the guard, evaluated on the device
+  return { momenta, hyper, flag };
+}
+
+interface TrainRow extends Row {
+  model: string;
+  batch: number;
+  imagesPerSec: number;
+  robustness: 'on' | 'off';
+  profile: StepProfile;
+}
+const trainRows: TrainRow[] = [];
+
+/**
+ * A training step as the Trainer runs it on an asynchronous device: forward and loss inside `tidy`,
+ * backward, the guard's fused sum of squares and a sticky non-finite flag, the fused SGD (skipped on
+ * the device when the flag is set); no read inside the step. Steady state: `reps` steps encoded back
+ * to back, then one read of the last loss; images/s from the total. The step profile of one steady
+ * step is printed beside it.
+ */
+async function benchTrainStep(
+  b: WebGPUBackend,
+  model: 'modelA' | 'vgg19',
+  batch: number,
+  robustness: 'on' | 'off',
+): Promise<void> {
+  const size = small ? (model === 'vgg19' ? 64 : 112) : 224;
+  const width = small ? 1 / 16 : 1;
   setBackend(b);
   const gen = new Generator(0);
-  const net = modelA(width, gen);
+  const net = model === 'modelA' ? modelA(width, gen) : vgg19(width, size, gen);
+  const opt = trainer(net);
   const x = randn([batch, 3, size, size], { generator: gen });
   const y = randint(0, 1000, [batch], { generator: gen });
-  const step = async () => {
-    const loss = crossEntropy(net.forward(x), y);
+  const step = (): Tensor => {
+    const loss = tidy(() => crossEntropy(net.forward(x), y));
     loss.backward();
-    noGrad(() => {
-      for (const q of net.params) {
-        q.assign(sub(q, mul(q.grad as Tensor, 0.01)));
-        q.zeroGrad();
-      }
-    });
-    const v = await loss.item();
-    loss.dispose();
-    return v;
+    const grads = net.params.map((q) => q.grad as Tensor);
+    noGrad(() =>
+      tidy(() => {
+        const sq = sumOfSquares([...grads, loss]);
+        opt.flag.assign(maximum(opt.flag, sq.narrow(0, 2 * (grads.length + 1), 1)));
+        sgdStep(net.params, grads, opt.momenta, opt.hyper, { skipIf: opt.flag });
+      }),
+    );
+    for (const q of net.params) q.zeroGrad();
+    return loss;
   };
   const c0 = b.compileMs();
   let t = performance.now();
-  const first = await step();
+  const l0 = step();
+  const first = await l0.item();
+  l0.dispose();
   const firstMs = performance.now() - t;
   const compileMs = b.compileMs() - c0;
-  await step();
-  const times: number[] = [];
-  let last = first;
+  step().dispose(); // warm-up: the pool reaches its size
+  await b.sync();
+  b.stepProfile();
+  step().dispose();
+  const profile = b.stepProfile();
+  await b.sync();
+  const liveBefore = b.memory().storages;
+  t = performance.now();
+  let last: Tensor | null = null;
   for (let r = 0; r < reps; r++) {
-    t = performance.now();
-    last = await step();
-    times.push(performance.now() - t);
+    last?.dispose();
+    last = step();
   }
-  if (profile && b.features.has('timestamp-query')) {
-    b.profile(true);
-    await step();
-    const report = await b.profileReport();
-    b.profile(false);
-    const total = report.reduce((s, k) => s + k.ms, 0);
-    console.log(`\nmodel A step, GPU time per kernel (timestamp queries; total ${total.toFixed(1)} ms):`);
-    for (const k of report.slice(0, 25))
-      console.log(
-        `  ${k.label.padEnd(32)} ${String(k.count).padStart(5)}x ${k.ms.toFixed(2).padStart(10)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)}%`,
-      );
-  }
-  const ms = median(times);
-  rows.push({
-    name: `model A train step (PReLU) N${batch} ${size}x${size} width ${width}`,
+  const lastLoss = await (last as Tensor).item();
+  (last as Tensor).dispose();
+  await b.sync();
+  const ms = (performance.now() - t) / reps;
+  const leaked = b.memory().storages - liveBefore;
+  const imagesPerSec = batch / (ms * 1e-3);
+  const name = `${model === 'modelA' ? 'model A (PReLU)' : 'VGG-19'} train step N${batch} ${size}x${size} width ${width}${robustness === 'off' ? ' robustness off' : ''}`;
+  const row: TrainRow = {
+    name,
     firstMs,
     compileMs,
     medianMs: ms,
-    rate: `${(batch / (ms * 1e-3)).toFixed(1)} img/s (loss ${first.toFixed(3)} -> ${last.toFixed(3)})`,
-  });
+    rate: `${imagesPerSec.toPrecision(3)} img/s (loss ${first.toFixed(3)} -> ${lastLoss.toFixed(3)})`,
+    model,
+    batch,
+    imagesPerSec,
+    robustness,
+    profile,
+  };
+  rows.push(row);
+  trainRows.push(row);
+  console.log(`${name}: ${row.rate}\n  step profile: ${formatStepProfile(profile)}`);
+  if (leaked !== 0) {
+    console.log(`  FAIL: ${leaked} storages leaked per ${reps} steps`);
+    process.exitCode = 1;
+  }
+  if (profileKernels && b.features.has('timestamp-query')) {
+    b.profile(true);
+    step().dispose();
+    const report = await b.profileReport();
+    b.profile(false);
+    const total = report.reduce((s, k) => s + k.ms, 0);
+    console.log(`  GPU time per kernel (timestamp queries; total ${total.toFixed(1)} ms):`);
+    for (const k of report.slice(0, 25))
+      console.log(
+        `    ${k.label.padEnd(32)} ${String(k.count).padStart(5)}x ${k.ms.toFixed(2).padStart(10)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)}%`,
+      );
+  }
+  for (const q of [...net.params, ...opt.momenta, opt.flag, x, y]) q.dispose();
+  row.rate += `; peak device memory ${(b.gpuMemory().peakBytes / 2 ** 30).toFixed(2)} GiB`;
+  b.releasePooledMemory();
 }
 
 const backend = await createWebGPUBackend({ gpu, poolBytes: 4 * 1024 ** 3 });
@@ -442,7 +593,24 @@ if (sweep) {
 }
 if (only.includes('matmul')) await benchMatmul(backend);
 if (only.includes('conv')) await benchConv(backend);
-if (only.includes('modelA')) await benchModelA(backend);
+const models = (['modelA', 'vgg19'] as const).filter((m) => only.includes(m));
+if (models.length > 0) {
+  const variants: ['on' | 'off', WebGPUBackend][] = [[robustness === 'off' ? 'off' : 'on', backend]];
+  let offGpu: unknown = null;
+  if (robustness === 'both') {
+    offGpu = create([...dawnFlags, ROBUSTNESS_OFF]);
+    (globalThis as unknown as { __keepGpu2: unknown }).__keepGpu2 = offGpu;
+    variants.push(['off', await createWebGPUBackend({ gpu: offGpu as GPU })]);
+  }
+  for (const m of models)
+    for (const n of batches) for (const [rob, b] of variants) await benchTrainStep(b, m, n, rob);
+  for (const [, b] of variants.slice(1)) b.destroy();
+  if (!small) {
+    const torch = pytorchTrainSteps(models, batches);
+    console.log(`\nPyTorch on this machine: ${typeof torch === 'string' ? torch : JSON.stringify(torch)}`);
+    pytorch = torch;
+  }
+}
 
 const pad = (s: string, n: number) => s.padEnd(n);
 console.log(
@@ -460,7 +628,11 @@ console.log(
 if (process.env.OUT) {
   writeFileSync(
     join(process.env.OUT, 'webgpu-bench.json'),
-    JSON.stringify({ adapter: backend.adapterInfo, small, reps, rows, checks }, null, 2),
+    JSON.stringify(
+      { adapter: backend.adapterInfo, small, reps, robustness, rows, training: trainRows, pytorch, checks },
+      null,
+      2,
+    ),
   );
 }
 backend.destroy();

@@ -143,6 +143,18 @@ export interface RandomRequest {
   readonly counter: readonly [number, number];
 }
 
+/**
+ * Hyper-parameters of one tensor in {@link Backend.sgdStep}: SGD with momentum in the Caffe form
+ * (the learning rate multiplies the gradient before it enters the velocity).
+ */
+export interface SgdHyper {
+  readonly lr: number;
+  readonly momentum: number;
+  /** L2 weight decay (0 for exempt parameters such as PReLU slopes). */
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+}
+
 export interface Backend<S extends Storage = Storage> {
   readonly specificationVersion: 'v1';
   readonly name: string;
@@ -198,4 +210,28 @@ export interface Backend<S extends Storage = Storage> {
   /** The adjoint of gather: a zero storage of `shape` with src added at the gathered positions. */
   scatterAdd(shape: Shape, axis: number, index: View<S>, src: View<S>): S;
   random(request: RandomRequest): S;
+
+  // --- optional fused multi-tensor kernels (optimizers and the training guard) ----------------
+  /**
+   * Fused SGD over many tensors, in place. For every i, with d = g + wd * p (d = g when wd = 0):
+   * without a momentum buffer (`momenta[i] === null`) p <- p - lr * d; with one
+   * v <- mu * v - lr * d, then p <- p + v (nesterov: p <- (p + mu * v) - lr * d). Every product
+   * and sum is rounded to the parameter's dtype in this order, so the result equals those
+   * elementwise ops (bit for bit on the CPU). Views are contiguous, with equal shapes per i.
+   * `skipIf`: a float32 view of one element; when it is non-zero at the time the update runs,
+   * nothing changes (a guard evaluated on the device, so no read is needed before the step).
+   */
+  sgdStep?(
+    params: readonly View<S>[],
+    grads: readonly View<S>[],
+    momenta: readonly (View<S> | null)[],
+    hyper: readonly SgdHyper[],
+    skipIf?: View<S>,
+  ): void;
+  /**
+   * Fused sums of squares of n tensors (contiguous views), in one float32 storage of 2n + 1
+   * elements: [i] the sum of xs[i]'s squares (each square rounded to xs[i]'s dtype), [n + i] 1 when
+   * xs[i] has a NaN or an infinite element and 0 otherwise, [2n] 1 when any of them has.
+   */
+  sumSquares?(xs: readonly View<S>[]): S;
 }

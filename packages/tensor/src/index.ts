@@ -17,6 +17,7 @@ export type {
   PoolWindows,
   RandomRequest,
   ReduceOp,
+  SgdHyper,
   Shape,
   Storage,
   TernaryOp,
@@ -87,6 +88,7 @@ export { gather, indexSelect, oneHot } from './ops/indexing.js';
 export { concat, split, stack } from './ops/join.js';
 export { type CrossEntropyOptions, crossEntropy } from './ops/loss.js';
 export { linear, matmul } from './ops/matmul.js';
+export { sgdStep, sumOfSquares } from './ops/multi-tensor.js';
 export {
   adaptiveAvgPool2d,
   adaptiveMaxPool2d,

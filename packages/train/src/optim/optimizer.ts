@@ -20,6 +20,16 @@ export type ParamGroupInput<O extends BaseGroupOptions> = Partial<O> & {
   name?: string;
 };
 
+/** Options of `Optimizer.step`. */
+export interface StepOptions {
+  /**
+   * A float32 tensor of one element: when it is non-zero at the time the update runs (on the
+   * device), the step changes nothing. Lets a training loop guard against non-finite gradients
+   * without reading them back first. Only optimizers with `supportsSkipIf` accept it.
+   */
+  skipIf?: Tensor;
+}
+
 /** A resolved parameter group: every hyper-parameter present. `lr` is mutated by LR schedules. */
 export type ParamGroup<O extends BaseGroupOptions> = O & { params: Parameter[]; name?: string };
 
@@ -89,8 +99,13 @@ export abstract class Optimizer<O extends BaseGroupOptions = BaseGroupOptions> {
     return p.weightDecay === false && !group.decayAllParams ? 0 : group.weightDecay;
   }
 
+  /** Whether `step({ skipIf })` is supported (the update is skipped on the device). */
+  readonly supportsSkipIf: boolean = false;
+
   /** One update of every parameter that has a gradient. Runs without recording a graph. */
-  step(): void {
+  step(opts: StepOptions = {}): void {
+    if (opts.skipIf && !this.supportsSkipIf)
+      throw new Error(`${this.type}.step: skipIf is not supported by this optimizer`);
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const p of group.params) {
@@ -126,7 +141,8 @@ export abstract class Optimizer<O extends BaseGroupOptions = BaseGroupOptions> {
     t: number,
   ): void;
 
-  private buffersOf(p: Parameter): Record<string, Tensor> {
+  /** The buffers of `p`, created (zeros) on first use. */
+  protected buffersOf(p: Parameter): Record<string, Tensor> {
     let s = this.buffers.get(p);
     if (!s) {
       s = {};

@@ -1,5 +1,11 @@
-import { type Parameter, type Tensor, tidy } from '@rectifier/tensor';
-import { type BaseGroupOptions, Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer';
+import { type Parameter, type SgdHyper, sgdStep, type Tensor } from '@rectifier/tensor';
+import {
+  type BaseGroupOptions,
+  Optimizer,
+  type ParamGroup,
+  type ParamGroupInput,
+  type StepOptions,
+} from './optimizer';
 
 /** SGD hyper-parameters (per group). */
 export interface SGDOptions extends BaseGroupOptions {
@@ -23,6 +29,11 @@ export interface SGDOptions extends BaseGroupOptions {
  *
  * Defaults: lr 0.01, momentum 0.9, weightDecay 0 (the paper uses 0.0005), nesterov false.
  *
+ * `step()` updates every parameter in one fused multi-tensor call (`sgdStep` of @rectifier/tensor:
+ * on WebGPU a few dispatches for the whole model, hyper-parameters as kernel parameters), with the
+ * same arithmetic as the elementwise formulas above (bit-identical on the CPU). `step({ skipIf })`
+ * skips the update on the device when a flag tensor is non-zero (the Trainer's non-finite guard).
+ *
  * @example
  * ```ts
  * const opt = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
@@ -31,6 +42,7 @@ export interface SGDOptions extends BaseGroupOptions {
  */
 export class SGD extends Optimizer<SGDOptions> {
   readonly type = 'SGD';
+  override readonly supportsSkipIf = true;
 
   constructor(
     params: Iterable<Parameter> | ParamGroupInput<SGDOptions>[],
@@ -57,25 +69,46 @@ export class SGD extends Optimizer<SGDOptions> {
     return group.momentum === 0 ? [] : ['momentumBuffer'];
   }
 
+  /** One fused update of every parameter with a gradient (per backend, when they are on several). */
+  override step(opts: StepOptions = {}): void {
+    const byBackend = new Map<unknown, { p: Tensor[]; g: Tensor[]; v: (Tensor | null)[]; h: SgdHyper[] }>();
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        const g = p.grad;
+        if (g === null) continue;
+        if (g.isDisposed) throw new Error(`${this.type}.step: a gradient was disposed before the step`);
+        const state = this.buffersOf(p);
+        this.steps.set(p, (this.steps.get(p) ?? 0) + 1);
+        let lists = byBackend.get(p.backend);
+        if (!lists) {
+          lists = { p: [], g: [], v: [], h: [] };
+          byBackend.set(p.backend, lists);
+        }
+        lists.p.push(p);
+        lists.g.push(g);
+        lists.v.push(state.momentumBuffer ?? null);
+        lists.h.push(this.hyperOf(p, group));
+      }
+    }
+    for (const l of byBackend.values()) sgdStep(l.p, l.g, l.v, l.h, { skipIf: opts.skipIf });
+  }
+
+  private hyperOf(p: Parameter, group: ParamGroup<SGDOptions>): SgdHyper {
+    return {
+      lr: group.lr,
+      momentum: group.momentum,
+      weightDecay: this.decayFor(p, group),
+      nesterov: group.nesterov,
+    };
+  }
+
   protected updateParam(
     p: Parameter,
     g: Tensor,
     state: Record<string, Tensor>,
     group: ParamGroup<SGDOptions>,
   ): void {
-    const { lr, momentum: mu, nesterov } = group;
-    const wd = this.decayFor(p, group);
-    tidy(() => {
-      const d = wd === 0 ? g : g.add(p.mul(wd));
-      const v = state.momentumBuffer;
-      if (v === undefined) {
-        p.assign(p.sub(d.mul(lr)));
-        return;
-      }
-      const vNew = v.mul(mu).sub(d.mul(lr));
-      v.assign(vNew);
-      p.assign(nesterov ? p.add(vNew.mul(mu)).sub(d.mul(lr)) : p.add(vNew));
-    });
+    sgdStep([p], [g], [state.momentumBuffer ?? null], [this.hyperOf(p, group)]);
   }
 }
 

@@ -1,4 +1,4 @@
-import { noGrad, type Parameter, stack, type Tensor, tidy, zeros } from '@rectifier/tensor';
+import { noGrad, type Parameter, stack, sumOfSquares, type Tensor, tidy } from '@rectifier/tensor';
 
 /**
  * Thrown by `Trainer.fit` when the loss or a gradient is NaN or infinite. The run stops before
@@ -22,31 +22,39 @@ export class NonFiniteError extends Error {
 }
 
 /**
- * L2 norm of each tensor (null entries give 0), read back with one transfer. Float32 sums of
- * squares overflow above ~1.8e19; such entries are recomputed scaled by their max |x|, so an
- * Infinity here means a non-finite element, not an overflow.
+ * L2 norm of each tensor (null entries give 0), from one fused sum-of-squares call and one
+ * transfer. Float32 sums of squares overflow above ~1.8e19; such entries are recomputed scaled by
+ * their max |x|, so an Infinity here means a non-finite element, not an overflow.
  */
 export async function l2Norms(tensors: Array<Tensor | null>): Promise<number[]> {
-  if (tensors.length === 0) return [];
-  const sq = noGrad(() =>
-    tidy(() => stack(tensors.map((t) => (t === null ? zeros([]) : t.square().sum().cast('float32'))))),
-  );
-  const values = Array.from(await sq.data());
+  const present = tensors.filter((t): t is Tensor => t !== null);
+  if (present.length === 0) return tensors.map(() => 0);
+  const sq = sumOfSquares(present);
+  const all = Array.from(await sq.data());
   sq.dispose();
-  for (let i = 0; i < values.length; i++) {
-    const t = tensors[i];
-    if (t !== null && values[i] === Number.POSITIVE_INFINITY) {
-      const m = noGrad(() => tidy(() => t.abs().max()));
-      const maxAbs = await m.item();
-      m.dispose();
+  const m = present.length;
+  const values: number[] = [];
+  let k = 0;
+  for (const t of tensors) {
+    if (t === null) {
+      values.push(0);
+      continue;
+    }
+    const [sum, bad] = [all[k], all[m + k]];
+    k++;
+    if (bad === 0 && sum === Number.POSITIVE_INFINITY) {
+      const mx = noGrad(() => tidy(() => t.abs().max()));
+      const maxAbs = await mx.item();
+      mx.dispose();
       if (Number.isFinite(maxAbs) && maxAbs > 0) {
         const s = noGrad(() => tidy(() => t.div(maxAbs).square().sum()));
-        values[i] = maxAbs * Math.sqrt(await s.item());
+        values.push(maxAbs * Math.sqrt(await s.item()));
         s.dispose();
         continue;
       }
     }
-    values[i] = Math.sqrt(values[i]);
+    // a NaN element gives NaN, an infinite one Infinity (as the sum of squares does)
+    values.push(bad !== 0 && !Number.isNaN(sum) ? Number.POSITIVE_INFINITY : Math.sqrt(sum));
   }
   return values;
 }

@@ -6,8 +6,10 @@ import { topKErrors } from '../metrics/topk';
 import type { Optimizer } from '../optim/optimizer';
 import type { LRScheduler } from '../schedule/scheduler';
 import { type BatchCursor, disposeBatch, disposesByDefault, openEpoch } from './data';
+import { DeviceStepStats, type PendingStep, type StepStats } from './device-stats';
 import { evaluateModel, forwardOf } from './evaluate';
 import { firstNonFiniteLayer, firstNonFiniteParam, l2Norms, NonFiniteError } from './guard';
+import { BatchQueue } from './prefetch';
 import { formatDuration, ProgressReporter } from './progress';
 import { TrainerCheckpoints } from './trainer-checkpoints';
 import type {
@@ -68,6 +70,13 @@ export class Trainer {
   private readonly named: Array<[string, Parameter]>;
   private readonly ckpt: TrainerCheckpoints;
   private lossFn: (o: Tensor, t: Tensor) => Tensor;
+  /** Device-side statistics while `fit` runs in deferred-read mode, else null. */
+  private stats: DeviceStepStats | null = null;
+  private source: DataSource | null = null;
+  private disposing = false;
+  private batchesPerEpoch: number | undefined;
+  /** Whether the first step of this `fit` has been read (it is read at once: early feedback). */
+  private firstRead = false;
 
   constructor(options: TrainerOptions) {
     this.options = options;
@@ -129,10 +138,33 @@ export class Trainer {
     await this.ckpt.prepare(opts.resume ?? null);
     this.stopRequest = null;
     await this.emit('onFitStart');
-    let reason: StopReason = 'completed';
     const runStart = performance.now();
     const elapsedBefore = this.elapsedSeconds;
     const dispose = o.disposeBatches ?? disposesByDefault(train);
+    this.source = train;
+    this.disposing = dispose;
+    const readEvery = this.resolveReadEvery();
+    this.stats = readEvery > 0 ? new DeviceStepStats(readEvery, this.named.length) : null;
+    this.firstRead = false;
+    try {
+      return await this.fitLoop(train, val, dispose, runStart, elapsedBefore);
+    } finally {
+      this.stats?.dispose();
+      this.stats = null;
+      this.source = null;
+    }
+  }
+
+  private async fitLoop(
+    train: DataSource,
+    val: DataSource | undefined,
+    dispose: boolean,
+    runStart: number,
+    elapsedBefore: number,
+  ): Promise<FitResult> {
+    const o = this.options;
+    let reason: StopReason = 'completed';
+    const depth = o.prefetch ?? (this.stats ? 2 : 0);
     while (this.epoch < this.maxEpochs) {
       const epoch = this.epoch;
       if (this.batchInEpoch === 0) {
@@ -144,33 +176,40 @@ export class Trainer {
       const epochStart = performance.now();
       await this.emit('onEpochStart', epoch);
       const cursor = await openEpoch(train, epoch, this.batchInEpoch, dispose);
+      this.batchesPerEpoch = cursor.length;
+      const queue = new BatchQueue(cursor, depth, dispose);
       let stop: StopReason | null = null;
       let epochDone = false;
       try {
         for (;;) {
-          const batch = await cursor.next();
+          const batch = await queue.next(this.prefetchAllowed(depth));
           if (batch === null) {
             epochDone = true;
             break;
           }
           try {
-            await this.trainStep(batch, cursor);
+            await (this.stats ? this.trainStepDeferred(batch) : this.trainStep(batch, cursor));
           } finally {
             if (dispose) disposeBatch(batch);
           }
           this.elapsedSeconds = elapsedBefore + (performance.now() - runStart) / 1000;
           stop = this.stopReason();
-          if (o.checkpoint !== false && this.ckpt.dueAtStep(this.step)) await this.ckpt.save();
+          if (o.checkpoint !== false && this.ckpt.dueAtStep(this.step)) {
+            await this.drainStats();
+            await this.ckpt.save();
+            stop = this.stopReason(); // a callback reached by the drain may have asked to stop
+          }
           if (stop) {
             // Finish the epoch's bookkeeping when the stop falls on its last batch.
-            const peek = await cursor.next();
+            const peek = await queue.next(0);
             if (peek === null) epochDone = true;
             else if (dispose) disposeBatch(peek);
             break;
           }
         }
+        await this.drainStats();
       } finally {
-        await cursor.close();
+        await queue.close();
       }
       if (epochDone) await this.endEpoch(epoch, epochStart, val);
       this.elapsedSeconds = elapsedBefore + (performance.now() - runStart) / 1000;
@@ -183,6 +222,7 @@ export class Trainer {
         break;
       }
     }
+    await this.drainStats();
     // A run stopped mid-epoch (max time or steps, stop()) leaves the bar open: end its line.
     this.progress.closeLine();
     await this.ckpt.saveFinal();
@@ -211,6 +251,38 @@ export class Trainer {
     if (o.maxSteps !== undefined && this.step >= o.maxSteps) return 'maxSteps';
     if (o.maxTimeSeconds !== undefined && this.elapsedSeconds >= o.maxTimeSeconds) return 'maxTime';
     return null;
+  }
+
+  /**
+   * Steps per read of the device-side statistics, or 0 for the synchronous loop (read every step
+   * before the optimizer runs). Deferred reads need an optimizer that can skip its update on the
+   * device (SGD), and no per-step schedule (it is fed the step's loss).
+   */
+  private resolveReadEvery(): number {
+    const o = this.options;
+    const backend = this.named[0]?.[1].backend;
+    const hostMemory = backend?.readSync !== undefined;
+    const n = o.readEvery ?? (hostMemory ? 1 : (o.logEvery ?? 50));
+    if (!(Number.isInteger(n) && n >= 1))
+      throw new Error(`Trainer: readEvery must be an integer >= 1, got ${n}`);
+    const possible =
+      this.optimizer.supportsSkipIf && !(this.scheduler && o.schedulerInterval === 'step') && backend;
+    if (!possible) return 0;
+    return hostMemory && n === 1 ? 0 : n;
+  }
+
+  /** How many batches beyond the current one may be requested: none across a checkpoint or maxSteps. */
+  private prefetchAllowed(depth: number): number {
+    const o = this.options;
+    const s = this.step + 1; // the step of the batch being taken
+    let k = 0;
+    while (k < depth) {
+      const t = s + k; // a batch for step t + 1 may be drawn only if nothing is saved after step t
+      if (o.maxSteps !== undefined && t >= o.maxSteps) break;
+      if (o.checkpoint !== false && this.ckpt.dueAtStep(t)) break;
+      k++;
+    }
+    return k;
   }
 
   private gradNormsDue(step: number): boolean {
@@ -284,6 +356,144 @@ export class Trainer {
   }
 
   /**
+   * One training iteration without reading the device: forward, backward, the step's statistics
+   * into the device-side table, and the optimizer step, which the device skips once a non-finite
+   * value has been seen. The previous interval's statistics are collected after this step is
+   * encoded (so the device works on this step meanwhile), and this interval's read is requested
+   * when it is full: at most one read per `readEvery` steps, none that waits in mid-step.
+   */
+  private async trainStepDeferred(batch: Batch): Promise<void> {
+    const o = this.options;
+    const stats = this.stats as DeviceStepStats;
+    const step = this.step + 1;
+    const n = batch.input.shape[0];
+    const lr = this.optimizer.paramGroups[0].lr;
+    if (step === 1 || stats.recorded === 0) this.throughput.start();
+    this.model.train();
+    const forward = forwardOf(this.model);
+    const { output, loss } = tidy(() => {
+      const out = forward(batch.input);
+      return { output: out, loss: this.lossFn(out, batch.target) };
+    });
+    const meta: PendingStep = {
+      step,
+      epoch: this.epoch,
+      batch: this.batchInEpoch + 1,
+      lr,
+      batchSize: n,
+      present: [],
+    };
+    try {
+      loss.backward();
+      const grads: Tensor[] = [];
+      this.named.forEach(([, p], i) => {
+        if (p.grad) {
+          meta.present.push(i);
+          grads.push(p.grad);
+        }
+      });
+      stats.record(loss, output, batch.target, grads, meta);
+    } finally {
+      output.dispose();
+      loss.dispose();
+    }
+    this.optimizer.step((o.guard ?? true) ? { skipIf: stats.skipIf } : {});
+    this.optimizer.zeroGrad();
+    this.step = step;
+    this.batchInEpoch += 1;
+    if (stats.pending) await this.collectStats();
+    // the first step of a run forms an interval of its own (its line and profile come at once)
+    if (stats.recorded >= stats.capacity || !this.firstRead) {
+      stats.requestRead();
+      this.firstRead = true;
+    }
+    const profiler = this.named[0]?.[1].backend as { stepProfile?: () => unknown } | undefined;
+    if (o.profile && typeof profiler?.stepProfile === 'function')
+      meta.extra = { profile: profiler.stepProfile() };
+  }
+
+  /** Reports the steps of the collected read: meters, progress, log, callbacks; stops on a non-finite value. */
+  private async collectStats(): Promise<void> {
+    const stats = this.stats;
+    if (!stats) return;
+    const rows = await stats.collect();
+    if (rows.length === 0) return;
+    const guard = this.options.guard ?? true;
+    for (const { meta } of rows) this.throughput.stop(meta.batchSize);
+    if (rows.length > 0) this.throughput.start();
+    for (const { meta, stats: s } of rows) {
+      if (guard && (s.lossBad || s.firstBadGrad >= 0)) await this.failDeferred(meta, s);
+      const n = meta.batchSize;
+      this.meters.loss.update(s.loss, n);
+      this.meters.top1.update({ n, errors: [n - s.correct] });
+      const wantNorms = this.gradNormsDue(meta.step);
+      let gradNorms: Record<string, number> | undefined;
+      if (wantNorms) {
+        gradNorms = Object.fromEntries(this.named.map(([name]) => [name, 0]));
+        meta.present.forEach((pi, j) => {
+          (gradNorms as Record<string, number>)[this.named[pi][0]] = Math.sqrt(s.gradSq[j]);
+        });
+      }
+      const info: StepInfo = {
+        step: meta.step,
+        epoch: meta.epoch,
+        batch: meta.batch,
+        loss: s.loss,
+        top1: (n - s.correct) / n,
+        lr: meta.lr,
+        batchSize: n,
+        samplesPerSec: this.throughput.rate,
+        ...(gradNorms ? { gradNorms } : {}),
+        ...(meta.extra ?? {}),
+      };
+      this.progress.step(info, this.batchesPerEpoch);
+      await this.record({ type: 'step', ...info });
+      await this.emit('onStepEnd', info);
+    }
+  }
+
+  /** Collects every statistic still on the device (before checkpoints, epoch ends and the end of `fit`). */
+  private async drainStats(): Promise<void> {
+    const stats = this.stats;
+    if (!stats) return;
+    await this.collectStats();
+    stats.requestRead();
+    await this.collectStats();
+  }
+
+  /**
+   * A non-finite value found in step `meta.step`'s statistics. The device skipped that step's update
+   * and every later one, so the parameters are those from before it; the step's batch is read again
+   * from the data source (re-running the interval up to it) to find the first non-finite layer.
+   */
+  private async failDeferred(meta: PendingStep, s: StepStats): Promise<never> {
+    const param = s.firstBadGrad >= 0 ? this.named[meta.present[s.firstBadGrad]][0] : null;
+    const what = !s.lossBad
+      ? `the gradient of '${param}' is ${Math.sqrt(s.gradSq[s.firstBadGrad])}`
+      : `the loss is ${s.loss}`;
+    let batch: Batch | null = null;
+    let cursor: BatchCursor | null = null;
+    try {
+      if (this.source !== null) {
+        cursor = await openEpoch(this.source, meta.epoch, meta.batch - 1, this.disposing);
+        batch = await cursor.next();
+      }
+    } catch {
+      batch = null; // a one-shot iterable cannot be read again: the layer stays unnamed
+    }
+    const saved = this.epoch;
+    this.epoch = meta.epoch;
+    try {
+      await this.failNonFinite(meta.step, what, param, batch);
+    } finally {
+      this.epoch = saved;
+      if (batch && this.disposing) disposeBatch(batch);
+      await cursor?.close();
+    }
+    throw new Error('unreachable');
+  }
+
+  /**
    * Stops the run: names the step, the first layer whose output is non-finite (a diagnostic
    * forward pass with hooks, when the model supports them) and the first parameter whose gradient
    * (or else value) is non-finite, and keeps the last good checkpoint (nothing is written).
@@ -292,7 +502,7 @@ export class Trainer {
     step: number,
     what: string,
     gradParam: string | null,
-    batch: Batch,
+    batch: Batch | null,
   ): Promise<never> {
     this.optimizer.zeroGrad();
     let name = gradParam;
@@ -304,7 +514,7 @@ export class Trainer {
         valueParam = true;
       }
     }
-    const layer = await firstNonFiniteLayer(this.model, batch.input);
+    const layer = batch ? await firstNonFiniteLayer(this.model, batch.input) : null;
     const parts = [`non-finite value at step ${step} (epoch ${this.epoch + 1}): ${what}`];
     if (layer) parts.push(`the first layer with a non-finite output is '${layer}'`);
     if (name && gradParam !== null && !what.includes(`'${name}'`))

@@ -48,6 +48,12 @@ export interface StepInfo {
   samplesPerSec: number;
   /** L2 norm of each parameter's gradient (by parameter name), when requested for this step. */
   gradNorms?: Record<string, number>;
+  /**
+   * What the device did for this step (`WebGPUBackend.stepProfile()`: dispatches, pipeline
+   * compiles, buffer allocations, uploads, reads...), with the `profile` option on a backend that
+   * reports it.
+   */
+  profile?: unknown;
 }
 
 /** Evaluation result: mean loss and top-k error fractions (`topk[k]`), plus the sample count. */
@@ -142,6 +148,28 @@ export interface TrainerOptions {
   checkpointExtra?: () => Record<string, unknown>;
   /** Epochs between validation passes. Default 1. */
   evalEvery?: number;
+  /**
+   * Steps between reads of the training statistics (loss, top-1 count, the guard's non-finite
+   * checks) from the device. 1 (the default on backends with host memory: CPU, WASM): read every
+   * step, and stop before the optimizer applies a bad step. n > 1 (default `logEvery` on other
+   * backends, e.g. WebGPU): the statistics accumulate on the device and are read together once per
+   * n steps, one step late, so the device never waits for the host in mid-step; a non-finite value
+   * makes the optimizer skip its update on the device from that step on, and the run then stops
+   * naming the step, the parameter and (re-reading that step's batch from the data source) the
+   * layer. Step information (`onStepEnd`, progress, metrics log) then arrives in bursts, and a
+   * `trainer.stop()` takes effect up to n steps later. Needs an optimizer with `supportsSkipIf`
+   * (SGD) and no per-step schedule; otherwise every step is read.
+   */
+  readEvery?: number;
+  /**
+   * Batches requested from the data source ahead of the step that uses them, so their decoding and
+   * upload overlap the device's work. Default 2 when statistics are read in intervals (a GPU), else
+   * 0. Never across a due checkpoint or `maxSteps` (random draws for later batches would otherwise
+   * differ after a resume).
+   */
+  prefetch?: number;
+  /** Attach the backend's step profile (`stepProfile()`, WebGPU) to each `StepInfo` as `profile`. */
+  profile?: boolean;
   /**
    * Dispose each batch's tensors after use. Default: true for loaders and generators (they create
    * fresh tensors), false for an array of batches (reused every epoch).

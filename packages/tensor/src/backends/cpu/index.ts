@@ -18,6 +18,7 @@ import {
   maxPool,
   maxPoolBackward,
 } from './heavy.js';
+import { sgdStep, sumSquares } from './multi-tensor.js';
 import { argReduce, logSoftmax, reduce } from './reduce.js';
 import { alloc, type CpuStorage, cpuStats, release, wrap } from './storage.js';
 
@@ -80,4 +81,6 @@ export const cpuBackend = {
   scatterAdd: (shape: Shape, axis: number, index: View<CpuStorage>, src: View<CpuStorage>) =>
     scatterAdd(shape, axis, index, src),
   random,
+  sgdStep,
+  sumSquares,
 } satisfies Backend<CpuStorage> as Backend;

@@ -11,6 +11,7 @@ import type { WebGPUTuning } from './device.js';
 import { type GpuProfile, gpuProfile } from './kernels/gpu-profile.js';
 import { runFill } from './kernels/indexing.js';
 import { windowTable } from './kernels/pool2d.js';
+import type { StepProfile } from './step-profile.js';
 import { contiguousStrides, type GView, isContiguous, numel, WebGPUStorage } from './storage.js';
 
 const BYTES = 4;
@@ -53,10 +54,11 @@ export abstract class WebGPUBackendBase {
       throw new DTypeError(`webgpu.${op}: unknown dtype ${String(dtype)}`);
   }
 
-  protected alloc(op: string, size: number, dtype: DType): WebGPUStorage {
+  /** A fresh storage; `forWrite` when it will be filled from the host (see `GpuContext.storageBuffer`). */
+  protected alloc(op: string, size: number, dtype: DType, forWrite = false): WebGPUStorage {
     this.dtypeOk(op, dtype);
     this.ctx.check(op);
-    const s = new WebGPUStorage(dtype, size, this.ctx.storageBuffer(Math.max(1, size) * BYTES));
+    const s = new WebGPUStorage(dtype, size, this.ctx.storageBuffer(Math.max(1, size) * BYTES, forWrite));
     this.live++;
     this.liveBytes += size * BYTES;
     return s;
@@ -98,7 +100,7 @@ export abstract class WebGPUBackendBase {
       return hit;
     }
     const t = build();
-    const buf = this.ctx.storageBuffer(Math.max(16, t.byteLength));
+    const buf = this.ctx.storageBuffer(Math.max(16, t.byteLength), true);
     if (t.length > 0) this.ctx.write(buf, t);
     this.tables.set(key, buf);
     if (this.tables.size > TABLE_CACHE) {
@@ -118,7 +120,7 @@ export abstract class WebGPUBackendBase {
   }
 
   fromArray(data: TypedArray, dtype: DType): WebGPUStorage {
-    const out = this.alloc('fromArray', data.length, dtype);
+    const out = this.alloc('fromArray', data.length, dtype, true);
     const host =
       dtype === 'int32'
         ? data instanceof Int32Array
@@ -168,8 +170,23 @@ export abstract class WebGPUBackendBase {
     return this.ctx.compileMs;
   }
 
-  gpuMemory(): { readonly allocatedBytes: number; readonly pooledBytes: number } {
-    return { allocatedBytes: this.ctx.pool.allocatedBytes, pooledBytes: this.ctx.pool.pooledBytes };
+  gpuMemory(): {
+    readonly allocatedBytes: number;
+    readonly pooledBytes: number;
+    readonly peakBytes: number;
+    readonly liveBytes: number;
+  } {
+    const pool = this.ctx.pool;
+    return {
+      allocatedBytes: pool.allocatedBytes,
+      pooledBytes: pool.pooledBytes,
+      peakBytes: pool.peakBytes,
+      liveBytes: this.liveBytes,
+    };
+  }
+
+  stepProfile(): StepProfile {
+    return this.ctx.stepProfile();
   }
 
   profile(on: boolean): void {

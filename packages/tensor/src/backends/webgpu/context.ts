@@ -8,6 +8,7 @@
 import { BufferPool, Usage } from './buffer-pool.js';
 import { type KernelTime, Profiler } from './profiler.js';
 import { stableStringify } from './stable-key.js';
+import { StepCounters, type StepProfile } from './step-profile.js';
 
 /** Largest workgroup count per dispatch dimension guaranteed by WebGPU. */
 export const MAX_GROUPS = 65535;
@@ -43,6 +44,8 @@ export class GpuContext {
   /** Milliseconds spent creating pipelines (shader compilation), for benchmarks. */
   compileMs = 0;
   private profiler: Profiler | null = null;
+  /** Always-on counters of the command stream (see {@link StepProfile}). */
+  private readonly counters = new StepCounters();
 
   /**
    * @param subgroups whether kernels may use subgroup operations with `subgroup_id`
@@ -55,6 +58,7 @@ export class GpuContext {
   ) {
     this.queue = device.queue;
     this.pool = new BufferPool(device, poolBytes);
+    this.counters.reset(this.pool);
     device.lost.then((info) => {
       if (!this.destroyed) this.lostReason = `${info.reason}: ${info.message}`;
     });
@@ -109,7 +113,9 @@ export class GpuContext {
       label: key.length > 200 ? options.kernel : key,
       compute: { module, entryPoint: 'main' },
     });
-    this.compileMs += performance.now() - t0;
+    const ms = performance.now() - t0;
+    this.compileMs += ms;
+    this.counters.compiled(ms);
     this.watch(`pipeline ${key}`, filters);
     module.getCompilationInfo?.().then((info) => {
       const errs = info.messages.filter((m) => m.type === 'error');
@@ -123,9 +129,21 @@ export class GpuContext {
     return p;
   }
 
-  /** A storage buffer of at least `bytes` (pooled); usable as binding, copy source and destination. */
-  storageBuffer(bytes: number): GPUBuffer {
-    return this.pool.acquire(bytes, Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST);
+  /**
+   * A storage buffer of at least `bytes` (pooled); usable as binding, copy source and destination.
+   * `forWrite`: it will be filled with `write` (queue.writeBuffer), so it must not be one released
+   * since the last submit (see buffer-pool.ts); kernel outputs may take those at once.
+   */
+  storageBuffer(bytes: number, forWrite = false): GPUBuffer {
+    return this.pool.acquire(bytes, Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST, forWrite);
+  }
+
+  /**
+   * The counters since the previous call (or since the device was created), then starts a new
+   * window. See {@link StepProfile}.
+   */
+  stepProfile(): StepProfile {
+    return this.counters.take(this.pool);
   }
 
   private computePass(label: string): GPUComputePassEncoder {
@@ -171,6 +189,7 @@ export class GpuContext {
 
   private afterEncode(): void {
     this.encoded++;
+    this.counters.encoded();
     if (this.encoded >= FLUSH_EVERY) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -192,14 +211,16 @@ export class GpuContext {
     params: Uint32Array | null,
     groups: readonly [number, number, number],
   ): void {
+    const t0 = performance.now();
     const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({
       binding,
       resource: { buffer },
     }));
     let ubuf: GPUBuffer | null = null;
     if (params) {
-      ubuf = this.pool.acquire(params.byteLength, Usage.UNIFORM | Usage.COPY_DST);
+      ubuf = this.pool.acquire(params.byteLength, Usage.UNIFORM | Usage.COPY_DST, true);
       this.queue.writeBuffer(ubuf, 0, params.buffer, params.byteOffset, params.byteLength);
+      this.counters.uniformBytes += params.byteLength;
       entries.push({ binding: buffers.length, resource: { buffer: ubuf } });
     }
     const bindGroup = this.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
@@ -208,6 +229,7 @@ export class GpuContext {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     if (ubuf) this.pool.release(ubuf);
+    this.counters.dispatched(label, performance.now() - t0);
     this.afterEncode();
   }
 
@@ -218,12 +240,18 @@ export class GpuContext {
 
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
     this.endPass().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    this.counters.copies++;
     this.afterEncode();
   }
 
-  /** Writes host data into a buffer that no unsubmitted command uses (a fresh pool buffer). */
+  /**
+   * Writes host data into a buffer that no unsubmitted command uses (one from
+   * `storageBuffer(bytes, true)`).
+   */
   write(dst: GPUBuffer, data: ArrayBufferView): void {
     this.queue.writeBuffer(dst, 0, data.buffer, data.byteOffset, data.byteLength);
+    this.counters.uploads++;
+    this.counters.uploadBytes += data.byteLength;
   }
 
   /** Submits everything encoded so far. */
@@ -236,6 +264,7 @@ export class GpuContext {
       const filters: GPUErrorFilter[] = ['validation', 'out-of-memory'];
       for (const f of filters) this.device.pushErrorScope(f);
       this.queue.submit([enc.finish()]);
+      this.counters.submits++;
       this.watch('submit', filters);
       afterSubmit?.();
     }
@@ -254,18 +283,22 @@ export class GpuContext {
   /** Copies `bytes` from `src` into host memory (after all earlier work). */
   async readBytes(src: GPUBuffer, offset: number, bytes: number): Promise<ArrayBuffer> {
     const size = Math.max(4, Math.ceil(bytes / 4) * 4);
-    const staging = this.pool.acquire(size, Usage.MAP_READ | Usage.COPY_DST);
+    const staging = this.pool.acquire(size, Usage.MAP_READ | Usage.COPY_DST, true);
     this.endPass().copyBufferToBuffer(src, offset, staging, 0, size);
+    this.counters.copies++;
     this.flush();
+    const read = this.counters.readRequested(bytes);
     try {
       await staging.mapAsync(1 /* GPUMapMode.READ */, 0, size);
     } catch (e) {
       await this.settle('read');
       throw new Error(`webgpu.read: mapAsync failed: ${(e as Error).message}`);
     }
+    this.counters.readDone(read);
     const out = staging.getMappedRange(0, size).slice(0, bytes);
     staging.unmap();
-    this.release(staging);
+    // the staging buffer is unmapped and its copy has run: reusable for the next read (a ring)
+    this.pool.release(staging, true);
     await this.settle('read');
     return out;
   }

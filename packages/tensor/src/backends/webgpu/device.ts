@@ -15,7 +15,11 @@ export interface WebGPUBackendOptions {
   readonly device?: GPUDevice;
   /** Passed to `requestAdapter`; default 'high-performance'. */
   readonly powerPreference?: GPUPowerPreference;
-  /** Bytes of freed buffers kept for reuse before older ones are destroyed; default 512 MiB. */
+  /**
+   * Bytes of freed buffers kept for reuse before the largest are destroyed. Default: no limit (the
+   * pool grows to the peak working set of the first steps and then creates no buffer; call
+   * `releasePooledMemory()` to give the free part back).
+   */
   readonly poolBytes?: number;
   /** Overrides of automatic kernel choices, for tuning and tests (see {@link WebGPUTuning}). */
   readonly tuning?: WebGPUTuning;
@@ -127,7 +131,8 @@ export async function acquireDevice(options: WebGPUBackendOptions = {}): Promise
     maxComputeWorkgroupSizeX: 256,
     maxComputeWorkgroupSizeY: Math.min(256, lim.maxComputeWorkgroupSizeY),
     maxComputeWorkgroupStorageSize: lim.maxComputeWorkgroupStorageSize,
-    maxStorageBuffersPerShaderStage: Math.min(8, lim.maxStorageBuffersPerShaderStage),
+    // all the adapter offers: the multi-tensor kernels (optimizer, guard) bind several tensors each
+    maxStorageBuffersPerShaderStage: lim.maxStorageBuffersPerShaderStage,
   };
   const wanted: GPUFeatureName[] = [];
   for (const f of ['subgroups', 'shader-f16', 'timestamp-query'] as GPUFeatureName[]) {

@@ -8,5 +8,10 @@
  * setBackend(await createWebGPUBackend());
  */
 export type { WebGPUBackendOptions, WebGPUTuning } from './device.js';
+export {
+  formatStepProfile,
+  type OpKindProfile,
+  type StepProfile,
+} from './step-profile.js';
 export { WebGPUStorage } from './storage.js';
 export { createWebGPUBackend, type WebGPUBackend } from './webgpu-backend.js';

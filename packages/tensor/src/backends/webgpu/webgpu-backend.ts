@@ -13,6 +13,7 @@ import type {
   PoolWindows,
   RandomRequest,
   ReduceOp,
+  SgdHyper,
   Shape,
   TernaryOp,
   UnaryOp,
@@ -27,10 +28,20 @@ import { type ConvKind, runConv } from './kernels/conv2d.js';
 import { runElementwise } from './kernels/elementwise.js';
 import { runGather, runScatterAdd } from './kernels/indexing.js';
 import { runMatmul } from './kernels/matmul.js';
+import { MAX_SUM_SQUARES_TENSORS, runSgd, runSumSquares } from './kernels/multi-tensor.js';
 import { type PoolKind, runPool } from './kernels/pool2d.js';
 import { runRandom } from './kernels/random.js';
 import { runLogSoftmax, runReduce } from './kernels/reduce.js';
-import { contiguousStrides, type GView, numel, type WebGPUStorage, wgslType } from './storage.js';
+import { stableStringify } from './stable-key.js';
+import type { StepProfile } from './step-profile.js';
+import {
+  contiguousStrides,
+  type GView,
+  isContiguous,
+  numel,
+  type WebGPUStorage,
+  wgslType,
+} from './storage.js';
 import { probeSubgroupReductions } from './subgroup-probe.js';
 
 /** The WebGPU backend plus device-level controls. */
@@ -48,13 +59,40 @@ export interface WebGPUBackend extends Backend<WebGPUStorage> {
     bias: View<WebGPUStorage>,
     g: Conv2dGeometry,
   ): WebGPUStorage;
+  /** Fused multi-tensor SGD (see `Backend.sgdStep`): a few dispatches for a whole model. */
+  sgdStep(
+    params: readonly View<WebGPUStorage>[],
+    grads: readonly View<WebGPUStorage>[],
+    momenta: readonly (View<WebGPUStorage> | null)[],
+    hyper: readonly SgdHyper[],
+    skipIf?: View<WebGPUStorage>,
+  ): void;
+  /** Fused sums of squares and non-finite flags (see `Backend.sumSquares`). */
+  sumSquares(xs: readonly View<WebGPUStorage>[]): WebGPUStorage;
   readonly device: GPUDevice;
   /** Resolves when the GPU has finished all work issued so far; throws the first GPU error. */
   sync(): Promise<void>;
   /** Milliseconds spent compiling pipelines so far. */
   compileMs(): number;
-  /** GPU buffer bytes: all created and not destroyed (live + pooled), and the pooled (free) part. */
-  gpuMemory(): { readonly allocatedBytes: number; readonly pooledBytes: number };
+  /**
+   * GPU buffer bytes: `allocatedBytes` all created and not destroyed (live + pooled), `pooledBytes`
+   * the free part, `peakBytes` the largest `allocatedBytes` so far (peak device memory), `liveBytes`
+   * what live storages use.
+   */
+  gpuMemory(): {
+    readonly allocatedBytes: number;
+    readonly pooledBytes: number;
+    readonly peakBytes: number;
+    readonly liveBytes: number;
+  };
+  /**
+   * What the device was asked to do since the previous call (or since creation): dispatches,
+   * copies, submits, pipeline compiles, GPU buffers created (and bytes), uploads, reads (and those
+   * that blocked encoding), device memory, and dispatches / host encoding time per op kind. Call it
+   * once per training step to get per-step counts (the Trainer does when `profile` is on). Always on
+   * and cheap (counters only); for GPU time per kernel see `profile(true)`.
+   */
+  stepProfile(): StepProfile;
   /**
    * Per-kernel GPU timing (timestamp queries; each dispatch gets its own pass, so keep it for tuning).
    * `profile(true)` starts, `profileReport()` returns totals per kernel label since the last report.
@@ -329,6 +367,49 @@ class WebGPUBackendImpl extends WebGPUBackendBase implements WebGPUBackend {
     return out;
   }
 
+  // --- fused multi-tensor kernels --------------------------------------------------------------
+  private f32Contig(op: string, what: string, x: View<WebGPUStorage>): GView {
+    const v = this.v(op, x);
+    if (v.dtype !== 'float32') throw new DTypeError(`webgpu.${op}: ${what} must be float32, got ${v.dtype}`);
+    if (!isContiguous(v)) throw new Error(`webgpu.${op}: ${what} must be contiguous`);
+    return v;
+  }
+
+  sgdStep(
+    params: readonly View<WebGPUStorage>[],
+    grads: readonly View<WebGPUStorage>[],
+    momenta: readonly (View<WebGPUStorage> | null)[],
+    hyper: readonly SgdHyper[],
+    skipIf?: View<WebGPUStorage>,
+  ): void {
+    const tensors = params.map((p, i) => {
+      const m = momenta[i];
+      const h = hyper[i] as SgdHyper;
+      return {
+        p: this.f32Contig('sgdStep', `parameter ${i}`, p),
+        g: this.f32Contig('sgdStep', `gradient ${i}`, grads[i] as View<WebGPUStorage>),
+        v: m ? this.f32Contig('sgdStep', `momentum buffer ${i}`, m) : null,
+        lr: h.lr,
+        momentum: h.momentum,
+        weightDecay: h.weightDecay,
+        nesterov: h.nesterov,
+      };
+    });
+    const skip = skipIf ? this.f32Contig('sgdStep', 'skipIf', skipIf) : null;
+    runSgd(this.ctx, tensors, skip ? { buffer: skip.storage.buffer, offset: skip.offset } : null);
+  }
+
+  sumSquares(xs: readonly View<WebGPUStorage>[]): WebGPUStorage {
+    if (xs.length === 0 || xs.length > MAX_SUM_SQUARES_TENSORS)
+      throw new Error(
+        `webgpu.sumSquares: expected 1 to ${MAX_SUM_SQUARES_TENSORS} tensors, got ${xs.length}`,
+      );
+    const views = xs.map((x, i) => this.f32Contig('sumSquares', `tensor ${i}`, x));
+    const out = this.alloc('sumSquares', 2 * xs.length + 1, 'float32');
+    runSumSquares(this.ctx, views, out);
+    return out;
+  }
+
   random(request: RandomRequest): WebGPUStorage {
     // bits are int32 whatever dtype was asked for (as on the CPU backend)
     const out = this.alloc('random', request.size, request.distribution === 'bits' ? 'int32' : request.dtype);
@@ -353,7 +434,7 @@ class WebGPUBackendImpl extends WebGPUBackendBase implements WebGPUBackend {
 export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
   const acq = await acquireDevice(options);
   const subgroups = (options.tuning?.subgroups ?? true) && (await probeSubgroupReductions(acq.device));
-  const ctx = new GpuContext(acq.device, options.poolBytes ?? 512 * 1024 * 1024, subgroups);
+  const ctx = new GpuContext(acq.device, options.poolBytes ?? Number.POSITIVE_INFINITY, subgroups);
   return new WebGPUBackendImpl(
     ctx,
     acq.device,
