@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import type { ActivationChoice, InitChoice } from '@rectifier/nn';
 import type { ScheduleConfig } from '@rectifier/train';
 import { choiceOpt, intOpt, numOpt, type ParsedArgs } from './args';
+import { BACKEND_CHOICES, BACKEND_OPTION, type BackendChoice } from './backend-choice';
 import { UsageError, UserError } from './errors';
 import { DEFAULT_INPUT, DEFAULT_WIDTH, MODEL_NAMES, type ModelName } from './models';
+import { applyPaperRecipe } from './paper-recipe';
 
 export const ACTIVATIONS = ['relu', 'prelu', 'prelu-shared'] as const;
 export const INITS = [
@@ -43,8 +45,10 @@ export interface TrainConfig {
   checkpointEvery?: number;
   keep: number;
   gradNorms?: number;
-  backend: 'auto' | 'wasm' | 'cpu';
+  backend: BackendChoice;
   threads?: number;
+  /** Paper-scale models without a batch size: 128 where it fits the device (see `chooseBatchSize`). */
+  autoBatch?: boolean;
 }
 
 export const TRAIN_DEFAULTS: TrainConfig = {
@@ -168,7 +172,7 @@ export function trainConfigFrom(v: ParsedArgs['values']): TrainConfig {
   set('checkpointEvery', intOpt(v, 'checkpoint-every'));
   set('keep', intOpt(v, 'keep'));
   set('gradNorms', intOpt(v, 'grad-norms'));
-  set('backend', choiceOpt(v, 'backend', ['auto', 'wasm', 'cpu'] as const));
+  set('backend', choiceOpt(v, 'backend', BACKEND_CHOICES));
   set('threads', intOpt(v, 'threads'));
   c.schedule = scheduleFrom(v, c.schedule);
   if (c.schedule.type === 'cosine' && !c.schedule.tMax) c.schedule = { type: 'cosine', tMax: c.epochs };
@@ -177,6 +181,7 @@ export function trainConfigFrom(v: ParsedArgs['values']): TrainConfig {
   if (!(ACTIVATIONS as readonly string[]).includes(c.activation))
     throw new UserError(`config: activation must be one of ${ACTIVATIONS.join(', ')}`);
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new UserError(`dropout must be in [0, 1), got ${c.dropout}`);
+  applyPaperRecipe(c, v, file);
   c.width ??= DEFAULT_WIDTH[c.model];
   c.inputSize ??= DEFAULT_INPUT[c.model];
   return c;
@@ -204,7 +209,7 @@ export const TRAIN_OPTIONS = {
   'input-size': {
     type: 'string',
     arg: 'N',
-    description: 'input side in pixels (default: 28 quicknet, 56 paper models)',
+    description: 'input side in pixels (default: 28 quicknet, 56 model14/22/30, 224 A, B, C, vgg19)',
   },
   dropout: {
     type: 'string',
@@ -217,8 +222,12 @@ export const TRAIN_OPTIONS = {
     description:
       'fashion-mnist, an IDX directory, an ImageNet/ImageFolder directory, or generated:<dir> (default fashion-mnist)',
   },
-  epochs: { type: 'string', arg: 'N', description: 'epochs (default 10)' },
-  'batch-size': { type: 'string', arg: 'N', description: 'mini-batch size (default 64)' },
+  epochs: { type: 'string', arg: 'N', description: 'epochs (default 10; A, B, C, vgg19: 80, the paper)' },
+  'batch-size': {
+    type: 'string',
+    arg: 'N',
+    description: 'mini-batch size (default 64; A, B, C, vgg19: 128 where it fits the device, else smaller)',
+  },
   optimizer: { type: 'string', arg: 'OPT', description: 'sgd (momentum, the paper) or adamw (default sgd)' },
   lr: { type: 'string', arg: 'LR', description: 'learning rate (default 0.01, the paper)' },
   momentum: { type: 'string', arg: 'M', description: 'SGD momentum (default 0.9)' },
@@ -254,6 +263,6 @@ export const TRAIN_OPTIONS = {
   },
   keep: { type: 'string', arg: 'K', description: 'checkpoints to keep (default 3)' },
   'grad-norms': { type: 'string', arg: 'N', description: 'log per-layer gradient norms every N steps' },
-  backend: { type: 'string', arg: 'B', description: 'auto (WASM if it loads), wasm or cpu (default auto)' },
+  backend: { type: 'string', arg: 'B', description: `${BACKEND_OPTION.description} (default auto)` },
   threads: { type: 'string', arg: 'N', description: 'WASM threads (default: all cores, max 8)' },
 } as const;

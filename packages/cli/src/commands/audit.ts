@@ -2,7 +2,7 @@ import { formatVarianceAudit, varianceAudit } from '@rectifier/init';
 import { toAuditModel } from '@rectifier/nn';
 import { Generator, randn } from '@rectifier/tensor';
 import { choiceOpt, intOpt, numOpt } from '../args';
-import { releaseBackend, selectBackend } from '../backend';
+import { BACKEND_OPTION, describeSelection, releaseBackend, useBackend } from '../backend-choice';
 import { buildFromSpec } from '../build-model';
 import { type Io, out } from '../io';
 import type { Command } from '../main';
@@ -26,7 +26,7 @@ export const auditCommand: Command = {
       classes: { type: 'string', arg: 'K', description: 'output classes', default: '10' },
       batch: { type: 'string', arg: 'N', description: 'random inputs N(0, 1) per audit', default: '8' },
       seed: { type: 'string', arg: 'N', description: 'seed of weights and inputs', default: '0' },
-      backend: { type: 'string', arg: 'B', description: 'auto, wasm or cpu', default: 'auto' },
+      backend: BACKEND_OPTION,
     },
     epilog: `With He init (½ n̂ Var[w] = 1, Eq. 14) the backward std stays near constant through a deep ReLU
 net; with the paper's "Xavier" (n̂ Var[w] = 1) it shrinks by 1/sqrt(2) per layer:
@@ -48,7 +48,7 @@ net; with the paper's "Xavier" (n̂ Var[w] = 1) it shrinks by 1/sqrt(2) per laye
     };
     const batch = intOpt(v, 'batch') as number;
     const seed = intOpt(v, 'seed', 0) as number;
-    const backend = await selectBackend(String(v.backend) as 'auto');
+    const backend = describeSelection(await useBackend(String(v.backend)));
     try {
       const { model: net } = buildFromSpec(modelSpecFor(mc), seed);
       net.eval();

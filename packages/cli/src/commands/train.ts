@@ -1,13 +1,38 @@
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { BackendSelection } from '@rectifier/tensor';
 import { pct } from '@rectifier/train';
-import { releaseBackend, selectBackend } from '../backend';
-import { resolveData } from '../data/sources';
+import { describeSelection, releaseBackend, useBackend } from '../backend-choice';
+import { type BatchChoice, chooseBatchSize } from '../batch-size';
+import { type DataBundle, resolveData } from '../data/sources';
+import { throughputCallback } from '../device-stats';
 import { UsageError } from '../errors';
 import { type Io, out } from '../io';
 import type { Command } from '../main';
-import { TRAIN_OPTIONS, trainConfigFrom } from '../run-config';
-import { runSession, stamp } from '../session';
+import { isPaperScale, modelSpecFor } from '../models';
+import { TRAIN_OPTIONS, type TrainConfig, trainConfigFrom } from '../run-config';
+import { modelConfigOf, runSession, stamp } from '../session';
+
+/**
+ * The batch of a paper-scale model without --batch-size: the resumed run's, else 128 where it fits
+ * the device (`chooseBatchSize`).
+ */
+async function autoBatch(
+  c: TrainConfig,
+  data: DataBundle,
+  selection: BackendSelection,
+  outDir: string,
+  resume: boolean,
+): Promise<BatchChoice> {
+  const saved = join(outDir, 'config.json');
+  if (resume && existsSync(saved)) {
+    const prev = JSON.parse(await readFile(saved, 'utf8')) as Partial<TrainConfig>;
+    if (typeof prev.batchSize === 'number')
+      return { batchSize: prev.batchSize, why: 'the batch of the run being resumed' };
+  }
+  return chooseBatchSize(modelSpecFor(modelConfigOf(c, data)), selection);
+}
 
 /** `rectifier train`: train a model on Fashion-MNIST or an image folder, with checkpoints and resume. */
 export const trainCommand: Command = {
@@ -20,20 +45,34 @@ export const trainCommand: Command = {
     epilog: `Examples:
   rectifier train --model quicknet --activation prelu --epochs 5 --out runs/q1
   rectifier train --out runs/q1 --resume            # continue after an interruption
-  rectifier train --config examples/model14.json --data /data/ILSVRC2012 --input-size 64`,
+  rectifier train --config examples/model14.json --data /data/ILSVRC2012 --input-size 64
+  rectifier train --model A --data /data/ILSVRC2012 --backend webgpu --out runs/a   # the paper's recipe
+  rectifier train --model A --activation relu --data /data/ILSVRC2012 --out runs/a-relu  # the ReLU baseline`,
   },
   async run(args, io: Io) {
     const v = args.values;
     const c = trainConfigFrom(v);
     const outDir = resolve(c.out ?? join('runs', `train-${stamp()}`));
     if (v.resume && !c.out) throw new UsageError('--resume needs --out <dir> of the run to continue');
-    const backend = await selectBackend(c.backend, c.threads);
+    const selection = await useBackend(c.backend, { threads: c.threads });
     try {
-      const data = await resolveData(c.data, {
+      const paper = isPaperScale(c.model);
+      let data = await resolveData(c.data, {
         inputSize: c.inputSize,
         generatedDir: join(outDir, 'generated-data'),
+        recipe: paper ? 'paper' : 'small',
       });
-      out(io, `backend: ${backend}`);
+      // The paper's inputs for its models: mean subtraction only, pixels in about [-128, 128] (P §3),
+      // which its fc stds (0.01, 0.001) are sized for. Folder data gets them from the 'paper' recipe.
+      if (paper && data.withNormalization && data.normalization.kind === 'scaled')
+        data = data.withNormalization({ kind: 'scaled', mean: data.normalization.mean, std: 1 / 255 });
+      out(io, `backend: ${describeSelection(selection)}`);
+      if (c.autoBatch) {
+        const choice = await autoBatch(c, data, selection, outDir, Boolean(v.resume));
+        c.batchSize = choice.batchSize;
+        c.autoBatch = undefined;
+        out(io, `batch: ${choice.batchSize} (${choice.why})`);
+      }
       out(
         io,
         `data: ${data.numTrain} training / ${data.numTest} test images, ${data.classes.length} classes (${data.source})`,
@@ -42,7 +81,11 @@ export const trainCommand: Command = {
         io,
         `model: ${c.model} (${c.activation}, init ${c.init}, width ${c.width}, input ${c.inputSize}x${c.inputSize}); output: ${outDir}`,
       );
-      const r = await runSession(c, data, io, { outDir, resume: Boolean(v.resume) });
+      const r = await runSession(c, data, io, {
+        outDir,
+        resume: Boolean(v.resume),
+        callbacks: [throughputCallback(selection, data)],
+      });
       const summary = {
         reason: r.fit.reason,
         epochs: r.fit.epochs,
