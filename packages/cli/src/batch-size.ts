@@ -29,12 +29,12 @@ export function stepFootprint(spec: ModelSpec): {
 } {
   const s = summary(spec, [1, ...spec.inputShape]);
   let sum = spec.inputShape.reduce((a, d) => a * d, 1);
-  let largest = { name: 'input', bytesPerSample: 4 * sum };
+  let largest = { name: 'the input', bytesPerSample: 4 * sum };
   for (const r of s.rows) {
     if (r.type === 'flatten') continue; // a view of its input
     const n = r.outputShape.slice(1).reduce((a, d) => a * d, 1);
     sum += n;
-    if (4 * n > largest.bytesPerSample) largest = { name: r.name, bytesPerSample: 4 * n };
+    if (4 * n > largest.bytesPerSample) largest = { name: `${r.name}'s output`, bytesPerSample: 4 * n };
   }
   let largestParameter = 0;
   for (const l of spec.layers) {
@@ -66,8 +66,10 @@ export function stepFootprint(spec: ModelSpec): {
 export function chooseBatchSize(
   spec: ModelSpec,
   selection: BackendSelection,
-  hostBytes = totalmem(),
+  opts: { hostBytes?: number; trainImages?: number } = {},
 ): BatchChoice {
+  const hostBytes = opts.hostBytes ?? totalmem();
+  const images = opts.trainImages ?? Number.POSITIVE_INFINITY;
   const f = stepFootprint(spec);
   const total = (b: number) => 4 * f.parameterBytes + b * f.activationBytesPerSample;
   const gpu = selection.name === 'webgpu';
@@ -76,7 +78,7 @@ export function chooseBatchSize(
     ? {
         fits: (b: number) => b * f.largest.bytesPerSample <= binding,
         at: (b: number) =>
-          `${f.largest.name}'s output would take ${bytes(b * f.largest.bytesPerSample)}, above the adapter's maxStorageBufferBindingSize of ${bytes(binding)}`,
+          `${f.largest.name} would take ${bytes(b * f.largest.bytesPerSample)}, above the adapter's maxStorageBufferBindingSize of ${bytes(binding)}`,
       }
     : {
         fits: (b: number) => total(b) <= hostBytes / 2,
@@ -92,14 +94,24 @@ export function chooseBatchSize(
   let b = PAPER_BATCH;
   while (b > 1 && !limit.fits(b)) b /= 2;
   const estimate = `estimated step memory ${bytes(total(b))}`;
+  const hint = (n: number) => `The paper's lr 0.01 is for batch 128: consider --lr scaled by ${n}/128`;
+  if (b > images) {
+    // a batch larger than the training set would give epochs without a step (the last batch is dropped)
+    let n = 1;
+    while (n * 2 <= images) n *= 2;
+    return {
+      batchSize: n,
+      why: `${n}: the training set has only ${images} images (the device would take ${b}). ${hint(n)}`,
+    };
+  }
   if (b === PAPER_BATCH) {
     const fitsWhat = gpu
-      ? `its largest tensor (${f.largest.name}'s output, ${bytes(b * f.largest.bytesPerSample)}) fits the adapter's maxStorageBufferBindingSize (${bytes(binding)})`
+      ? `its largest tensor (${f.largest.name}, ${bytes(b * f.largest.bytesPerSample)}) fits the adapter's maxStorageBufferBindingSize (${bytes(binding)})`
       : `it fits in half of this machine's ${bytes(hostBytes)} of memory`;
     return { batchSize: b, why: `the paper's ${PAPER_BATCH}: ${fitsWhat}; ${estimate}` };
   }
   return {
     batchSize: b,
-    why: `${b}, not the paper's ${PAPER_BATCH}: at ${PAPER_BATCH} ${limit.at(PAPER_BATCH)}; ${estimate}${limit.fits(b) ? '' : ' (even batch 1 does not fit)'}. The paper's lr 0.01 is for batch 128: consider --lr scaled by ${b}/128`,
+    why: `${b}, not the paper's ${PAPER_BATCH}: at ${PAPER_BATCH} ${limit.at(PAPER_BATCH)}; ${estimate}${limit.fits(b) ? '' : ' (even batch 1 does not fit)'}. ${hint(b)}`,
   };
 }

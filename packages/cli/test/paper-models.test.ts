@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { chooseBatchSize, stepFootprint } from '../src/batch-size';
 import { modelSpecFor } from '../src/models';
 import { trainConfigFrom } from '../src/run-config';
-import { cli } from './helpers';
+import { cli, tinyIdxDir } from './helpers';
 
 const GiB = 1024 ** 3;
 const gpu = (binding: number): BackendSelection => ({
@@ -109,7 +109,7 @@ describe("the paper's models in rectifier train", () => {
     });
     const f = stepFootprint(a);
     // conv1's output, 96 x 112 x 112 floats per image, is the largest tensor
-    expect(f.largest).toEqual({ name: 'conv1', bytesPerSample: 4 * 96 * 112 * 112 });
+    expect(f.largest).toEqual({ name: "conv1's output", bytesPerSample: 4 * 96 * 112 * 112 });
     const big = chooseBatchSize(a, gpu(4 * GiB));
     expect(big.batchSize).toBe(128);
     expect(big.why).toMatch(
@@ -121,12 +121,25 @@ describe("the paper's models in rectifier train", () => {
       /^64, not the paper's 128: at 128 conv1's output would take 588 MiB, above the adapter's maxStorageBufferBindingSize of 512 MiB/,
     );
     expect(small.why).toMatch(/consider --lr scaled by 64\/128/);
-    expect(chooseBatchSize(a, wasm, 1024 * GiB).batchSize).toBe(128);
-    expect(chooseBatchSize(a, wasm, 8 * GiB).batchSize).toBeLessThan(128);
+    expect(chooseBatchSize(a, wasm, { hostBytes: 1024 * GiB }).batchSize).toBe(128);
+    expect(chooseBatchSize(a, wasm, { hostBytes: 8 * GiB }).batchSize).toBeLessThan(128);
+    // never more than the training set (epochs drop their last, incomplete batch)
+    expect(chooseBatchSize(a, gpu(4 * GiB), { trainImages: 12 })).toEqual({
+      batchSize: 8,
+      why: "8: the training set has only 12 images (the device would take 128). The paper's lr 0.01 is for batch 128: consider --lr scaled by 8/128",
+    });
     // fc1's weight (32,256 x 4,096 floats = 504 MiB) cannot be bound at all under a 256 MiB limit
     expect(chooseBatchSize(a, gpu(256 * 1024 * 1024)).why).toMatch(
       /a weight of this model takes 504 MiB.*cannot run on this device/,
     );
+  });
+});
+
+describe('a batch larger than the training set', () => {
+  it('is refused in one line instead of running epochs without a step', async () => {
+    const r = await cli('train', '--data', await tinyIdxDir(16, 8), '--batch-size', '32', '--backend', 'cpu');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--batch-size 32 is larger than the 16 training images/);
   });
 });
 

@@ -7,7 +7,7 @@ import { describeSelection, releaseBackend, useBackend } from '../backend-choice
 import { type BatchChoice, chooseBatchSize } from '../batch-size';
 import { type DataBundle, resolveData } from '../data/sources';
 import { throughputCallback } from '../device-stats';
-import { UsageError } from '../errors';
+import { UsageError, UserError } from '../errors';
 import { type Io, out } from '../io';
 import type { Command } from '../main';
 import { isPaperScale, modelSpecFor } from '../models';
@@ -31,7 +31,8 @@ async function autoBatch(
     if (typeof prev.batchSize === 'number')
       return { batchSize: prev.batchSize, why: 'the batch of the run being resumed' };
   }
-  return chooseBatchSize(modelSpecFor(modelConfigOf(c, data)), selection);
+  const images = Math.min(data.numTrain, c.limit ?? Number.POSITIVE_INFINITY);
+  return chooseBatchSize(modelSpecFor(modelConfigOf(c, data)), selection, { trainImages: images });
 }
 
 /** `rectifier train`: train a model on Fashion-MNIST or an image folder, with checkpoints and resume. */
@@ -73,6 +74,11 @@ export const trainCommand: Command = {
         c.autoBatch = undefined;
         out(io, `batch: ${choice.batchSize} (${choice.why})`);
       }
+      const images = Math.min(data.numTrain, c.limit ?? Number.POSITIVE_INFINITY);
+      if (c.batchSize > images)
+        throw new UserError(
+          `--batch-size ${c.batchSize} is larger than the ${images} training images (the last, incomplete batch of an epoch is dropped, so no step would run)`,
+        );
       out(
         io,
         `data: ${data.numTrain} training / ${data.numTest} test images, ${data.classes.length} classes (${data.source})`,
