@@ -5,7 +5,6 @@ import { choiceOpt, intOpt, numOpt, type ParsedArgs } from './args';
 import { BACKEND_CHOICES, BACKEND_OPTION, type BackendChoice } from './backend-choice';
 import { UsageError, UserError } from './errors';
 import { DEFAULT_INPUT, DEFAULT_WIDTH, MODEL_NAMES, type ModelName } from './models';
-import { applyPaperRecipe } from './paper-recipe';
 
 export const ACTIVATIONS = ['relu', 'prelu', 'prelu-shared'] as const;
 export const INITS = [
@@ -47,8 +46,6 @@ export interface TrainConfig {
   gradNorms?: number;
   backend: BackendChoice;
   threads?: number;
-  /** Paper-scale models without a batch size: 128 where it fits the device (see `chooseBatchSize`). */
-  autoBatch?: boolean;
 }
 
 export const TRAIN_DEFAULTS: TrainConfig = {
@@ -181,7 +178,6 @@ export function trainConfigFrom(v: ParsedArgs['values']): TrainConfig {
   if (!(ACTIVATIONS as readonly string[]).includes(c.activation))
     throw new UserError(`config: activation must be one of ${ACTIVATIONS.join(', ')}`);
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new UserError(`dropout must be in [0, 1), got ${c.dropout}`);
-  applyPaperRecipe(c, v, file);
   c.width ??= DEFAULT_WIDTH[c.model];
   c.inputSize ??= DEFAULT_INPUT[c.model];
   return c;

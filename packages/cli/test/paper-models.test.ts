@@ -5,7 +5,7 @@ import { type BackendSelection, cpuBackend } from '@rectifier/tensor';
 import { describe, expect, it } from 'vitest';
 import { chooseBatchSize, stepFootprint } from '../src/batch-size';
 import { modelSpecFor } from '../src/models';
-import { trainConfigFrom } from '../src/run-config';
+import { trainConfigWithRecipe } from '../src/paper-recipe';
 import { cli, tinyIdxDir } from './helpers';
 
 const GiB = 1024 ** 3;
@@ -33,7 +33,8 @@ const wasm: BackendSelection = {
 describe("the paper's models in rectifier train", () => {
   it("A, B, C, vgg19 default to the paper's recipe; flags and other models keep theirs", () => {
     for (const model of ['A', 'B', 'C', 'vgg19']) {
-      const c = trainConfigFrom({ model });
+      const { config: c, autoBatch } = trainConfigWithRecipe({ model });
+      expect(autoBatch).toBe(true);
       expect(c).toMatchObject({
         model,
         activation: 'prelu',
@@ -47,17 +48,16 @@ describe("the paper's models in rectifier train", () => {
         epochs: 80,
         width: 1,
         inputSize: 224,
-        autoBatch: true,
       });
     }
-    const given = trainConfigFrom({ model: 'A', 'batch-size': '32', epochs: '3' });
-    expect(given).toMatchObject({ batchSize: 32, epochs: 3 });
-    expect(given.autoBatch).toBeUndefined();
-    expect(trainConfigFrom({ model: 'A', activation: 'relu' }).activation).toBe('relu');
-    const quick = trainConfigFrom({ model: 'quicknet' });
-    expect(quick).toMatchObject({ epochs: 10, batchSize: 64 });
-    expect(quick.autoBatch).toBeUndefined();
-    expect(trainConfigFrom({ model: 'A', backend: 'webgpu' }).backend).toBe('webgpu');
+    const given = trainConfigWithRecipe({ model: 'A', 'batch-size': '32', epochs: '3' });
+    expect(given.config).toMatchObject({ batchSize: 32, epochs: 3 });
+    expect(given.autoBatch).toBe(false);
+    expect(trainConfigWithRecipe({ model: 'A', activation: 'relu' }).config.activation).toBe('relu');
+    const quick = trainConfigWithRecipe({ model: 'quicknet' });
+    expect(quick.config).toMatchObject({ epochs: 10, batchSize: 64 });
+    expect(quick.autoBatch).toBe(false);
+    expect(trainConfigWithRecipe({ model: 'A', backend: 'webgpu' }).config.backend).toBe('webgpu');
   });
 
   it("builds nn's models: He fan-out convs, the paper's fc stds, PReLU 0.25, dropout; SPP levels fit small inputs", () => {

@@ -11,7 +11,8 @@ import { UsageError, UserError } from '../errors';
 import { type Io, out } from '../io';
 import type { Command } from '../main';
 import { isPaperScale, modelSpecFor } from '../models';
-import { TRAIN_OPTIONS, type TrainConfig, trainConfigFrom } from '../run-config';
+import { trainConfigWithRecipe } from '../paper-recipe';
+import { TRAIN_OPTIONS, type TrainConfig } from '../run-config';
 import { modelConfigOf, runSession, stamp } from '../session';
 
 /**
@@ -52,7 +53,7 @@ export const trainCommand: Command = {
   },
   async run(args, io: Io) {
     const v = args.values;
-    const c = trainConfigFrom(v);
+    const { config: c, autoBatch: chooseBatch } = trainConfigWithRecipe(v);
     const outDir = resolve(c.out ?? join('runs', `train-${stamp()}`));
     if (v.resume && !c.out) throw new UsageError('--resume needs --out <dir> of the run to continue');
     const selection = await useBackend(c.backend, { threads: c.threads });
@@ -68,10 +69,9 @@ export const trainCommand: Command = {
       if (paper && data.withNormalization && data.normalization.kind === 'scaled')
         data = data.withNormalization({ kind: 'scaled', mean: data.normalization.mean, std: 1 / 255 });
       out(io, `backend: ${describeSelection(selection)}`);
-      if (c.autoBatch) {
+      if (chooseBatch) {
         const choice = await autoBatch(c, data, selection, outDir, Boolean(v.resume));
         c.batchSize = choice.batchSize;
-        c.autoBatch = undefined;
         out(io, `batch: ${choice.batchSize} (${choice.why})`);
       }
       const images = Math.min(data.numTrain, c.limit ?? Number.POSITIVE_INFINITY);
