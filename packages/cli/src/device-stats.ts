@@ -4,6 +4,8 @@ import type { DataBundle, LoaderTotals } from './data/sources';
 
 const MiB = 1024 * 1024;
 const mib = (n: number) => `${(n / MiB).toFixed(n < 10 * MiB ? 1 : 0)} MiB`;
+/** Images/s with 3 significant digits below 100 (a software GPU or a first step can be under 0.1). */
+const rate = (r: number) => (r >= 100 ? r.toFixed(0) : r.toPrecision(3));
 
 /** What the WebGPU backend reports of its memory (`gpuMemory()`); absent on the CPU backends. */
 interface GpuMemoryReport {
@@ -105,10 +107,10 @@ export function throughputCallback(selection: BackendSelection, data: DataBundle
       gpuMemoryPeakBytes: m ? peak : null,
     };
     await trainer.record(rec as unknown as Record<string, unknown>);
-    const parts = [`epoch ${epoch + 1} throughput: train ${train.toFixed(1)} img/s`];
+    const parts = [`epoch ${epoch + 1} throughput: train ${rate(train)} img/s`];
     if (loader !== null && perCore !== null)
       parts.push(
-        `loader ${loader.toFixed(0)} img/s (${perCore.toFixed(0)} per core x ${rec.loaderWorkers} workers; ${rec.bottleneck === 'data' ? 'data loading is the bottleneck' : 'the device is the bottleneck'})`,
+        `loader ${rate(loader)} img/s (${rate(perCore)} per core x ${rec.loaderWorkers} workers; ${rec.bottleneck === 'data' ? 'data loading is the bottleneck' : 'the device is the bottleneck'})`,
       );
     else parts.push('loader: in memory');
     if (m) parts.push(`GPU memory ${mib(rec.gpuMemoryInUseBytes as number)} in use, ${mib(peak)} peak`);

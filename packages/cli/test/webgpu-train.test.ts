@@ -136,7 +136,7 @@ describe('rectifier train --model A on WebGPU (SwiftShader)', () => {
     expect(w.code, w.stderr).toBe(0);
     expect(w.stdout).toMatch(/^backend: wasm .*\[asked for wasm\]$/m);
     expect(w.stdout).toMatch(
-      /^epoch 1 throughput: train [\d.]+ img\/s; loader \d+ img\/s \(\d+ per core x 1 workers; /m,
+      /^epoch 1 throughput: train [\d.]+ img\/s; loader [\d.]+ img\/s \([\d.]+ per core x 1 workers; /m,
     );
 
     // A WebGPU run killed after its first checkpoint...
