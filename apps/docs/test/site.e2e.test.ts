@@ -168,9 +168,47 @@ describe.skipIf(!chromiumPath)('documentation site in chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  it('the live training page uses WebGPU by default and matches the CPU run', async () => {
+  /** The browser's WebGPU adapter, if any, and whether it is a software renderer (SwiftShader here). */
+  async function adapterOf(page: Page): Promise<{ present: boolean; software: boolean }> {
+    return page.evaluate(async () => {
+      const a = await (navigator as any).gpu?.requestAdapter();
+      if (!a) return { present: false, software: false };
+      const i = a.info ?? {};
+      const names = [i.vendor, i.architecture, i.device, i.description].join(' ');
+      return { present: true, software: i.isFallbackAdapter === true || /swiftshader|llvmpipe/i.test(names) };
+    });
+  }
+
+  it('the live training page picks its backend with selectBackend, shows it before the first step, never a software GPU by default', async () => {
     const { page, errors } = await open('/live/train.html');
-    const hasAdapter = await page.evaluate(async () => !!(await (navigator as any).gpu?.requestAdapter()));
+    const adapter = await adapterOf(page);
+    // the status is on the page before training starts
+    await page.waitForFunction(() => !!(globalThis as any).__rectifierBackend, null, { timeout: 60_000 });
+    const status = await page.evaluate(() => (globalThis as any).__rectifierBackend);
+    const expected = adapter.present && !adapter.software ? 'webgpu' : 'wasm';
+    expect(status.backend).toBe(expected);
+    if (adapter.software) expect(status.backendNote).toMatch(/is a software renderer/);
+    await expect
+      .poll(() => page.getByTestId('live-backend').textContent())
+      .toMatch(new RegExp(`^Backend: ${expected} \\(`));
+    expect(await page.evaluate(() => (globalThis as any).__rectifierLive)).toBeUndefined(); // no step yet
+    await page.getByTestId('start-training').click();
+    await page.waitForFunction(() => ((globalThis as any).__rectifierLive?.losses.length ?? 0) >= 1, null, {
+      timeout: 120_000,
+      polling: 500,
+    });
+    const state = await page.evaluate(() => (globalThis as any).__rectifierLive);
+    await page.getByTestId('start-training').click(); // stop
+    expect(state.backend).toBe(expected);
+    expect(state.error).toBeUndefined();
+    if (cpuLosses.length >= 1)
+      expect(Math.abs(state.losses[0] - cpuLosses[0])).toBeLessThan(1e-2 * cpuLosses[0]);
+    expect(errors).toEqual([]);
+  });
+
+  it('the live training page uses WebGPU when asked (?backend=webgpu, software adapters too) and matches the CPU run', async () => {
+    const { page, errors } = await open('/live/train.html?backend=webgpu');
+    const hasAdapter = (await adapterOf(page)).present;
     await page.getByTestId('start-training').click();
     // The first loss point is the mean of 5 steps (forward, backward, SGD update): enough to compare.
     await page.waitForFunction(() => ((globalThis as any).__rectifierLive?.losses.length ?? 0) >= 1, null, {

@@ -1,18 +1,41 @@
 import {
   type ActivationChoice,
+  convWeightInit,
   type InitChoice,
   type ModelLayerSpec,
   type ModelSpec,
   model14Spec,
   model30Spec,
+  modelASpec,
   modelBSpec,
+  modelCSpec,
+  vgg19Spec,
   type WeightInit,
 } from '@rectifier/nn';
 import { UserError } from './errors';
 
 /** Models the CLI can build (all sequential `ModelSpec`s of @rectifier/nn). */
-export const MODEL_NAMES = ['quicknet', 'model14', 'model22', 'model30', 'plain22', 'plain30'] as const;
+export const MODEL_NAMES = [
+  'quicknet',
+  'model14',
+  'model22',
+  'model30',
+  'plain22',
+  'plain30',
+  'A',
+  'B',
+  'C',
+  'vgg19',
+] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
+
+/**
+ * Table 3's models at the paper's scale: full width, 224x224 input, the paper's fc init (std 0.01,
+ * 0.01, 0.001) and its unnormalised inputs (mean subtraction only), and the paper's recipe by default
+ * (batch 128 where it fits, s in [256, 512] jitter, 80 epochs).
+ */
+export const PAPER_SCALE_MODELS: readonly ModelName[] = ['A', 'B', 'C', 'vgg19'];
+export const isPaperScale = (m: ModelName): boolean => PAPER_SCALE_MODELS.includes(m);
 
 /** Everything needed to rebuild a model: stored in checkpoints, checked on resume and eval. */
 export interface ModelConfig {
@@ -44,6 +67,10 @@ export const DEFAULT_WIDTH: Record<ModelName, number> = {
   model30: 0.125,
   plain22: 0.5,
   plain30: 0.5,
+  A: 1,
+  B: 1,
+  C: 1,
+  vgg19: 1,
 };
 /** Default input side of each model at Fashion-MNIST scale (28x28 images are upsampled 2x for the paper models). */
 export const DEFAULT_INPUT: Record<ModelName, number> = {
@@ -53,6 +80,10 @@ export const DEFAULT_INPUT: Record<ModelName, number> = {
   model30: 56,
   plain22: 28,
   plain30: 28,
+  A: 224,
+  B: 224,
+  C: 224,
+  vgg19: 224,
 };
 
 function convSpec(inC: number, outC: number, k: number, pad: number): ModelLayerSpec['spec'] {
@@ -69,13 +100,12 @@ function convSpec(inC: number, outC: number, k: number, pad: number): ModelLayer
   };
 }
 
+/** The initial PReLU slope of the CLI's models (the paper's, P §2.1: "a_i = 0.25 ... throughout"). */
+const PRELU_INIT = 0.25;
+
+/** nn's init rule (the prelu-aware form uses the layers' initial slope). */
 function initFor(init: InitChoice, activation: ActivationChoice): WeightInit {
-  if (init === 'pytorch-default') return { kind: 'default' };
-  const mode = init.endsWith('fan-in') ? 'fan_in' : 'fan_out';
-  if (init.startsWith('xavier')) return { kind: 'kaiming', mode, nonlinearity: 'linear' };
-  if (init.startsWith('prelu-aware') && activation !== 'relu')
-    return { kind: 'kaiming', mode, nonlinearity: 'prelu', a: 0.25 };
-  return { kind: 'kaiming', mode, nonlinearity: 'relu' };
+  return convWeightInit(init, activation, PRELU_INIT);
 }
 
 /**
@@ -92,7 +122,7 @@ export function quicknetSpec(c: ModelConfig): ModelSpec {
     else
       layers.push({
         name: `${name}_prelu`,
-        spec: { type: 'prelu', numParameters: c.activation === 'prelu' ? ch : 1, init: 0.25 },
+        spec: { type: 'prelu', numParameters: c.activation === 'prelu' ? ch : 1, init: PRELU_INIT },
       });
   };
   const stages: Array<[number, number]> = [
@@ -150,7 +180,7 @@ export function plainSpec(c: ModelConfig, depth: number): ModelSpec {
     else
       layers.push({
         name: `${name}_prelu`,
-        spec: { type: 'prelu', numParameters: c.activation === 'prelu' ? ch : 1, init: 0.25 },
+        spec: { type: 'prelu', numParameters: c.activation === 'prelu' ? ch : 1, init: PRELU_INIT },
       });
   };
   const conv = (name: string, out: number) => {
@@ -199,12 +229,12 @@ export function plainSpec(c: ModelConfig, depth: number): ModelSpec {
 
 /** SPP levels that fit the final feature map of the paper models at small input sizes. */
 function sppFor(model: ModelName, inputSize: number): number[] {
-  // model14/30: conv1 /2, pool1 /3, pool2 /2 -> side ~ input / 12; model22: /2, then three /2 pools -> input / 16.
-  const side =
-    model === 'model22'
-      ? Math.floor(Math.floor(Math.floor(Math.floor(inputSize / 2) / 2) / 2) / 2)
-      : Math.floor(Math.floor(Math.floor(inputSize / 2) / 3) / 2);
-  const paper = model === 'model22' ? [7, 3, 2, 1] : [6, 3, 2, 1];
+  // model14/30: conv1 /2, pool1 /3, pool2 /2 -> side ~ input / 12; model22 (= B), A, B, C: /2, then three /2 pools -> input / 16.
+  const table3 = model === 'model22' || model === 'A' || model === 'B' || model === 'C';
+  const side = table3
+    ? Math.floor(Math.floor(Math.floor(Math.floor(inputSize / 2) / 2) / 2) / 2)
+    : Math.floor(Math.floor(Math.floor(inputSize / 2) / 3) / 2);
+  const paper = table3 ? [7, 3, 2, 1] : [6, 3, 2, 1];
   const levels = paper.filter((l) => l <= side);
   return levels.length > 0 ? levels : [1];
 }
@@ -216,6 +246,7 @@ export function modelSpecFor(c: ModelConfig): ModelSpec {
     if (c.inputSize !== 28) throw new UserError(`${c.model} is built for 28x28 inputs, got ${c.inputSize}`);
     return plainSpec(c, c.model === 'plain22' ? 22 : 30);
   }
+  if (isPaperScale(c.model)) return paperScaleSpec(c);
   const common = {
     activation: c.activation,
     init: c.init,
@@ -248,6 +279,32 @@ export function modelSpecFor(c: ModelConfig): ModelSpec {
       ...spec,
       layers: spec.layers.map((l) => (l.spec.type === 'linear' ? { ...l, init: fcInit } : l)),
     };
+  } catch (e) {
+    throw new UserError(
+      `cannot build ${c.model} at input ${c.inputSize}x${c.inputSize}: ${(e as Error).message}`,
+    );
+  }
+}
+
+/**
+ * A, B, C or VGG-19 as @rectifier/nn builds them: He fan-out (or the chosen) conv init, the paper's fc
+ * stds, nn's PReLU init, dropout after fc1/fc2; only the SPP levels adapt to inputs below 224.
+ */
+function paperScaleSpec(c: ModelConfig): ModelSpec {
+  const common = {
+    activation: c.activation,
+    init: c.init,
+    fcInit: 'paper' as const,
+    numClasses: c.numClasses,
+    inChannels: c.inChannels,
+    width: c.width,
+    inputSize: c.inputSize,
+    dropout: c.dropout,
+  };
+  try {
+    if (c.model === 'vgg19') return vgg19Spec(common);
+    const build = c.model === 'A' ? modelASpec : c.model === 'B' ? modelBSpec : modelCSpec;
+    return build({ ...common, sppLevels: sppFor(c.model, c.inputSize) });
   } catch (e) {
     throw new UserError(
       `cannot build ${c.model} at input ${c.inputSize}x${c.inputSize}: ${(e as Error).message}`,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ActivationChoice, InitChoice } from '@rectifier/nn';
 import type { ScheduleConfig } from '@rectifier/train';
 import { choiceOpt, intOpt, type ParsedArgs } from './args';
-import { BACKENDS } from './backend';
+import { BACKEND_CHOICES, BACKEND_OPTION, type BackendChoice } from './backend-choice';
 import { checkJson, parseFlag, type Rule } from './config-schema';
 import { UsageError, UserError } from './errors';
 import { DEFAULT_INPUT, DEFAULT_WIDTH, MODEL_NAMES, type ModelName } from './models';
@@ -45,7 +45,7 @@ export interface TrainConfig {
   checkpointEvery?: number;
   keep: number;
   gradNorms?: number;
-  backend: (typeof BACKENDS)[number];
+  backend: BackendChoice;
   threads?: number;
 }
 
@@ -105,7 +105,7 @@ export const TRAIN_RULES: { [K in Exclude<keyof TrainConfig, 'schedule'>]-?: Key
   checkpointEvery: { flag: 'checkpoint-every', rule: { kind: 'int', min: 1, max: MAX_INT } },
   keep: { flag: 'keep', rule: { kind: 'int', min: 1, max: 10_000 } },
   gradNorms: { flag: 'grad-norms', rule: { kind: 'int', min: 1, max: MAX_INT } },
-  backend: { flag: 'backend', rule: { kind: 'enum', choices: BACKENDS } },
+  backend: { flag: 'backend', rule: { kind: 'enum', choices: BACKEND_CHOICES } },
   threads: { flag: 'threads', rule: { kind: 'int', min: 1, max: 256 } },
 };
 
@@ -324,7 +324,7 @@ export const TRAIN_OPTIONS = {
   'input-size': {
     type: 'string',
     arg: 'N',
-    description: 'input side in pixels (default: 28 quicknet, 56 paper models)',
+    description: 'input side in pixels (default: 28 quicknet, 56 model14/22/30, 224 A, B, C, vgg19)',
   },
   dropout: {
     type: 'string',
@@ -337,8 +337,12 @@ export const TRAIN_OPTIONS = {
     description:
       'fashion-mnist, an IDX directory, an ImageNet/ImageFolder directory, or generated:<dir> (default fashion-mnist)',
   },
-  epochs: { type: 'string', arg: 'N', description: 'epochs (default 10)' },
-  'batch-size': { type: 'string', arg: 'N', description: 'mini-batch size (default 64)' },
+  epochs: { type: 'string', arg: 'N', description: 'epochs (default 10; A, B, C, vgg19: 80, the paper)' },
+  'batch-size': {
+    type: 'string',
+    arg: 'N',
+    description: 'mini-batch size (default 64; A, B, C, vgg19: 128 where it fits the device, else smaller)',
+  },
   optimizer: { type: 'string', arg: 'OPT', description: 'sgd (momentum, the paper) or adamw (default sgd)' },
   lr: { type: 'string', arg: 'LR', description: 'learning rate (default 0.01, the paper)' },
   momentum: { type: 'string', arg: 'M', description: 'SGD momentum (default 0.9)' },
@@ -374,6 +378,6 @@ export const TRAIN_OPTIONS = {
   },
   keep: { type: 'string', arg: 'K', description: 'checkpoints to keep (default 3)' },
   'grad-norms': { type: 'string', arg: 'N', description: 'log per-layer gradient norms every N steps' },
-  backend: { type: 'string', arg: 'B', description: 'auto (WASM if it loads), wasm or cpu (default auto)' },
+  backend: { type: 'string', arg: 'B', description: `${BACKEND_OPTION.description} (default auto)` },
   threads: { type: 'string', arg: 'N', description: 'WASM threads (default: all cores, max 8)' },
 } as const;

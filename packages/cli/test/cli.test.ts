@@ -43,7 +43,7 @@ describe('rectifier (bad input: one clear line, non-zero exit, no stack trace)',
     const b = await cli('train', '--model', 'resnet');
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(
-      /--model must be one of quicknet, model14, model22, model30, plain22, plain30; got 'resnet'/,
+      /--model must be one of quicknet, model14, model22, model30, plain22, plain30, A, B, C, vgg19; got 'resnet'/,
     );
     const c = await cli('train', '--lr', 'fast');
     expect(c.stderr).toMatch(/--lr must be a number > 0, got 'fast'/);

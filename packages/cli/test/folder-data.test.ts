@@ -58,6 +58,12 @@ describe('ImageNet-layout data (the imagenet package generator)', () => {
     expect(ten.stderr).toBe('');
     expect(JSON.parse(one.stdout).n).toBe(12);
     expect(JSON.parse(ten.stdout).n).toBe(12);
+    // the paper's multi-scale protocol: every image at 3 scales and flipped, through the whole net
+    const multi = await cli('eval', ckpt, '--multi-scale', '32,40,48', '--limit', '4', '--backend', 'cpu');
+    expect(multi.stderr).toBe('');
+    expect(multi.stdout).toMatch(/multi-scale \{32, 40, 48\} with flips test on 4 images of .*: top-1 error/);
+    const bad = await cli('eval', ckpt, '--multi-scale', 'big', '--backend', 'cpu');
+    expect(bad.stderr).toMatch(/--multi-scale must be 'paper' or comma-separated shorter sides >= 8/);
     const fm = await cli('eval', ckpt, '--data', 'fashion-mnist', '--backend', 'cpu');
     expect(fm.code).toBe(1);
     expect(fm.stderr).toMatch(

@@ -7,12 +7,12 @@
 // BENCH_PYTHON (the interpreter with torchvision; default python3, then /usr/bin/python3).
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { imagenetClasses, SampleRandom } from '../dist/index.js';
-import { drawClassImage, ImageLoader, imagenetDataset, openPacked, pack } from '../dist/node.js';
+import { ImageLoader, imagenetDataset, openPacked, pack } from '../dist/node.js';
+import { writeImages } from './photos.mjs';
 
 const images = Number(process.env.BENCH_IMAGES ?? 300);
 const repeats = Number(process.env.BENCH_REPEATS ?? 5);
@@ -21,42 +21,6 @@ const cores = availableParallelism();
 const classes = 10;
 const transform = { kind: 'train' }; // paper defaults: s ~ U[256, 512], 224 crop, flip, PCA noise 0.1, mean
 sharp.concurrency(1); // one libvips thread per operation: parallelism comes from workers/in-flight images
-
-// Photo-like test images: a class drawing overlaid with blurred Gaussian texture, so the JPEGs have
-// roughly the entropy (file size) of ImageNet photos rather than flat synthetic colour.
-async function writeImages(dir) {
-  const table = imagenetClasses();
-  const per = Math.ceil(images / classes);
-  for (let k = 0; k < classes; k++) {
-    const wnid = table.id(k * 100);
-    await mkdir(join(dir, 'train', wnid), { recursive: true });
-    await Promise.all(
-      Array.from({ length: per }, async (_, i) => {
-        const rng = new SampleRandom(7, 0, k * 1000 + i);
-        const w = i % 4 === 3 ? 375 : 500 - Math.floor(rng.uniform() * 80);
-        const h = i % 4 === 3 ? 500 : 375;
-        const rgb = drawClassImage(k, w, h, rng);
-        const noise = await sharp({
-          create: {
-            width: w,
-            height: h,
-            channels: 3,
-            background: '#000',
-            noise: { type: 'gaussian', mean: 128, sigma: 40 },
-          },
-        })
-          .blur(0.5)
-          .png()
-          .toBuffer();
-        const jpg = await sharp(rgb, { raw: { width: w, height: h, channels: 3 } })
-          .composite([{ input: noise, blend: 'overlay' }])
-          .jpeg({ quality: 90 })
-          .toBuffer();
-        await writeFile(join(dir, 'train', wnid, `${wnid}_${i}.JPEG`), jpg);
-      }),
-    );
-  }
-}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -139,7 +103,7 @@ function torchvisionRows(dir) {
 const dir = await mkdtemp(join(tmpdir(), 'rectifier-imagenet-bench-'));
 try {
   const t0 = performance.now();
-  await writeImages(dir);
+  await writeImages(dir, images, classes);
   const ds = imagenetDataset(dir);
   const bytes = ds.samples.reduce((a, s) => a + statSync(s.path).size, 0);
   const meta = await Promise.all(ds.samples.slice(0, 50).map((s) => sharp(s.path).metadata()));

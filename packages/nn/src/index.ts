@@ -22,16 +22,19 @@ export { PReLU, type PReLUOptions } from './layers/prelu';
 export { ReLU } from './layers/relu';
 export { SpatialPyramidPooling, type SpatialPyramidPoolingOptions } from './layers/spp';
 export { type BuildModelOptions, buildModel } from './models/build-model';
-export { model14, model30, modelA, modelB, modelC } from './models/factories';
+export { model14, model30, modelA, modelB, modelC, vgg19 } from './models/factories';
 export type { ModelLayerSpec, ModelSpec, WeightInit } from './models/model-spec';
 export type { ActivationChoice, InitChoice, PaperModelOptions } from './models/options';
 export {
+  convWeightInit,
   type Model30Options,
   model14Spec,
   model30Spec,
   modelASpec,
   modelBSpec,
   modelCSpec,
+  type Vgg19Options,
+  vgg19Spec,
 } from './models/paper-nets';
 export { formatSlopes, type LayerSlopes, preluSlopes } from './models/slopes';
 export {

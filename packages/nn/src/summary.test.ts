@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Conv2d } from './layers/conv2d';
 import { ReLU } from './layers/relu';
 import { model14 } from './models/factories';
-import { model14Spec, model30Spec, modelASpec, modelBSpec, modelCSpec } from './models/paper-nets';
+import { model14Spec, model30Spec, modelASpec, modelBSpec, modelCSpec, vgg19Spec } from './models/paper-nets';
 import { Module } from './module';
 import { Sequential } from './sequential';
 import { formatSummary, summary } from './summary';
@@ -41,6 +41,20 @@ describe("summary of the paper's models from their specs (no weights allocated)"
     });
     // C is "about 2.3x" B
     expect(got.C / got.B).toBeCloseTo(2.3, 1);
+  });
+
+  it("VGG-19 at 224x224 agrees with Table 3's complexity (1.96e10) within 1%", () => {
+    const s = summary(vgg19Spec(), [1, 3, 224, 224]);
+    expect(Math.abs(s.totalMultiplyAdds / 1.96e10 - 1)).toBeLessThan(0.01);
+    // by hand: 16 'same' 3x3 convs 19,508,428,800 + fc 25088*4096 + 4096*4096 + 4096*1000 = 123,633,664
+    expect(s.totalMultiplyAdds).toBe(19_632_062_464);
+    const weighted = s.rows.filter((r) => r.type === 'conv2d' || r.type === 'linear');
+    expect(weighted.length).toBe(19); // "depth 19" of Table 3
+    expect(s.rows.find((r) => r.name === 'pool5')?.outputShape).toEqual([1, 512, 7, 7]);
+    expect(s.outputShape).toEqual([1, 1000]);
+    // torchvision's vgg19 has 143,667,240 parameters; PReLU channel-wise adds 5504 conv + 8192 fc slopes
+    expect(summary(vgg19Spec({ activation: 'relu' }), [1, 3, 224, 224]).totalParameters).toBe(143_667_240);
+    expect(s.totalParameters).toBe(143_667_240 + 5504 + 8192);
   });
 
   it('layer shapes of model A follow Table 3 (112 -> 56 -> 28 -> 14, 63 SPP bins)', () => {

@@ -114,9 +114,12 @@ export {
 export { Parameter } from './parameter.js';
 export { defaultGenerator, Generator, manualSeed } from './random/generator.js';
 export {
+  type AdapterSummary,
   type BackendPreference,
+  type BackendSelection,
   type GpuAdapterLike,
   type GpuLike,
+  isSoftwareAdapter,
   type SelectBackendOptions,
   selectBackend,
 } from './select-backend.js';

@@ -1,16 +1,22 @@
-// The live page's training loop, independent of Vue: picks the backend (WebGPU when the browser has an
-// adapter, else the CPU backend), builds a small PReLU net and runs SGD steps, reporting the loss,
-// accuracy and learned PReLU slopes after each chunk of steps. Every read is async (`await t.data()`),
-// which is what the WebGPU backend requires (it has no dataSync).
+// The live page's training loop, independent of Vue: picks the backend with @rectifier/tensor's
+// `selectBackend` (WebGPU on a real GPU adapter, never a software one such as SwiftShader unless the
+// page is opened with ?backend=webgpu; else WASM SIMD, else the JS backend), builds a small PReLU net
+// and runs SGD steps, reporting the loss, accuracy and learned PReLU slopes after each chunk of steps.
+// Every read is async (`await t.data()`), which is what the WebGPU backend requires (it has no dataSync).
 import type { Backend } from '@rectifier/tensor';
 import { makeShapes, SHAPE_CLASSES, SIDE } from './shapes';
 
-export type BackendChoice = 'webgpu' | 'cpu';
+/** What the page can ask for (`?backend=`): 'auto' is selectBackend's choice. */
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm' | 'cpu';
 
-export interface LiveState {
-  backend: BackendChoice;
-  /** Why this backend (e.g. "navigator.gpu has no adapter"). */
+/** The backend in use, named and explained, known before the first step. */
+export interface BackendStatus {
+  backend: 'webgpu' | 'wasm' | 'cpu';
+  /** selectBackend's description and reason, e.g. "wasm (SIMD, 1 thread): auto: the WebGPU adapter ... is a software renderer". */
   backendNote: string;
+}
+
+export interface LiveState extends BackendStatus {
   /** Mean training loss over each block of `logEvery` steps. */
   losses: number[];
   /** Accuracy on a fixed held-out set, measured at each loss point. */
@@ -27,7 +33,7 @@ export interface LiveState {
 }
 
 export interface TrainOptions {
-  backend?: BackendChoice | 'auto';
+  backend?: BackendChoice;
   steps?: number;
   batchSize?: number;
   lr?: number;
@@ -36,31 +42,37 @@ export interface TrainOptions {
   shouldStop?: () => boolean;
 }
 
-type Picked = { backend: Backend | null; name: BackendChoice; note: string };
+type Picked = { backend: Backend; status: BackendStatus };
 
-async function pickBackend(choice: BackendChoice | 'auto'): Promise<Picked> {
-  if (choice === 'cpu') return { backend: null, name: 'cpu', note: 'CPU backend requested (?backend=cpu)' };
-  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-  if (!gpu) return { backend: null, name: 'cpu', note: 'this browser has no navigator.gpu' };
-  const adapter = await gpu.requestAdapter();
-  if (!adapter) return { backend: null, name: 'cpu', note: 'navigator.gpu has no adapter' };
-  const info = adapter.info
-    ? `${adapter.info.vendor} ${adapter.info.architecture} ${adapter.info.description}`.trim()
-    : '';
+async function pickBackend(choice: BackendChoice): Promise<Picked> {
+  const T = await import('@rectifier/tensor');
+  const previous = T.getBackend();
   try {
-    const { createWebGPUBackend } = await import('@rectifier/tensor/webgpu');
-    const backend = await createWebGPUBackend({ adapter });
-    return { backend, name: 'webgpu', note: `WebGPU adapter ${info || '(no info)'}` };
+    // 'webgpu' (asked for in the address) takes any adapter, SwiftShader included; 'auto' only a real GPU.
+    const s = await T.selectBackend(choice, { threads: 1 });
+    return {
+      backend: s.backend,
+      status: { backend: s.name, backendNote: `${s.description}: ${s.reason}` },
+    };
   } catch (e) {
-    // A device that cannot be created (limits, a lost driver) is not a reason to show nothing.
-    console.warn('WebGPU backend unavailable, training on the CPU backend', e);
-    return { backend: null, name: 'cpu', note: `WebGPU failed (${(e as Error).message}); CPU backend` };
+    // e.g. ?backend=webgpu in a browser without an adapter: say so and train on the JS backend.
+    return {
+      backend: T.cpuBackend,
+      status: { backend: 'cpu', backendNote: `${(e as Error).message}; using the JS backend instead` },
+    };
+  } finally {
+    T.setBackend(previous); // the training loop sets it for its own duration
   }
 }
 
 // One backend (one GPU device) per page, reused by "Train again".
 const pickedBackends = new Map<string, Promise<Picked>>();
-function pickBackendOnce(choice: BackendChoice | 'auto'): Promise<Picked> {
+/** The backend the page trains on, chosen once per choice; the page shows its status before training. */
+export async function backendStatus(choice: BackendChoice): Promise<BackendStatus> {
+  return (await pickBackendOnce(choice)).status;
+}
+
+function pickBackendOnce(choice: BackendChoice): Promise<Picked> {
   let p = pickedBackends.get(choice);
   if (!p) {
     p = pickBackend(choice);
@@ -74,13 +86,12 @@ export async function train(o: TrainOptions): Promise<LiveState> {
   const nn = await import('@rectifier/nn');
   const { SGD } = await import('@rectifier/train');
   const picked = await pickBackendOnce(o.backend ?? 'auto');
-  const backend = picked.backend ?? T.cpuBackend;
+  const backend = picked.backend;
   const steps = o.steps ?? 300;
   const batch = o.batchSize ?? 32;
   const logEvery = o.logEvery ?? 5;
   const state: LiveState = {
-    backend: picked.name,
-    backendNote: picked.note,
+    ...picked.status,
     losses: [],
     accuracies: [],
     slopes: [],

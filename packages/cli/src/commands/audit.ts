@@ -1,8 +1,8 @@
 import { auditVerdict, formatVarianceAudit, varianceAudit } from '@rectifier/init';
 import { toAuditModel } from '@rectifier/nn';
 import { Generator, randn } from '@rectifier/tensor';
-import { choiceOpt, intOpt } from '../args';
-import { releaseBackend, selectBackend } from '../backend';
+import { choiceOpt, intOpt, numOpt } from '../args';
+import { BACKEND_OPTION, describeSelection, releaseBackend, useBackend } from '../backend-choice';
 import { buildFromSpec } from '../build-model';
 import { MAX_PARAMETERS, parameterCount } from '../checkpoint-extra';
 import { UsageError } from '../errors';
@@ -28,7 +28,7 @@ export const auditCommand: Command = {
       classes: { type: 'string', arg: 'K', description: 'output classes', default: '10' },
       batch: { type: 'string', arg: 'N', description: 'random inputs N(0, 1) per audit', default: '8' },
       seed: { type: 'string', arg: 'N', description: 'seed of weights and inputs', default: '0' },
-      backend: { type: 'string', arg: 'B', description: 'auto, wasm or cpu', default: 'auto' },
+      backend: BACKEND_OPTION,
     },
     epilog: `With He init (½ n̂ Var[w] = 1, Eq. 14) the backward std stays near constant through a deep ReLU
 net; with the paper's "Xavier" (n̂ Var[w] = 1) it shrinks by 1/sqrt(2) per layer:
@@ -55,7 +55,7 @@ net; with the paper's "Xavier" (n̂ Var[w] = 1) it shrinks by 1/sqrt(2) per laye
         `this model has ${params.toLocaleString('en-US')} parameters, more than the ${MAX_PARAMETERS.toLocaleString('en-US')} allowed: lower --width`,
       );
     const seed = intOpt(v, 'seed', 0) as number;
-    const backend = await selectBackend(String(v.backend) as 'auto');
+    const backend = describeSelection(await useBackend(String(v.backend)));
     try {
       const { model: net } = buildFromSpec(modelSpecFor(mc), seed);
       net.eval();

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { releaseBackend, selectBackend } from '../backend';
+import { releaseBackend, useBackend } from '../backend-choice';
 import { loadModelFromCheckpoint } from '../checkpoint-model';
 import { UsageError } from '../errors';
 import { type Io, out } from '../io';
@@ -21,10 +21,11 @@ export const exportCommand: Command = {
   },
   async run(args, io: Io) {
     if (!args.values.out) throw new UsageError('--out <model.onnx> is required');
-    await selectBackend('cpu');
+    // Export reads the weights on the host: the JS backend loads them with no device to start.
+    await useBackend('cpu');
     try {
       const loaded = await loadModelFromCheckpoint(args.positionals[0]);
-      const bytes = onnxBytes(
+      const bytes = await onnxBytes(
         loaded.model,
         loaded.extra.modelConfig,
         loaded.extra.data.classes,

@@ -28,7 +28,11 @@ async function preprocess(path: string, mc: ModelConfig, norm: Normalization): P
     for (let i = 0; i < s * s; i++) {
       const v = data[i * c + k] / 255;
       x[k * s * s + i] =
-        norm.kind === 'imagenet' ? (v - IMAGENET_MEAN[k]) / IMAGENET_STD[k] : (v - norm.mean) / norm.std;
+        norm.kind === 'imagenet'
+          ? (v - IMAGENET_MEAN[k]) / IMAGENET_STD[k]
+          : norm.kind === 'paper'
+            ? 255 * (v - IMAGENET_MEAN[k]) // the paper's inputs: [0, 255] minus the ImageNet mean
+            : (v - norm.mean) / norm.std;
     }
   }
   return x;

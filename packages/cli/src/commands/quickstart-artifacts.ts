@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Sequential } from '@rectifier/nn';
-import { exportOnnx } from '@rectifier/onnx';
+import { exportOnnxAsync } from '@rectifier/onnx';
 import { noGrad, type tensor, tidy } from '@rectifier/tensor';
 import type { ImageSet } from '../data/image-set';
 import type { DataBundle } from '../data/sources';
@@ -16,14 +16,14 @@ export const META = {
 } as const;
 
 /** Exports `model` to ONNX with its class names and input normalisation in the metadata. */
-export function onnxBytes(
+export async function onnxBytes(
   model: Sequential,
   mc: ModelConfig,
   classes: string[],
   normalization: DataBundle['normalization'],
-): Uint8Array {
+): Promise<Uint8Array> {
   model.eval();
-  return exportOnnx(model, {
+  return exportOnnxAsync(model, {
     inputShape: [1, mc.inChannels, mc.inputSize, mc.inputSize],
     dynamicBatch: true,
     metadata: {
@@ -44,7 +44,7 @@ export async function exportAndVerify(
   data: DataBundle,
   path: string,
 ): Promise<string> {
-  const bytes = onnxBytes(model, mc, data.classes, data.normalization);
+  const bytes = await onnxBytes(model, mc, data.classes, data.normalization);
   await writeFile(path, bytes);
   const test = data.test({ batchSize: 256, inputSize: mc.inputSize, limit: 256 });
   const batch = [
@@ -54,10 +54,10 @@ export async function exportAndVerify(
     }>),
   ][0];
   const ours = noGrad(() => tidy(() => model.call(batch.input)));
-  const ref = ours.dataSync() as Float32Array;
+  const ref = (await ours.data()) as Float32Array;
   const ort = await loadOnnxRuntime('checking the exported ONNX model');
   const session = await ort.InferenceSession.create(bytes);
-  const x = batch.input.dataSync() as Float32Array;
+  const x = (await batch.input.data()) as Float32Array;
   const res = await session.run({ input: new ort.Tensor('float32', x, [...batch.input.shape]) });
   const got = res.output.data as Float32Array;
   const n = batch.input.shape[0];

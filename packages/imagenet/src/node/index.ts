@@ -22,7 +22,13 @@ export {
   generateImageNetLike,
 } from './generate.js';
 export { IDX_MAX_BYTES, readIdxFile, readIdxPair } from './idx-file.js';
-export { type Batch, ImageLoader, type LoaderOptions, type LoaderState } from './loader.js';
+export {
+  type Batch,
+  ImageLoader,
+  type LoaderOptions,
+  type LoaderState,
+  type LoaderStats,
+} from './loader.js';
 export { type MatValue, readDevkitMeta, readMat } from './matlab.js';
 export { computeMeanImage, type MeanImageOptions } from './mean.js';
 export {

@@ -107,6 +107,25 @@ describe('ImageLoader', () => {
     expect(seen.sort((x, y) => x - y)).toEqual(Array.from({ length: 18 }, (_, i) => i));
   });
 
+  it('stats: images produced and the worker time they took, summed over epochs', async () => {
+    for (const workers of [0, 2]) {
+      const l = make({ workers });
+      expect(l.stats()).toEqual({ images: 0, batches: 0, busyMs: 0, workers: Math.max(1, workers) });
+      await collect(l);
+      const one = l.stats();
+      expect(one.images).toBe(18);
+      expect(one.batches).toBe(4);
+      expect(one.busyMs).toBeGreaterThan(0);
+      await collect(l);
+      expect(l.stats().images).toBe(36);
+      expect(l.stats().busyMs).toBeGreaterThan(one.busyMs);
+      await l.close();
+    }
+    const ten = make({ workers: 0, transform: { kind: 'tenCrop', resize: 40, cropSize: 32 }, batchSize: 4 });
+    await collect(ten, 1);
+    expect(ten.stats().images).toBe(40); // views, not samples
+  });
+
   it('tenCrop batches carry 10 views per label', async () => {
     const l = make({
       workers: 0,

@@ -34,7 +34,8 @@ export interface LoaderOptions {
   /** Drop the last incomplete batch; default false. */
   dropLast?: boolean;
   /**
-   * Worker threads; default min(4, availableParallelism()), or 0 with a warning when no built worker
+   * Worker threads; default min(4, availableParallelism()) (pass availableParallelism() to use every
+   * core, as the CLI does), or 0 with a warning when no built worker
    * script exists (running from TypeScript sources). 0 processes in the main thread.
    */
   workers?: number;
@@ -67,6 +68,22 @@ export interface LoaderOptions {
 export interface Batch extends EpochBatch {}
 
 /**
+ * What a loader has produced so far (cumulative over its epochs), to tell whether data loading or
+ * the consumer is the bottleneck: `images / (busyMs / 1000)` is what one worker (one core) delivers,
+ * times `workers` what the loader can deliver when the consumer keeps it busy.
+ */
+export interface LoaderStats {
+  /** Views produced (samples x views per sample), bad files excluded. */
+  images: number;
+  /** Batch tasks finished. */
+  batches: number;
+  /** Worker-milliseconds with a batch task in progress (at most `workers` tasks count at once). */
+  busyMs: number;
+  /** Worker threads (1 when the loader runs in the main thread). */
+  workers: number;
+}
+
+/**
  * Iterates batches of a file dataset or a packed dataset. `for await (const b of loader)` yields the
  * rest of the current epoch; afterwards the state is `{ epoch + 1, position: 0 }`.
  * @example
@@ -89,6 +106,8 @@ export class ImageLoader implements AsyncIterable<Batch> {
   private scanBadLogged = false;
   private iterating = false;
   private spare: Float32Array[] = [];
+  /** Main-thread production (workers: 0) and the busy time of pools already closed. */
+  private readonly meter = { images: 0, batches: 0, busyMs: 0, inFlight: 0, since: 0, closedPoolsMs: 0 };
 
   constructor(
     private readonly dataset: FileDataset | PackedDataset,
@@ -182,10 +201,42 @@ export class ImageLoader implements AsyncIterable<Batch> {
     if (!this.pool && this.opts.workers > 0) this.pool = new WorkerPool(this.opts.workers, this.workerUrl);
   }
 
-  private run(items: WorkItem[], epoch: number): Promise<WorkResult> {
+  /** Production so far (see {@link LoaderStats}). */
+  stats(): LoaderStats {
+    if (!this.pool) this.tick(0);
+    const { images, batches, busyMs, closedPoolsMs } = this.meter;
+    return {
+      images,
+      batches,
+      busyMs: busyMs + closedPoolsMs + (this.pool?.workerBusyMs() ?? 0),
+      workers: Math.max(1, this.opts.workers),
+    };
+  }
+
+  /** Main-thread processing: adds the time since the last event while a task ran. */
+  private tick(delta: number): void {
+    const m = this.meter;
+    const now = performance.now();
+    if (m.inFlight > 0) m.busyMs += now - m.since;
+    m.since = now;
+    m.inFlight += delta;
+  }
+
+  private async run(items: WorkItem[], epoch: number): Promise<WorkResult> {
     const ctx: WorkContext = { ...this.ctxBase, epoch };
-    if (!this.pool) return processItems(items, ctx, this.spare.pop());
-    return this.pool.run(items, ctx);
+    let r: WorkResult;
+    if (this.pool) r = await this.pool.run(items, ctx);
+    else {
+      this.tick(1);
+      try {
+        r = await processItems(items, ctx, this.spare.pop());
+      } finally {
+        this.tick(-1);
+      }
+    }
+    this.meter.images += r.labels.length * viewsPerSample(this.ctxBase.transform);
+    this.meter.batches++;
+    return r;
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
@@ -237,6 +288,7 @@ export class ImageLoader implements AsyncIterable<Batch> {
   async close(): Promise<void> {
     const pool = this.pool;
     this.pool = null;
+    this.meter.closedPoolsMs += pool?.workerBusyMs() ?? 0;
     await pool?.close();
   }
 }

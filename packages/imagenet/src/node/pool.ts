@@ -32,6 +32,8 @@ export class WorkerPool {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private nextRecycle = 0;
+  /** Each worker's busy time as it last reported it. */
+  private readonly busyMs: number[] = [];
 
   /**
    * @param size number of worker threads (>= 1)
@@ -46,7 +48,8 @@ export class WorkerPool {
       );
     for (let w = 0; w < size; w++) {
       const worker = new Worker(url);
-      worker.on('message', (m: { id: number; result?: WorkResult; error?: string }) => {
+      worker.on('message', (m: { id: number; result?: WorkResult; error?: string; busyMs?: number }) => {
+        if (m.busyMs !== undefined) this.busyMs[w] = m.busyMs;
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
@@ -62,6 +65,7 @@ export class WorkerPool {
       worker.unref();
       this.workers.push(worker);
       this.busy.push(0);
+      this.busyMs.push(0);
     }
   }
 
@@ -75,6 +79,11 @@ export class WorkerPool {
       this.pending.set(id, { resolve, reject });
       this.workers[w].postMessage({ id, items, ctx });
     });
+  }
+
+  /** Milliseconds the workers have spent with a task in progress, summed over workers (as reported so far). */
+  workerBusyMs(): number {
+    return this.busyMs.reduce((a, b) => a + b, 0);
   }
 
   /** Transfers a finished batch buffer to a worker for reuse (round-robin). */

@@ -8,6 +8,8 @@ import {
   modelASpec,
   modelBSpec,
   modelCSpec,
+  type Vgg19Options,
+  vgg19Spec,
 } from './paper-nets';
 
 function make(
@@ -55,4 +57,14 @@ export function modelB(opts: PaperModelOptions = {}): Sequential {
 /** Model C of Table 3 (B widened to 384/768/896 filters): see {@link modelCSpec}. */
 export function modelC(opts: PaperModelOptions = {}): Sequential {
   return make(modelCSpec, opts);
+}
+
+/**
+ * VGG-19 (Table 3's comparison model) with the paper's activations and inits: see {@link vgg19Spec}.
+ *
+ * @example
+ * const vgg = vgg19({ activation: 'relu', width: 0.125, numClasses: 10, inputSize: 64, seed: 0 });
+ */
+export function vgg19(opts: Vgg19Options = {}): Sequential {
+  return make(vgg19Spec as (o: PaperModelOptions) => ReturnType<typeof model14Spec>, opts);
 }

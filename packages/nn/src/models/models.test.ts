@@ -4,8 +4,8 @@ import type { Conv2d } from '../layers/conv2d';
 import { CrossEntropyLoss } from '../layers/cross-entropy-loss';
 import type { Linear } from '../layers/linear';
 import type { PReLU } from '../layers/prelu';
-import { model14, model30, modelA } from './factories';
-import { model14Spec } from './paper-nets';
+import { model14, model30, modelA, vgg19 } from './factories';
+import { convWeightInit, model14Spec } from './paper-nets';
 import { formatSlopes, preluSlopes } from './slopes';
 
 const small = { width: 1 / 16, numClasses: 10, inputSize: 96 } as const;
@@ -231,5 +231,48 @@ describe("the paper's networks", () => {
     expect(() => a.call(randn([1, 3, 64, 64]))).toThrow(
       /SpatialPyramidPooling \(spp\): pyramid level 7 needs a feature map of at least 7x7, got 4x4/,
     );
+  });
+  it('vgg19: torchvision layout (5 pooled stages, 7x7 average pool, 3 fc), reduced input and width train', () => {
+    const net = vgg19({ width: 1 / 16, numClasses: 10, inputSize: 64, seed: 3 });
+    const names = net.namedChildren().map(([n]) => n);
+    expect(names.filter((n) => /^conv\d_\d$/.test(n))).toHaveLength(16);
+    expect(names.slice(-10)).toEqual([
+      'pool5',
+      'avgpool',
+      'flatten',
+      'fc1',
+      'fc1_prelu',
+      'fc1_drop',
+      'fc2',
+      'fc2_prelu',
+      'fc2_drop',
+      'fc3',
+    ]);
+    const x = randn([2, 3, 64, 64], { generator: new Generator(1) });
+    const loss = new CrossEntropyLoss().call(
+      net.call(x),
+      randint(0, 10, [2], { generator: new Generator(2) }),
+    );
+    loss.backward();
+    for (const [name, p] of net.namedParameters()) expect(p.grad, name).not.toBeNull();
+    expect(() => vgg19({ sppLevels: [1] } as never)).toThrow(/vgg19Spec: VGG-19 has no SPP layer/);
+  });
+  it('convWeightInit: the prelu-aware rule takes the given initial slope; ReLU nets keep the plain He rule', () => {
+    expect(convWeightInit('prelu-aware', 'prelu', 0.1)).toEqual({
+      kind: 'kaiming',
+      mode: 'fan_out',
+      nonlinearity: 'prelu',
+      a: 0.1,
+    });
+    expect(convWeightInit('prelu-aware-fan-in', 'relu')).toEqual({
+      kind: 'kaiming',
+      mode: 'fan_in',
+      nonlinearity: 'relu',
+    });
+    expect(convWeightInit('xavier', 'prelu')).toEqual({
+      kind: 'kaiming',
+      mode: 'fan_out',
+      nonlinearity: 'linear',
+    });
   });
 });

@@ -1,6 +1,12 @@
 import { inferLayer, type LayerSpec } from '../spec';
 import type { ModelLayerSpec, ModelSpec, WeightInit } from './model-spec';
-import { type PaperModelOptions, type ResolvedOptions, resolveOptions } from './options';
+import {
+  type ActivationChoice,
+  type InitChoice,
+  type PaperModelOptions,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options';
 
 /*
  * The networks of He et al. 2015 as model specs. Choices where the paper is silent (each also in the
@@ -27,14 +33,24 @@ function scaled(c: number, width: number): number {
   return Math.max(1, Math.round(c * width));
 }
 
-function convInit(o: ResolvedOptions): WeightInit {
-  const mode = o.init.endsWith('fan-in') ? 'fan_in' : 'fan_out';
-  if (o.init === 'pytorch-default') return { kind: 'default' };
-  if (o.init.startsWith('xavier')) return { kind: 'kaiming', mode, nonlinearity: 'linear' };
-  if (o.init.startsWith('prelu-aware') && o.activation !== 'relu') {
-    return { kind: 'kaiming', mode, nonlinearity: 'prelu', a: o.preluInit };
+/**
+ * The weight init of an `InitChoice` for layers followed by `activation` whose PReLU slopes start at
+ * `preluInit` (the prelu-aware rule, Eq. 15, uses that slope): what the paper's models use for their
+ * conv layers, exported so that other model builders (the CLI's) apply the same rule.
+ * @example convWeightInit('prelu-aware', 'prelu', 0.25) // { kind: 'kaiming', mode: 'fan_out', nonlinearity: 'prelu', a: 0.25 }
+ */
+export function convWeightInit(init: InitChoice, activation: ActivationChoice, preluInit = 0.25): WeightInit {
+  const mode = init.endsWith('fan-in') ? 'fan_in' : 'fan_out';
+  if (init === 'pytorch-default') return { kind: 'default' };
+  if (init.startsWith('xavier')) return { kind: 'kaiming', mode, nonlinearity: 'linear' };
+  if (init.startsWith('prelu-aware') && activation !== 'relu') {
+    return { kind: 'kaiming', mode, nonlinearity: 'prelu', a: preluInit };
   }
   return { kind: 'kaiming', mode, nonlinearity: 'relu' };
+}
+
+function convInit(o: ResolvedOptions): WeightInit {
+  return convWeightInit(o.init, o.activation, o.preluInit);
 }
 
 /** Accumulates named layers and tracks the channel count. */
@@ -93,11 +109,16 @@ class Builder {
 
   /** spp + fc1 (act, dropout) + fc2 (act, dropout) + fc3 */
   head(defaultLevels: number[]): void {
+    const levels = this.o.sppLevels ?? defaultLevels;
+    this.layers.push({ name: 'spp', spec: { type: 'spp', levels, mode: this.o.sppMode } });
+    this.fcs(this.channels * levels.reduce((s, n) => s + n * n, 0));
+  }
+
+  /** fc1 (act, dropout) + fc2 (act, dropout) + fc3 on `features` inputs */
+  fcs(inFeatures: number): void {
     const o = this.o;
-    const levels = o.sppLevels ?? defaultLevels;
-    this.layers.push({ name: 'spp', spec: { type: 'spp', levels, mode: o.sppMode } });
     const hidden = scaled(4096, o.width);
-    let features = this.channels * levels.reduce((s, n) => s + n * n, 0);
+    let features = inFeatures;
     const stds = [0.01, 0.01, 0.001];
     const outs = [hidden, hidden, o.numClasses];
     outs.forEach((out, i) => {
@@ -210,4 +231,41 @@ export function modelBSpec(opts: PaperModelOptions = {}): ModelSpec {
 /** Spec of model C of Table 3 (B with 384/768/896 filters). 5.346 x 10^10 multiply-adds (Table 3: 5.30). */
 export function modelCSpec(opts: PaperModelOptions = {}): ModelSpec {
   return buildABC('modelCSpec', 'C', opts);
+}
+
+/** Options of {@link vgg19Spec}: those of the paper's models except the SPP ones (VGG-19 has none). */
+export type Vgg19Options = Omit<PaperModelOptions, 'sppLevels' | 'sppMode'>;
+
+/**
+ * Spec of VGG-19 [25], Table 3's comparison model: 3x3 convs 64 x2, 128 x2, 256 x4, 512 x4, 512 x4
+ * ('same' padding) with a 2x2 max pool /2 after each stage, then an adaptive average pool to 7x7 (as
+ * torchvision's `vgg19`, so any input of at least 32x32 works; an identity at 224x224), fc 4096, 4096,
+ * classes. The activations, inits and dropout follow the paper's A/B/C (PReLU channel-wise and He
+ * fan-out by default; `activation: 'relu'` gives the original). 1.963 x 10^10 multiply-adds at
+ * 224x224 (Table 3: 1.96).
+ */
+export function vgg19Spec(opts: Vgg19Options = {}): ModelSpec {
+  const o = resolveOptions('vgg19Spec', opts as PaperModelOptions);
+  if (
+    (opts as PaperModelOptions)?.sppLevels !== undefined ||
+    (opts as PaperModelOptions)?.sppMode !== undefined
+  )
+    throw new TypeError('vgg19Spec: VGG-19 has no SPP layer; sppLevels and sppMode are not options of it');
+  const w = (c: number) => scaled(c, o.width);
+  const b = new Builder(o, o.inChannels);
+  const stages: Array<[number, number]> = [
+    [2, 64],
+    [2, 128],
+    [4, 256],
+    [4, 512],
+    [4, 512],
+  ];
+  stages.forEach(([count, c], s) => {
+    for (let i = 1; i <= count; i++) b.conv(`conv${s + 1}_${i}`, w(c), 3, 1, 1);
+    b.maxPool(`pool${s + 1}`, 2, 2);
+  });
+  b.layers.push({ name: 'avgpool', spec: { type: 'adaptiveAvgPool2d', outputSize: [7, 7] } });
+  b.layers.push({ name: 'flatten', spec: { type: 'flatten', startDim: 1, endDim: -1 } });
+  b.fcs(b.channels * 49);
+  return b.finish('vgg19');
 }

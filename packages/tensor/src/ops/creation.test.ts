@@ -49,6 +49,17 @@ describe.each(await backendsUnderTest())('creation on $name', ({ backend }) => {
     expect(tensor([1.9, -1.9], { dtype: 'int32', backend }).dtype).toBe('int32');
     assertClose(await read(tensor([1.9, -1.9], { dtype: 'int32', backend })), [1, -1]);
   });
+  it('tensor copies a typed array of its dtype (later writes to the source do not reach it)', async () => {
+    for (const [src, dtype] of [
+      [new Float32Array([1, 2, 3]), 'float32'],
+      [new Int32Array([4, 5, 6]), 'int32'],
+    ] as const) {
+      const t = tensor(src, { backend, dtype });
+      src.fill(9);
+      expect(Array.from(await read(t))).toEqual(dtype === 'int32' ? [4, 5, 6] : [1, 2, 3]);
+    }
+  });
+
   it('fills, ranges and identity', async () => {
     assertClose(await read(full([2, 2], 7, { backend })), [7, 7, 7, 7]);
     assertClose(await read(zeros([3], { backend })), [0, 0, 0]);

@@ -89,6 +89,14 @@ export function tensor(
     }
     shape = s;
   }
+  // A typed array of the tensor's dtype goes to the backend as is: `fromArray` copies (for WebGPU
+  // straight into the upload), so a second host copy of a large batch would only cost time.
+  const exact =
+    (dtype === 'float32' && data instanceof Float32Array) ||
+    (dtype === 'float64' && data instanceof Float64Array) ||
+    (dtype === 'int32' && data instanceof Int32Array);
+  if (exact)
+    return finish(fromStorage(backend, backend.fromArray(data as TypedArray, dtype), shape, dtype), opts);
   const arr = allocArray(dtype, flat.length);
   if (dtype === 'int32') for (let i = 0; i < flat.length; i++) arr[i] = Math.trunc(flat[i]);
   else arr.set(flat as ArrayLike<number>);
