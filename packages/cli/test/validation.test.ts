@@ -74,6 +74,7 @@ const FLAGS: Array<[string[], RegExp]> = [
   [['--threads', '100000'], /--threads must be an integer in \[1, 256\]/],
   [['--out', '/proc/x'], /--out \/proc\/x is on the proc pseudo file system/],
   [['--out', '/sys/x/y'], /--out \/sys\/x\/y is on the sysfs pseudo file system/],
+  [['--data', 'generated:/proc/x'], /--data generated: \/proc\/x is on the proc pseudo file system/],
 ];
 
 function oneLine(r: { code: number; stderr: string }, message: RegExp): void {
@@ -112,7 +113,8 @@ describe('rectifier train: one validation for flags and JSON configs', () => {
       ? []
       : ['--out', join(dir, `rf-${flags.join('').replace(/\W/g, '')}`)];
     const backend = flags.includes('--backend') ? [] : ['--backend', 'cpu'];
-    const r = await cli('train', ...flags, '--data', data, ...backend, ...out);
+    const d = flags.includes('--data') ? [] : ['--data', data];
+    const r = await cli('train', ...flags, ...d, ...backend, ...out);
     oneLine(r, message);
   });
 

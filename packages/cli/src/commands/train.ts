@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pct } from '@rectifier/train';
@@ -32,6 +33,10 @@ export const trainCommand: Command = {
     let dataFromRun = false;
     if (v.resume) {
       if (!v.out) throw new UsageError('--resume needs --out <dir> of the run to continue');
+      if (!existsSync(String(v.out)))
+        throw new UsageError(
+          `--resume: --out ${String(v.out)} does not exist (the directory of the run to continue)`,
+        );
       outDir = prepareOutDir(String(v.out));
       const prior = await findRun(outDir, io);
       const given = new Set<string>();

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchIterable } from '@rectifier/train';
 import { UserError } from '../errors';
+import { prepareOutDir } from '../out-dir';
 import { FASHION_MNIST_CLASSES, hasIdxFiles, loadFashionMnist, loadIdxDir } from './fashion-mnist';
 import { type ImageSet, memoryBatches, pixelStats } from './image-set';
 
@@ -133,10 +134,14 @@ export async function resolveData(
   if (spec === 'generated' || spec.startsWith('generated:')) {
     const dir = spec.startsWith('generated:') ? spec.slice('generated:'.length) : opts.generatedDir;
     if (!dir) throw new UserError('--data generated needs a directory: generated:<dir>');
-    if (opts.generate === false && !existsSync(join(dir, 'train')))
-      throw new UserError(
-        `the generated data set ${dir} named by the checkpoint is not there, and a checkpoint never chooses where to write: pass --data`,
-      );
+    if (!existsSync(join(dir, 'train'))) {
+      if (opts.generate === false)
+        throw new UserError(
+          `the generated data set ${dir} named by the checkpoint is not there, and a checkpoint never chooses where to write: pass --data`,
+        );
+      // the same checks as --out: a writable directory, not on /proc or /sys
+      prepareOutDir(dir, '--data generated:');
+    }
     const { generatedBundle } = await import('./folder');
     return generatedBundle(dir, opts.inputSize);
   }
