@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchIterable } from '@rectifier/train';
-import { UserError } from '../errors';
+import { UsageError, UserError } from '../errors';
 import { prepareOutDir } from '../out-dir';
 import { FASHION_MNIST_CLASSES, hasIdxFiles, loadFashionMnist, loadIdxDir } from './fashion-mnist';
 import { type ImageSet, memoryBatches, pixelStats } from './image-set';
@@ -62,6 +62,9 @@ function upsample(set: ImageSet, factor: number): ImageSet {
   return { ...set, height: H, width: W, images };
 }
 
+/** The most memory an in-memory set may take once upsampled to the input size. */
+const MAX_UPSAMPLED_BYTES = 2 * 2 ** 30;
+
 /** Batches from an in-memory set at `inputSize` (downsampled by averaging or upsampled by repetition). */
 function inMemory(
   set: ImageSet,
@@ -74,6 +77,12 @@ function inMemory(
     if (!Number.isInteger(f))
       throw new UserError(
         `--input-size ${o.inputSize} must be a multiple or a divisor of the image size ${set.height}`,
+      );
+    // the whole set is upsampled in memory: bound it (a stored or typed input size must not ask for GBs)
+    const bytes = set.n * set.channels * o.inputSize * o.inputSize;
+    if (bytes > MAX_UPSAMPLED_BYTES)
+      throw new UsageError(
+        `--input-size ${o.inputSize} would upsample the ${set.n} images ${f}x to ${(bytes / 2 ** 30).toFixed(1)} GiB in memory (at most ${MAX_UPSAMPLED_BYTES / 2 ** 30} GiB): use a smaller --input-size`,
       );
     s = upsample(set, f);
   } else if (set.height % o.inputSize !== 0) {
