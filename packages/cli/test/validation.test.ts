@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpointFile } from '@rectifier/train';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { memoryBundle } from '../src/data/sources';
 import { cli, tinyIdxDir } from './helpers';
 
 let dir = '';
@@ -74,6 +75,7 @@ const FLAGS: Array<[string[], RegExp]> = [
   [['--threads', '100000'], /--threads must be an integer in \[1, 256\]/],
   [['--out', '/proc/x'], /--out \/proc\/x is on the proc pseudo file system/],
   [['--out', '/sys/x/y'], /--out \/sys\/x\/y is on the sysfs pseudo file system/],
+  [['--data', 'generated:/proc/x'], /--data generated: \/proc\/x is on the proc pseudo file system/],
 ];
 
 function oneLine(r: { code: number; stderr: string }, message: RegExp): void {
@@ -112,8 +114,28 @@ describe('rectifier train: one validation for flags and JSON configs', () => {
       ? []
       : ['--out', join(dir, `rf-${flags.join('').replace(/\W/g, '')}`)];
     const backend = flags.includes('--backend') ? [] : ['--backend', 'cpu'];
-    const r = await cli('train', ...flags, '--data', data, ...backend, ...out);
+    const d = flags.includes('--data') ? [] : ['--data', data];
+    const r = await cli('train', ...flags, ...d, ...backend, ...out);
     oneLine(r, message);
+  });
+
+  it('an input size whose upsampled images would not fit in memory is refused before allocating them', () => {
+    const n = 4000; // 28x28 images upsampled 30x to 840x840: 2.6 GiB
+    const set = {
+      source: 'test',
+      n,
+      channels: 1,
+      height: 28,
+      width: 28,
+      images: new Uint8Array(n * 784),
+      labels: new Uint8Array(n),
+      classes: ['a'],
+    };
+    const bundle = memoryBundle('test', set, set, { kind: 'scaled', mean: 0, std: 1 });
+    expect(() => bundle.train({ batchSize: 16, seed: 0, inputSize: 840 })).toThrow(
+      /--input-size 840 would upsample the 4000 images 30x to 2\.6 GiB in memory \(at most 2 GiB\): use a smaller --input-size/,
+    );
+    expect(bundle.train({ batchSize: 16, seed: 0, inputSize: 56 }).numBatches).toBe(250);
   });
 
   it('--out under a regular file', async () => {

@@ -47,6 +47,10 @@ export const trainCommand: Command = {
     let dataFromRun = false;
     if (v.resume) {
       if (!v.out) throw new UsageError('--resume needs --out <dir> of the run to continue');
+      if (!existsSync(String(v.out)))
+        throw new UsageError(
+          `--resume: --out ${String(v.out)} does not exist (the directory of the run to continue)`,
+        );
       outDir = prepareOutDir(String(v.out));
       const prior = await findRun(outDir, io);
       const given = new Set<string>();

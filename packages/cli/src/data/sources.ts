@@ -1,7 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchIterable } from '@rectifier/train';
-import { UserError } from '../errors';
+import { UsageError, UserError } from '../errors';
+import { prepareOutDir } from '../out-dir';
 import { FASHION_MNIST_CLASSES, hasIdxFiles, loadFashionMnist, loadIdxDir } from './fashion-mnist';
 import { type ImageSet, memoryBatches, pixelStats } from './image-set';
 
@@ -75,6 +76,9 @@ function upsample(set: ImageSet, factor: number): ImageSet {
   return { ...set, height: H, width: W, images };
 }
 
+/** The most memory an in-memory set may take once upsampled to the input size. */
+const MAX_UPSAMPLED_BYTES = 2 * 2 ** 30;
+
 /** Batches from an in-memory set at `inputSize` (downsampled by averaging or upsampled by repetition). */
 function inMemory(
   set: ImageSet,
@@ -87,6 +91,12 @@ function inMemory(
     if (!Number.isInteger(f))
       throw new UserError(
         `--input-size ${o.inputSize} must be a multiple or a divisor of the image size ${set.height}`,
+      );
+    // the whole set is upsampled in memory: bound it (a stored or typed input size must not ask for GBs)
+    const bytes = set.n * set.channels * o.inputSize * o.inputSize;
+    if (bytes > MAX_UPSAMPLED_BYTES)
+      throw new UsageError(
+        `--input-size ${o.inputSize} would upsample the ${set.n} images ${f}x to ${(bytes / 2 ** 30).toFixed(1)} GiB in memory (at most ${MAX_UPSAMPLED_BYTES / 2 ** 30} GiB): use a smaller --input-size`,
       );
     s = upsample(set, f);
   } else if (set.height % o.inputSize !== 0) {
@@ -147,10 +157,14 @@ export async function resolveData(
   if (spec === 'generated' || spec.startsWith('generated:')) {
     const dir = spec.startsWith('generated:') ? spec.slice('generated:'.length) : opts.generatedDir;
     if (!dir) throw new UserError('--data generated needs a directory: generated:<dir>');
-    if (opts.generate === false && !existsSync(join(dir, 'train')))
-      throw new UserError(
-        `the generated data set ${dir} named by the checkpoint is not there, and a checkpoint never chooses where to write: pass --data`,
-      );
+    if (!existsSync(join(dir, 'train'))) {
+      if (opts.generate === false)
+        throw new UserError(
+          `the generated data set ${dir} named by the checkpoint is not there, and a checkpoint never chooses where to write: pass --data`,
+        );
+      // the same checks as --out: a writable directory, not on /proc or /sys
+      prepareOutDir(dir, '--data generated:');
+    }
     const { generatedBundle } = await import('./folder');
     return generatedBundle(dir, opts.inputSize, opts.recipe);
   }
