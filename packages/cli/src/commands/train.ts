@@ -18,7 +18,7 @@ import { TRAIN_OPTIONS, type TrainConfig, trainConfigFrom } from '../run-config'
 import { modelConfigOf, type ResumePlan, runSession, stamp } from '../session';
 
 /** The batch of a paper-scale model without --batch-size: 128 where it fits the device (`chooseBatchSize`). */
-function autoBatch(c: TrainConfig, data: DataBundle, selection: BackendSelection): Promise<BatchChoice> {
+function autoBatch(c: TrainConfig, data: DataBundle, selection: BackendSelection): BatchChoice {
   const images = Math.min(data.numTrain, c.limit ?? Number.POSITIVE_INFINITY);
   return chooseBatchSize(modelSpecFor(modelConfigOf(c, data)), selection, { trainImages: images });
 }
@@ -78,7 +78,7 @@ export const trainCommand: Command = {
         data = data.withNormalization({ kind: 'scaled', mean: data.normalization.mean, std: 1 / 255 });
       out(io, `backend: ${describeSelection(selection)}`);
       if (chooseBatch) {
-        const choice = await autoBatch(c, data, selection);
+        const choice = autoBatch(c, data, selection);
         c.batchSize = choice.batchSize;
         out(io, `batch: ${choice.batchSize} (${choice.why})`);
       }

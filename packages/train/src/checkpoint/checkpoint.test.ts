@@ -95,12 +95,12 @@ describe('checkpoint encoding', () => {
       version: 1,
       sha256: await tensorsDigest(tensors()),
     };
-    const v1 = encodeSafetensors(tensors(), { rectifier: JSON.stringify(meta) });
+    const v1 = await encodeSafetensors(tensors(), { rectifier: JSON.stringify(meta) });
     const { meta: m } = await decodeCheckpoint(v1, 'v1.ckpt');
     expect(m).toMatchObject({ step: 3, version: 1 });
-    const bad = encodeSafetensors(tensors(), { rectifier: JSON.stringify({ ...meta, version: 0 }) });
+    const bad = await encodeSafetensors(tensors(), { rectifier: JSON.stringify({ ...meta, version: 0 }) });
     await expect(decodeCheckpoint(bad, 'v0.ckpt')).rejects.toThrow(/format version 0 is not 1 or 2/);
-    const newer = encodeSafetensors(tensors(), { rectifier: JSON.stringify({ ...meta, version: 3 }) });
+    const newer = await encodeSafetensors(tensors(), { rectifier: JSON.stringify({ ...meta, version: 3 }) });
     await expect(decodeCheckpoint(newer, 'v3.ckpt')).rejects.toThrow(/version 3; this version reads up to 2/);
   });
 
