@@ -42,7 +42,7 @@ describe('decodeImage (sharp)', () => {
 
   it('reads sizes from headers and shrinks on load', async () => {
     const jpg = await raw(500, 375).jpeg({ quality: 90 }).toBuffer();
-    expect(imageSize(jpg)).toEqual({ format: 'jpeg', width: 500, height: 375 });
+    expect(imageSize(jpg)).toEqual({ format: 'jpeg', width: 500, height: 375, components: 3 });
     expect(imageSize(await raw(33, 7).png().toBuffer())).toEqual({ format: 'png', width: 33, height: 7 });
     const small = await decodeImage(jpg, { shorterSide: 64 });
     expect([small.width, small.height]).toEqual([85, 64]);
