@@ -63,6 +63,35 @@ describe('decodeImage (sharp)', () => {
   });
 });
 
+describe('decode failures under concurrency', () => {
+  it('a truncated JPEG always reports the real reason, never "Unknown error"', async () => {
+    const jpg = await raw(200, 150).jpeg().toBuffer();
+    const cut = jpg.subarray(0, Math.floor(jpg.length * 0.5));
+    const good = await raw(200, 150).jpeg().toBuffer();
+    const v = planSample(
+      resolveTransform({ kind: 'center', resize: 64, cropSize: 56 }),
+      200,
+      150,
+      0,
+      0,
+      0,
+    ).views;
+    const out = new Float32Array(3 * 56 * 56 * 40);
+    const runs = Array.from({ length: 40 }, (_, i) =>
+      i % 2
+        ? renderViewsSharp(good, v, [0, 0, 0], {}, out, i * 3 * 56 * 56)
+        : renderViewsSharp(cut, v, [0, 0, 0], {}, out, i * 3 * 56 * 56, { path: `t${i}.JPEG` }).then(
+            () => 'no error',
+            (e: Error) => e.message,
+          ),
+    );
+    const messages = (await Promise.all(runs)).filter((m) => typeof m === 'string') as string[];
+    expect(messages).toHaveLength(20);
+    for (const m of messages)
+      expect(m).toMatch(/^t\d+\.JPEG: decode failed: premature end of JPEG data \(file truncated/);
+  });
+});
+
 describe('renderViewsSharp', () => {
   it('matches the pure-JS transform on a smooth image within a few grey levels', async () => {
     const jpg = await raw(120, 90).png().toBuffer(); // lossless so only the resamplers differ

@@ -29,6 +29,13 @@ export interface SharpOptions {
    * conversion through the embedded (or a generic) CMYK profile, closer to what a viewer shows.
    */
   cmyk?: 'plain' | 'icc';
+  /**
+   * Who shrinks images: 'libvips' (fast; within a few grey levels of PIL, see the README's table) or
+   * 'pil' (a full-size decode and the package's resampler, PIL's pixels exactly). Default 'pil' for
+   * evaluation (the loader's `center` / `tenCrop` transforms, `tenCropFromFile`,
+   * `multiScaleInputsFromFile`, `preprocessImage`), 'libvips' for training views and `decodeImage`.
+   */
+  resampler?: 'libvips' | 'pil';
 }
 
 /** An error about one input file: the loader logs `path: reason`, skips it and counts it. */
@@ -137,11 +144,17 @@ async function decodeFull(bytes: Uint8Array, info: ProbeResult, o: SharpOptions)
 }
 
 /**
- * Whether a resize to w x h must run in JS rather than libvips: enlargements (libvips' upscaling is
- * shifted by half a pixel against PIL) and plain-converted CMYK (libvips would colour-manage it).
+ * Whether a resize to w x h must run in JS rather than libvips: when asked (`resampler: 'pil'`),
+ * enlargements (libvips' upscaling is shifted by half a pixel against PIL) and plain-converted CMYK
+ * (libvips would colour-manage it).
  */
 function needsJsResize(info: ProbeResult, w: number, h: number, o: SharpOptions): boolean {
-  return w > info.width || h > info.height || (info.components === 4 && (o.cmyk ?? 'plain') === 'plain');
+  return (
+    o.resampler === 'pil' ||
+    w > info.width ||
+    h > info.height ||
+    (info.components === 4 && (o.cmyk ?? 'plain') === 'plain')
+  );
 }
 
 /**
