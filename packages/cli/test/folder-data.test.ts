@@ -128,6 +128,13 @@ describe('ImageNet-layout data (the imagenet package generator)', () => {
     );
     expect(t.stdout).toMatch(/skipped: 1 unreadable training and 1 test files/);
     expect(t.stdout).toMatch(/onnx: .*model\.onnx/);
+    // the weights alone: PyTorch state_dict names, no checkpoint prefixes
+    const st = await readFile(join(out, 'model.safetensors'));
+    const header = JSON.parse(st.subarray(8, 8 + Number(st.readBigUInt64LE(0))).toString('utf8'));
+    const names = Object.keys(header).filter((k) => k !== '__metadata__');
+    expect(names.length).toBeGreaterThan(4);
+    expect(names.filter((k) => /^(model|optimizer)\./.test(k))).toEqual([]);
+    expect(names.some((k) => k.endsWith('.weight'))).toBe(true);
     const trainWarn = warnings.split('\n').filter((l) => l.includes('cut.JPEG'));
     expect(trainWarn).toEqual([
       expect.stringMatching(/^warning: skipped .*cut\.JPEG: decode failed: premature end/),

@@ -90,6 +90,16 @@ describe('rectifier predict', () => {
     expect(r.stdout).toMatch(new RegExp(`a\\.png: ${['cat', 'dog', 'fox', 'owl'][best]} `));
   });
 
+  it('shows the probabilities of a model that ends in Softmax as they are', async () => {
+    const p = join(dir, 'softmax.onnx');
+    await writeFile(p, exportOnnx(classifier(), { inputShape: [1, 3, 8, 8], softmax: true }));
+    const plain = await model('nosoftmax.onnx');
+    const a = await cli('predict', p, png, '--top', '4');
+    const b = await cli('predict', plain, png, '--top', '4');
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+  });
+
   it('over many images reports the bad one and classifies the others (exit 1)', async () => {
     const p = await model('many.onnx');
     const bad = join(dir, 'bad.png');

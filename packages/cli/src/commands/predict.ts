@@ -52,11 +52,22 @@ async function classList(path: unknown): Promise<string[] | undefined> {
   return names;
 }
 
-/** Softmax of one row of logits, as [class, probability] pairs sorted by probability, top k. */
-function topK(logits: Float32Array, k: number): [number, number][] {
+/**
+ * Class probabilities of one output row, as [class, probability] pairs sorted by probability, top k:
+ * the softmax of logits, or the row itself when it already is a distribution (a model exported
+ * with a final Softmax).
+ */
+function topK(scores: Float32Array, k: number): [number, number][] {
   let m = Number.NEGATIVE_INFINITY;
-  for (const v of logits) m = Math.max(m, v);
-  const e = Array.from(logits, (v) => Math.exp(v - m));
+  let sum = 0;
+  let inUnit = true;
+  for (const v of scores) {
+    m = Math.max(m, v);
+    sum += v;
+    if (v < 0 || v > 1) inUnit = false;
+  }
+  const isDistribution = inUnit && Math.abs(sum - 1) < 1e-4;
+  const e = Array.from(scores, (v) => (isDistribution ? v : Math.exp(v - m)));
   const z = e.reduce((a, b) => a + b, 0);
   return e
     .map((v, i) => [i, v / z] as [number, number])
