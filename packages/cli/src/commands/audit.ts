@@ -1,7 +1,7 @@
 import { auditVerdict, formatVarianceAudit, varianceAudit } from '@rectifier/init';
 import { toAuditModel } from '@rectifier/nn';
 import { Generator, randn } from '@rectifier/tensor';
-import { choiceOpt, intOpt, numOpt } from '../args';
+import { choiceOpt, intOpt } from '../args';
 import { BACKEND_OPTION, describeSelection, releaseBackend, useBackend } from '../backend-choice';
 import { buildFromSpec } from '../build-model';
 import { MAX_PARAMETERS, parameterCount } from '../checkpoint-extra';

@@ -27,6 +27,11 @@ export const evalCommand: Command = {
         arg: 'DATA',
         description: 'dataset (default: the one the checkpoint was trained on)',
       },
+      'id-mapping': {
+        type: 'string',
+        arg: 'FILE',
+        description: "ImageNet flat val/: the devkit's ILSVRC2012_ID -> wnid mapping (meta.mat or text)",
+      },
       'batch-size': { type: 'string', arg: 'N', description: 'batch size', default: '250' },
       limit: { type: 'string', arg: 'N', description: 'evaluate only the first N test images' },
       'ten-view': {
@@ -53,11 +58,13 @@ export const evalCommand: Command = {
       const loaded = await loadModelFromCheckpoint(args.positionals[0]);
       const mc = loaded.extra.modelConfig;
       const saved = loaded.extra.data.normalization;
+      const idMapping = v['id-mapping'] === undefined ? undefined : String(v['id-mapping']);
       // the checkpoint's data source is read, never generated (a checkpoint does not choose where to write)
       let data = await resolveData(String(v.data ?? loaded.extra.data.name), {
         inputSize: mc.inputSize,
         recipe: saved.kind === 'paper' ? 'paper' : 'small',
         generate: v.data !== undefined,
+        idMapping,
       });
       // in-memory sets: the inputs the model was trained on (e.g. the paper models' mean subtraction only)
       if (saved.kind === 'scaled' && data.withNormalization) data = data.withNormalization(saved);
@@ -72,23 +79,33 @@ export const evalCommand: Command = {
         v['multi-scale'] === undefined ? undefined : parseScales(String(v['multi-scale']), mc.inputSize);
       if (v['ten-view'] && scales) throw new UserError('choose one of --ten-view and --multi-scale');
       let protocol = 'single view';
+      let skipped: number | undefined;
       if (v['ten-view'] || scales) {
         if (data.testSet)
           throw new UserError(
             `--${scales ? 'multi-scale' : 'ten-view'} needs ImageNet/ImageFolder data (it renders views of larger images)`,
           );
-        const evalData = { root: data.name, normalization: saved, inputSize: mc.inputSize, limit };
+        const evalData = { root: data.name, normalization: saved, inputSize: mc.inputSize, limit, idMapping };
         if (scales) {
           protocol = `multi-scale {${scales.join(', ')}} with flips`;
-          result = await multiScale(loaded.model, evalData, scales);
+          const ms = await multiScale(loaded.model, evalData, scales);
+          result = ms;
+          skipped = ms.skipped;
         } else {
           protocol = '10-view';
-          result = await tenView(loaded.model, evalData, batchSize);
+          const tv = await tenView(loaded.model, evalData, batchSize);
+          result = tv;
+          skipped = tv.skipped;
         }
       } else {
         result = await evaluateModel(loaded.model, data.test({ batchSize, inputSize: mc.inputSize, limit }));
+        skipped = data.badFiles?.test();
       }
-      if (v.json) out(io, JSON.stringify({ checkpoint: loaded.path, step: loaded.step, ...result }));
+      if (v.json)
+        out(
+          io,
+          JSON.stringify({ checkpoint: loaded.path, step: loaded.step, ...result, skipped: skipped ?? 0 }),
+        );
       else {
         out(
           io,
@@ -96,7 +113,7 @@ export const evalCommand: Command = {
         );
         out(
           io,
-          `${protocol} test on ${result.n} images of ${data.name}: top-1 error ${pct(result.top1)}, top-5 error ${pct(result.top5)}`,
+          `${protocol} test on ${result.n} images of ${data.name}: top-1 error ${pct(result.top1)}, top-5 error ${pct(result.top5)}${skipped === undefined ? '' : `; ${skipped} unreadable files skipped`}`,
         );
       }
       return 0;
@@ -123,6 +140,7 @@ interface EvalData {
   normalization: Normalization;
   inputSize: number;
   limit?: number;
+  idMapping?: string;
 }
 
 async function valSamples(d: EvalData) {
@@ -130,7 +148,7 @@ async function valSamples(d: EvalData) {
   const { valDataset } = await import('../data/folder');
   const train = imageFolder(join(d.root, 'train'));
   if (!existsSync(join(d.root, 'val'))) throw new UserError(`${d.root} has no val/ directory`);
-  const ds = valDataset(d.root, train.classes);
+  const ds = valDataset(d.root, train.classes, { idMapping: d.idMapping });
   return d.limit !== undefined ? { ...ds, samples: ds.samples.slice(0, d.limit) } : ds;
 }
 
@@ -153,6 +171,7 @@ async function multiScale(model: LoadedModel, d: EvalData, scales: number[]) {
   const ds = await valSamples(d);
   const normalization = await pixelNormalization(d.normalization);
   let n = 0;
+  let skipped = 0;
   const wrong = [0, 0];
   model.eval();
   try {
@@ -162,6 +181,7 @@ async function multiScale(model: LoadedModel, d: EvalData, scales: number[]) {
         inputs = await multiScaleInputsFromFile(s.path, scales, { normalization });
       } catch (e) {
         process.stderr.write(`warning: skipped ${s.path}: ${(e as Error).message.split('\n')[0]}\n`);
+        skipped++;
         continue;
       }
       const scores: Float32Array[] = [];
@@ -182,14 +202,15 @@ async function multiScale(model: LoadedModel, d: EvalData, scales: number[]) {
     model.train();
   }
   if (n === 0) throw new UserError(`no readable validation images in ${d.root}`);
-  return { top1: wrong[0] / n, top5: wrong[1] / n, n };
+  return { top1: wrong[0] / n, top5: wrong[1] / n, n, skipped };
 }
 
 /** 10-view testing with imagenet's tenCrop transform: softmax scores averaged over the views. */
 async function tenView(model: LoadedModel, d: EvalData, batchSize: number) {
   const { ImageLoader } = await import('@rectifier/imagenet/node');
-  const { loaderWorkers, recipeTransforms } = await import('../data/folder');
+  const { badFileReporter, loaderWorkers, recipeTransforms } = await import('../data/folder');
   const ds = await valSamples(d);
+  const bad = badFileReporter(ds);
   const { resize } = recipeTransforms(d.normalization.kind === 'paper' ? 'paper' : 'small', d.inputSize);
   const loader = new ImageLoader(ds, {
     transform: {
@@ -200,6 +221,7 @@ async function tenView(model: LoadedModel, d: EvalData, batchSize: number) {
     },
     batchSize: Math.max(1, Math.floor(batchSize / 10)),
     shuffle: false,
+    onBadFile: bad.report,
     ...loaderWorkers(),
   });
   const { tensor } = await import('@rectifier/tensor');
@@ -227,5 +249,5 @@ async function tenView(model: LoadedModel, d: EvalData, batchSize: number) {
     await loader.close();
     model.train();
   }
-  return { top1: wrong[0] / n, top5: wrong[1] / n, n };
+  return { top1: wrong[0] / n, top5: wrong[1] / n, n, skipped: bad.count() };
 }

@@ -30,6 +30,7 @@ export const exportCommand: Command = {
         loaded.extra.modelConfig,
         loaded.extra.data.classes,
         loaded.extra.data.normalization,
+        loaded.extra.data.imageSize,
       );
       const path = resolve(String(args.values.out));
       await writeFile(path, bytes);

@@ -3,7 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { preluSlopes } from '@rectifier/nn';
 import { crossEntropy, defaultGenerator, tidy } from '@rectifier/tensor';
 import { type Batch, formatDuration, pct } from '@rectifier/train';
-import { intOpt, numOpt } from '../args';
+import { numOpt } from '../args';
 import { BACKEND_OPTION, describeSelection, releaseBackend, useBackend } from '../backend-choice';
 import { trainingCurveSvg } from '../curves';
 import { resolveData } from '../data/sources';

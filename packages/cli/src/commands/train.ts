@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackendSelection } from '@rectifier/tensor';
-import { pct } from '@rectifier/train';
+import { pct, writeFileAtomic } from '@rectifier/train';
 import { describeSelection, releaseBackend, useBackend } from '../backend-choice';
 import { type BatchChoice, chooseBatchSize } from '../batch-size';
 import { type DataBundle, resolveData } from '../data/sources';
@@ -16,6 +16,8 @@ import { trainConfigWithRecipe } from '../paper-recipe';
 import { findRun, resumeChanges } from '../resume';
 import { TRAIN_OPTIONS, type TrainConfig, trainConfigFrom } from '../run-config';
 import { modelConfigOf, type ResumePlan, runSession, stamp } from '../session';
+import { saveWeights } from '../weights';
+import { onnxBytes } from './quickstart-artifacts';
 
 /** The batch of a paper-scale model without --batch-size: 128 where it fits the device (`chooseBatchSize`). */
 function autoBatch(c: TrainConfig, data: DataBundle, selection: BackendSelection): BatchChoice {
@@ -28,7 +30,7 @@ export const trainCommand: Command = {
   spec: {
     name: 'train',
     summary:
-      'Train a model (flags or a JSON --config). Writes metrics.jsonl, checkpoints/ and summary.json to --out.',
+      'Train a model (flags or a JSON --config). Writes metrics.jsonl, checkpoints/, summary.json and the weights alone (model.safetensors, PyTorch names) to --out; model.onnx with --export-onnx.',
     usage: 'rectifier train [options]',
     options: TRAIN_OPTIONS,
     epilog: `Examples:
@@ -71,6 +73,7 @@ export const trainCommand: Command = {
         recipe: paper ? 'paper' : 'small',
         // a directory named by a stored config is read, never written
         generate: !dataFromRun || c.data === 'generated',
+        idMapping: v['id-mapping'] === undefined ? undefined : String(v['id-mapping']),
       });
       // The paper's inputs for its models: mean subtraction only, pixels in about [-128, 128] (P §3),
       // which its fc stds (0.01, 0.001) are sized for. Folder data gets them from the 'paper' recipe.
@@ -87,9 +90,13 @@ export const trainCommand: Command = {
         throw new UserError(
           `--batch-size ${c.batchSize} is larger than the ${images} training images (the last, incomplete batch of an epoch is dropped, so no step would run)`,
         );
+      const files = data.badFiles ? 'files' : 'images';
+      const scan = data.badFiles?.scanned
+        ? `; ${data.badFiles.scanned} entries rejected by the scan (not counted)`
+        : '';
       out(
         io,
-        `data: ${data.numTrain} training / ${data.numTest} test images, ${data.classes.length} classes (${data.source})`,
+        `data: ${data.numTrain} training / ${data.numTest} test ${files}, ${data.classes.length} classes (${data.source})${scan}${data.badFiles ? '; unreadable files are skipped as they are met' : ''}`,
       );
       out(
         io,
@@ -115,7 +122,27 @@ export const trainCommand: Command = {
           io,
           `test: top-1 error ${pct(r.test.top1)}, top-5 error ${pct(r.test.top5)} on ${r.test.n} images`,
         );
+      if (data.badFiles && data.badFiles.train() + data.badFiles.test() > 0)
+        out(
+          io,
+          `skipped: ${data.badFiles.train()} unreadable training and ${data.badFiles.test()} test files (listed above as 'warning: skipped')`,
+        );
       out(io, `checkpoint: ${r.fit.lastCheckpoint}`);
+      // The weights alone, with PyTorch names (load_state_dict(strict=True)), as quickstart writes them.
+      const weights = join(outDir, 'model.safetensors');
+      await saveWeights(r.model, weights, {
+        model: JSON.stringify(r.modelConfig),
+        classes: JSON.stringify(data.classes),
+      });
+      out(io, `weights: ${weights}`);
+      if (v['export-onnx']) {
+        const onnx = join(outDir, 'model.onnx');
+        await writeFileAtomic(
+          onnx,
+          await onnxBytes(r.model, r.modelConfig, data.classes, data.normalization, data.imageSize),
+        );
+        out(io, `onnx: ${onnx} (predict with: rectifier predict ${onnx} <image...>)`);
+      }
       out(io, `metrics: ${join(outDir, 'metrics.jsonl')}; summary: ${join(outDir, 'summary.json')}`);
       return 0;
     } finally {

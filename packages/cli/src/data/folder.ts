@@ -38,11 +38,17 @@ function hasSubdirs(dir: string): boolean {
   }
 }
 
+/** Options for reading an ImageNet-layout folder. */
+export interface DataOptions {
+  /** The devkit's ILSVRC2012_ID -> wnid mapping (meta.mat or text) for a flat val/ (`--id-mapping`). */
+  idMapping?: string;
+}
+
 /** The validation split, with labels re-indexed to the training folders' class order. */
-export function valDataset(root: string, classes: ClassTable): FileDataset {
+export function valDataset(root: string, classes: ClassTable, opts: DataOptions = {}): FileDataset {
   const val = join(root, 'val');
   if (hasSubdirs(val)) return imageFolder(val, { classes });
-  const ds = imagenetDataset(root, { split: 'val' });
+  const ds = imagenetDataset(root, { split: 'val', idMapping: opts.idMapping });
   const inet = imagenetClasses();
   const samples = ds.samples
     .map((s) => ({ ...s, label: classes.indexOf(inet.id(s.label)) }))
@@ -65,6 +71,29 @@ export function loaderWorkers(): { workers: number } {
 }
 
 /**
+ * The one way file problems are reported, in train and eval alike: `warning: skipped <path>: <reason>`
+ * on stderr, once per file. `count()` gives the files that failed when read; entries the directory
+ * scan rejected (`ds.skipped`, which the loader reports too) are printed but not counted.
+ */
+export function badFileReporter(ds?: FileDataset): {
+  report: (e: { path: string; reason: string }) => void;
+  count: () => number;
+} {
+  const scanned = new Set((ds?.skipped ?? []).map((e) => e.path));
+  const seen = new Set<string>();
+  let unreadable = 0;
+  return {
+    report: (e) => {
+      if (seen.has(e.path)) return;
+      seen.add(e.path);
+      if (!scanned.has(e.path)) unreadable++;
+      process.stderr.write(`warning: skipped ${e.path}: ${e.reason}\n`);
+    },
+    count: () => unreadable,
+  };
+}
+
+/**
  * Loader-backed batches of one epoch from a start batch (a fresh loader per epoch, closed at the end).
  * Each batch's float buffer goes straight into the tensor upload (`toTensors`: one copy, into the
  * device buffer on WebGPU) and is handed back to the workers at once (`recycle`). The loaders'
@@ -74,6 +103,7 @@ function loaderSource(
   ds: FileDataset,
   transform: Transform,
   o: { batchSize: number; seed: number; shuffle: boolean; dropLast: boolean; limit?: number },
+  bad: ReturnType<typeof badFileReporter>,
   totals?: LoaderTotals,
 ) {
   const data = o.limit !== undefined ? { ...ds, samples: ds.samples.slice(0, o.limit) } : ds;
@@ -95,7 +125,7 @@ function loaderSource(
         shuffle: o.shuffle,
         dropLast: o.dropLast,
         state: { epoch, position: startBatch * o.batchSize },
-        onBadFile: (e) => process.stderr.write(`warning: skipped ${e.path}: ${e.reason}\n`),
+        onBadFile: bad.report,
       });
       let seen = { images: 0, busyMs: 0 };
       const count = () => {
@@ -156,7 +186,12 @@ export function recipeTransforms(
  * An ImageNet-layout directory (`train/<class>/*` and `val/`, sorted or flat with ground truth) as
  * a data bundle with the transforms of `recipe` (see {@link recipeTransforms}).
  */
-export function folderBundle(root: string, inputSize = 32, recipe: 'paper' | 'small' = 'small'): DataBundle {
+export function folderBundle(
+  root: string,
+  inputSize = 32,
+  recipe: 'paper' | 'small' = 'small',
+  opts: DataOptions = {},
+): DataBundle {
   const trainDir = join(root, 'train');
   if (!existsSync(trainDir))
     throw new UserError(
@@ -166,25 +201,32 @@ export function folderBundle(root: string, inputSize = 32, recipe: 'paper' | 'sm
   let val: FileDataset;
   try {
     train = imageFolder(trainDir);
-    val = existsSync(join(root, 'val')) ? valDataset(root, train.classes) : { ...train, samples: [] };
+    val = existsSync(join(root, 'val')) ? valDataset(root, train.classes, opts) : { ...train, samples: [] };
   } catch (e) {
     throw new UserError((e as Error).message);
   }
   if (train.samples.length === 0) throw new UserError(`${trainDir} contains no images`);
   const { train: trainT, test: testT } = recipeTransforms(recipe, inputSize);
   const totals: LoaderTotals = { images: 0, busyMs: 0, workers: 0 };
+  const badTrain = badFileReporter(train);
+  const badTest = badFileReporter(val);
   return {
     name: root,
     source: root,
+    badFiles: {
+      train: badTrain.count,
+      test: badTest.count,
+      scanned: train.skipped.length + val.skipped.length,
+    },
     classes: classNames(train.classes),
     inChannels: 3,
     imageSize: inputSize,
     numTrain: train.samples.length,
     numTest: val.samples.length,
     normalization: { kind: recipe === 'paper' ? 'paper' : 'imagenet', mean: 0, std: 1 },
-    train: (o) => loaderSource(train, trainT, { ...o, shuffle: true, dropLast: true }, totals),
+    train: (o) => loaderSource(train, trainT, { ...o, shuffle: true, dropLast: true }, badTrain, totals),
     loaderStats: () => ({ ...totals }),
-    test: (o) => loaderSource(val, testT, { ...o, seed: 0, shuffle: false, dropLast: false }),
+    test: (o) => loaderSource(val, testT, { ...o, seed: 0, shuffle: false, dropLast: false }, badTest),
   };
 }
 

@@ -50,7 +50,7 @@ export interface LoaderOptions {
   state?: LoaderState;
   /** Called once per skipped file; default: one `console.warn` line `[imagenet] skipped <path>: <reason>`. */
   onBadFile?: (e: BadEntry) => void;
-  /** sharp settings (failOn, kernel). */
+  /** sharp settings (failOn, kernel, cmyk, resampler). */
   sharp?: SharpOptions;
   /**
    * Largest image file read, in bytes; default 64 MiB (`DEFAULT_MAX_FILE_BYTES`). Larger files,

@@ -32,7 +32,6 @@ import { MAX_SUM_SQUARES_TENSORS, runSgd, runSumSquares } from './kernels/multi-
 import { type PoolKind, runPool } from './kernels/pool2d.js';
 import { runRandom } from './kernels/random.js';
 import { runLogSoftmax, runReduce } from './kernels/reduce.js';
-import { stableStringify } from './stable-key.js';
 import type { StepProfile } from './step-profile.js';
 import {
   contiguousStrides,
