@@ -24,10 +24,12 @@ describe('readOnnxMetadata', () => {
 });
 
 describe('deployPreprocessing in the exported metadata', () => {
-  it('records the eval pipeline: folder data resize round(8/7 s) + centre crop, bilinear, torchvision mean/std', () => {
+  it('records the eval pipeline: folder data resize round(8/7 s) + centre crop, bilinear, torchvision mean/std', async () => {
     const mc = { inChannels: 3, inputSize: 4, numClasses: 2 } as ModelConfig;
     const model = new Sequential(new Flatten(), new Linear({ inFeatures: 48, outFeatures: 2 }));
-    const meta = readOnnxMetadata(onnxBytes(model, mc, ['a', 'b'], { kind: 'imagenet', mean: 0, std: 1 }));
+    const meta = readOnnxMetadata(
+      await onnxBytes(model, mc, ['a', 'b'], { kind: 'imagenet', mean: 0, std: 1 }),
+    );
     const pre = validatePreprocessing(JSON.parse(meta[META.preprocessing]));
     expect(META.preprocessing).toBe('rectifier.preprocessing');
     expect(pre).toMatchObject({ colorMode: 'rgb', resize: 5, cropSize: 4, interpolation: 'bilinear' });
