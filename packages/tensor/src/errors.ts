@@ -23,3 +23,21 @@ export class DisposedError extends Error {
 export function fmt(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
+
+/**
+ * Throws when an options object has a key outside `allowed` (a typo such as `{ pading: 1 }` would
+ * otherwise silently fall back to the default), or when it is not an object. `undefined` passes.
+ * The one unknown-option check of every package (nn, init, onnx, train use it from here).
+ *
+ * @example
+ * checkOptionKeys('conv2d', opts, ['stride', 'padding']);
+ */
+export function checkOptionKeys(op: string, opts: unknown, allowed: readonly string[]): void {
+  if (opts === undefined) return;
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts))
+    throw new TypeError(`${op}: options must be an object, got ${opts === null ? 'null' : typeof opts}`);
+  for (const key of Object.keys(opts)) {
+    if (!allowed.includes(key))
+      throw new TypeError(`${op}: unknown option '${key}' (allowed: ${allowed.join(', ')})`);
+  }
+}

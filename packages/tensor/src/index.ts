@@ -26,6 +26,7 @@ export type {
 } from './backend.js';
 export { getBackend, setBackend, withBackend } from './backend-state.js';
 export { cpuBackend } from './backends/cpu/index.js';
+export { BINARY, TERNARY, UNARY } from './elementwise-semantics.js';
 export { DisposedError, DTypeError, ShapeError } from './errors.js';
 export { keep, memory, tidy } from './memory.js';
 export { leakyRelu, logSoftmax, prelu, softmax } from './ops/activation.js';
@@ -82,7 +83,7 @@ export {
   tanh,
   where,
 } from './ops/elementwise.js';
-export { BINARY, TERNARY, UNARY } from './ops/elementwise-table.js';
+export { BINARY_GRADS, TERNARY_GRADS, UNARY_GRADS } from './ops/elementwise-grads.js';
 export { gather, indexSelect, oneHot } from './ops/indexing.js';
 export { concat, split, stack } from './ops/join.js';
 export { type CrossEntropyOptions, crossEntropy } from './ops/loss.js';

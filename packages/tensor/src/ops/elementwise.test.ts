@@ -36,9 +36,10 @@ const unaryRef: Record<string, (x: number) => number> = {
   floor: Math.floor,
   ceil: Math.ceil,
   round: halfEven,
+  trunc: Math.trunc,
   tanh: Math.tanh,
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-  relu: (x) => (Number.isNaN(x) ? x : Math.max(x, 0)),
+  relu: (x) => (x < 0 ? 0 : x), // NaN and -0 pass through (torch)
   isnan: (x) => Number(Number.isNaN(x)),
   logicalNot: (x) => Number(x === 0),
 };
@@ -48,6 +49,7 @@ const binaryRef: Record<string, (a: number, b: number) => number> = {
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
+  floorDivide: (a, b) => Math.floor(a / b),
   pow: (a, b) => a ** b,
   maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : Math.max(a, b)),
   minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : Math.min(a, b)),

@@ -20,12 +20,15 @@ export function unaryRow(
 ): void {
   switch (op) {
     case 'relu':
-      // branch-free (random signs defeat branch prediction: ~10x faster); v * 0 is NaN only for
-      // v = NaN or -inf, fixed up on a rarely taken branch; "+ 0" turns -0 into 0
+      // branch-free (random signs defeat branch prediction: ~10x faster). p = [v >= 0]; the term
+      // (0 - p) * 0 is -0 when v is kept (so v = -0 stays -0, like torch) and +0 when it is zeroed
+      // (so negative v gives +0, not v * 0 = -0); v * 0 is NaN only for v = NaN or -inf, fixed up
+      // on a rarely taken branch with the table's definition
       for (let i = 0; i < n; i++) {
         const v = A[pa + i * ia];
-        const r = v * +(v > 0) + 0;
-        O[po + i * io] = !Number.isNaN(r) ? r : Number.isNaN(v) ? v : 0;
+        const p = +(v >= 0);
+        const r = v * p + (0 - p) * 0;
+        O[po + i * io] = !Number.isNaN(r) ? r : fn(v, alpha);
       }
       return;
     case 'neg':
@@ -148,10 +151,12 @@ export function binaryRow(
       }
       return;
     case 'reluGrad':
+      // p = [not x <= 0]: dy passes at NaN inputs (torch's threshold_backward); signed zeros as in relu
       for (let i = 0; i < n; i++) {
         const x = A[pa + i * ia];
         const g = B[pb + i * ib];
-        const r = g * +(x > 0) + 0;
+        const p = 1 - +(x <= 0);
+        const r = g * p + (0 - p) * 0;
         O[po + i] = !Number.isNaN(r) ? r : fn(x, g);
       }
       return;
