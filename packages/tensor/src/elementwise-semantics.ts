@@ -83,6 +83,7 @@ export const UNARY: Record<UnaryOp, UnaryDef> = {
     floatResult: true,
   },
   // NaN and -0 pass through unchanged (like torch.relu): only a < 0 becomes 0
+  // biome-ignore lint/complexity/useMathMinMax: Math.max(-0, 0) is +0; torch keeps -0
   relu: { js: (a) => (a < 0 ? 0 : a), wgsl: 'select(a, 0.0, a < 0.0)' },
   square: { js: (a) => a * a, wgsl: 'a * a' },
   isnan: { js: (a) => (Number.isNaN(a) ? 1 : 0), wgsl: 'select(0.0, 1.0, a != a)' },

@@ -54,10 +54,12 @@ export {
   cast,
   ceil,
   clamp,
+  type DivOptions,
   div,
   eq,
   exp,
   floor,
+  floorDivide,
   ge,
   gt,
   isnan,
@@ -81,11 +83,12 @@ export {
   sub,
   type TensorLike,
   tanh,
+  trunc,
   where,
 } from './ops/elementwise.js';
 export { BINARY_GRADS, TERNARY_GRADS, UNARY_GRADS } from './ops/elementwise-grads.js';
 export { gather, indexSelect, oneHot } from './ops/indexing.js';
-export { concat, split, stack } from './ops/join.js';
+export { cat, concat, split, stack } from './ops/join.js';
 export { type CrossEntropyOptions, crossEntropy } from './ops/loss.js';
 export { linear, matmul } from './ops/matmul.js';
 export {
@@ -95,7 +98,23 @@ export {
   maxPool2d,
   type Pool2dOptions,
 } from './ops/pool.js';
-export { argmax, argmin, logSumExp, max, mean, min, std, sum, variance } from './ops/reduce.js';
+export {
+  amax,
+  amin,
+  argmax,
+  argmin,
+  type Dims,
+  logSumExp,
+  max,
+  mean,
+  min,
+  type ReduceOptions,
+  std,
+  sum,
+  type ValuesIndices,
+  type VarianceOptions,
+  variance,
+} from './ops/reduce.js';
 export {
   broadcastTo,
   contiguous,

@@ -16,7 +16,7 @@ describe('shape helpers', () => {
   });
   it('normalizes negative axes and rejects out-of-range ones', () => {
     expect(normalizeAxis('sum', -1, 3)).toBe(2);
-    expect(() => normalizeAxis('sum', 3, 3)).toThrow('sum: axis 3 is out of range for a tensor of rank 3');
+    expect(() => normalizeAxis('sum', 3, 3)).toThrow('sum: dim 3 is out of range for a tensor of rank 3');
     expect(() => normalizeAxis('sum', -4, 3)).toThrow(ShapeError);
     expect(normalizeAxes('sum', [-1, 0], 3)).toEqual([0, 2]);
     expect(() => normalizeAxes('sum', [1, -2], 3)).toThrow('appears twice');

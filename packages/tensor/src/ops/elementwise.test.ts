@@ -39,7 +39,8 @@ const unaryRef: Record<string, (x: number) => number> = {
   trunc: Math.trunc,
   tanh: Math.tanh,
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-  relu: (x) => (x < 0 ? 0 : x), // NaN and -0 pass through (torch)
+  // biome-ignore lint/complexity/useMathMinMax: NaN and -0 pass through (torch); Math.max(-0, 0) is +0
+  relu: (x) => (x < 0 ? 0 : x),
   isnan: (x) => Number(Number.isNaN(x)),
   logicalNot: (x) => Number(x === 0),
 };
