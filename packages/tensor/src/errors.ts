@@ -1,7 +1,14 @@
 /**
- * Error classes thrown by `@rectifier/tensor`. Every message starts with the op name and shows the
- * offending argument and shapes, e.g.
- * `conv2d: input has 3 channels but weight expects 4 (input [8,3,32,32], weight [16,4,3,3])`.
+ * The error taxonomy of every Rectifier package (nn, init, onnx, train use these classes and helpers
+ * from here). Every message starts with the op (or module) name and shows the offending argument and
+ * shapes, written `[8, 3, 32, 32]`, e.g.
+ * `conv2d: input has 3 channels but weight expects 4 (input [8, 3, 32, 32], weight [16, 4, 3, 3])`.
+ *
+ * - `ShapeError`: a shape, dim or size does not fit (rank, broadcasting, out-of-range dim).
+ * - `DTypeError`: a dtype is not allowed or two dtypes cannot be combined.
+ * - `DisposedError`: a disposed tensor was used.
+ * - `TypeError`: an argument or option of the wrong kind, or an unknown option key (`checkOptionKeys`).
+ * - `RangeError`: a value out of its allowed range (an index, a probability, a class target).
  */
 
 /** A shape, axis or size argument is invalid (rank, broadcasting, out-of-range axis, negative size). */
@@ -19,9 +26,9 @@ export class DisposedError extends Error {
   override readonly name = 'DisposedError';
 }
 
-/** Formats a shape the way every error message shows it: `[8,3,32,32]`. */
+/** Formats a shape the way every error message shows it: `[8, 3, 32, 32]`. */
 export function fmt(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
+  return `[${shape.join(', ')}]`;
 }
 
 /**

@@ -89,7 +89,18 @@ export {
 export { BINARY_GRADS, TERNARY_GRADS, UNARY_GRADS } from './ops/elementwise-grads.js';
 export { gather, indexSelect, oneHot } from './ops/indexing.js';
 export { cat, concat, split, stack } from './ops/join.js';
-export { type CrossEntropyOptions, crossEntropy } from './ops/loss.js';
+export {
+  type BinaryCrossEntropyWithLogitsOptions,
+  binaryCrossEntropyWithLogits,
+  type CrossEntropyOptions,
+  crossEntropy,
+  l1Loss,
+  mseLoss,
+  type NllLossOptions,
+  nllLoss,
+  type Reduction,
+  type RegressionLossOptions,
+} from './ops/loss.js';
 export { linear, matmul } from './ops/matmul.js';
 export {
   adaptiveAvgPool2d,

@@ -186,7 +186,7 @@ export function pair(
     if (!Number.isInteger(x) || x < min)
       // String() keeps NaN/Infinity visible (JSON.stringify would print null)
       throw new ShapeError(
-        `${op}: ${name} must be an integer >= ${min}, got ${typeof v === 'number' ? v : `[${v.map(String).join(',')}]`}`,
+        `${op}: ${name} must be an integer >= ${min}, got ${typeof v === 'number' ? v : fmt(v)}`,
       );
   }
   return p;

@@ -2,6 +2,7 @@ import { backward as runBackward } from './autograd/backward.js';
 import { isGradEnabled } from './autograd/grad-mode.js';
 import type { GradNode } from './autograd/node.js';
 import type { Backend, DType, Shape, Storage, TypedArray, View } from './backend.js';
+import { flushDeferredChecks } from './deferred-checks.js';
 import { isFloat } from './dtype.js';
 import { DisposedError, DTypeError, fmt, ShapeError } from './errors.js';
 import { StorageRef, trackTensor, untrackTensor } from './memory.js';
@@ -155,6 +156,8 @@ export class Tensor {
   /** Contiguous host copy of the elements in row-major order. */
   async data(): Promise<TypedArray> {
     this.assertAlive('data');
+    // argument checks that ran on the device (e.g. crossEntropy targets on WebGPU) report here
+    await flushDeferredChecks(this.backend);
     return this.backend.read(this.storageView);
   }
   /** Synchronous host copy; only on backends with host memory (CPU, WASM). */

@@ -68,7 +68,7 @@ describe.each(await backendsUnderTest())('conv2d on $name', ({ backend, rtol }) 
       ShapeError,
     );
     expect(() => conv2d(zeros([1, 3, 2], { backend }), zeros([1, 3, 3, 3], { backend }))).toThrow(
-      'conv2d: input must be 4-D [N,C,H,W], got shape [1,3,2]',
+      'conv2d: input must be 4-D [N,C,H,W], got shape [1, 3, 2]',
     );
     expect(() =>
       conv2d(zeros([1, 4, 5, 5], { backend }), zeros([3, 2, 3, 3], { backend }), null, { groups: 2 }),

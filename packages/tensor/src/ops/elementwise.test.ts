@@ -136,7 +136,7 @@ describe.each(await backendsUnderTest())('elementwise on $name', ({ backend, ato
 describe('elementwise errors', () => {
   it('names the op and shapes', () => {
     expect(() => ew.mul(zeros([2, 3]), zeros([4]))).toThrow(
-      'mul: shapes [2,3] and [4] cannot be broadcast together',
+      'mul: shapes [2, 3] and [4] cannot be broadcast together',
     );
     expect(() => ew.add(zeros([2]), 'x' as unknown as number)).toThrow(TypeError);
     expect(() => ew.cast(zeros([1]), 'float16' as never)).toThrow(DTypeError);
