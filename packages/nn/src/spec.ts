@@ -1,3 +1,4 @@
+import { ShapeError } from '@rectifier/tensor';
 import { convOutputSize, poolOutputSize, sppAxisGeometry } from './geometry';
 import { fmtShape } from './options';
 
@@ -90,7 +91,7 @@ export function inferLayer(
 ): LayerShapeInfo {
   const s = inputShape;
   const fail = (why: string): never => {
-    throw new RangeError(`${name} (${spec.type}): ${why} (input ${fmtShape(s)})`);
+    throw new ShapeError(`${name} (${spec.type}): ${why} (input ${fmtShape(s)})`);
   };
   const need4d = () => {
     if (s.length !== 4) fail('expects a 4-D NCHW input');

@@ -8,6 +8,7 @@
  * SpatialPyramidPooling -> per-level MaxPool (or exact Slice/ReduceMax) + Flatten + Concat;
  * Flatten -> Flatten(axis=1) or Reshape; Dropout/Identity -> nothing.
  */
+import { ShapeError } from '@rectifier/tensor';
 import { attr, type GraphBuilder } from './graph-builder';
 import { describePath, type LayerSpec, type ParamData, scopeOf } from './layers';
 import { convOutSize, fmt, poolOutSize } from './shapes';
@@ -20,7 +21,8 @@ export interface Value {
 }
 
 function fail(layer: LayerSpec, message: string): never {
-  throw new Error(`exportOnnx: module ${describePath(layer.path, layer.type)}: ${message}`);
+  // every lowering failure is a shape that does not fit the layer
+  throw new ShapeError(`exportOnnx: module ${describePath(layer.path, layer.type)}: ${message}`);
 }
 
 function param(g: GraphBuilder, p: ParamData, dims: readonly number[] = p.shape): string {

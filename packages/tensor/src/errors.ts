@@ -41,8 +41,10 @@ export function fmt(shape: readonly number[]): string {
  */
 export function checkOptionKeys(op: string, opts: unknown, allowed: readonly string[]): void {
   if (opts === undefined) return;
-  if (opts === null || typeof opts !== 'object' || Array.isArray(opts))
-    throw new TypeError(`${op}: options must be an object, got ${opts === null ? 'null' : typeof opts}`);
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
+    const got = opts === null ? 'null' : Array.isArray(opts) ? 'an array' : typeof opts;
+    throw new TypeError(`${op}: options must be an object, got ${got}`);
+  }
   for (const key of Object.keys(opts)) {
     if (!allowed.includes(key))
       throw new TypeError(`${op}: unknown option '${key}' (allowed: ${allowed.join(', ')})`);

@@ -27,7 +27,14 @@ export type {
 export { getBackend, setBackend, withBackend } from './backend-state.js';
 export { cpuBackend } from './backends/cpu/index.js';
 export { BINARY, TERNARY, UNARY } from './elementwise-semantics.js';
-export { DisposedError, DTypeError, ShapeError } from './errors.js';
+export {
+  checkOptionKeys,
+  DisposedError,
+  DTypeError,
+  fmt as formatShape,
+  ShapeError,
+} from './errors.js';
+export { checkShape, normalizeAxis as normalizeDim } from './shape.js';
 export { keep, memory, tidy } from './memory.js';
 export { leakyRelu, logSoftmax, prelu, softmax } from './ops/activation.js';
 export { type Conv2dOptions, conv2d } from './ops/conv.js';
