@@ -34,7 +34,6 @@ export {
   fmt as formatShape,
   ShapeError,
 } from './errors.js';
-export { checkShape, normalizeAxis as normalizeDim } from './shape.js';
 export { keep, memory, tidy } from './memory.js';
 export { leakyRelu, logSoftmax, prelu, softmax } from './ops/activation.js';
 export { type Conv2dOptions, conv2d } from './ops/conv.js';
@@ -156,4 +155,5 @@ export {
   type SelectBackendOptions,
   selectBackend,
 } from './select-backend.js';
+export { checkShape, normalizeAxis as normalizeDim } from './shape.js';
 export { Tensor } from './tensor.js';

@@ -62,7 +62,7 @@ describe.each(await backendsUnderTest())('conv2d on $name', ({ backend, rtol }) 
   }
   it('names channels and shapes in errors', () => {
     expect(() => conv2d(zeros([8, 3, 32, 32], { backend }), zeros([16, 4, 3, 3], { backend }))).toThrow(
-      'conv2d: input has 3 channels but weight expects 4 (input [8,3,32,32], weight [16,4,3,3])',
+      'conv2d: input has 3 channels but weight expects 4 (input [8, 3, 32, 32], weight [16, 4, 3, 3])',
     );
     expect(() => conv2d(zeros([1, 3, 2, 2], { backend }), zeros([1, 3, 3, 3], { backend }))).toThrow(
       ShapeError,

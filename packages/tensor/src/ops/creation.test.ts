@@ -69,7 +69,7 @@ describe.each(await backendsUnderTest())('creation on $name', ({ backend }) => {
     expect(() => randn([Number.POSITIVE_INFINITY], { backend })).toThrow(
       'randn: shape [Infinity] must contain non-negative finite integers',
     );
-    expect(() => eye(Number.NaN, undefined, { backend })).toThrow('eye: size [NaN,NaN]');
+    expect(() => eye(Number.NaN, undefined, { backend })).toThrow('eye: size [NaN, NaN]');
     expect(() => arange(Number.POSITIVE_INFINITY, undefined, 1, { backend })).toThrow(
       'arange: start 0, end Infinity and step 1 must be finite',
     );

@@ -5,36 +5,17 @@
  * ('mean' default, 'sum' or 'none').
  */
 import { record } from '../autograd/record.js';
-import type { Backend } from '../backend.js';
-import { deferCheck } from '../deferred-checks.js';
 import { DTypeError, fmt, ShapeError } from '../errors.js';
-import { keep, tidy } from '../memory.js';
+import { tidy } from '../memory.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { logSoftmax } from './activation.js';
-import {
-  abs,
-  add,
-  div,
-  exp,
-  ge,
-  gt,
-  log,
-  lt,
-  mul,
-  ne,
-  neg,
-  relu,
-  sigmoid,
-  square,
-  sub,
-  where,
-} from './elementwise.js';
-import { gather, indexSelect } from './indexing.js';
-import { concat } from './join.js';
+import { abs, add, div, exp, log, mul, ne, neg, relu, sigmoid, square, sub, where } from './elementwise.js';
+import { gatherUnchecked, indexSelect } from './indexing.js';
 import { checkOptionKeys, checkTensor, sameBackend } from './operands.js';
-import { argmax, sum } from './reduce.js';
-import { narrow, permute, reshape } from './views.js';
+import { checkIndices } from './range-check.js';
+import { sum } from './reduce.js';
+import { permute, reshape } from './views.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -109,30 +90,14 @@ function checkWeight(op: string, weight: Tensor | null | undefined, input: Tenso
     throw new DTypeError(`${op}: weight has dtype ${weight.dtype} but the input has ${input.dtype}`);
 }
 
-/**
- * Target range check: immediately where the targets can be read synchronously (CPU, WASM); on the
- * device otherwise (WebGPU), reported with the same message at the next read (deferred-checks.ts).
- */
+/** Class targets must be in [0, C) or equal ignoreIndex; the same RangeError on every backend. */
 function checkTargets(op: string, target: Tensor, C: number, ignoreIndex: number, context: string): void {
-  const message = (_count: number, n: number, v: number) =>
-    `${op}: target[${n}] = ${v} is out of range for ${C} classes (${context})`;
-  if (target.backend.readSync) {
-    const t = target.dataSync();
-    for (let n = 0; n < t.length; n++) {
-      const v = t[n];
-      if (v !== ignoreIndex && (v < 0 || v >= C)) throw new RangeError(message(1, n, v));
-    }
-    return;
-  }
-  if (target.size === 0) return;
-  const verdict = tidy(() => {
-    const flat = reshape(target, [-1]);
-    const bad = mul(add(lt(flat, 0), ge(flat, C)), ne(flat, ignoreIndex));
-    const first = reshape(argmax(bad), [1]);
-    return keep(concat([reshape(sum(bad), [1]), first, gather(flat, 0, first)]));
-  });
-  deferCheck(target.backend as Backend, `${op}|${C}|${ignoreIndex}|${context}`, verdict, message, (a, b) =>
-    tidy(() => keep(where(gt(narrow(a, 0, 0, 1), 0), a, b))),
+  checkIndices(
+    target,
+    C,
+    `${op}|${C}|${ignoreIndex}|${context}`,
+    (n, v) => `${op}: target[${n}] = ${v} is out of range for ${C} classes (${context})`,
+    ignoreIndex,
   );
 }
 
@@ -149,7 +114,7 @@ function nllRows(
   const M = t.shape[0];
   const valid = ne(t, ignoreIndex);
   const safe = where(valid, t, 0); // ignored rows read class 0 and are masked out below
-  const picked = reshape(gather(logp, 1, reshape(safe, [M, 1])), [M]);
+  const picked = reshape(gatherUnchecked(logp, 1, reshape(safe, [M, 1])), [M]);
   const wRow = weight ? indexSelect(weight, 0, safe) : null;
   const loss = where(valid, neg(wRow ? mul(picked, wRow) : picked), 0);
   const w = where(valid, wRow ?? 1, 0);

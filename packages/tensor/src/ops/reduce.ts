@@ -25,7 +25,7 @@ import {
   sub,
   where,
 } from './elementwise.js';
-import { gather } from './indexing.js';
+import { gatherUnchecked } from './indexing.js';
 import { checkOptionKeys, checkTensor } from './operands.js';
 import { expand, reshape } from './views.js';
 
@@ -146,7 +146,7 @@ function valuesIndices(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boole
   const indices = argReduce(op === 'max' ? 'argmax' : 'argmin', x, dim, true);
   const d = normalizeAxis(op, dim, Math.max(x.ndim, 1), 'dim');
   // values are gathered at the indices, so the gradient goes to the chosen element (torch's max.dim)
-  const kept = x.ndim === 0 ? x : gather(x, d, indices);
+  const kept = x.ndim === 0 ? x : gatherUnchecked(x, d, indices);
   const values = keepdim || x.ndim === 0 ? kept : dropKept(kept, finalShape(x.shape, [d], false));
   const idx = keepdim || x.ndim === 0 ? indices : dropKept(indices, finalShape(x.shape, [d], false));
   return Object.freeze(Object.assign([values, idx] as [Tensor, Tensor], { values, indices: idx }));

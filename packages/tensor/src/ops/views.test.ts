@@ -58,7 +58,7 @@ describe.each(await backendsUnderTest())('views on $name', ({ backend }) => {
     expect(() => x.narrow(1, 2, 2)).toThrow('narrow: start 2 and length 2 are out of range');
     expect(() => x.expand([3, 3, 4])).toThrow('expand: cannot expand [2, 3, 4] to [3, 3, 4]');
     expect(() => x.transpose(0, 3)).toThrow('transpose: d1 3 is out of range');
-    expect(() => x.reshape([Number.NaN, 4])).toThrow('reshape: invalid size NaN in [NaN,4]');
+    expect(() => x.reshape([Number.NaN, 4])).toThrow('reshape: invalid size NaN in [NaN, 4]');
     expect(() => x.expand([2, 3, Number.POSITIVE_INFINITY])).toThrow('expand: invalid size Infinity');
     // non-integer bounds would give a NaN or fractional shape/offset: rejected up front
     expect(() => x.slice(0, Number.NaN, 1)).toThrow(
