@@ -5,6 +5,9 @@
  */
 import type { BinaryOp, TernaryOp, TypedArray, UnaryOp } from '../../backend.js';
 
+/** [+0, -0]: added to v * p, keeps the sign of a kept -0 and gives +0 for a zeroed value. */
+const SIGNED_ZERO = new Float64Array([0, -0]);
+
 /** out[po + i*io] = op(a[pa + i*ia]) for one row. */
 export function unaryRow(
   op: UnaryOp,
@@ -20,15 +23,15 @@ export function unaryRow(
 ): void {
   switch (op) {
     case 'relu':
-      // branch-free (random signs defeat branch prediction: ~10x faster). p = [v >= 0]; the term
-      // (0 - p) * 0 is -0 when v is kept (so v = -0 stays -0, like torch) and +0 when it is zeroed
-      // (so negative v gives +0, not v * 0 = -0); v * 0 is NaN only for v = NaN or -inf, fixed up
-      // on a rarely taken branch with the table's definition
+      // branch-free (random signs defeat branch prediction: ~10x faster). p = [v >= 0]; adding
+      // SIGNED_ZERO[p] (-0 when v is kept, +0 when zeroed) keeps v = -0 as -0 (like torch) and turns
+      // v * 0 = -0 for negative v into +0; v * 0 is NaN only for v = NaN or -inf, fixed up on a rarely
+      // taken branch with the table's definition
       for (let i = 0; i < n; i++) {
         const v = A[pa + i * ia];
         const p = +(v >= 0);
-        const r = v * p + (0 - p) * 0;
-        O[po + i * io] = !Number.isNaN(r) ? r : fn(v, alpha);
+        const r = v * p + (SIGNED_ZERO[p] as number);
+        O[po + i * io] = r === r ? r : fn(v, alpha);
       }
       return;
     case 'neg':
@@ -156,8 +159,8 @@ export function binaryRow(
         const x = A[pa + i * ia];
         const g = B[pb + i * ib];
         const p = 1 - +(x <= 0);
-        const r = g * p + (0 - p) * 0;
-        O[po + i] = !Number.isNaN(r) ? r : fn(x, g);
+        const r = g * p + (SIGNED_ZERO[p] as number);
+        O[po + i] = r === r ? r : fn(x, g);
       }
       return;
     default:
