@@ -31,7 +31,7 @@ export function unaryRow(
         const v = A[pa + i * ia];
         const p = +(v >= 0);
         const r = v * p + (SIGNED_ZERO[p] as number);
-        O[po + i * io] = r === r ? r : fn(v, alpha);
+        O[po + i * io] = !Number.isNaN(r) ? r : fn(v, alpha);
       }
       return;
     case 'neg':
@@ -160,7 +160,7 @@ export function binaryRow(
         const g = B[pb + i * ib];
         const p = 1 - +(x <= 0);
         const r = g * p + (SIGNED_ZERO[p] as number);
-        O[po + i] = r === r ? r : fn(x, g);
+        O[po + i] = !Number.isNaN(r) ? r : fn(x, g);
       }
       return;
     default:
