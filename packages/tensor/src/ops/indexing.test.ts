@@ -30,7 +30,8 @@ describe.each(await backendsUnderTest())('indexing on $name', ({ backend }) => {
     expect(o.shape).toEqual([3, 3]);
     assertClose(await read(o), [1, 0, 0, 0, 0, 1, 0, 1, 0]);
     if (backend.readSync) expect(() => oneHot(idx([3]), 3)).toThrow('oneHot: index 3 is out of range [0, 3)');
-    else await expect(oneHot(idx([0, -2]), 3).data()).rejects.toThrow('oneHot: index -2 is out of range [0, 3)');
+    else
+      await expect(oneHot(idx([0, -2]), 3).data()).rejects.toThrow('oneHot: index -2 is out of range [0, 3)');
   });
 });
 
