@@ -129,7 +129,7 @@ export function inferLayer(
       const c = s.length >= 2 ? s[1] : s[0];
       if (spec.numParameters !== 1 && spec.numParameters !== c) {
         fail(
-          `has ${spec.numParameters} slopes but the input has ${c} channels (axis ${s.length >= 2 ? 1 : 0})`,
+          `has ${spec.numParameters} slopes but the input has ${c} channels (dim ${s.length >= 2 ? 1 : 0})`,
         );
       }
       return { outputShape: [...s], parameters, multiplyAdds: 0 };

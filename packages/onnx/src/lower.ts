@@ -55,7 +55,7 @@ export function lowerLayer(g: GraphBuilder, layer: LayerSpec, x: Value): Value {
     case 'prelu': {
       const n = layer.weight.data.length;
       if (n !== 1 && (rank < 2 || n !== x.shape[1])) {
-        fail(layer, `has ${n} slopes but its input ${fmt(x.shape)} has ${x.shape[1]} channels (axis 1)`);
+        fail(layer, `has ${n} slopes but its input ${fmt(x.shape)} has ${x.shape[1]} channels (dim 1)`);
       }
       // ONNX broadcasts the slope from the right: [C] would line up with W on NCHW input
       // (pytorch/pytorch#21271), so channel-wise slopes get trailing 1s: [C,1,1] for NCHW, [C] for [N,C].

@@ -22,7 +22,7 @@ describe.each(await backendsUnderTest())('activations on $name', ({ backend, ato
     const v = prelu(tensor([-1, 2, -3], { backend }), tensor([0.1, 0.2, 0.3], { backend }));
     assertClose(await read(v), [-0.1, 2, -0.9], { atol, rtol });
     expect(() => prelu(x.t, tensor([1, 2], { backend }))).toThrow(
-      'prelu: input has 3 channels (axis 1) but weight has 2',
+      'prelu: input has 3 channels (dim 1) but weight has 2',
     );
     expect(() => prelu(x.t, full([3, 1], 0.1, { backend }))).toThrow(ShapeError);
   });

@@ -25,7 +25,7 @@ export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
 /**
  * Parametric ReLU, He et al. 2015 (arXiv:1502.01852) Eq. 1: f(y) = y for y > 0 and a*y for y <= 0.
  * `weight` is [1] (one slope shared by all channels) or [C] with C = x.shape[1] (channel-wise; for a
- * 1-D input the channel axis is 0). Gradients (Eq. 2-3): dx = dy for y > 0 and a*dy for y <= 0 (so a*dy
+ * 1-D input the channel dim is 0). Gradients (Eq. 2-3): dx = dy for y > 0 and a*dy for y <= 0 (so a*dy
  * at y = 0); da = sum of dy*y over positions with y <= 0 (0 at y = 0), summed over batch and positions
  * (and channels when shared).
  *
@@ -48,7 +48,7 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
   const axis = x.ndim === 1 ? 0 : 1;
   if (x.shape[axis] !== n) {
     throw new ShapeError(
-      `prelu: input has ${x.shape[axis]} channels (axis ${axis}) but weight has ${n} (input ${fmt(x.shape)}, weight ${fmt(weight.shape)})`,
+      `prelu: input has ${x.shape[axis]} channels (dim ${axis}) but weight has ${n} (input ${fmt(x.shape)}, weight ${fmt(weight.shape)})`,
     );
   }
   return tidy(() => {
