@@ -10,7 +10,7 @@ import { needsGrad, record } from '../autograd/record.js';
 import type { BinaryOp, DType, TernaryOp, UnaryOp } from '../backend.js';
 import { checkDType, isFloat } from '../dtype.js';
 import { BINARY, UNARY } from '../elementwise-semantics.js';
-import { checkOptionKeys } from '../errors.js';
+import { checkOptionKeys, fmt } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import { fromStorage, type Tensor } from '../tensor.js';
 import { BINARY_GRADS, type Saved, type SavesFor, TERNARY_GRADS, UNARY_GRADS } from './elementwise-grads.js';
@@ -23,6 +23,7 @@ import {
   scalar,
   type TensorLike,
 } from './operands.js';
+import { deferOnDevice } from './range-check.js';
 
 export type { TensorLike } from './operands.js';
 
@@ -198,21 +199,29 @@ export interface DivOptions {
   roundingMode?: 'trunc' | 'floor' | null;
 }
 
-/** Integer division by zero is an error in torch; check it where the divisor can be read synchronously. */
+/** Integer division by zero is an error in torch: checked at once on CPU/WASM, on the device on WebGPU. */
 function checkIntDivisor(op: string, a: TensorLike, b: TensorLike): void {
   if (resultType([a, b]) !== 'int32') return;
   if (typeof b === 'number') {
     if (b === 0) throw new RangeError(`${op}: integer division by zero`);
     return;
   }
-  if (!b.backend.readSync) return;
-  if (b.dataSync().includes(0)) throw new RangeError(`${op}: integer division by zero (divisor ${b})`);
+  const message = `${op}: integer division by zero (divisor ${b})`;
+  // on WebGPU the divisor is checked on the device and the error reported at the next read
+  if (!b.backend.readSync)
+    return deferOnDevice(
+      b,
+      (flat) => eq(flat, 0),
+      `${op}|zero|${fmt(b.shape)}`,
+      () => message,
+    );
+  if (b.dataSync().includes(0)) throw new RangeError(message);
 }
 
 /**
  * a / b with broadcasting. True division by default: int32 operands give float32, as in torch; with
  * `{ roundingMode: 'trunc' | 'floor' }` the quotient is rounded and int32 stays int32 (not
- * differentiable then, like torch).
+ * differentiable then, like torch). Integer division by zero throws a RangeError (on WebGPU at the next read).
  * @example div(x, 2); div(counts, 3, { roundingMode: 'floor' })
  */
 export function div(a: TensorLike, b: TensorLike, opts: DivOptions = {}): Tensor {

@@ -8,7 +8,7 @@ import { deferCheck } from '../deferred-checks.js';
 import { keep, tidy } from '../memory.js';
 import type { Tensor } from '../tensor.js';
 import { arange } from './creation.js';
-import { add, eq, ge, gt, lt, mul, ne, where } from './elementwise.js';
+import { add, cast, eq, ge, gt, lt, mul, ne, where } from './elementwise.js';
 import { concat } from './join.js';
 import { argmax, sum } from './reduce.js';
 import { narrow, reshape } from './views.js';
@@ -34,18 +34,40 @@ export function checkIndices(
     return;
   }
   if (index.size === 0) return;
+  deferOnDevice(
+    index,
+    (flat) => {
+      const outside = add(lt(flat, 0), ge(flat, size));
+      return allowed === null ? outside : mul(outside, ne(flat, allowed));
+    },
+    key,
+    message,
+  );
+}
+
+/**
+ * Registers a device-side check of `values` (any shape, int32 or float): `bad(flat)` returns a 0/1
+ * int32 mask over the flattened values; the first flagged position and its value are reported with
+ * `message` at the next read on the backend (see deferred-checks.ts).
+ */
+export function deferOnDevice(
+  values: Tensor,
+  bad: (flat: Tensor) => Tensor,
+  key: string,
+  message: (position: number, value: number) => string,
+): void {
+  if (values.size === 0) return;
   const verdict = tidy(() => {
-    const flat = reshape(index, [-1]);
-    const outside = add(lt(flat, 0), ge(flat, size));
-    const bad = allowed === null ? outside : mul(outside, ne(flat, allowed));
-    const first = argmax(bad);
+    const flat = reshape(values, [-1]);
+    const mask = cast(bad(flat), 'int32');
+    const first = argmax(mask);
     // the value at `first` without gather (whose own check would recurse)
     const at = eq(arange(flat.size, undefined, 1, { dtype: 'int32', backend: flat.backend }), first);
-    const value = sum(where(at, flat, 0));
-    return keep(concat([reshape(sum(bad), [1]), reshape(first, [1]), reshape(value, [1])]));
+    const value = cast(sum(where(at, flat, 0)), 'int32');
+    return keep(concat([reshape(sum(mask), [1]), reshape(first, [1]), reshape(value, [1])]));
   });
   deferCheck(
-    index.backend,
+    values.backend,
     key,
     verdict,
     (_count, position, value) => message(position, value),
