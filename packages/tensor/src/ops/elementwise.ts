@@ -208,14 +208,15 @@ function checkIntDivisor(op: string, a: TensorLike, b: TensorLike): void {
   }
   const message = `${op}: integer division by zero (divisor ${b})`;
   // on WebGPU the divisor is checked on the device and the error reported at the next read
-  if (!b.backend.readSync)
-    return deferOnDevice(
+  if (b.backend.readSync) {
+    if (b.dataSync().includes(0)) throw new RangeError(message);
+  } else
+    deferOnDevice(
       b,
       (flat) => eq(flat, 0),
       `${op}|zero|${fmt(b.shape)}`,
       () => message,
     );
-  if (b.dataSync().includes(0)) throw new RangeError(message);
 }
 
 /**
