@@ -2,19 +2,11 @@
  * Argument checks shared by the initializers. Errors name the function and the offending option so a
  * typo (`{ mdoe: 'fan_out' }`) fails loudly instead of silently falling back to a default.
  */
+import { checkOptionKeys } from '@rectifier/tensor';
 
-/** Throws when `opts` has a key outside `allowed`, naming the function, the key and the allowed keys. */
-export function checkOptions(fn: string, opts: object | undefined, allowed: readonly string[]): void {
-  if (opts === undefined) return;
-  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
-    throw new TypeError(`${fn}: options must be an object, got ${describe(opts)}`);
-  }
-  for (const key of Object.keys(opts)) {
-    if (!allowed.includes(key)) {
-      throw new TypeError(`${fn}: unknown option '${key}' (allowed: ${allowed.join(', ')})`);
-    }
-  }
-}
+/** Throws when `opts` has a key outside `allowed` (the one check of every package, from @rectifier/tensor). */
+export const checkOptions: (fn: string, opts: object | undefined, allowed: readonly string[]) => void =
+  checkOptionKeys;
 
 /** Throws unless `value` is a finite number (booleans and numeric strings are rejected). */
 export function checkFinite(fn: string, name: string, value: unknown): asserts value is number {

@@ -17,6 +17,15 @@ export { Dropout, type DropoutOptions } from './layers/dropout';
 export { Flatten, type FlattenOptions } from './layers/flatten';
 export { LeakyReLU, type LeakyReLUOptions } from './layers/leaky-relu';
 export { Linear, type LinearOptions } from './layers/linear';
+export {
+  BCEWithLogitsLoss,
+  type BCEWithLogitsLossOptions,
+  L1Loss,
+  MSELoss,
+  NLLLoss,
+  type NLLLossOptions,
+  type RegressionLossModuleOptions,
+} from './layers/losses';
 export { MaxPool2d, type MaxPool2dOptions } from './layers/max-pool2d';
 export { PReLU, type PReLUOptions } from './layers/prelu';
 export { ReLU } from './layers/relu';

@@ -1,18 +1,12 @@
+import { checkOptionKeys, formatShape } from '@rectifier/tensor';
+
 /**
  * Option-object checks shared by every layer and model factory: unknown keys throw naming the key (a
  * typo like `{ kernelsize: 3 }` must not silently fall back to a default), numbers are checked for range.
  */
 
-export function checkOptions(fn: string, opts: unknown, allowed: readonly string[]): void {
-  if (opts === undefined) return;
-  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
-    throw new TypeError(`${fn}: options must be an object, got ${describe(opts)}`);
-  }
-  for (const key of Object.keys(opts)) {
-    if (!allowed.includes(key))
-      throw new TypeError(`${fn}: unknown option '${key}' (allowed: ${allowed.join(', ')})`);
-  }
-}
+/** The unknown-option check of every package (one definition, in @rectifier/tensor). */
+export const checkOptions = checkOptionKeys;
 
 /** A positive integer (>= min). */
 export function checkInt(fn: string, name: string, v: unknown, min = 1): number {
@@ -64,6 +58,5 @@ export function describe(value: unknown): string {
   return String(value);
 }
 
-export function fmtShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
+/** Shapes in messages are written like every package writes them: `[8, 3, 32, 32]`. */
+export const fmtShape = formatShape;

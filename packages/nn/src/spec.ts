@@ -1,3 +1,4 @@
+import { ShapeError } from '@rectifier/tensor';
 import { convOutputSize, poolOutputSize, sppAxisGeometry } from './geometry';
 import { fmtShape } from './options';
 
@@ -90,7 +91,7 @@ export function inferLayer(
 ): LayerShapeInfo {
   const s = inputShape;
   const fail = (why: string): never => {
-    throw new RangeError(`${name} (${spec.type}): ${why} (input ${fmtShape(s)})`);
+    throw new ShapeError(`${name} (${spec.type}): ${why} (input ${fmtShape(s)})`);
   };
   const need4d = () => {
     if (s.length !== 4) fail('expects a 4-D NCHW input');
@@ -128,7 +129,7 @@ export function inferLayer(
       const c = s.length >= 2 ? s[1] : s[0];
       if (spec.numParameters !== 1 && spec.numParameters !== c) {
         fail(
-          `has ${spec.numParameters} slopes but the input has ${c} channels (axis ${s.length >= 2 ? 1 : 0})`,
+          `has ${spec.numParameters} slopes but the input has ${c} channels (dim ${s.length >= 2 ? 1 : 0})`,
         );
       }
       return { outputShape: [...s], parameters, multiplyAdds: 0 };

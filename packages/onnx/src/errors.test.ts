@@ -55,7 +55,7 @@ describe('exportOnnx errors', () => {
       /module 'features\.0' \(Conv2d\): expects an NCHW input/,
     );
     expect(() => exportOnnx(small(), { inputShape: [1, 1, 8, 8] })).toThrow(
-      /'features\.0' \(Conv2d\): input \[1,1,8,8\] has 1 channels/,
+      /'features\.0' \(Conv2d\): input \[1, 1, 8, 8\] has 1 channels/,
     );
   });
 

@@ -223,7 +223,7 @@ describe('exportSpec options', () => {
 
   it('rejects an input whose channels do not match, naming the module', () => {
     expect(() => exportSpec(spec, { inputShape: [1, 4, 10, 7] }, 'Toy')).toThrow(
-      /module 'features.0' \(Conv2d\): input \[1,4,10,7\] has 4 channels but weight \[8,3,3,3\]/,
+      /module 'features.0' \(Conv2d\): input \[1, 4, 10, 7\] has 4 channels but weight \[8, 3, 3, 3\]/,
     );
   });
 

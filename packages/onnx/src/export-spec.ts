@@ -2,6 +2,7 @@
  * From a validated layer tree to ONNX bytes: graph input/output declarations, the optional Softmax
  * head, opset/IR version and metadata_props.
  */
+import { ShapeError } from '@rectifier/tensor';
 import { GraphBuilder } from './graph-builder';
 import type { LayerSpec } from './layers';
 import { lowerLayer, type Value } from './lower';
@@ -60,8 +61,8 @@ export function resolveOptions(options: ExportOptions) {
     inputShape.length < 2 ||
     !inputShape.every((d) => Number.isInteger(d) && d > 0)
   ) {
-    throw new Error(
-      `exportOnnx: inputShape must list positive integers including the batch dimension, e.g. [1,3,224,224]; got ${JSON.stringify(inputShape)}`,
+    throw new ShapeError(
+      `exportOnnx: inputShape must list positive integers including the batch dimension, e.g. [1, 3, 224, 224]; got ${JSON.stringify(inputShape)}`,
     );
   }
   const opset = options.opset ?? DEFAULT_OPSET;
@@ -69,16 +70,16 @@ export function resolveOptions(options: ExportOptions) {
   const input = options.names?.input ?? 'input';
   const output = options.names?.output ?? 'output';
   if (!input || !output || input === output) {
-    throw new Error(`exportOnnx: names.input and names.output must be distinct, non-empty strings`);
+    throw new TypeError(`exportOnnx: names.input and names.output must be distinct, non-empty strings`);
   }
   const metadata = options.metadata ?? {};
   for (const [k, v] of Object.entries(metadata)) {
     if ((Object.values(METADATA_KEYS) as string[]).includes(k)) {
-      throw new Error(
+      throw new TypeError(
         `exportOnnx: metadata key '${k}' is written by the exporter itself; choose another key`,
       );
     }
-    if (typeof v !== 'string') throw new Error(`exportOnnx: metadata value for '${k}' must be a string`);
+    if (typeof v !== 'string') throw new TypeError(`exportOnnx: metadata value for '${k}' must be a string`);
   }
   return {
     inputShape: [...inputShape],

@@ -26,7 +26,7 @@ import {
   SpatialPyramidPooling,
   sppAxisGeometry,
 } from '@rectifier/nn';
-import type { Parameter } from '@rectifier/tensor';
+import { DisposedError, type Parameter } from '@rectifier/tensor';
 import { describePath, type LayerSpec, type ParamData, type Windows } from './layers';
 import { traceChain } from './trace';
 
@@ -120,7 +120,7 @@ export function describeModule(
     }
     owners.set(p, name);
     if (p.isDisposed)
-      throw new Error(`exportOnnx: parameter '${name}' is disposed; the model cannot be exported`);
+      throw new DisposedError(`exportOnnx: parameter '${name}' is disposed; the model cannot be exported`);
     const target: ParamData = { name, shape: [...p.shape], data: new Float32Array(0) };
     pending.push({ param: p, target });
     return target;
@@ -211,7 +211,7 @@ export function describeModule(
       throw new Error(`exportOnnx: ${containers.join(', ')} must be traced, which needs inputShape`);
     for (const [name, p] of root.namedParameters()) {
       if (p.isDisposed)
-        throw new Error(`exportOnnx: parameter '${name}' is disposed; the model cannot be exported`);
+        throw new DisposedError(`exportOnnx: parameter '${name}' is disposed; the model cannot be exported`);
     }
     owners.clear();
     pending.length = 0;

@@ -8,6 +8,7 @@
  * SpatialPyramidPooling -> per-level MaxPool (or exact Slice/ReduceMax) + Flatten + Concat;
  * Flatten -> Flatten(axis=1) or Reshape; Dropout/Identity -> nothing.
  */
+import { ShapeError } from '@rectifier/tensor';
 import { attr, type GraphBuilder } from './graph-builder';
 import { describePath, type LayerSpec, type ParamData, scopeOf } from './layers';
 import { convOutSize, fmt, poolOutSize } from './shapes';
@@ -20,7 +21,8 @@ export interface Value {
 }
 
 function fail(layer: LayerSpec, message: string): never {
-  throw new Error(`exportOnnx: module ${describePath(layer.path, layer.type)}: ${message}`);
+  // every lowering failure is a shape that does not fit the layer
+  throw new ShapeError(`exportOnnx: module ${describePath(layer.path, layer.type)}: ${message}`);
 }
 
 function param(g: GraphBuilder, p: ParamData, dims: readonly number[] = p.shape): string {
@@ -53,7 +55,7 @@ export function lowerLayer(g: GraphBuilder, layer: LayerSpec, x: Value): Value {
     case 'prelu': {
       const n = layer.weight.data.length;
       if (n !== 1 && (rank < 2 || n !== x.shape[1])) {
-        fail(layer, `has ${n} slopes but its input ${fmt(x.shape)} has ${x.shape[1]} channels (axis 1)`);
+        fail(layer, `has ${n} slopes but its input ${fmt(x.shape)} has ${x.shape[1]} channels (dim 1)`);
       }
       // ONNX broadcasts the slope from the right: [C] would line up with W on NCHW input
       // (pytorch/pytorch#21271), so channel-wise slopes get trailing 1s: [C,1,1] for NCHW, [C] for [N,C].

@@ -38,7 +38,7 @@ export function poolOutSize(
   return out;
 }
 
-/** `[a,b,c]` for messages. */
+/** `[a, b, c]` for messages, written as every Rectifier package writes shapes. */
 export function fmt(shape: readonly (number | string)[]): string {
-  return `[${shape.join(',')}]`;
+  return `[${shape.join(', ')}]`;
 }

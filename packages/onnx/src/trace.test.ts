@@ -119,7 +119,7 @@ describe('custom containers are traced', () => {
 
   it('reports a forward that fails on the given input shape', () => {
     expect(() => exportOnnx(new TwoLayer(), { inputShape: [1, 5] })).toThrow(
-      /tracing '<root>' \(TwoLayer\) on input \[1,5\] failed/,
+      /tracing '<root>' \(TwoLayer\) on input \[1, 5\] failed/,
     );
   });
 

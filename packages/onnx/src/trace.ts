@@ -7,7 +7,7 @@
  * connection, a leaf called twice with parameters) is reported by name.
  */
 import type { Module } from '@rectifier/nn';
-import { noGrad, type Tensor, tidy, zeros } from '@rectifier/tensor';
+import { formatShape, noGrad, type Tensor, tidy, zeros } from '@rectifier/tensor';
 import { describePath } from './layers';
 
 /** A leaf module in the order the forward pass called it. */
@@ -42,7 +42,7 @@ export function traceChain(root: Module<any, any>, inputShape: readonly number[]
           y = root.call(x) as Tensor;
         } catch (e) {
           throw new Error(
-            `exportOnnx: tracing ${where} on input [${inputShape}] failed: ${(e as Error).message}`,
+            `exportOnnx: tracing ${where} on input ${formatShape(inputShape)} failed: ${(e as Error).message}`,
           );
         }
         checkChain(calls, paths, x, y, where);

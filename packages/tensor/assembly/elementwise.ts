@@ -34,14 +34,16 @@ function vop(op: i32, a: v128, b: v128, c: v128): v128 {
     case OP_PRELU:
       return v128.bitselect(a, f32x4.mul(b, a), f32x4.gt(a, zero));
     case OP_RELU_GRAD:
-      return v128.and(b, f32x4.gt(a, zero));
+      // dy unless a <= 0: dy passes at NaN inputs (torch's threshold_backward)
+      return v128.andnot(b, f32x4.le(a, zero));
     case OP_PRELU_SLOPE_GRAD:
-      return v128.and(f32x4.mul(b, a), f32x4.le(a, zero));
+      // dy * a unless a > 0: NaN at NaN inputs, like torch's prelu backward
+      return v128.andnot(f32x4.mul(b, a), f32x4.gt(a, zero));
     case OP_PRELU_INPUT_GRAD:
       return v128.bitselect(b, f32x4.mul(c, b), f32x4.gt(a, zero));
     default:
-      // relu: max(-0, +0) = +0 and NaN propagates, as in the JS table.
-      return f32x4.max(a, zero);
+      // relu: a unless a < 0, so NaN and -0 pass through unchanged, as in the JS table (and torch).
+      return v128.andnot(a, f32x4.lt(a, zero));
   }
 }
 
@@ -58,13 +60,13 @@ function sop(op: i32, a: f32, b: f32, c: f32): f32 {
     case OP_PRELU:
       return a > 0 ? a : b * a;
     case OP_RELU_GRAD:
-      return a > 0 ? b : 0;
+      return a <= 0 ? 0 : b;
     case OP_PRELU_SLOPE_GRAD:
-      return a <= 0 ? b * a : 0;
+      return a > 0 ? 0 : b * a;
     case OP_PRELU_INPUT_GRAD:
       return a > 0 ? b : c * b;
     default:
-      return a > 0 || F32.isNaN(a) ? a : 0;
+      return a < 0 ? 0 : a;
   }
 }
 

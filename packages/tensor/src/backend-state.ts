@@ -1,7 +1,7 @@
 import type { Backend } from './backend.js';
 import { cpuBackend } from './backends/cpu/index.js';
 
-// resolved lazily: the CPU backend and the op modules import each other (through the op table)
+// null until setBackend: the CPU backend is the default (backends never import the ops, so no cycle)
 let current: Backend | null = null;
 
 /** The backend that creation functions use when no `backend` option is given (default: `cpuBackend`). */

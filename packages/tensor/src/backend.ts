@@ -12,8 +12,9 @@
  *   the front end calls `copy` first when needed.
  * - Reading data back is asynchronous (`read`), because a GPU can only read back asynchronously.
  *   `readSync` exists only where the memory is host memory (CPU, WASM).
- * - Scalar semantics of elementwise ops live in one table (`ops/elementwise-table.ts`): each entry has
+ * - Scalar semantics of elementwise ops live in one table (`elementwise-semantics.ts`): each entry has
  *   the JavaScript function and the WGSL expression, so every backend computes the same thing.
+ *   Backends import that table only, never the front end (`ops/`).
  */
 
 export type DType = 'float32' | 'float64' | 'int32';
@@ -48,6 +49,8 @@ export type UnaryOp =
   | 'floor'
   | 'ceil'
   | 'round'
+  /** round toward zero */
+  | 'trunc'
   | 'tanh'
   | 'sigmoid'
   | 'relu'
@@ -59,7 +62,10 @@ export type BinaryOp =
   | 'add'
   | 'sub'
   | 'mul'
+  /** a / b; on int32 storage it truncates toward zero (the front end promotes ints for true division) */
   | 'div'
+  /** floor(a / b) computed exactly (Python's //, torch.floor_divide) */
+  | 'floorDivide'
   | 'pow'
   | 'maximum'
   | 'minimum'
@@ -71,9 +77,9 @@ export type BinaryOp =
   | 'ge'
   /** x > 0 ? x : a * x  (the paper's Eq. 1; a(rg) is broadcast, e.g. [1,C,1,1]) */
   | 'prelu'
-  /** y = x <= 0 ? dy * x : 0: the per-element term of dE/da (Eq. 2-3) before the sum over positions */
+  /** y = x > 0 ? 0 : dy * x: the per-element term of dE/da (Eq. 2-3) before the sum over positions (NaN at x = NaN) */
   | 'preluSlopeGrad'
-  /** x > 0 ? dy : 0, the relu gradient; at exactly 0 the gradient is 0 (PyTorch's convention) */
+  /** x <= 0 ? 0 : dy, the relu gradient; 0 at exactly 0 and dy at NaN (PyTorch's threshold_backward) */
   | 'reluGrad';
 
 export type TernaryOp =

@@ -27,7 +27,14 @@ export type {
 } from './backend.js';
 export { getBackend, setBackend, withBackend } from './backend-state.js';
 export { cpuBackend } from './backends/cpu/index.js';
-export { DisposedError, DTypeError, ShapeError } from './errors.js';
+export { BINARY, TERNARY, UNARY } from './elementwise-semantics.js';
+export {
+  checkOptionKeys,
+  DisposedError,
+  DTypeError,
+  fmt as formatShape,
+  ShapeError,
+} from './errors.js';
 export { configureMemory, keep, liveTensorSites, type MemoryOptions, memory, tidy } from './memory.js';
 export { leakyRelu, logSoftmax, prelu, softmax } from './ops/activation.js';
 export { type Conv2dOptions, conv2d } from './ops/conv.js';
@@ -54,10 +61,12 @@ export {
   cast,
   ceil,
   clamp,
+  type DivOptions,
   div,
   eq,
   exp,
   floor,
+  floorDivide,
   ge,
   gt,
   isnan,
@@ -81,12 +90,24 @@ export {
   sub,
   type TensorLike,
   tanh,
+  trunc,
   where,
 } from './ops/elementwise.js';
-export { BINARY, TERNARY, UNARY } from './ops/elementwise-table.js';
+export { BINARY_GRADS, TERNARY_GRADS, UNARY_GRADS } from './ops/elementwise-grads.js';
 export { gather, indexSelect, oneHot } from './ops/indexing.js';
-export { concat, split, stack } from './ops/join.js';
-export { type CrossEntropyOptions, crossEntropy } from './ops/loss.js';
+export { cat, concat, split, stack } from './ops/join.js';
+export {
+  type BinaryCrossEntropyWithLogitsOptions,
+  binaryCrossEntropyWithLogits,
+  type CrossEntropyOptions,
+  crossEntropy,
+  l1Loss,
+  mseLoss,
+  type NllLossOptions,
+  nllLoss,
+  type Reduction,
+  type RegressionLossOptions,
+} from './ops/loss.js';
 export { linear, matmul } from './ops/matmul.js';
 export { sgdStep, sumOfSquares } from './ops/multi-tensor.js';
 export {
@@ -96,7 +117,23 @@ export {
   maxPool2d,
   type Pool2dOptions,
 } from './ops/pool.js';
-export { argmax, argmin, logSumExp, max, mean, min, std, sum, variance } from './ops/reduce.js';
+export {
+  amax,
+  amin,
+  argmax,
+  argmin,
+  type Dims,
+  logSumExp,
+  max,
+  mean,
+  min,
+  type ReduceOptions,
+  std,
+  sum,
+  type ValuesIndices,
+  type VarianceOptions,
+  variance,
+} from './ops/reduce.js';
 export {
   broadcastTo,
   contiguous,
@@ -123,4 +160,5 @@ export {
   type SelectBackendOptions,
   selectBackend,
 } from './select-backend.js';
+export { checkShape, normalizeAxis as normalizeDim } from './shape.js';
 export { Tensor } from './tensor.js';

@@ -69,14 +69,14 @@ describe('memory', () => {
       'assign: value shape [3] does not match target shape [2]',
     );
     expect(p.toString()).toBe('Parameter(shape=[2], dtype=float32)');
-    expect(tensor([[1], [2]]).toString()).toBe('Tensor(shape=[2,1], dtype=float32)');
+    expect(tensor([[1], [2]]).toString()).toBe('Tensor(shape=[2, 1], dtype=float32)');
   });
 
   it('a failing op leaks nothing (scalar operands are freed on the error path)', () => {
     const x = zeros([2, 3]);
     const y = zeros([4]);
     const before = memory();
-    expect(() => add(x, y)).toThrow('add: shapes [2,3] and [4] cannot be broadcast together');
+    expect(() => add(x, y)).toThrow('add: shapes [2, 3] and [4] cannot be broadcast together');
     expect(() => add(x, 'oops' as unknown as number)).toThrow(TypeError);
     expect(() => x.clamp(2, 1)).toThrow(RangeError);
     expect(() => tidy(() => x.add(1).mul(y))).toThrow(ShapeError);

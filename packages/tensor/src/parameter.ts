@@ -1,4 +1,4 @@
-import { DTypeError } from './errors.js';
+import { DTypeError, fmt } from './errors.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -30,6 +30,6 @@ export class Parameter extends Tensor {
   }
 
   override toString(): string {
-    return `Parameter(shape=[${this.shape.join(',')}], dtype=${this.dtype})`;
+    return `Parameter(shape=${fmt(this.shape)}, dtype=${this.dtype})`;
   }
 }

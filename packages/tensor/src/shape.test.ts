@@ -11,12 +11,12 @@ describe('shape helpers', () => {
     expect(broadcastShapes('add', [0], [1])).toEqual([0]);
     expect(() => broadcastShapes('add', [0], [2])).toThrow(ShapeError);
     expect(() => broadcastShapes('add', [2, 3], [4, 3])).toThrow(
-      'add: shapes [2,3] and [4,3] cannot be broadcast together',
+      'add: shapes [2, 3] and [4, 3] cannot be broadcast together',
     );
   });
   it('normalizes negative axes and rejects out-of-range ones', () => {
     expect(normalizeAxis('sum', -1, 3)).toBe(2);
-    expect(() => normalizeAxis('sum', 3, 3)).toThrow('sum: axis 3 is out of range for a tensor of rank 3');
+    expect(() => normalizeAxis('sum', 3, 3)).toThrow('sum: dim 3 is out of range for a tensor of rank 3');
     expect(() => normalizeAxis('sum', -4, 3)).toThrow(ShapeError);
     expect(normalizeAxes('sum', [-1, 0], 3)).toEqual([0, 2]);
     expect(() => normalizeAxes('sum', [1, -2], 3)).toThrow('appears twice');
@@ -31,7 +31,7 @@ describe('shape helpers', () => {
   it('infers one -1 and validates element counts', () => {
     expect(inferShape('reshape', [2, 6], [-1, 3])).toEqual([4, 3]);
     expect(() => inferShape('reshape', [2, 6], [-1, -1])).toThrow('only one dimension');
-    expect(() => inferShape('reshape', [2, 6], [5])).toThrow('cannot reshape [2,6] (12 elements) into [5]');
+    expect(() => inferShape('reshape', [2, 6], [5])).toThrow('cannot reshape [2, 6] (12 elements) into [5]');
     expect(() => inferShape('reshape', [2, 6], [-3, 4])).toThrow(ShapeError);
   });
   it('merges dims that are contiguous for every operand (CPU loops)', () => {

@@ -29,6 +29,21 @@ export function isContiguousLayout(shape: Shape, strides: readonly number[]): bo
   return true;
 }
 
+/**
+ * Reads a sizes argument given either as an array (`x.reshape([3, 2])`) or, like torch's varargs,
+ * as numbers (`x.reshape(3, 2)`, `x.view(-1)`, `x.permute(1, 0)`). Anything else is rejected with a
+ * message that shows the array form.
+ */
+export function sizesArg(op: string, first: unknown, rest: readonly unknown[], arg = 'shape'): number[] {
+  if (Array.isArray(first) && rest.length === 0) return first.slice();
+  if (typeof first === 'number' && rest.every((r) => typeof r === 'number'))
+    return [first, ...(rest as number[])];
+  const shown = [first, ...rest].map((v) => (Array.isArray(v) ? fmt(v) : String(v))).join(', ');
+  throw new ShapeError(
+    `${op}: ${arg} must be an array such as [3, 2] (or sizes as separate numbers), got ${shown}`,
+  );
+}
+
 /** Validates a user-given shape: finite non-negative integers. */
 export function checkShape(op: string, shape: unknown, arg = 'shape'): number[] {
   if (!Array.isArray(shape))
@@ -42,7 +57,7 @@ export function checkShape(op: string, shape: unknown, arg = 'shape'): number[] 
 }
 
 /** Maps a possibly negative axis to [0, ndim); throws a ShapeError naming the op when out of range. */
-export function normalizeAxis(op: string, axis: number, ndim: number, arg = 'axis'): number {
+export function normalizeAxis(op: string, axis: number, ndim: number, arg = 'dim'): number {
   if (!Number.isInteger(axis) || axis < -ndim || axis >= Math.max(ndim, 1)) {
     throw new ShapeError(`${op}: ${arg} ${axis} is out of range for a tensor of rank ${ndim}`);
   }
@@ -61,7 +76,7 @@ export function normalizeAxes(
   for (const a of list) {
     const n = ndim === 0 && (a === 0 || a === -1) ? -1 : normalizeAxis(op, a, ndim);
     if (n < 0) continue; // axis 0/-1 of a 0-d tensor: nothing to reduce
-    if (out.has(n)) throw new ShapeError(`${op}: axis ${a} appears twice in ${fmt(list)}`);
+    if (out.has(n)) throw new ShapeError(`${op}: dim ${a} appears twice in ${fmt(list)}`);
     out.add(n);
   }
   return [...out].sort((x, y) => x - y);
@@ -171,7 +186,7 @@ export function pair(
     if (!Number.isInteger(x) || x < min)
       // String() keeps NaN/Infinity visible (JSON.stringify would print null)
       throw new ShapeError(
-        `${op}: ${name} must be an integer >= ${min}, got ${typeof v === 'number' ? v : `[${v.map(String).join(',')}]`}`,
+        `${op}: ${name} must be an integer >= ${min}, got ${typeof v === 'number' ? v : fmt(v)}`,
       );
   }
   return p;

@@ -3,6 +3,7 @@ import { isGradEnabled } from './autograd/grad-mode.js';
 import { type GraphWatch, savedTensorDisposed } from './autograd/graph-finalizer.js';
 import type { GradNode } from './autograd/node.js';
 import type { Backend, DType, Shape, Storage, TypedArray, View } from './backend.js';
+import { flushDeferredChecks } from './deferred-checks.js';
 import { isFloat } from './dtype.js';
 import { DisposedError, DTypeError, fmt, ShapeError } from './errors.js';
 import { StorageRef, trackTensor, untrackTensor } from './memory.js';
@@ -11,7 +12,7 @@ import * as ew from './ops/elementwise.js';
 import { matmul } from './ops/matmul.js';
 import * as red from './ops/reduce.js';
 import * as vw from './ops/views.js';
-import { contiguousStrides, isContiguousLayout, shapesEqual, sizeOf } from './shape.js';
+import { contiguousStrides, isContiguousLayout, shapesEqual, sizeOf, sizesArg } from './shape.js';
 
 /** Internal constructor arguments; users create tensors with `tensor`, `zeros`, ... */
 export interface TensorInit {
@@ -158,6 +159,8 @@ export class Tensor {
   /** Contiguous host copy of the elements in row-major order. */
   async data(): Promise<TypedArray> {
     this.assertAlive('data');
+    // argument checks that ran on the device (e.g. crossEntropy targets on WebGPU) report here
+    await flushDeferredChecks(this.backend);
     return this.backend.read(this.storageView);
   }
   /** Synchronous host copy; only on backends with host memory (CPU, WASM). */
@@ -256,8 +259,11 @@ export class Tensor {
   mul(o: Tensor | number): Tensor {
     return ew.mul(this, o);
   }
-  div(o: Tensor | number): Tensor {
-    return ew.div(this, o);
+  div(o: Tensor | number, opts?: ew.DivOptions): Tensor {
+    return ew.div(this, o, opts);
+  }
+  floorDivide(o: Tensor | number): Tensor {
+    return ew.floorDivide(this, o);
   }
   pow(o: Tensor | number): Tensor {
     return ew.pow(this, o);
@@ -319,6 +325,9 @@ export class Tensor {
   round(): Tensor {
     return ew.round(this);
   }
+  trunc(): Tensor {
+    return ew.trunc(this);
+  }
   tanh(): Tensor {
     return ew.tanh(this);
   }
@@ -352,22 +361,25 @@ export class Tensor {
   matmul(o: Tensor): Tensor {
     return matmul(this, o);
   }
-  softmax(axis = -1): Tensor {
-    return act.softmax(this, axis);
+  softmax(dim: number | { dim: number } = -1): Tensor {
+    return act.softmax(this, dim);
   }
-  logSoftmax(axis = -1): Tensor {
-    return act.logSoftmax(this, axis);
+  logSoftmax(dim: number | { dim: number } = -1): Tensor {
+    return act.logSoftmax(this, dim);
   }
 
   // --- views ----------------------------------------------------------------------------------
-  reshape(shape: readonly number[]): Tensor {
-    return vw.reshape(this, shape);
+  /** `x.reshape([3, 2])` or torch's varargs form `x.reshape(3, 2)`. */
+  reshape(shape: readonly number[] | number, ...sizes: number[]): Tensor {
+    return vw.reshape(this, sizesArg('reshape', shape, sizes));
   }
-  view(shape: readonly number[]): Tensor {
-    return vw.view(this, shape);
+  /** `x.view([-1])` or `x.view(-1)`. */
+  view(shape: readonly number[] | number, ...sizes: number[]): Tensor {
+    return vw.view(this, sizesArg('view', shape, sizes));
   }
-  permute(dims: readonly number[]): Tensor {
-    return vw.permute(this, dims);
+  /** `x.permute([1, 0])` or `x.permute(1, 0)`. */
+  permute(dims: readonly number[] | number, ...rest: number[]): Tensor {
+    return vw.permute(this, sizesArg('permute', dims, rest, 'dims'));
   }
   transpose(d0: number, d1: number): Tensor {
     return vw.transpose(this, d0, d1);
@@ -383,8 +395,9 @@ export class Tensor {
   slice(dim: number, start: number, end?: number, step = 1): Tensor {
     return vw.slice(this, dim, start, end, step);
   }
-  expand(shape: readonly number[]): Tensor {
-    return vw.expand(this, shape);
+  /** `x.expand([4, 3])` or `x.expand(4, 3)`. */
+  expand(shape: readonly number[] | number, ...sizes: number[]): Tensor {
+    return vw.expand(this, sizesArg('expand', shape, sizes));
   }
   broadcastTo(shape: readonly number[]): Tensor {
     return vw.broadcastTo(this, shape);
@@ -404,32 +417,54 @@ export class Tensor {
   }
 
   // --- reductions -----------------------------------------------------------------------------
-  sum(axis?: number | readonly number[], keepdim = false): Tensor {
-    return red.sum(this, axis, keepdim);
+  sum(dim?: red.Dims | red.ReduceOptions, keepdim = false): Tensor {
+    return red.sum(this, dim, keepdim);
   }
-  mean(axis?: number | readonly number[], keepdim = false): Tensor {
-    return red.mean(this, axis, keepdim);
+  mean(dim?: red.Dims | red.ReduceOptions, keepdim = false): Tensor {
+    return red.mean(this, dim, keepdim);
   }
-  max(axis?: number | readonly number[], keepdim = false): Tensor {
-    return red.max(this, axis, keepdim);
+  /** torch.Tensor.max: all elements; with a dim, `{ values, indices }`; with a tensor, `maximum`. */
+  max(): Tensor;
+  max(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): red.ValuesIndices;
+  max(other: Tensor): Tensor;
+  max(
+    dim?: number | Tensor | { dim: number; keepdim?: boolean },
+    keepdim = false,
+  ): Tensor | red.ValuesIndices {
+    return red.max(this, dim as number, keepdim);
   }
-  min(axis?: number | readonly number[], keepdim = false): Tensor {
-    return red.min(this, axis, keepdim);
+  /** torch.Tensor.min: all elements; with a dim, `{ values, indices }`; with a tensor, `minimum`. */
+  min(): Tensor;
+  min(dim: number | { dim: number; keepdim?: boolean }, keepdim?: boolean): red.ValuesIndices;
+  min(other: Tensor): Tensor;
+  min(
+    dim?: number | Tensor | { dim: number; keepdim?: boolean },
+    keepdim = false,
+  ): Tensor | red.ValuesIndices {
+    return red.min(this, dim as number, keepdim);
   }
-  argmax(axis?: number, keepdim = false): Tensor {
-    return red.argmax(this, axis, keepdim);
+  /** Maximum values over one or several dims (torch.amax). */
+  amax(dim?: red.Dims | red.ReduceOptions, keepdim = false): Tensor {
+    return red.amax(this, dim, keepdim);
   }
-  argmin(axis?: number, keepdim = false): Tensor {
-    return red.argmin(this, axis, keepdim);
+  /** Minimum values over one or several dims (torch.amin). */
+  amin(dim?: red.Dims | red.ReduceOptions, keepdim = false): Tensor {
+    return red.amin(this, dim, keepdim);
   }
-  var(axis?: number | readonly number[], opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
-    return red.variance(this, axis, opts);
+  argmax(dim?: number | { dim?: number; keepdim?: boolean }, keepdim = false): Tensor {
+    return red.argmax(this, dim, keepdim);
   }
-  std(axis?: number | readonly number[], opts: { correction?: number; keepdim?: boolean } = {}): Tensor {
-    return red.std(this, axis, opts);
+  argmin(dim?: number | { dim?: number; keepdim?: boolean }, keepdim = false): Tensor {
+    return red.argmin(this, dim, keepdim);
   }
-  logSumExp(axis?: number | readonly number[], keepdim = false): Tensor {
-    return red.logSumExp(this, axis, keepdim);
+  var(dim?: red.Dims | red.VarianceOptions, opts: red.VarianceOptions = {}): Tensor {
+    return red.variance(this, dim, opts);
+  }
+  std(dim?: red.Dims | red.VarianceOptions, opts: red.VarianceOptions = {}): Tensor {
+    return red.std(this, dim, opts);
+  }
+  logSumExp(dim?: red.Dims | red.ReduceOptions, keepdim = false): Tensor {
+    return red.logSumExp(this, dim, keepdim);
   }
 }
 

@@ -37,18 +37,41 @@ describe('CrossEntropyLoss', () => {
     expect(g[1]).toBeCloseTo(Math.exp(row[1]) / z / 2, 5);
   });
 
-  it('rejects wrong shapes, float targets and unknown options', () => {
+  it('rejects wrong shapes, float targets, out-of-range classes and unknown options', () => {
     const loss = new CrossEntropyLoss();
     expect(() => loss.call(tensor(logits), tensor([0, 1, 2], { dtype: 'int32' }))).toThrow(
-      /expects logits \[N, C\] and target \[N\], got logits \[2, 3\] and target \[3\]/,
+      'crossEntropy: target must have shape [2], got [3] (logits [2, 3])',
     );
-    expect(() => loss.call(tensor(logits), tensor([0, 1]))).toThrow(
-      /target must be int32 class indices, got float32/,
-    );
+    expect(() => loss.call(tensor(logits), tensor([0, 1]))).toThrow(/target must be int32 class indices/);
     expect(() => loss.call(tensor(logits), tensor([0, 3], { dtype: 'int32' }))).toThrow(
-      /CrossEntropyLoss: .*classes must be in \[0, 3\)/,
+      'crossEntropy: target[1] = 3 is out of range for 3 classes (logits [2, 3])',
     );
     expect(() => new CrossEntropyLoss({ reduce: 'sum' } as never)).toThrow(/unknown option 'reduce'/);
     expect(() => new CrossEntropyLoss({ labelSmoothing: 1 })).toThrow(/labelSmoothing must be in \[0, 1\)/);
+  });
+
+  it('ignoreIndex and class weight like torch.nn.CrossEntropyLoss (weight is a buffer)', async () => {
+    const weight = tensor([1, 2, 0.5]);
+    const loss = new CrossEntropyLoss({ weight, ignoreIndex: 1 });
+    const x = tensor([...logits, [0, 1, 2]]);
+    const t = tensor([0, 2, 1], { dtype: 'int32' });
+    // the third target is ignored; the mean divides by the weights of the others (1 + 0.5)
+    const expected = (1 * ref[0] + 0.5 * ref[1]) / 1.5;
+    expect(await loss.call(x, t).item()).toBeCloseTo(expected, 5);
+    expect(Object.keys(loss.stateDict())).toEqual(['weight']);
+    expect(String(loss)).toBe('CrossEntropyLoss(reduction=mean, ignoreIndex=1)');
+  });
+
+  it('per-pixel [N, C, H, W] logits with [N, H, W] targets', async () => {
+    const x = tensor(
+      new Float32Array(2 * 3 * 2 * 2).map((_, i) => Math.sin(i)),
+      { shape: [2, 3, 2, 2] },
+    );
+    const t = tensor([0, 1, 2, -100, 2, 2, 1, 0], { dtype: 'int32', shape: [2, 2, 2] });
+    const perPixel = new CrossEntropyLoss({ reduction: 'none' }).call(x, t);
+    expect(perPixel.shape).toEqual([2, 2, 2]);
+    const flat = x.permute(0, 2, 3, 1).reshape(-1, 3);
+    const rows = new CrossEntropyLoss({ reduction: 'none' }).call(flat, t.reshape(-1));
+    expect(Array.from(await perPixel.data())).toEqual(Array.from(await rows.data()));
   });
 });

@@ -71,7 +71,7 @@ describe('PReLU', () => {
   it('rejects a slope count that is neither 1 nor the channel count', () => {
     const act = new PReLU({ numParameters: 3 });
     expect(() => act.call(tensor([[1, 2, 3, 4]]))).toThrow(
-      /PReLU \(prelu\): has 3 slopes but the input has 4 channels \(axis 1\)/,
+      /PReLU \(prelu\): has 3 slopes but the input has 4 channels \(dim 1\)/,
     );
     expect(() => new PReLU({ numParameters: 0 })).toThrow(/numParameters must be an integer >= 1/);
     expect(() => new PReLU({ init: Number.NaN })).toThrow(/init must be a finite number/);

@@ -19,7 +19,7 @@ export interface PReLUOptions {
 
 /**
  * Parametric ReLU (He et al. 2015, Eq. 1): f(y_i) = y_i if y_i > 0, a_i·y_i if y_i <= 0, with one
- * learnable a_i per channel (channel axis 1; axis 0 for a 1-D input) or one a shared by all channels.
+ * learnable a_i per channel (channel dim 1; dim 0 for a 1-D input) or one a shared by all channels.
  *
  * `weight` has shape [numParameters] ([1] when shared; PyTorch's layout), initialised to `init`. It is a
  * `Parameter` with `weightDecay = false`: optimizers skip weight decay on it by default, because "a

@@ -1,4 +1,4 @@
-import { type Backend, type DType, Tensor, tensor } from '@rectifier/tensor';
+import { type Backend, DisposedError, type DType, Tensor, tensor } from '@rectifier/tensor';
 import {
   type DecodedSafetensors,
   decodeSafetensors,
@@ -29,7 +29,7 @@ function checkStateDict(fn: string, stateDict: Record<string, Tensor>): [string,
   const entries = Object.entries(stateDict);
   for (const [name, t] of entries) {
     if (!(t instanceof Tensor)) throw new TypeError(`${fn}: '${name}' is not a Tensor`);
-    if (t.isDisposed) throw new Error(`${fn}: '${name}' is disposed`);
+    if (t.isDisposed) throw new DisposedError(`${fn}: '${name}' is disposed`);
   }
   return entries;
 }

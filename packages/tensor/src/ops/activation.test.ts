@@ -22,7 +22,7 @@ describe.each(await backendsUnderTest())('activations on $name', ({ backend, ato
     const v = prelu(tensor([-1, 2, -3], { backend }), tensor([0.1, 0.2, 0.3], { backend }));
     assertClose(await read(v), [-0.1, 2, -0.9], { atol, rtol });
     expect(() => prelu(x.t, tensor([1, 2], { backend }))).toThrow(
-      'prelu: input has 3 channels (axis 1) but weight has 2',
+      'prelu: input has 3 channels (dim 1) but weight has 2',
     );
     expect(() => prelu(x.t, full([3, 1], 0.1, { backend }))).toThrow(ShapeError);
   });
@@ -42,11 +42,11 @@ describe.each(await backendsUnderTest())('activations on $name', ({ backend, ato
     for (let j = 0; j < 4; j++) expect(cols[j] + cols[4 + j] + cols[8 + j]).toBeCloseTo(1, 5);
     const big = tensor([[1000, 0, -1000]], { backend });
     assertClose(await read(logSoftmax(big, 1)), [0, -1000, -2000], { atol: 1e-3 });
-    expect(() => softmax(x.t, 2)).toThrow('softmax: axis 2 is out of range for a tensor of rank 2');
+    expect(() => softmax(x.t, 2)).toThrow('softmax: dim 2 is out of range for a tensor of rank 2');
     expect(() => softmax(tensor([1], { backend, dtype: 'int32' }))).toThrow(
       'softmax: input must be a float tensor, got int32',
     );
-    expect(() => logSoftmax(x.t, -3)).toThrow('logSoftmax: axis -3 is out of range');
+    expect(() => logSoftmax(x.t, -3)).toThrow('logSoftmax: dim -3 is out of range');
   });
 });
 

@@ -5,7 +5,7 @@ import { tidy } from '../memory.js';
 import { normalizeAxis } from '../shape.js';
 import { fromStorage, type Tensor } from '../tensor.js';
 import { binaryOp, exp, mul, sub } from './elementwise.js';
-import { checkTensor, sameBackend } from './operands.js';
+import { checkOptionKeys, checkTensor, sameBackend } from './operands.js';
 import { sum } from './reduce.js';
 import { contiguous, permute, reshape } from './views.js';
 
@@ -25,7 +25,7 @@ export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
 /**
  * Parametric ReLU, He et al. 2015 (arXiv:1502.01852) Eq. 1: f(y) = y for y > 0 and a*y for y <= 0.
  * `weight` is [1] (one slope shared by all channels) or [C] with C = x.shape[1] (channel-wise; for a
- * 1-D input the channel axis is 0). Gradients (Eq. 2-3): dx = dy for y > 0 and a*dy for y <= 0 (so a*dy
+ * 1-D input the channel dim is 0). Gradients (Eq. 2-3): dx = dy for y > 0 and a*dy for y <= 0 (so a*dy
  * at y = 0); da = sum of dy*y over positions with y <= 0 (0 at y = 0), summed over batch and positions
  * (and channels when shared).
  *
@@ -48,13 +48,20 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
   const axis = x.ndim === 1 ? 0 : 1;
   if (x.shape[axis] !== n) {
     throw new ShapeError(
-      `prelu: input has ${x.shape[axis]} channels (axis ${axis}) but weight has ${n} (input ${fmt(x.shape)}, weight ${fmt(weight.shape)})`,
+      `prelu: input has ${x.shape[axis]} channels (dim ${axis}) but weight has ${n} (input ${fmt(x.shape)}, weight ${fmt(weight.shape)})`,
     );
   }
   return tidy(() => {
     const shape = x.shape.map((_, i) => (i === axis ? n : 1));
     return binaryOp('prelu', x, reshape(weight, shape));
   });
+}
+
+/** The dim of softmax-like ops: a number or `{ dim }` (torch's keyword argument). */
+function dimArg(op: string, dim: number | { dim: number }): number {
+  if (typeof dim === 'number') return dim;
+  checkOptionKeys(op, dim, ['dim']);
+  return (dim as { dim: number }).dim;
 }
 
 /** Row-wise log-softmax primitive on a contiguous [rows, cols] tensor. */
@@ -65,13 +72,14 @@ function logSoftmaxRows(x: Tensor): Tensor {
 }
 
 /**
- * log(softmax(x)) along `axis`, computed as x - max - log(sum(exp(x - max))) (no overflow).
+ * log(softmax(x)) along `dim`, computed as x - max - log(sum(exp(x - max))) (no overflow).
  *
  * @example
  * logSoftmax(logits, 1)
  */
-export function logSoftmax(x: Tensor, axis = -1): Tensor {
+export function logSoftmax(x: Tensor, dim: number | { dim: number } = -1): Tensor {
   checkTensor('logSoftmax', 'x', x);
+  const axis = dimArg('logSoftmax', dim);
   if (x.dtype === 'int32') throw new DTypeError('logSoftmax: input must be a float tensor, got int32');
   if (x.ndim === 0) return tidy(() => reshape(logSoftmax(reshape(x, [1]), 0), []));
   const a = normalizeAxis('logSoftmax', axis, x.ndim);
@@ -88,14 +96,15 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 }
 
 /**
- * softmax(x) = exp(logSoftmax(x)) along `axis`.
+ * softmax(x) = exp(logSoftmax(x)) along `dim` (a number, or torch's keyword form `{ dim }`).
  *
  * @example
  * softmax(logits, -1)
  */
-export function softmax(x: Tensor, axis = -1): Tensor {
+export function softmax(x: Tensor, dim: number | { dim: number } = -1): Tensor {
   // validated here so that errors name softmax, not the logSoftmax it is computed from
   checkTensor('softmax', 'x', x);
+  const axis = dimArg('softmax', dim);
   if (x.dtype === 'int32') throw new DTypeError('softmax: input must be a float tensor, got int32');
   if (x.ndim > 0) normalizeAxis('softmax', axis, x.ndim);
   return tidy(() => exp(logSoftmax(x, axis)));

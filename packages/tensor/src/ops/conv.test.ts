@@ -62,13 +62,13 @@ describe.each(await backendsUnderTest())('conv2d on $name', ({ backend, rtol }) 
   }
   it('names channels and shapes in errors', () => {
     expect(() => conv2d(zeros([8, 3, 32, 32], { backend }), zeros([16, 4, 3, 3], { backend }))).toThrow(
-      'conv2d: input has 3 channels but weight expects 4 (input [8,3,32,32], weight [16,4,3,3])',
+      'conv2d: input has 3 channels but weight expects 4 (input [8, 3, 32, 32], weight [16, 4, 3, 3])',
     );
     expect(() => conv2d(zeros([1, 3, 2, 2], { backend }), zeros([1, 3, 3, 3], { backend }))).toThrow(
       ShapeError,
     );
     expect(() => conv2d(zeros([1, 3, 2], { backend }), zeros([1, 3, 3, 3], { backend }))).toThrow(
-      'conv2d: input must be 4-D [N,C,H,W], got shape [1,3,2]',
+      'conv2d: input must be 4-D [N,C,H,W], got shape [1, 3, 2]',
     );
     expect(() =>
       conv2d(zeros([1, 4, 5, 5], { backend }), zeros([3, 2, 3, 3], { backend }), null, { groups: 2 }),

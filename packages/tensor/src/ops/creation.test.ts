@@ -38,13 +38,13 @@ describe.each(await backendsUnderTest())('creation on $name', ({ backend }) => {
     const i = tensor(new Int32Array([1, 2, 3, 4]), { shape: [2, 2], backend });
     expect(i.dtype).toBe('int32');
     expect(await i.item().catch((e: Error) => e.message)).toBe(
-      'item: expected a tensor with one element, got shape [2,2]',
+      'item: expected a tensor with one element, got shape [2, 2]',
     );
     expect(await tensor(3.5, { backend }).item()).toBe(3.5);
     expect(tensor([], { backend }).shape).toEqual([0]);
     expect(() => tensor([[1, 2], [3]], { backend })).toThrow('tensor: nested arrays are ragged');
     expect(() => tensor([1, 2, 3], { shape: [2, 2], backend })).toThrow(
-      'tensor: shape [2,2] needs 4 elements but the data has 3',
+      'tensor: shape [2, 2] needs 4 elements but the data has 3',
     );
     expect(tensor([1.9, -1.9], { dtype: 'int32', backend }).dtype).toBe('int32');
     assertClose(await read(tensor([1.9, -1.9], { dtype: 'int32', backend })), [1, -1]);
@@ -80,7 +80,7 @@ describe.each(await backendsUnderTest())('creation on $name', ({ backend }) => {
     expect(() => randn([Number.POSITIVE_INFINITY], { backend })).toThrow(
       'randn: shape [Infinity] must contain non-negative finite integers',
     );
-    expect(() => eye(Number.NaN, undefined, { backend })).toThrow('eye: size [NaN,NaN]');
+    expect(() => eye(Number.NaN, undefined, { backend })).toThrow('eye: size [NaN, NaN]');
     expect(() => arange(Number.POSITIVE_INFINITY, undefined, 1, { backend })).toThrow(
       'arange: start 0, end Infinity and step 1 must be finite',
     );

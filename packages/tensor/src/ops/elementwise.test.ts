@@ -36,9 +36,11 @@ const unaryRef: Record<string, (x: number) => number> = {
   floor: Math.floor,
   ceil: Math.ceil,
   round: halfEven,
+  trunc: Math.trunc,
   tanh: Math.tanh,
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-  relu: (x) => (Number.isNaN(x) ? x : Math.max(x, 0)),
+  // biome-ignore lint/complexity/useMathMinMax: NaN and -0 pass through (torch); Math.max(-0, 0) is +0
+  relu: (x) => (x < 0 ? 0 : x),
   isnan: (x) => Number(Number.isNaN(x)),
   logicalNot: (x) => Number(x === 0),
 };
@@ -48,6 +50,7 @@ const binaryRef: Record<string, (a: number, b: number) => number> = {
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
+  floorDivide: (a, b) => Math.floor(a / b),
   pow: (a, b) => a ** b,
   maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : Math.max(a, b)),
   minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : Math.min(a, b)),
@@ -133,7 +136,7 @@ describe.each(await backendsUnderTest())('elementwise on $name', ({ backend, ato
 describe('elementwise errors', () => {
   it('names the op and shapes', () => {
     expect(() => ew.mul(zeros([2, 3]), zeros([4]))).toThrow(
-      'mul: shapes [2,3] and [4] cannot be broadcast together',
+      'mul: shapes [2, 3] and [4] cannot be broadcast together',
     );
     expect(() => ew.add(zeros([2]), 'x' as unknown as number)).toThrow(TypeError);
     expect(() => ew.cast(zeros([1]), 'float16' as never)).toThrow(DTypeError);

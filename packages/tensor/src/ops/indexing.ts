@@ -7,19 +7,20 @@ import { fromStorage, type Tensor } from '../tensor.js';
 import { arange } from './creation.js';
 import { eq } from './elementwise.js';
 import { checkTensor, sameBackend } from './operands.js';
+import { checkIndices } from './range-check.js';
 import { contiguous, expand, reshape, unsqueeze } from './views.js';
 
-/** Checks index values against [0, size) where the backend can read synchronously (CPU, WASM). */
+/**
+ * Checks index values against [0, size): at once on CPU and WASM, on the device on WebGPU (reported
+ * with the same error at the next read; see range-check.ts).
+ */
 function checkIndexRange(op: string, index: Tensor, size: number): void {
-  if (!index.backend.readSync) return;
-  const data = index.dataSync();
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v < 0 || v >= size)
-      throw new RangeError(
-        `${op}: index ${v} is out of range [0, ${size}) (index shape ${fmt(index.shape)})`,
-      );
-  }
+  checkIndices(
+    index,
+    size,
+    `${op}|${size}|${fmt(index.shape)}`,
+    (_n, v) => `${op}: index ${v} is out of range [0, ${size}) (index shape ${fmt(index.shape)})`,
+  );
 }
 
 /**
@@ -30,6 +31,15 @@ function checkIndexRange(op: string, index: Tensor, size: number): void {
  * gather(logp, 1, target.unsqueeze(1))
  */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  return gatherImpl(x, dim, index, true);
+}
+
+/** gather for indices the caller has already validated or built in range (no extra device check). @internal */
+export function gatherUnchecked(x: Tensor, dim: number, index: Tensor): Tensor {
+  return gatherImpl(x, dim, index, false);
+}
+
+function gatherImpl(x: Tensor, dim: number, index: Tensor, checked: boolean): Tensor {
   checkTensor('gather', 'x', x);
   checkTensor('gather', 'index', index);
   sameBackend('gather', [x, index]);
@@ -40,7 +50,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
       `gather: index shape ${fmt(index.shape)} does not fit input shape ${fmt(x.shape)} (dim ${d})`,
     );
   }
-  checkIndexRange('gather', index, x.shape[d]);
+  if (checked) checkIndexRange('gather', index, x.shape[d]);
   return tidy(() => {
     const xc = contiguous(x);
     const ic = contiguous(index);

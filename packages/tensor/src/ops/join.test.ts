@@ -30,7 +30,7 @@ describe.each(await backendsUnderTest())('concat/stack/split on $name', ({ backe
   });
   it('validates shapes and dtypes', () => {
     expect(() => concat([zeros([2, 3], { backend }), zeros([3, 3], { backend })], 1)).toThrow(
-      'concat: tensors[1] has shape [3,3], incompatible with tensors[0] [2,3] along dim 1',
+      'concat: tensors[1] has shape [3, 3], incompatible with tensors[0] [2, 3] along dim 1',
     );
     expect(() => concat([zeros([2], { backend }), zeros([2], { backend, dtype: 'int32' })])).toThrow(
       DTypeError,

@@ -56,6 +56,9 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   );
 }
 
+/** torch's name for `concat`. @example cat([a, b], 1) */
+export const cat = (tensors: readonly Tensor[], dim = 0): Tensor => concat(tensors, dim);
+
 /**
  * Stacks same-shape tensors along a new dim.
  *

@@ -61,10 +61,10 @@ describe.each(await backendsUnderTest())('crossEntropy on $name', ({ backend, at
     );
     expect(() =>
       crossEntropy(zeros([2, 3, 4], { backend }), tensor([0, 1], { dtype: 'int32', backend })),
-    ).toThrow('logits must be 2-D');
+    ).toThrow('crossEntropy: target must have shape [2, 4], got [2] (logits [2, 3, 4])');
     if (backend.readSync)
       expect(() => crossEntropy(x, tensor([0, 3], { dtype: 'int32', backend }))).toThrow(
-        'crossEntropy: target[1] = 3 is out of range for 3 classes (logits [2,3])',
+        'crossEntropy: target[1] = 3 is out of range for 3 classes (logits [2, 3])',
       );
     if (backend.readSync)
       expect(() => crossEntropy(x, tensor([-1, 0], { dtype: 'int32', backend }))).toThrow(

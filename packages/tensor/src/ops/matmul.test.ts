@@ -56,7 +56,7 @@ describe.each(await backendsUnderTest())('matmul on $name', ({ backend, rtol }) 
 
   it('rejects bad shapes and dtypes with clear messages', () => {
     expect(() => matmul(zeros([2, 3], { backend }), zeros([4, 5], { backend }))).toThrow(
-      'matmul: cannot multiply [2,3] and [4,5] (inner dims 3 vs 4)',
+      'matmul: cannot multiply [2, 3] and [4, 5] (inner dims 3 vs 4)',
     );
     expect(() => matmul(zeros([2, 2, 3], { backend }), zeros([3, 3, 1], { backend }))).toThrow(ShapeError);
     expect(() =>

@@ -1,5 +1,6 @@
 import type { Backend, DType, Shape, View } from '../backend.js';
 import { getBackend } from '../backend-state.js';
+import { promote } from '../dtype.js';
 import { fmt, ShapeError } from '../errors.js';
 import { broadcastStrides } from '../shape.js';
 import { fromStorage, Tensor } from '../tensor.js';
@@ -15,19 +16,7 @@ export function checkTensor(op: string, arg: string, t: unknown): Tensor {
   return t;
 }
 
-/**
- * Throws when an options object has a key outside `allowed` (a typo such as `{ pading: 1 }` would
- * otherwise silently fall back to the default), or when it is not an object. `undefined` passes.
- */
-export function checkOptionKeys(op: string, opts: unknown, allowed: readonly string[]): void {
-  if (opts === undefined) return;
-  if (opts === null || typeof opts !== 'object' || Array.isArray(opts))
-    throw new TypeError(`${op}: options must be an object, got ${opts === null ? 'null' : typeof opts}`);
-  for (const key of Object.keys(opts)) {
-    if (!allowed.includes(key))
-      throw new TypeError(`${op}: unknown option '${key}' (allowed: ${allowed.join(', ')})`);
-  }
-}
+export { checkOptionKeys } from '../errors.js';
 
 /** All tensors must live on one backend: no op reads another backend's memory. */
 export function sameBackend(op: string, tensors: readonly Tensor[]): Backend {
@@ -47,22 +36,61 @@ export function scalar(value: number, dtype: DType, backend: Backend): Tensor {
   return fromStorage(backend, backend.fill(1, dtype, value), [], dtype);
 }
 
+/** The dtype PyTorch gives a float number combined with integer tensors (torch.get_default_dtype()). */
+export const DEFAULT_FLOAT: DType = 'float32';
+
+const isFloatType = (d: DType): boolean => d !== 'int32';
+
+/** torch's combine_categories: the higher-priority result unless the lower one is a float over an int. */
+function combine(higher: DType | null, lower: DType | null): DType | null {
+  if (higher === null) return lower;
+  if (lower === null || isFloatType(higher)) return higher;
+  return isFloatType(lower) ? promote(higher, lower) : higher;
+}
+
+/**
+ * PyTorch's `torch.result_type` for mixed operands: tensors with dimensions decide the dtype; 0-d
+ * tensors and plain numbers only raise its category (int -> float). A number is an integer scalar
+ * when it is an integer value (JavaScript has no separate 2.0), otherwise a float scalar, which gives
+ * the default float dtype (float32), so `mul(int32Tensor, 1 / 255)` is float32 as in torch.
+ * Without any tensor the result is float32.
+ */
+export function resultType(args: readonly TensorLike[]): DType {
+  let dim: DType | null = null;
+  let zero: DType | null = null;
+  let wrapped: DType | null = null;
+  for (const a of args) {
+    if (typeof a === 'number') {
+      const d: DType = Number.isInteger(a) ? 'int32' : DEFAULT_FLOAT;
+      wrapped = wrapped === null ? d : promote(wrapped, d);
+    } else if (a.ndim === 0) zero = zero === null ? a.dtype : promote(zero, a.dtype);
+    else dim = dim === null ? a.dtype : promote(dim, a.dtype);
+  }
+  if (dim === null && zero === null) return DEFAULT_FLOAT;
+  return combine(dim, combine(zero, wrapped)) ?? DEFAULT_FLOAT;
+}
+
 /**
  * Converts mixed Tensor/number operands into tensors on one backend. Numbers become 0-d tensors of
- * the dtype of the first tensor operand; they are listed in `temps` for the caller to dispose.
+ * `dtype` (by default the dtype of the first tensor operand); they are listed in `temps` for the
+ * caller to dispose.
  */
-export function operands(op: string, args: readonly TensorLike[]): { ts: Tensor[]; temps: Tensor[] } {
+export function operands(
+  op: string,
+  args: readonly TensorLike[],
+  dtype?: DType,
+): { ts: Tensor[]; temps: Tensor[] } {
   const tensors = args.map((a, i) => (typeof a === 'number' ? null : checkTensor(op, `argument ${i}`, a)));
   const present = tensors.filter((t): t is Tensor => t !== null);
   if (present.length > 0) sameBackend(op, present);
   const first = present[0];
   const temps: Tensor[] = [];
   const backend = first ? first.backend : getBackend();
-  const dtype: DType = first ? first.dtype : 'float32';
+  const scalarDtype: DType = dtype ?? (first ? first.dtype : DEFAULT_FLOAT);
   const ts = args.map((a, i) => {
     const t = tensors[i];
     if (t) return t;
-    const s = scalar(a as number, dtype, backend);
+    const s = scalar(a as number, scalarDtype, backend);
     temps.push(s);
     return s;
   });

@@ -64,7 +64,7 @@ describe.each(await backendsUnderTest())('pooling on $name', ({ backend, atol, r
       'maxPool2d: kernelSize must be an integer >= 1, got NaN',
     );
     expect(() => adaptiveAvgPool2d(zeros([1, 1, 4, 4], { backend }), [Number.POSITIVE_INFINITY, 2])).toThrow(
-      'adaptiveAvgPool2d: outputSize must be an integer >= 1, got [Infinity,2]',
+      'adaptiveAvgPool2d: outputSize must be an integer >= 1, got [Infinity, 2]',
     );
   });
   for (const [oh, ow] of [

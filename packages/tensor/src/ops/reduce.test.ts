@@ -32,12 +32,17 @@ describe.each(await backendsUnderTest())('reductions on $name', ({ backend, atol
         { atol: 1e-5, rtol },
       );
       assertClose(
-        await read(t.max(axis)),
+        await read(t.amax(axis)),
         refReduce(host, shape, axis, (xs) => Math.max(...xs)),
         { atol, rtol },
       );
       assertClose(
-        await read(t.min(axis)),
+        await read(t.max(axis).values),
+        refReduce(host, shape, axis, (xs) => Math.max(...xs)),
+        { atol, rtol },
+      );
+      assertClose(
+        await read(t.min({ dim: axis }).values),
         refReduce(host, shape, axis, (xs) => Math.min(...xs)),
         { atol, rtol },
       );
@@ -78,15 +83,15 @@ describe.each(await backendsUnderTest())('reductions on $name', ({ backend, atol
     expect(() => empty.max(0)).toThrow('max: cannot reduce over dim 0 of size 0');
     expect(() => t.sum(3)).toThrow(ShapeError);
     // errors name the op the caller used (std and var share one implementation)
-    expect(() => t.std(3)).toThrow('std: axis 3 is out of range for a tensor of rank 3');
-    expect(() => t.var(-4)).toThrow('var: axis -4 is out of range for a tensor of rank 3');
+    expect(() => t.std(3)).toThrow('std: dim 3 is out of range for a tensor of rank 3');
+    expect(() => t.var(-4)).toThrow('var: dim -4 is out of range for a tensor of rank 3');
     expect(() => t.var(0, { correction: Number.NaN })).toThrow(
       'var: correction must be a finite number >= 0',
     );
     expect(() => t.std(0, { unbiased: false } as never)).toThrow("std: unknown option 'unbiased'");
     expect(() => t.int().std()).toThrow('std: input must be a float tensor, got int32');
-    expect(() => t.argmin(3)).toThrow('argmin: axis 3 is out of range');
-    expect(() => t.logSumExp(3)).toThrow('logSumExp: axis 3 is out of range');
+    expect(() => t.argmin(3)).toThrow('argmin: dim 3 is out of range');
+    expect(() => t.logSumExp(3)).toThrow('logSumExp: dim 3 is out of range');
     assertClose(await read(tensor(7, { backend }).sum()), [7]);
   });
 
@@ -98,8 +103,12 @@ describe.each(await backendsUnderTest())('reductions on $name', ({ backend, atol
       ],
       { backend },
     );
-    assertClose(await read(x.max(1)), [Number.NaN, 5]);
-    assertClose(await read(x.min(1)), [Number.NaN, 2]);
+    assertClose(await read(x.amax(1)), [Number.NaN, 5]);
+    assertClose(await read(x.amin(1)), [Number.NaN, 2]);
+    const [values, indices] = x.max(1);
+    assertClose(await read(values), [Number.NaN, 5]);
+    assertClose(await read(indices), [1, 1]); // torch: NaN wins, then the first maximum
+    assertClose(await read(x.min(1).indices), [1, 0]);
     assertClose(await read(x.sum(1)), [Number.NaN, 12]);
     assertClose(await read(x.argmax(1)), [1, 1]);
   });
@@ -127,8 +136,10 @@ describe('reduction gradients (float64)', () => {
     expect(gradcheck((x) => x.mean(1).square(), [f64([2, 3, 4], 2)])).toBe(true);
   });
   it('max, min, var, std, logSumExp', () => {
-    expect(gradcheck((x) => x.max(1), [f64([3, 5], 3)])).toBe(true);
-    expect(gradcheck((x) => x.min([0, 1]), [f64([3, 5], 4)])).toBe(true);
+    expect(gradcheck((x) => x.amax(1), [f64([3, 5], 3)])).toBe(true);
+    expect(gradcheck((x) => x.amin([0, 1]), [f64([3, 5], 4)])).toBe(true);
+    expect(gradcheck((x) => x.max(1).values, [f64([3, 5], 8)])).toBe(true);
+    expect(gradcheck((x) => x.min(0, true).values, [f64([3, 5], 9)])).toBe(true);
     expect(gradcheck((x) => x.var(0, { correction: 1 }), [f64([4, 3], 5)])).toBe(true);
     expect(gradcheck((x) => x.std(1, { correction: 0, keepdim: true }), [f64([2, 6], 6)])).toBe(true);
     expect(gradcheck((x) => x.logSumExp(1), [f64([3, 4], 7)])).toBe(true);
@@ -141,7 +152,38 @@ describe('reduction gradients (float64)', () => {
       ],
       { dtype: 'float64', requiresGrad: true },
     );
-    x.max(1).sum().backward();
+    x.amax(1).sum().backward();
     expect(Array.from(x.grad!.dataSync())).toEqual([0, 0.5, 0.5, 1, 0, 0]);
+  });
+  it('max(x, dim) gives the whole gradient to the chosen (first) maximum, like torch', () => {
+    const x = tensor(
+      [
+        [1, 3, 3],
+        [2, 0, 1],
+      ],
+      { dtype: 'float64', requiresGrad: true },
+    );
+    const { values, indices } = x.max(1);
+    expect(values.shape).toEqual([2]);
+    expect(Array.from(indices.dataSync())).toEqual([1, 0]);
+    values
+      .mul(tensor([2, 5], { dtype: 'float64' }))
+      .sum()
+      .backward();
+    expect(Array.from(x.grad!.dataSync())).toEqual([0, 2, 0, 5, 0, 0]);
+  });
+  it('max/min: all elements, a tensor operand (maximum) and errors for several dims', () => {
+    const x = tensor([
+      [1, 4],
+      [3, 2],
+    ]);
+    expect(Array.from(x.max().dataSync())).toEqual([4]);
+    expect(Array.from(x.max(tensor([2])).dataSync())).toEqual([2, 4, 3, 2]);
+    expect(x.max(1, true).values.shape).toEqual([2, 1]);
+    expect(() => x.max([0, 1] as never)).toThrow('max: dim must be a single integer');
+    expect(() => x.sum({ dims: 1 } as never)).toThrow("sum: unknown option 'dims'");
+    expect(Array.from(x.sum({ dim: 1, keepdim: true }).dataSync())).toEqual([5, 5]);
+    expect(x.sum({ dim: 1, keepdim: true }).shape).toEqual([2, 1]);
+    expect(Array.from(x.var({ dim: 0, correction: 0 }).dataSync())).toEqual([1, 1]);
   });
 });

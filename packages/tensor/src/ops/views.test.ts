@@ -54,15 +54,15 @@ describe.each(await backendsUnderTest())('views on $name', ({ backend }) => {
     const s = tensor(5, { backend });
     expect(s.reshape([1, 1]).shape).toEqual([1, 1]);
     expect(s.unsqueeze(0).shape).toEqual([1]);
-    expect(() => x.permute([0, 1])).toThrow('permute: dims [0,1] must list 3 dims');
+    expect(() => x.permute([0, 1])).toThrow('permute: dims [0, 1] must list 3 dims');
     expect(() => x.narrow(1, 2, 2)).toThrow('narrow: start 2 and length 2 are out of range');
-    expect(() => x.expand([3, 3, 4])).toThrow('expand: cannot expand [2,3,4] to [3,3,4]');
+    expect(() => x.expand([3, 3, 4])).toThrow('expand: cannot expand [2, 3, 4] to [3, 3, 4]');
     expect(() => x.transpose(0, 3)).toThrow('transpose: d1 3 is out of range');
-    expect(() => x.reshape([Number.NaN, 4])).toThrow('reshape: invalid size NaN in [NaN,4]');
+    expect(() => x.reshape([Number.NaN, 4])).toThrow('reshape: invalid size NaN in [NaN, 4]');
     expect(() => x.expand([2, 3, Number.POSITIVE_INFINITY])).toThrow('expand: invalid size Infinity');
     // non-integer bounds would give a NaN or fractional shape/offset: rejected up front
     expect(() => x.slice(0, Number.NaN, 1)).toThrow(
-      'slice: start must be an integer, got NaN (dim 0 of shape [2,3,4])',
+      'slice: start must be an integer, got NaN (dim 0 of shape [2, 3, 4])',
     );
     expect(() => x.slice(2, 0, 1.5)).toThrow('slice: end must be an integer, got 1.5');
     expect(x.slice(1, 1, Number.POSITIVE_INFINITY).shape).toEqual([2, 2, 4]);

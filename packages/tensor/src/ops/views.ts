@@ -11,6 +11,7 @@ import {
   normalizeAxis,
   shapesEqual,
   sizeOf,
+  sizesArg,
   viewStrides,
 } from '../shape.js';
 import { fromStorage, type Tensor } from '../tensor.js';
@@ -40,6 +41,7 @@ export function contiguous(x: Tensor): Tensor {
 /** A view with a new shape (one -1 allowed); throws if the strides do not allow it. @example x.view([2, -1]) */
 export function view(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('view', 'x', x);
+  shape = sizesArg('view', shape, []);
   const to = inferShape('view', x.shape, shape);
   const strides = viewStrides(x.shape, x.strides, to);
   if (!strides) {
@@ -54,6 +56,7 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
 /** Like view, but copies when the layout cannot be viewed. @example x.reshape([-1]) */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('reshape', 'x', x);
+  shape = sizesArg('reshape', shape, []);
   const to = inferShape('reshape', x.shape, shape);
   if (shapesEqual(to, x.shape)) return x;
   const strides = viewStrides(x.shape, x.strides, to);
@@ -68,6 +71,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 /** Reorders dimensions. @example x.permute([0, 2, 3, 1]) // NCHW -> NHWC */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   checkTensor('permute', 'x', x);
+  dims = sizesArg('permute', dims, [], 'dims');
   const n = x.ndim;
   if (dims.length !== n)
     throw new ShapeError(`permute: dims ${fmt(dims)} must list ${n} dims for shape ${fmt(x.shape)}`);
@@ -163,6 +167,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 /** Broadcasts size-1 dims (and new leading dims) to `shape`; -1 keeps a dim. @example b.expand([4, 3]) */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('expand', 'x', x);
+  shape = sizesArg('expand', shape, []);
   const lead = shape.length - x.ndim;
   if (lead < 0)
     throw new ShapeError(`expand: target ${fmt(shape)} has fewer dims than input ${fmt(x.shape)}`);

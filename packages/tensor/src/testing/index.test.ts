@@ -32,7 +32,7 @@ describe('assertClose', () => {
     expect(() => assertClose([Number.NaN], [1])).toThrow();
     expect(() => assertClose([1, 2], [1])).toThrow('2 elements but expected 1');
     expect(() => assertClose(tensor([[1, 2]]), tensor([1, 2]))).toThrow(
-      'shape [1,2] differs from expected [2]',
+      'shape [1, 2] differs from expected [2]',
     );
   });
 });

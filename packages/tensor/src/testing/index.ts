@@ -6,6 +6,7 @@
 import { grad } from '../autograd/functional.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import type { TypedArray } from '../backend.js';
+import { fmt } from '../errors.js';
 import { tidy } from '../memory.js';
 import { tensor } from '../ops/creation.js';
 import { Tensor } from '../tensor.js';
@@ -112,7 +113,7 @@ export function gradcheck(
       const err = Math.abs(numeric - g[j]);
       if (!(err <= atol + rtol * Math.abs(numeric))) {
         throw new Error(
-          `gradcheck: input ${i} (shape [${t.shape.join(',')}]) element ${j}: analytic ${g[j]} vs numeric ${numeric} (|diff| ${err}, atol ${atol}, rtol ${rtol})`,
+          `gradcheck: input ${i} (shape ${fmt(t.shape)}) element ${j}: analytic ${g[j]} vs numeric ${numeric} (|diff| ${err}, atol ${atol}, rtol ${rtol})`,
         );
       }
     }
@@ -157,7 +158,7 @@ export function assertClose(
     e.shape &&
     (a.shape.length !== e.shape.length || a.shape.some((d, i) => d !== e.shape?.[i]))
   ) {
-    throw new Error(`assertClose: shape [${a.shape.join(',')}] differs from expected [${e.shape.join(',')}]`);
+    throw new Error(`assertClose: shape ${fmt(a.shape)} differs from expected ${fmt(e.shape)}`);
   }
   if (a.data.length !== e.data.length) {
     throw new Error(`assertClose: ${a.data.length} elements but expected ${e.data.length}`);

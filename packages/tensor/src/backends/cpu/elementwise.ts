@@ -1,12 +1,12 @@
 /**
  * Generic strided, broadcasting loops of the CPU backend, one per arity, running the scalar
- * functions of `ops/elementwise-table.ts`. Each loop collapses the layout, then walks rows; the
+ * functions of `elementwise-semantics.ts`. Each loop collapses the layout, then walks rows; the
  * per-row functions switch on the op once per row (not per element) so the hottest ops get
  * monomorphic inner loops with no call; every other op calls its table function.
  */
 import type { BinaryOp, DType, TernaryOp, TypedArray, UnaryOp, View } from '../../backend.js';
 import { allocArray } from '../../dtype.js';
-import { BINARY, TERNARY, UNARY } from '../../ops/elementwise-table.js';
+import { BINARY, TERNARY, UNARY } from '../../elementwise-semantics.js';
 import { binaryRow, ternaryRow, unaryRow } from './rows.js';
 import { alloc, arr, type CpuStorage } from './storage.js';
 import { collapse } from './strided.js';

@@ -1,6 +1,6 @@
 /**
  * The CPU reference backend: plain TypeScript over typed arrays. Elementwise ops run the shared
- * table (`ops/elementwise-table.ts`) in generic strided loops; matmul, conv2d and pooling call the
+ * table (`elementwise-semantics.ts`) in generic strided loops; matmul, conv2d and pooling call the
  * blocked kernels in ./kernels. Memory is host memory, so `readSync` is available.
  */
 import type { Backend, DType, RandomRequest, Shape, TypedArray, View } from '../../backend.js';

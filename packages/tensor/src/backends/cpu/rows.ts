@@ -5,6 +5,9 @@
  */
 import type { BinaryOp, TernaryOp, TypedArray, UnaryOp } from '../../backend.js';
 
+/** [+0, -0]: added to v * p, keeps the sign of a kept -0 and gives +0 for a zeroed value. */
+const SIGNED_ZERO = new Float64Array([0, -0]);
+
 /** out[po + i*io] = op(a[pa + i*ia]) for one row. */
 export function unaryRow(
   op: UnaryOp,
@@ -20,12 +23,15 @@ export function unaryRow(
 ): void {
   switch (op) {
     case 'relu':
-      // branch-free (random signs defeat branch prediction: ~10x faster); v * 0 is NaN only for
-      // v = NaN or -inf, fixed up on a rarely taken branch; "+ 0" turns -0 into 0
+      // branch-free (random signs defeat branch prediction: ~10x faster). p = [v >= 0]; adding
+      // SIGNED_ZERO[p] (-0 when v is kept, +0 when zeroed) keeps v = -0 as -0 (like torch) and turns
+      // v * 0 = -0 for negative v into +0; v * 0 is NaN only for v = NaN or -inf, fixed up on a rarely
+      // taken branch with the table's definition
       for (let i = 0; i < n; i++) {
         const v = A[pa + i * ia];
-        const r = v * +(v > 0) + 0;
-        O[po + i * io] = !Number.isNaN(r) ? r : Number.isNaN(v) ? v : 0;
+        const p = +(v >= 0);
+        const r = v * p + (SIGNED_ZERO[p] as number);
+        O[po + i * io] = !Number.isNaN(r) ? r : fn(v, alpha);
       }
       return;
     case 'neg':
@@ -148,10 +154,12 @@ export function binaryRow(
       }
       return;
     case 'reluGrad':
+      // p = [not x <= 0]: dy passes at NaN inputs (torch's threshold_backward); signed zeros as in relu
       for (let i = 0; i < n; i++) {
         const x = A[pa + i * ia];
         const g = B[pb + i * ib];
-        const r = g * +(x > 0) + 0;
+        const p = 1 - +(x <= 0);
+        const r = g * p + (SIGNED_ZERO[p] as number);
         O[po + i] = !Number.isNaN(r) ? r : fn(x, g);
       }
       return;

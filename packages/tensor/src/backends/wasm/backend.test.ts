@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conv2dGeometry, PoolWindows, View } from '../../backend.js';
-import { BINARY, TERNARY, UNARY } from '../../ops/elementwise-table.js';
+import { BINARY, TERNARY, UNARY } from '../../elementwise-semantics.js';
 import { cpuBackend } from '../cpu/index.js';
 import type { CpuStorage } from '../cpu/storage.js';
 import { createWasmBackend, type WasmBackend } from './backend.js';

@@ -135,8 +135,13 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     );
   };
 
+  // Empty batches, channels or outputs: the JS kernels return the empty (or all-zero) result; the WASM
+  // kernels would split zero work units (an integer division by zero trap).
+  const emptyConv = (g: Conv2dGeometry) =>
+    g.N === 0 || g.C === 0 || g.O === 0 || g.OH === 0 || g.OW === 0 || g.H === 0 || g.W === 0;
+
   const conv2d = (x: View, w: View, g: Conv2dGeometry) =>
-    !f32(x, w)
+    !f32(x, w) || emptyConv(g)
       ? cpuBackend.conv2d(x, w, g)
       : orJs(
           () => {
@@ -148,7 +153,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
         );
 
   const conv2dBackwardInput = (dy: View, w: View, g: Conv2dGeometry) =>
-    !f32(dy, w)
+    !f32(dy, w) || emptyConv(g)
       ? cpuBackend.conv2dBackwardInput(dy, w, g)
       : orJs(
           () => {
@@ -160,7 +165,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
         );
 
   const conv2dBackwardWeight = (x: View, dy: View, g: Conv2dGeometry) =>
-    !f32(x, dy)
+    !f32(x, dy) || emptyConv(g)
       ? cpuBackend.conv2dBackwardWeight(x, dy, g)
       : orJs(
           () => {

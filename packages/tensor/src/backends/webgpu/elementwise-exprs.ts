@@ -4,7 +4,7 @@
  * natively in i32, so large integers are not rounded through f32; the rest compute in f32 and convert.
  */
 import type { BinaryOp, TernaryOp, UnaryOp } from '../../backend.js';
-import { BINARY, TERNARY, UNARY } from '../../ops/elementwise-table.js';
+import { BINARY, TERNARY, UNARY } from '../../elementwise-semantics.js';
 
 const INT_UNARY: Partial<Record<UnaryOp, string>> = {
   neg: '-a',
@@ -15,6 +15,7 @@ const INT_UNARY: Partial<Record<UnaryOp, string>> = {
   floor: 'a',
   ceil: 'a',
   round: 'a',
+  trunc: 'a',
   isnan: '0',
   logicalNot: 'select(0, 1, a == 0)',
 };
@@ -25,6 +26,8 @@ const INT_BINARY: Partial<Record<BinaryOp, string>> = {
   mul: 'a * b',
   // JS: a / 0 is +-Infinity or NaN, stored into an Int32Array as 0; WGSL's i32 division truncates
   div: 'select(a / b, 0, b == 0)',
+  // floor division: the truncated quotient, one lower when the remainder's sign differs from b's
+  floorDivide: 'select(a / b - select(0, 1, a % b != 0 && ((a % b < 0) != (b < 0))), 0, b == 0)',
   maximum: 'max(a, b)',
   minimum: 'min(a, b)',
   eq: 'select(0, 1, a == b)',

@@ -10,6 +10,7 @@ import {
   abs,
   adaptiveAvgPool2d,
   adaptiveMaxPool2d,
+  amax,
   argmax,
   avgPool2d,
   clamp,
@@ -138,7 +139,8 @@ describe.skipIf(!gpu)('webgpu vs cpu through the tensor front end', () => {
       return [
         sum(x, [0, 2]),
         mean(x, 1, true),
-        max(x, 2),
+        amax(x, 2),
+        max(x, 2).values,
         variance(x, [0, 1]),
         logSumExp(x, -1),
         softmax(logits, 1),
