@@ -1,0 +1,28 @@
+/**
+ * @rectifier/serve: serve ONNX models over the Open Inference Protocol (KServe v2 REST, also spoken
+ * by Triton and Seldon MLServer) with dynamic batching across worker threads, Prometheus metrics,
+ * an image endpoint, and Triton model-repository export. Node only.
+ */
+export type { Datatype } from './datatypes';
+export { HttpError } from './errors';
+export {
+  type ImagePreprocessing,
+  type InputNormalization,
+  imagePreprocessing,
+  imageToInput,
+  PREPROCESSING_KEYS,
+} from './image-input';
+export { CLASSES_KEY, type LoadedModel, type LoadModelOptions, loadModel } from './load-model';
+export type { ModelSpec } from './model-spec';
+export { type OnnxInfo, readOnnxInfo, type TensorInfo } from './onnx-info';
+export { type InferenceServer, type ServeOptions, startServer } from './server';
+export {
+  findTritonModelDir,
+  readTritonModel,
+  type TritonExportOptions,
+  type TritonExportResult,
+  type TritonModel,
+  tritonConfig,
+  writeTritonRepository,
+} from './triton';
+export { VERSION } from './version';
