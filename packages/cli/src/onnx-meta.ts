@@ -1,3 +1,6 @@
+import { evalPreprocessing, type Preprocessing } from '@rectifier/imagenet';
+import type { Normalization } from './data/sources';
+
 /**
  * Reads `metadata_props` (ModelProto field 14: StringStringEntryProto { key = 1, value = 2 }) from
  * ONNX bytes with a minimal protobuf walker, so `predict` can find the class names and the input
@@ -51,4 +54,33 @@ export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
     } else throw new Error(`unsupported wire type ${wire}`);
   }
   return out;
+}
+
+/**
+ * The deployment preprocessing of a model trained by the CLI, as the eval command feeds it:
+ * - ImageNet-layout folders (`kind: 'imagenet'`): torchvision's eval recipe scaled to the input,
+ *   resize the shorter side to round(inputSize * 8 / 7), centre-crop inputSize, bilinear,
+ *   torchvision mean/std (`evalPreprocessing`);
+ * - in-memory sets (Fashion-MNIST, IDX; `kind: 'scaled'`): grey when the model takes one channel,
+ *   the stored images' size scaled like the loaders do (nearest-neighbour repetition when enlarging,
+ *   block averages when shrinking), `(x / 255 - mean) / std`.
+ * `imageSize` is the stored images' side (28 for Fashion-MNIST, the default for `scaled` data).
+ */
+export function deployPreprocessing(
+  normalization: Normalization,
+  inChannels: number,
+  inputSize: number,
+  imageSize?: number,
+): Preprocessing {
+  const colorMode = inChannels === 1 ? 'grey' : 'rgb';
+  if (normalization.kind === 'imagenet') return evalPreprocessing(inputSize, { colorMode });
+  const native = imageSize ?? 28;
+  return evalPreprocessing(inputSize, {
+    colorMode,
+    resize: inputSize,
+    interpolation: inputSize > native ? 'nearest' : inputSize < native ? 'box' : 'bilinear',
+    scale: 1 / 255,
+    mean: Array(inChannels).fill(normalization.mean),
+    std: Array(inChannels).fill(normalization.std),
+  });
 }

@@ -42,6 +42,8 @@ export interface CheckpointExtra {
     normalization: DataBundle['normalization'];
     inputSize: number;
     inChannels: number;
+    /** Side of the stored images (28 for Fashion-MNIST); absent in checkpoints of older versions. */
+    imageSize?: number;
   };
   config: TrainConfig;
 }
@@ -150,6 +152,7 @@ export async function runSession(
       normalization: data.normalization,
       inputSize: modelConfig.inputSize,
       inChannels: data.inChannels,
+      imageSize: data.imageSize,
     },
     config: c,
   };

@@ -11,7 +11,7 @@ const img = {
 const norm = { scale: 1 / 255, mean: [0.4, 0.5, 0.6], std: [0.2, 0.25, 0.5] };
 
 describe('bilinearInto', () => {
-  it('matches resampleRGB + hwcToChw when enlarging (up to uint8 rounding)', () => {
+  it("matches resampleRGB + hwcToChw when enlarging (up to PIL's two 8-bit roundings)", () => {
     for (const flip of [false, true]) {
       const a = new Float32Array(3 * 24 * 24);
       const b = new Float32Array(3 * 24 * 24);
@@ -20,7 +20,8 @@ describe('bilinearInto', () => {
       hwcToChw(r.data, 24, 24, b, 0, flip, [2, -1, 0.5], norm);
       let max = 0;
       for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-      expect(max).toBeLessThanOrEqual(0.5 / 255 / 0.2 + 1e-5); // half a grey level, in normalised units
+      // resampleRGB rounds to 8 bits after each pass like PIL (<= 0.5 + 0.5); the fused pass stays in float
+      expect(max).toBeLessThanOrEqual(1 / 255 / 0.2 + 1e-5); // one grey level, in normalised units
       expect(max).toBeGreaterThan(0); // really interpolates (not rounding)
     }
   });

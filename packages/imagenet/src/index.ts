@@ -1,6 +1,6 @@
 /**
  * @rectifier/imagenet: browser-safe core. Class tables, the paper's augmentation geometry and pixel
- * arithmetic, multi-view test helpers, seeded shuffling/sharding, IDX and ground-truth parsing.
+ * arithmetic, the deployment preprocessing (`Preprocessing`, `preprocessRGB`), multi-view test helpers, seeded shuffling/sharding, IDX and ground-truth parsing.
  * Nothing here imports Node modules or `@rectifier/tensor`.
  * - `@rectifier/imagenet/node`: datasets on disk, sharp decoding, worker loaders, packing, generator.
  * - `@rectifier/imagenet/browser`: decoding with createImageBitmap / ImageDecoder.
@@ -48,7 +48,24 @@ export {
   PAPER_NORMALIZATION,
   TORCHVISION_NORMALIZATION,
 } from './pixels.js';
-export { cropRGB, type RGBImage, resampleRGB } from './resample.js';
+export {
+  evalPreprocessing,
+  greyRGB,
+  type Interpolation,
+  MAX_PREPROCESS_SIDE,
+  PREPROCESSING_METADATA_KEY,
+  type Preprocessing,
+  preprocessingChannels,
+  preprocessRGB,
+  validatePreprocessing,
+} from './preprocess.js';
+export {
+  cropRGB,
+  type ResampleFilter,
+  type RGBImage,
+  resampleNearestRGB,
+  resampleRGB,
+} from './resample.js';
 export { combineKeys, hash32, SampleRandom } from './rng.js';
 export { type AverageOptions, averageScores, averageViewScores, topk, topkError } from './scores.js';
 export { type EpochOrderOptions, epochOrder, permutation } from './shuffle.js';

@@ -28,11 +28,14 @@ export function sniffFormat(b: Uint8Array): ImageFormat | null {
 }
 
 /**
- * Reads width and height from a JPEG (first SOFn marker) or PNG (IHDR) header without decoding.
+ * Reads width and height from a JPEG (first SOFn marker) or PNG (IHDR) header without decoding;
+ * for JPEGs also the number of colour components (1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK).
  * @returns null when the header is missing or malformed
- * @example imageSize(bytes) // { format: 'jpeg', width: 500, height: 375 }
+ * @example imageSize(bytes) // { format: 'jpeg', width: 500, height: 375, components: 3 }
  */
-export function imageSize(b: Uint8Array): { format: ImageFormat; width: number; height: number } | null {
+export function imageSize(
+  b: Uint8Array,
+): { format: ImageFormat; width: number; height: number; components?: number } | null {
   const f = sniffFormat(b);
   if (f === 'png') {
     if (b.length < 24 || b[12] !== 0x49 || b[13] !== 0x48 || b[14] !== 0x44 || b[15] !== 0x52) return null;
@@ -61,10 +64,32 @@ export function imageSize(b: Uint8Array): { format: ImageFormat; width: number; 
       if (i + 9 > b.length) return null;
       const height = (b[i + 5] << 8) | b[i + 6];
       const width = (b[i + 7] << 8) | b[i + 8];
-      return width > 0 && height > 0 ? { format: f, width, height } : null;
+      const components = i + 9 < b.length ? b[i + 9] : 0;
+      return width > 0 && height > 0 ? { format: f, width, height, components } : null;
     }
     if (m === 0xda || m === 0xd9) return null; // scan or end before any frame header
     i += 2 + len;
   }
   return null;
+}
+
+/**
+ * Whether encoded bytes stop before their format's end marker (JPEG EOI `FF D9`, PNG `IEND` chunk),
+ * allowing the zero padding some writers append: the cause of "premature end of image" errors.
+ */
+export function isTruncated(b: Uint8Array): boolean {
+  let end = b.length;
+  while (end > 0 && b[end - 1] === 0) end--;
+  const f = sniffFormat(b);
+  if (f === 'jpeg') return !(end >= 4 && b[end - 2] === 0xff && b[end - 1] === 0xd9);
+  if (f === 'png')
+    // IEND chunk: length 0, type 'IEND', CRC AE 42 60 82
+    return !(
+      end >= 12 &&
+      b[end - 8] === 0x49 &&
+      b[end - 7] === 0x45 &&
+      b[end - 6] === 0x4e &&
+      b[end - 5] === 0x44
+    );
+  return false;
 }

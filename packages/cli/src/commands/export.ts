@@ -44,6 +44,7 @@ export const exportCommand: Command = {
         loaded.extra.modelConfig,
         loaded.extra.data.classes,
         loaded.extra.data.normalization,
+        loaded.extra.data.imageSize,
       );
       const mc = loaded.extra.modelConfig;
       if (args.values.triton) {

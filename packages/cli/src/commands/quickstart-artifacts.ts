@@ -1,27 +1,37 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PREPROCESSING_METADATA_KEY } from '@rectifier/imagenet';
 import type { Sequential } from '@rectifier/nn';
 import { exportOnnx } from '@rectifier/onnx';
 import { noGrad, type tensor, tidy } from '@rectifier/tensor';
 import type { ImageSet } from '../data/image-set';
 import type { DataBundle } from '../data/sources';
 import type { ModelConfig } from '../models';
+import { deployPreprocessing } from '../onnx-meta';
 
 /** ONNX metadata keys the predict command reads. */
 export const META = {
   classes: 'classes',
   normalization: 'input_normalization',
   modelConfig: 'model_config',
+  /** The deployment preprocessing (`@rectifier/imagenet`'s `Preprocessing`, JSON). */
+  preprocessing: PREPROCESSING_METADATA_KEY,
 } as const;
 
-/** Exports `model` to ONNX with its class names and input normalisation in the metadata. */
+/**
+ * Exports `model` to ONNX with its class names, input normalisation and deployment preprocessing
+ * (the eval pipeline, see `deployPreprocessing`) in the metadata. `imageSize` is the stored images'
+ * side for in-memory data (28 for Fashion-MNIST).
+ */
 export function onnxBytes(
   model: Sequential,
   mc: ModelConfig,
   classes: string[],
   normalization: DataBundle['normalization'],
+  imageSize?: number,
 ): Uint8Array {
   model.eval();
+  const pre = deployPreprocessing(normalization, mc.inChannels, mc.inputSize, imageSize);
   return exportOnnx(model, {
     inputShape: [1, mc.inChannels, mc.inputSize, mc.inputSize],
     dynamicBatch: true,
@@ -29,6 +39,7 @@ export function onnxBytes(
       [META.classes]: JSON.stringify(classes),
       [META.normalization]: JSON.stringify(normalization),
       [META.modelConfig]: JSON.stringify(mc),
+      [META.preprocessing]: JSON.stringify(pre),
     },
   });
 }
@@ -43,7 +54,7 @@ export async function exportAndVerify(
   data: DataBundle,
   path: string,
 ): Promise<string> {
-  const bytes = onnxBytes(model, mc, data.classes, data.normalization);
+  const bytes = onnxBytes(model, mc, data.classes, data.normalization, data.imageSize);
   await writeFile(path, bytes);
   const test = data.test({ batchSize: 256, inputSize: mc.inputSize, limit: 256 });
   const batch = [

@@ -8,6 +8,8 @@ import { chromium } from 'playwright-core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../node/decode.js';
+import { evalPreprocessing } from '../preprocess.js';
+import { maxAbsDiff, pixelFixtures } from '../test-helpers.js';
 import { applyTransform } from '../transform.js';
 import { rgbaToRgb } from './index.js';
 
@@ -122,6 +124,38 @@ describe.skipIf(!existsSync(CHROMIUM))('decodeImageBrowser in Chromium', () => {
         }
       });
       expect(err).toMatch(/x.JPEG: not a JPEG or PNG/);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it("preprocessImageBrowser gives torchvision's eval tensor on the PIL fixtures (RGB, grey, PNG)", async () => {
+    const bundle = await build({
+      entryPoints: [join(src, 'index.ts')],
+      bundle: true,
+      format: 'iife',
+      globalName: 'rectifierImagenetBrowser',
+      write: false,
+      logLevel: 'silent',
+    });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage();
+      await page.addScriptTag({ content: bundle.outputFiles[0].text });
+      // CMYK is left out: a browser's decoder colour-manages it its own way (see the README).
+      for (const f of pixelFixtures().filter((x) => x.mode !== 'CMYK')) {
+        const pre = evalPreprocessing(f.eval.cropSize);
+        const got = await page.evaluate(
+          async ([b64, p, n]) => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const lib = (globalThis as any).rectifierImagenetBrowser;
+            return Array.from((await lib.preprocessImageBrowser(bytes, p, n)) as Float32Array);
+          },
+          [Buffer.from(f.bytes).toString('base64'), pre, f.name] as const,
+        );
+        // Chromium's JPEG decoder is libjpeg-turbo too: one grey level (normalised) at most.
+        expect(maxAbsDiff(got, f.eval.data), f.name).toBeLessThanOrEqual(1 / 255 / 0.224 + 1e-5);
+      }
     } finally {
       await browser.close();
     }

@@ -3,6 +3,7 @@
  * `createImageBitmap` + `OffscreenCanvas`, or WebCodecs `ImageDecoder` where createImageBitmap is
  * missing. The result feeds the pure-JS transforms of the main entry (`applyTransform`).
  */
+import { type Preprocessing, preprocessRGB } from '../preprocess.js';
 import type { RGBImage } from '../resample.js';
 import { sniffFormat } from '../sniff.js';
 import { applyTransform, type Transform } from '../transform.js';
@@ -112,4 +113,27 @@ export async function loadSampleBrowser(
 ): Promise<Float32Array> {
   return applyTransform(await decodeImageBrowser(bytes, {}, name), transform, seed, epoch, index);
 }
+/**
+ * The deployment preprocessing in a browser: decodes JPEG/PNG bytes with the browser's decoder and
+ * runs {@link Preprocessing} with the package's PIL-exact resampler (no canvas resize), giving the
+ * model input of one image as CHW float32. Use it with the `rectifier.preprocessing` entry of an
+ * exported model's ONNX metadata, after `validatePreprocessing`.
+ * @example const x = await preprocessImageBrowser(bytes, validatePreprocessing(JSON.parse(meta)));
+ */
+export async function preprocessImageBrowser(
+  bytes: Uint8Array,
+  p: Preprocessing,
+  name?: string,
+): Promise<Float32Array> {
+  return preprocessRGB(await decodeImageBrowser(bytes, {}, name), p);
+}
+
+export {
+  evalPreprocessing,
+  PREPROCESSING_METADATA_KEY,
+  type Preprocessing,
+  preprocessingChannels,
+  preprocessRGB,
+  validatePreprocessing,
+} from '../preprocess.js';
 export * from './loader.js';

@@ -42,7 +42,7 @@ describe('decodeImage (sharp)', () => {
 
   it('reads sizes from headers and shrinks on load', async () => {
     const jpg = await raw(500, 375).jpeg({ quality: 90 }).toBuffer();
-    expect(imageSize(jpg)).toEqual({ format: 'jpeg', width: 500, height: 375 });
+    expect(imageSize(jpg)).toEqual({ format: 'jpeg', width: 500, height: 375, components: 3 });
     expect(imageSize(await raw(33, 7).png().toBuffer())).toEqual({ format: 'png', width: 33, height: 7 });
     const small = await decodeImage(jpg, { shorterSide: 64 });
     expect([small.width, small.height]).toEqual([85, 64]);
@@ -60,6 +60,35 @@ describe('decodeImage (sharp)', () => {
     expect(() => probe(jpg.subarray(0, 20), 'd.JPEG')).toThrow(
       /d.JPEG: JPEG header has no readable image size/,
     );
+  });
+});
+
+describe('decode failures under concurrency', () => {
+  it('a truncated JPEG always reports the real reason, never "Unknown error"', async () => {
+    const jpg = await raw(200, 150).jpeg().toBuffer();
+    const cut = jpg.subarray(0, Math.floor(jpg.length * 0.5));
+    const good = await raw(200, 150).jpeg().toBuffer();
+    const v = planSample(
+      resolveTransform({ kind: 'center', resize: 64, cropSize: 56 }),
+      200,
+      150,
+      0,
+      0,
+      0,
+    ).views;
+    const out = new Float32Array(3 * 56 * 56 * 40);
+    const runs = Array.from({ length: 40 }, (_, i) =>
+      i % 2
+        ? renderViewsSharp(good, v, [0, 0, 0], {}, out, i * 3 * 56 * 56)
+        : renderViewsSharp(cut, v, [0, 0, 0], {}, out, i * 3 * 56 * 56, { path: `t${i}.JPEG` }).then(
+            () => 'no error',
+            (e: Error) => e.message,
+          ),
+    );
+    const messages = (await Promise.all(runs)).filter((m) => typeof m === 'string') as string[];
+    expect(messages).toHaveLength(20);
+    for (const m of messages)
+      expect(m).toMatch(/^t\d+\.JPEG: decode failed: premature end of JPEG data \(file truncated/);
   });
 });
 

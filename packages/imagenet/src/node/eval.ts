@@ -27,6 +27,7 @@ export async function multiScaleInputsFromFile(
     plans.map(async (v, i) => {
       const data = new Float32Array(3 * v.crop.width * v.crop.height);
       await renderViewsSharp(bytes, [v], [0, 0, 0], opts.normalization ?? PAPER_NORMALIZATION, data, 0, {
+        resampler: 'pil',
         ...opts.sharp,
         path,
       });
@@ -60,10 +61,7 @@ export async function tenCropFromFile(
     opts.normalization ?? PAPER_NORMALIZATION,
     out,
     0,
-    {
-      ...opts.sharp,
-      path,
-    },
+    { resampler: 'pil', ...opts.sharp, path },
   );
   return out;
 }

@@ -1,6 +1,15 @@
 /**
  * @rectifier/imagenet/node: everything that needs Node (fs, worker_threads, sharp).
  */
+
+export {
+  evalPreprocessing,
+  PREPROCESSING_METADATA_KEY,
+  type Preprocessing,
+  preprocessingChannels,
+  preprocessRGB,
+  validatePreprocessing,
+} from '../preprocess.js';
 export { type CheckOptions, type CheckReport, type ClassCount, check } from './check.js';
 export {
   type BadEntry,
@@ -34,4 +43,5 @@ export {
   pack,
   ShardReader,
 } from './pack.js';
+export { preprocessImage } from './preprocess.js';
 export { processItems, type WorkContext, type WorkItem, type WorkResult } from './process.js';

@@ -48,7 +48,7 @@ export interface LoaderOptions {
   state?: LoaderState;
   /** Called once per skipped file; default: one `console.warn` line `[imagenet] skipped <path>: <reason>`. */
   onBadFile?: (e: BadEntry) => void;
-  /** sharp settings (failOn, kernel). */
+  /** sharp settings (failOn, kernel, cmyk, resampler). */
   sharp?: SharpOptions;
   /**
    * The worker script. Default: `worker.js` next to the built module (dist/worker.js). Running from

@@ -39,6 +39,9 @@ const readers = new Map<string, ShardReader>();
 
 async function one(item: WorkItem, ctx: WorkContext, out: Float32Array, offset: number): Promise<void> {
   const t = ctx.transform;
+  // Evaluation gets PIL's pixels exactly (what predict and torchvision compute); training views may
+  // shrink in libvips, within a few grey levels, for speed.
+  const sharpOpts: SharpOptions = { resampler: t.kind === 'train' ? 'libvips' : 'pil', ...ctx.sharp };
   if (!Number.isInteger(item.label) || item.label < 0 || item.label >= ctx.numClasses)
     throw new BadImageError(item.path, `label ${item.label} outside the class table [0, ${ctx.numClasses})`);
   if ('rec' in item && ctx.packed) {
@@ -52,7 +55,7 @@ async function one(item: WorkItem, ctx: WorkContext, out: Float32Array, offset: 
     const { views, light } = planSample(t, item.rec.width, item.rec.height, ctx.seed, ctx.epoch, item.index);
     if (p.encoding === 'jpeg') {
       await renderViewsSharp(bytes, views, light, t.normalization, out, offset, {
-        ...ctx.sharp,
+        ...sharpOpts,
         path: item.path,
       });
       return;
@@ -76,7 +79,7 @@ async function one(item: WorkItem, ctx: WorkContext, out: Float32Array, offset: 
   const { width, height } = probe(bytes, item.path);
   const { views, light } = planSample(t, width, height, ctx.seed, ctx.epoch, item.index);
   await renderViewsSharp(bytes, views, light, t.normalization, out, offset, {
-    ...ctx.sharp,
+    ...sharpOpts,
     path: item.path,
   });
 }
