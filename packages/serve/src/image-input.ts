@@ -1,99 +1,92 @@
 /**
- * The image endpoint's preprocessing: JPEG/PNG bytes -> the model's NCHW float input, exactly as
- * `rectifier predict` does it from the preprocessing recorded in the model's ONNX metadata
- * (`model_config`: input size and channels; `input_normalization`: how pixels were scaled in training).
+ * The image endpoint's preprocessing: JPEG/PNG bytes -> the model's NCHW float input, by the
+ * deployment preprocessing recorded in the model's ONNX metadata (`rectifier.preprocessing`, the
+ * same description evaluation and `rectifier predict` run), executed by @rectifier/imagenet's
+ * `preprocessImage`. No second implementation of the pixel pipeline lives here.
  */
-import { IMAGENET_MEAN, IMAGENET_STD, sniffFormat } from '@rectifier/imagenet';
+import {
+  evalPreprocessing,
+  imageSize,
+  PREPROCESSING_METADATA_KEY,
+  type Preprocessing,
+  preprocessingChannels,
+  validatePreprocessing,
+} from '@rectifier/imagenet';
 import { badRequest, HttpError } from './errors';
 import type { ModelSpec } from './model-spec';
 
-/** The ONNX metadata keys Rectifier's exporter writes for `predict` (see packages/cli). */
-export const PREPROCESSING_KEYS = {
-  normalization: 'input_normalization',
-  modelConfig: 'model_config',
-} as const;
+/**
+ * The normalisation key of models exported before `rectifier.preprocessing` existed:
+ * `{ kind: 'scaled', mean, std }` ((x / 255 - mean) / std) or `{ kind: 'imagenet' }`.
+ */
+export const LEGACY_NORMALIZATION_KEY = 'input_normalization';
 
-/** How `rectifier train` normalised inputs: x/255 then (x - mean) / std, or torchvision's per-channel ImageNet statistics. */
-export interface InputNormalization {
-  kind: 'scaled' | 'imagenet';
-  mean: number;
-  std: number;
-}
+export type { Preprocessing };
 
-export interface ImagePreprocessing {
-  channels: 1 | 3;
-  size: number;
-  normalization: InputNormalization;
+function legacyPreprocessing(raw: string, channels: number, size: number): Preprocessing {
+  const n = JSON.parse(raw) as { kind?: string; mean?: number; std?: number };
+  const colorMode = channels === 1 ? 'grey' : 'rgb';
+  if (n.kind === 'imagenet') return evalPreprocessing(size, { colorMode });
+  if (n.kind === 'scaled' && typeof n.mean === 'number' && typeof n.std === 'number')
+    // In-memory training sets were stored at the input size: no crop margin, values (x/255 - mean) / std.
+    return evalPreprocessing(size, {
+      colorMode,
+      resize: size,
+      mean: Array(channels).fill(n.mean),
+      std: Array(channels).fill(n.std),
+    });
+  throw new Error(`unknown kind ${JSON.stringify(n.kind)}`);
 }
 
 /**
- * The preprocessing recorded in the model's metadata, or a reason why the image endpoint cannot be
- * used with this model.
+ * The preprocessing the model's metadata records, or a reason why the image endpoint cannot be used
+ * with this model. Models exported before `rectifier.preprocessing` existed fall back to their
+ * `input_normalization` entry.
  */
-export function imagePreprocessing(model: ModelSpec): ImagePreprocessing | string {
+export function imagePreprocessing(model: ModelSpec): Preprocessing | string {
   const input = model.inputs[0];
   if (model.inputs.length !== 1 || input.shape.length !== 4 || input.datatype !== 'FP32')
     return 'the image endpoint needs a model with one FP32 [N, C, H, W] input';
-  const normRaw = model.metadata[PREPROCESSING_KEYS.normalization];
-  if (normRaw === undefined)
-    return `the model has no '${PREPROCESSING_KEYS.normalization}' metadata (export it with 'rectifier export'); send tensors to /infer instead`;
-  let normalization: InputNormalization;
-  try {
-    normalization = JSON.parse(normRaw);
-  } catch {
-    return `the model's '${PREPROCESSING_KEYS.normalization}' metadata is not JSON`;
-  }
-  if (
-    (normalization.kind !== 'scaled' && normalization.kind !== 'imagenet') ||
-    (normalization.kind === 'scaled' && !(Number.isFinite(normalization.mean) && normalization.std > 0))
-  )
-    return `the model's '${PREPROCESSING_KEYS.normalization}' metadata ${normRaw} is not one this server knows`;
   const [, c, h, w] = input.shape;
-  if ((c !== 1 && c !== 3) || h !== w || h < 1)
-    return `the image endpoint needs a square 1- or 3-channel input, the model takes ${JSON.stringify(input.shape)}`;
-  return { channels: c, size: h, normalization };
+  let p: Preprocessing;
+  const recorded = model.metadata[PREPROCESSING_METADATA_KEY];
+  const legacy = model.metadata[LEGACY_NORMALIZATION_KEY];
+  try {
+    if (recorded !== undefined) p = validatePreprocessing(JSON.parse(recorded), PREPROCESSING_METADATA_KEY);
+    else if (legacy !== undefined && h === w && h > 0) p = legacyPreprocessing(legacy, c, h);
+    else
+      return `the model's metadata has no '${PREPROCESSING_METADATA_KEY}' (export it with 'rectifier export'); send tensors to /infer instead`;
+  } catch (e) {
+    return `the model's preprocessing metadata is not usable: ${(e as Error).message}`;
+  }
+  if (preprocessingChannels(p) !== c || p.cropSize !== h || p.cropSize !== w)
+    return `the recorded preprocessing gives ${preprocessingChannels(p)}x${p.cropSize}x${p.cropSize} images, the model takes ${JSON.stringify(input.shape)}`;
+  return p;
 }
 
 export interface ImageLimits {
-  /** Refuse images with more pixels than this (decompression bombs). */
+  /** Refuse images with more pixels than this (decompression bombs), from the header before decoding. */
   maxPixels: number;
 }
 
-/**
- * Decodes `bytes` and returns one [C, S, S] sample: resized so the image covers S x S and center-
- * cropped, grey or sRGB, scaled to [0, 1] and normalised as in training.
- */
+/** Decodes and preprocesses one image: a [C, S, S] float32 sample. Bad input is a 400 (a 413 when too large). */
 export async function imageToInput(
   bytes: Uint8Array,
-  prep: ImagePreprocessing,
+  prep: Preprocessing,
   limits: ImageLimits,
 ): Promise<Float32Array> {
-  const format = sniffFormat(bytes);
-  if (!format)
-    throw badRequest('the body is not a JPEG or PNG image (its first bytes are neither signature)');
-  const sharp = (await import('sharp')).default;
-  const s = prep.size;
-  let raw: { data: Buffer; info: { channels: number } };
-  try {
-    let img = sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'error' }).resize(s, s, {
-      fit: 'cover',
-    });
-    img = prep.channels === 1 ? img.greyscale() : img.removeAlpha().toColourspace('srgb');
-    raw = await img.raw().toBuffer({ resolveWithObject: true });
-  } catch (e) {
-    throw badRequest(
-      `cannot decode the ${format.toUpperCase()} image: ${(e as Error).message.split('\n')[0]}`,
+  const size = imageSize(bytes);
+  if (!size) throw badRequest('the body is not a JPEG or PNG image with a readable size in its header');
+  if (size.width * size.height > limits.maxPixels)
+    throw new HttpError(
+      413,
+      `the image is ${size.width}x${size.height} pixels; this server decodes at most ${limits.maxPixels}`,
     );
+  const { preprocessImage } = await import('@rectifier/imagenet/node');
+  try {
+    return await preprocessImage(bytes, prep, { path: 'the image' });
+  } catch (e) {
+    const err = e as Error & { reason?: string };
+    throw badRequest(`cannot decode the ${size.format.toUpperCase()} image: ${err.reason ?? err.message}`);
   }
-  const c = prep.channels;
-  if (raw.info.channels !== c)
-    throw new HttpError(500, `decoded ${raw.info.channels} channels where the model takes ${c}`);
-  const n = prep.normalization;
-  const x = new Float32Array(c * s * s);
-  for (let k = 0; k < c; k++) {
-    const mean = n.kind === 'imagenet' ? IMAGENET_MEAN[k] : n.mean;
-    const std = n.kind === 'imagenet' ? IMAGENET_STD[k] : n.std;
-    for (let i = 0; i < s * s; i++) x[k * s * s + i] = (raw.data[i * c + k] / 255 - mean) / std;
-  }
-  return x;
 }

@@ -6,11 +6,10 @@
 export type { Datatype } from './datatypes';
 export { HttpError } from './errors';
 export {
-  type ImagePreprocessing,
-  type InputNormalization,
   imagePreprocessing,
   imageToInput,
-  PREPROCESSING_KEYS,
+  LEGACY_NORMALIZATION_KEY,
+  type Preprocessing,
 } from './image-input';
 export { CLASSES_KEY, type LoadedModel, type LoadModelOptions, loadModel } from './load-model';
 export type { ModelSpec } from './model-spec';

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
+import { preprocessingChannels } from '@rectifier/imagenet';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { Batcher } from './batcher';
 import { badRequest, HttpError } from './errors';
@@ -238,11 +239,16 @@ export async function startServer(options: ServeOptions): Promise<InferenceServe
     const body = req.body as Buffer | undefined;
     if (!body || body.length === 0) throw badRequest('the request has no body; send the JPEG or PNG bytes');
     const x = await imageToInput(body, preprocessing, { maxPixels: maxImagePixels });
-    const s = preprocessing.size;
+    const s = preprocessing.cropSize;
     const request: InferRequest = {
       batch: 1,
       inputs: [
-        { name: m.inputs[0].name, datatype: 'FP32', shape: [1, preprocessing.channels, s, s], data: x },
+        {
+          name: m.inputs[0].name,
+          datatype: 'FP32',
+          shape: [1, preprocessingChannels(preprocessing), s, s],
+          data: x,
+        },
       ],
       outputs: [{ name: out.name, binary: false }],
     };

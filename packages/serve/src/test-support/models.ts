@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { evalPreprocessing, PREPROCESSING_METADATA_KEY } from '@rectifier/imagenet';
 import { Conv2d, Flatten, Linear, MaxPool2d, PReLU, Sequential } from '@rectifier/nn';
 import { exportOnnx } from '@rectifier/onnx';
 import { Generator } from '@rectifier/tensor';
@@ -42,6 +43,8 @@ export interface TinyModelOptions {
   dynamicBatch?: boolean;
   /** Leave out the rectifier metadata (a model from elsewhere). */
   bare?: boolean;
+  /** Only the metadata of exports made before `rectifier.preprocessing` existed. */
+  legacy?: boolean;
   softmax?: boolean;
 }
 
@@ -57,6 +60,13 @@ export function tinyOnnx(o: TinyModelOptions = {}): Uint8Array {
           classes: JSON.stringify(CLASSES),
           input_normalization: JSON.stringify({ kind: 'scaled', mean: 0.286, std: 0.353 }),
           model_config: JSON.stringify({ model: 'tiny', inputSize: 12, inChannels: 1, numClasses: 10 }),
+          ...(o.legacy
+            ? {}
+            : {
+                [PREPROCESSING_METADATA_KEY]: JSON.stringify(
+                  evalPreprocessing(12, { colorMode: 'grey', resize: 12, mean: [0.286], std: [0.353] }),
+                ),
+              }),
         },
   });
 }
