@@ -9,7 +9,8 @@
 // Uses the built package (dist/): run `npm run build` first (turbo's bench task does).
 // Options (env): BENCH_SECONDS per point (default 3), BENCH_WORKERS (default 1), BENCH_THREADS per
 // worker and for the in-process session (default: all cores), BENCH_WINDOW_MS (default 2),
-// BENCH_JSON=1 to also measure JSON tensors (default: the binary tensor extension only).
+// BENCH_JSON=1 to also measure JSON tensors (default: the binary tensor extension only),
+// BENCH_MODELS=quickstart,model_a to pick models.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -38,6 +39,7 @@ const windowMs = Number(process.env.BENCH_WINDOW_MS ?? 2);
 const aWidth = Number(process.env.BENCH_A_WIDTH ?? 0.25);
 const aInput = Number(process.env.BENCH_A_INPUT ?? 112);
 const withJson = process.env.BENCH_JSON === '1';
+const only = process.env.BENCH_MODELS?.split(',');
 const concurrencies = [1, 8, 32];
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -84,13 +86,24 @@ const percentile = (xs, p) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-/** onnxruntime-node in this process: batches of `batch` back to back for `seconds`. */
+/**
+ * onnxruntime-node in this process: batches of `batch` back to back for `seconds`, with onnxruntime's
+ * default thread spinning and without it (the server's setting); the faster is the ceiling.
+ */
 async function inProcess(bytes, shape, batch) {
+  const spinning = await inProcessRun(bytes, shape, batch, true);
+  const noSpinning = await inProcessRun(bytes, shape, batch, false);
+  const best = spinning.samplesPerSec >= noSpinning.samplesPerSec ? spinning : noSpinning;
+  return { ...best, spinning, noSpinning };
+}
+
+async function inProcessRun(bytes, shape, batch, spin) {
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    ...(spin ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
   });
   const x = new ort.Tensor('float32', new Float32Array(batch * shape.reduce((a, b) => a * b, 1)).fill(0.1), [
     batch,
@@ -108,6 +121,7 @@ async function inProcess(bytes, shape, batch) {
   await session.release();
   return {
     samplesPerSec: (times.length * batch) / elapsed,
+    spinning: spin,
     batchMs: { p50: percentile(times, 50), p99: percentile(times, 99) },
   };
 }
@@ -179,7 +193,7 @@ async function load(url, name, connections, req) {
 const dir = await mkdtemp(join(tmpdir(), 'rectifier-serve-bench-'));
 const results = [];
 try {
-  for (const m of models) {
+  for (const m of models.filter((x) => !only || only.includes(x.name))) {
     const bytes = exportOnnx(m.make(), { inputShape: [1, ...m.shape], dynamicBatch: true });
     const path = join(dir, `${m.name}.onnx`);
     await writeFile(path, bytes);
