@@ -34,6 +34,11 @@ async function withServer(
   }
 }
 
+/** Requests waiting in the server's batch queue, from its metrics. */
+async function queueDepth(s: InferenceServer): Promise<number> {
+  return Number(/rectifier_serve_queue_depth\{[^}]*\} (\d+)/.exec(await s.metrics())![1]);
+}
+
 /** Sends raw bytes on a fresh connection; resolves with everything the server wrote before closing. */
 function rawExchange(port: number, chunks: string[], gapMs: number, maxMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -88,9 +93,10 @@ describe('limits', () => {
 
   it('answers 503 with Retry-After when the queue is full', async () => {
     // One worker, a long window and room for 2 samples: the first two wait, the third is refused.
-    await withServer({ maxQueue: 2, batchWindowMs: 300, maxBatchSize: 8 }, async (_s, c) => {
+    await withServer({ maxQueue: 2, batchWindowMs: 1500, maxBatchSize: 8 }, async (s, c) => {
       const first = [c.infer('tiny', request(1)), c.infer('tiny', request(2))];
-      await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && (await queueDepth(s)) < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await queueDepth(s)).toBe(2);
       const third = await c.infer('tiny', request(3));
       assertErrorObject(third, 503);
       expect(third.headers.get('retry-after')).toBe('1');
