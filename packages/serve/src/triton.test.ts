@@ -118,7 +118,7 @@ describe('Triton model repository', () => {
 
   it('refuses configs that do not match the ONNX graph, non-ONNX platforms and bad names', async () => {
     const repo = join(t.dir, 'bad');
-    const r = await writeTritonRepository(repo, tinyOnnx(), { name: 'm' });
+    const r = await writeTritonRepository(repo, tinyOnnx(), { name: 'm', labels: CLASSES });
     const edit = (from: string | RegExp, to: string) =>
       writeFileSync(r.configPath, readFileSync(r.configPath, 'utf8').replace(from, to));
     edit('dims: [ 10 ]', 'dims: [ 11 ]');
@@ -129,6 +129,9 @@ describe('Triton model repository', () => {
     edit('"input"', '"pixels"');
     await expect(readTritonModel(r.modelDir)).rejects.toThrow(/input "pixels" is not in the ONNX graph/);
     edit('"pixels"', '"input"');
+    edit('"labels.txt"', '"../../../etc/passwd"');
+    await expect(readTritonModel(r.modelDir)).rejects.toThrow(/label_filename .* must be a file name inside/);
+    edit('"../../../etc/passwd"', '"labels.txt"');
     edit('platform: "onnxruntime_onnx"', 'platform: "tensorflow_savedmodel"');
     await expect(readTritonModel(r.modelDir)).rejects.toThrow(/is not ONNX/);
     await expect(writeTritonRepository(repo, tinyOnnx(), { name: 'a/b' })).rejects.toThrow(

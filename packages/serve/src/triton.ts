@@ -161,6 +161,11 @@ export interface TritonModel {
 
 const one = (m: PbMessage, field: string): PbValue | undefined => m[field]?.[m[field].length - 1];
 
+/** A name without directory parts (config.pbtxt may not point outside its model directory). */
+function isPlainFileName(f: unknown): f is string {
+  return typeof f === 'string' && f.length > 0 && f !== '.' && f !== '..' && !/[/\\]/.test(f);
+}
+
 function isDir(p: string): boolean {
   try {
     return statSync(p).isDirectory();
@@ -217,6 +222,10 @@ export async function readTritonModel(modelDir: string): Promise<TritonModel> {
       `${cfgPath}: platform ${JSON.stringify(platform ?? backend)} is not ONNX; this server runs onnxruntime_onnx models only`,
     );
   const file = (one(cfg, 'default_model_filename') as string | undefined) ?? 'model.onnx';
+  if (!isPlainFileName(file))
+    throw new Error(
+      `${cfgPath}: default_model_filename "${file}" must be a file name inside the version directory`,
+    );
   const versions = readdirSync(modelDir)
     .filter((d) => /^\d+$/.test(d) && existsSync(join(modelDir, d, file)))
     .map(Number)
@@ -234,6 +243,8 @@ export async function readTritonModel(modelDir: string): Promise<TritonModel> {
   let labels: string[] | undefined;
   for (const o of (cfg.output ?? []) as PbMessage[]) {
     const lf = one(o, 'label_filename') as string | undefined;
+    if (lf !== undefined && !isPlainFileName(lf))
+      throw new Error(`${cfgPath}: label_filename "${lf}" must be a file name inside the model directory`);
     if (lf) {
       const text = await readFile(join(modelDir, lf), 'utf8');
       labels = text.split(/\r?\n/).filter((l, i, a) => l !== '' || i < a.length - 1);
