@@ -217,6 +217,15 @@ export const TRAIN_OPTIONS = {
     description:
       'fashion-mnist, an IDX directory, an ImageNet/ImageFolder directory, or generated:<dir> (default fashion-mnist)',
   },
+  'export-onnx': {
+    type: 'boolean',
+    description: 'also write model.onnx (with the eval preprocessing in its metadata) at the end',
+  },
+  'id-mapping': {
+    type: 'string',
+    arg: 'FILE',
+    description: "ImageNet flat val/: the devkit's ILSVRC2012_ID -> wnid mapping (meta.mat or text)",
+  },
   epochs: { type: 'string', arg: 'N', description: 'epochs (default 10)' },
   'batch-size': { type: 'string', arg: 'N', description: 'mini-batch size (default 64)' },
   optimizer: { type: 'string', arg: 'OPT', description: 'sgd (momentum, the paper) or adamw (default sgd)' },

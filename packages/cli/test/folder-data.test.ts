@@ -1,8 +1,8 @@
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateImageNetLike } from '@rectifier/imagenet/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cli } from './helpers';
 
 let root = '';
@@ -50,7 +50,8 @@ describe('ImageNet-layout data (the imagenet package generator)', () => {
     );
     expect(t.stderr).toBe('');
     expect(t.code).toBe(0);
-    expect(t.stdout).toMatch(/data: 24 training \/ 12 test images, 4 classes/);
+    expect(t.stdout).toMatch(/data: 24 training \/ 12 test files, 4 classes/);
+    expect(t.stdout).toMatch(/weights: .*model\.safetensors/);
     expect(t.stdout).toMatch(/test: top-1 error .* on 12 images/);
     const ckpt = join(out, 'checkpoints', (await readdir(join(out, 'checkpoints')))[0]);
     const one = await cli('eval', ckpt, '--json', '--backend', 'cpu');
@@ -63,5 +64,97 @@ describe('ImageNet-layout data (the imagenet package generator)', () => {
     expect(fm.stderr).toMatch(
       /takes 3-channel images of 4 classes; fashion-mnist has 1 channels and 10 classes/,
     );
+  });
+
+  it('devkit mapping with a header via --id-mapping, unlabelled val images, bad files counted alike', async () => {
+    const r2 = join(await mkdtemp(join(tmpdir(), 'rcli-gen2-')), 'imagenet');
+    await generateImageNetLike(r2, { classes: 3, trainPerClass: 4, valPerClass: 2, size: 40, seed: 2 });
+    // Labels only through the devkit ground truth + a mapping with a header row, outside the searched places.
+    await rm(join(r2, 'LOC_val_solution.csv'));
+    const text = (await readFile(join(r2, 'ILSVRC2012_mapping.txt'), 'utf8'))
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .map((l) => l.replace(' ', '\t'))
+      .join('\n');
+    const mapping = join(r2, '..', 'mapping.tsv');
+    await writeFile(mapping, `ILSVRC2012_ID\twnid\n${text}`);
+    await rm(join(r2, 'ILSVRC2012_mapping.txt'));
+    const none = await cli('check', r2);
+    expect(none.stderr).toMatch(/pass idMapping \(CLI: --id-mapping FILE/);
+    // an image no ground truth lists, a truncated training image, a truncated val image
+    const val = (await readdir(join(r2, 'val'))).sort();
+    await copyFile(join(r2, 'val', val[0]), join(r2, 'val', 'extra.JPEG'));
+    const cls = (await readdir(join(r2, 'train'))).sort()[0];
+    const good = await readFile(join(r2, 'val', val[1]));
+    await writeFile(join(r2, 'train', cls, 'cut.JPEG'), good.subarray(0, good.length >> 1));
+    await writeFile(join(r2, 'val', val[1]), good.subarray(0, good.length >> 1));
+    const c = await cli('check', r2, '--id-mapping', mapping);
+    expect(c.stdout).toMatch(/extra\.JPEG: not listed in the ground truth \(no label\)/);
+    expect(c.stdout).toMatch(/cut\.JPEG: decode failed: premature end of JPEG data/);
+    const out = join(r2, '..', 'run2');
+    // file warnings go to the process's stderr (the loaders report them as they meet them)
+    let warnings = '';
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+      warnings += String(s);
+      return true;
+    });
+    const t = await cli(
+      'train',
+      '--data',
+      r2,
+      '--id-mapping',
+      mapping,
+      '--model',
+      'quicknet',
+      '--width',
+      '0.25',
+      '--input-size',
+      '32',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '4',
+      '--schedule',
+      'constant',
+      '--backend',
+      'cpu',
+      '--export-onnx',
+      '--out',
+      out,
+    );
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(
+      /data: 13 training \/ 6 test files, 3 classes .*; 1 entries rejected by the scan/,
+    );
+    expect(t.stdout).toMatch(/skipped: 1 unreadable training and 1 test files/);
+    expect(t.stdout).toMatch(/onnx: .*model\.onnx/);
+    // the weights alone: PyTorch state_dict names, no checkpoint prefixes
+    const st = await readFile(join(out, 'model.safetensors'));
+    const header = JSON.parse(st.subarray(8, 8 + Number(st.readBigUInt64LE(0))).toString('utf8'));
+    const names = Object.keys(header).filter((k) => k !== '__metadata__');
+    expect(names.length).toBeGreaterThan(4);
+    expect(names.filter((k) => /^(model|optimizer)\./.test(k))).toEqual([]);
+    expect(names.some((k) => k.endsWith('.weight'))).toBe(true);
+    const trainWarn = warnings.split('\n').filter((l) => l.includes('cut.JPEG'));
+    expect(trainWarn).toEqual([
+      expect.stringMatching(/^warning: skipped .*cut\.JPEG: decode failed: premature end/),
+    ]);
+    const ckpt = join(out, 'checkpoints', (await readdir(join(out, 'checkpoints')))[0]);
+    for (const extra of [[], ['--ten-view']]) {
+      warnings = '';
+      const e = await cli('eval', ckpt, '--id-mapping', mapping, '--backend', 'cpu', ...extra);
+      expect(e.code).toBe(0);
+      expect(warnings).toMatch(
+        new RegExp(`^warning: skipped .*${val[1]}: decode failed: premature end`, 'm'),
+      );
+      expect(e.stdout).toMatch(/test on 5 images of .*; 1 unreadable files skipped/);
+    }
+    spy.mockRestore();
+    const pr = await cli('predict', join(out, 'model.onnx'), join(r2, 'val', val[0]));
+    expect(pr.code).toBe(0);
+    expect(pr.stdout).toMatch(/: \S.* \d+\.\d%/);
+    await rename(mapping, `${mapping}.gone`);
+    const missing = await cli('check', r2, '--id-mapping', mapping);
+    expect(missing.stderr).toMatch(/--id-mapping file .*mapping\.tsv does not exist/);
   });
 });

@@ -12,6 +12,19 @@ describe('ground truth parsing', () => {
     expect(() => parseIdMapping('1 n00000001\n1 n00000002')).toThrow(/ID 1 appears twice/);
   });
 
+  it('skips a header row (the devkit export ILSVRC2012_ID<TAB>wnid, or a csv header)', () => {
+    expect([...parseIdMapping('ILSVRC2012_ID\twnid\n1\tn02119789\n2\tn02100735\n')]).toEqual([
+      [1, 'n02119789'],
+      [2, 'n02100735'],
+    ]);
+    expect([...parseIdMapping('# from meta.mat\nid,wnid\n1,n02119789\n')]).toEqual([[1, 'n02119789']]);
+    expect(parseIdMapping('WNID\nn02119789\nn02100735\n').get(2)).toBe('n02100735');
+    // only the first row may be a header
+    expect(() => parseIdMapping('1 n02119789\nILSVRC2012_ID wnid')).toThrow(
+      /line 2: 'ILSVRC2012_ID' is not a wnid/,
+    );
+  });
+
   it('maps devkit IDs (not sorted indices) to wnids and reports unknown IDs', () => {
     const map = parseIdMapping('1 n02119789\n2 n01440764');
     const r = parseDevkitGroundTruth('2\n1\n7\nx\n', map);

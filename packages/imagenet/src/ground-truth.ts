@@ -20,8 +20,8 @@ export function valFileName(n: number, ext = '.JPEG'): string {
 }
 
 /**
- * Parses an ILSVRC2012_ID -> wnid text mapping. Accepted line forms (blank lines and `#` comments
- * are ignored): `<id> <wnid> [words...]`, `<id>,<wnid>[,...]`, or just `<wnid>` (then the ID is the
+ * Parses an ILSVRC2012_ID -> wnid text mapping. Accepted line forms (blank lines, `#` comments and
+ * a header row such as `ILSVRC2012_ID<TAB>wnid` are ignored): `<id> <wnid> [words...]`, `<id>,<wnid>[,...]`, or just `<wnid>` (then the ID is the
  * 1-based line number among non-comment lines, the order of `synsets` in meta.mat).
  * @example parseIdMapping('1 n02119789 kit fox\n2 n02100735') // Map {1 => 'n02119789', 2 => 'n02100735'}
  */
@@ -29,12 +29,19 @@ export function parseIdMapping(text: string, name = 'ID mapping'): Map<number, s
   const map = new Map<number, string>();
   let line = 0;
   let k = 0;
+  let first = true;
   for (const raw of text.split(/\r?\n/)) {
     line++;
     const s = raw.trim();
     if (s === '' || s.startsWith('#')) continue;
-    k++;
     const parts = s.split(/[\s,]+/);
+    // A header row (the devkit's `ILSVRC2012_ID<TAB>wnid`, `id,wnid`...): the first row, no wnid in it.
+    if (first && !parts.some((p) => /^n\d{8}$/.test(p)) && !/^\d+$/.test(parts[0])) {
+      first = false;
+      continue;
+    }
+    first = false;
+    k++;
     let id: number;
     let wnid: string;
     if (/^\d+$/.test(parts[0]) && parts.length >= 2) {

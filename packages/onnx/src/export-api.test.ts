@@ -103,4 +103,34 @@ describe('SPP export uses nn window geometry exactly', () => {
     const concat = m.graph.node.find((n) => n.name === '/spp/Concat')!;
     expect(concat.input).toEqual(['7', '3', '2', '1'].map((l) => `/spp/level${l}/Flatten_output_0`));
   });
+
+  it('rejects unknown option keys instead of ignoring them (dynamic_batch is not dynamicBatch)', () => {
+    const model = net();
+    expect(() => exportOnnx(model, { inputShape: [1, 3, 6, 5], dynamic_batch: true } as never)).toThrow(
+      "exportOnnx: unknown option 'dynamic_batch' (allowed: inputShape, opset, dynamicBatch, names, softmax, metadata, graphName)",
+    );
+    expect(() => exportOnnx(model, { inputShape: [1, 3, 6, 5], names: { inputs: 'x' } } as never)).toThrow(
+      /unknown key 'names.inputs'/,
+    );
+  });
+
+  it('exports in eval mode and gives each module its own mode back', async () => {
+    const model = net();
+    model.train();
+    model.get('act').eval();
+    const modes = () => model.modules().map((m) => m.training);
+    const before = modes();
+    let seen: boolean[] = [];
+    const spy = model.get('fc');
+    const original = spy.toString.bind(spy);
+    spy.toString = () => {
+      seen = modes();
+      return original();
+    };
+    exportOnnx(model, { inputShape: [1, 3, 6, 5] });
+    expect(seen.every((t) => t === false)).toBe(true);
+    expect(modes()).toEqual(before);
+    await exportOnnxAsync(model, { inputShape: [1, 3, 6, 5] });
+    expect(modes()).toEqual(before);
+  });
 });

@@ -41,8 +41,19 @@ export const METADATA_KEYS = {
   architecture: 'rectifier.architecture',
 } as const;
 
+const OPTION_KEYS = ['inputShape', 'opset', 'dynamicBatch', 'names', 'softmax', 'metadata', 'graphName'];
+
 /** Validates options; returns them with defaults filled in. */
 export function resolveOptions(options: ExportOptions) {
+  if (options === null || typeof options !== 'object')
+    throw new Error(`exportOnnx: options must be an object with inputShape, got ${String(options)}`);
+  // A misspelt key (dynamic_batch for dynamicBatch) would otherwise be ignored without a word.
+  for (const k of Object.keys(options))
+    if (!OPTION_KEYS.includes(k))
+      throw new Error(`exportOnnx: unknown option '${k}' (allowed: ${OPTION_KEYS.join(', ')})`);
+  for (const k of Object.keys(options.names ?? {}))
+    if (k !== 'input' && k !== 'output')
+      throw new Error(`exportOnnx: unknown key 'names.${k}' (allowed: input, output)`);
   const { inputShape } = options;
   if (
     !Array.isArray(inputShape) ||

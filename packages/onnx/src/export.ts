@@ -6,7 +6,8 @@ import { type ExportOptions, exportSpec, resolveOptions } from './export-spec';
 import { describeModule, readParamsAsync, readParamsSync } from './from-module';
 
 /**
- * Exports `model` (inference semantics: Dropout is omitted whatever `model.training` says) to an
+ * Exports `model` in eval mode (inference semantics; each module's training flag is restored
+ * afterwards; unknown option keys are rejected) to an
  * ONNX model: IR 8 / opset 17 by default, float32, NCHW input of `inputShape` (batch included),
  * initializers named by parameter path (`features.0.weight`), PReLU slopes shaped [C,1,1] after
  * convolutions (ONNX broadcasts from the right; a [C] slope would act on the width axis), [C] after
@@ -24,9 +25,28 @@ import { describeModule, readParamsAsync, readParamsSync } from './from-module';
  */
 export function exportOnnx(model: Module<any, any>, options: ExportOptions): Uint8Array {
   resolveOptions(options);
-  const { tree, pending } = describeModule(model, options.inputShape);
-  readParamsSync(pending);
-  return exportSpec(tree, options, model.typeName, model.toString());
+  const restore = evalMode(model);
+  try {
+    const { tree, pending } = describeModule(model, options.inputShape);
+    readParamsSync(pending);
+    return exportSpec(tree, options, model.typeName, model.toString());
+  } finally {
+    restore();
+  }
+}
+
+/**
+ * Puts every module in eval mode (what inference means; `torch.onnx.export` does the same by
+ * default) and returns a function that restores each module's own mode.
+ */
+function evalMode(model: Module<any, any>): () => void {
+  // Not a Module: describeModule reports it.
+  if (typeof (model as { modules?: unknown })?.modules !== 'function') return () => {};
+  const modes = model.modules().map((m) => [m, m.training] as const);
+  model.eval();
+  return () => {
+    for (const [m, training] of modes) m.training = training;
+  };
 }
 
 /**
@@ -37,7 +57,12 @@ export function exportOnnx(model: Module<any, any>, options: ExportOptions): Uin
  */
 export async function exportOnnxAsync(model: Module<any, any>, options: ExportOptions): Promise<Uint8Array> {
   resolveOptions(options);
-  const { tree, pending } = describeModule(model, options.inputShape);
-  await readParamsAsync(pending);
-  return exportSpec(tree, options, model.typeName, model.toString());
+  const restore = evalMode(model);
+  try {
+    const { tree, pending } = describeModule(model, options.inputShape);
+    await readParamsAsync(pending);
+    return exportSpec(tree, options, model.typeName, model.toString());
+  } finally {
+    restore();
+  }
 }

@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { evalPreprocessing, PREPROCESSING_METADATA_KEY } from '@rectifier/imagenet';
 import {
   Conv2d,
   CrossEntropyLoss,
@@ -155,10 +156,21 @@ export async function generateOnnxDemo(outDir, log = console.log) {
       .toFile(join(outDir, file));
     files.push({ file, label: s.label, name: CLASSES[s.label], margin: Number(s.margin.toFixed(3)) });
   }
+  // The one deployment preprocessing, stored in the model and applied by the page: grey, shorter side
+  // 28, centre crop 28, (pixel / 255 - MEAN) / STD, exactly what training fed the model.
+  const preprocessing = evalPreprocessing(28, {
+    colorMode: 'grey',
+    resize: 28,
+    mean: [MEAN],
+    std: [STD],
+  });
   const bytes = exportOnnx(model, {
     inputShape: [1, 1, 28, 28],
     dynamicBatch: true,
-    metadata: { classes: CLASSES.join(',') },
+    metadata: {
+      classes: JSON.stringify(CLASSES),
+      [PREPROCESSING_METADATA_KEY]: JSON.stringify(preprocessing),
+    },
   });
   writeFileSync(join(outDir, 'demo.onnx'), bytes);
   const slopes = (await preluSlopes(model)).map((s) => ({ layer: s.layer, mean: Number(s.mean.toFixed(4)) }));
@@ -167,6 +179,7 @@ export async function generateOnnxDemo(outDir, log = console.log) {
   const demo = {
     model: 'demo.onnx',
     input: { name: 'input', shape: [1, 1, 28, 28], mean: MEAN, std: STD, layout: 'NCHW, grey, pixel / 255' },
+    preprocessing,
     classes: CLASSES,
     sample: chosen.file,
     label: chosen.label,

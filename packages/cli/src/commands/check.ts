@@ -18,14 +18,22 @@ export const checkCommand: Command = {
         description: 'only read image headers (fast; misses truncated data)',
       },
       verbose: { type: 'boolean', description: 'print every class' },
+      'id-mapping': {
+        type: 'string',
+        arg: 'FILE',
+        description: "flat val/: the devkit's ILSVRC2012_ID -> wnid mapping (meta.mat or text)",
+      },
     },
   },
   async run(args, io: Io) {
     const dir = args.positionals[0];
     if (!existsSync(dir)) throw new UserError(`${dir} does not exist`);
+    const idMapping = args.values['id-mapping'] === undefined ? undefined : String(args.values['id-mapping']);
+    if (idMapping !== undefined && !existsSync(idMapping))
+      throw new UserError(`--id-mapping file ${idMapping} does not exist`);
     let reports: Awaited<ReturnType<typeof check>>;
     try {
-      reports = await check(dir, { headersOnly: Boolean(args.values['headers-only']) });
+      reports = await check(dir, { headersOnly: Boolean(args.values['headers-only']), idMapping });
     } catch (e) {
       throw new UserError((e as Error).message);
     }

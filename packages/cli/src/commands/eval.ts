@@ -22,6 +22,11 @@ export const evalCommand: Command = {
         arg: 'DATA',
         description: 'dataset (default: the one the checkpoint was trained on)',
       },
+      'id-mapping': {
+        type: 'string',
+        arg: 'FILE',
+        description: "ImageNet flat val/: the devkit's ILSVRC2012_ID -> wnid mapping (meta.mat or text)",
+      },
       'batch-size': { type: 'string', arg: 'N', description: 'batch size', default: '250' },
       limit: { type: 'string', arg: 'N', description: 'evaluate only the first N test images' },
       'ten-view': {
@@ -41,7 +46,11 @@ export const evalCommand: Command = {
     try {
       const loaded = await loadModelFromCheckpoint(args.positionals[0]);
       const mc = loaded.extra.modelConfig;
-      const data = await resolveData(String(v.data ?? loaded.extra.data.name), { inputSize: mc.inputSize });
+      const idMapping = v['id-mapping'] === undefined ? undefined : String(v['id-mapping']);
+      const data = await resolveData(String(v.data ?? loaded.extra.data.name), {
+        inputSize: mc.inputSize,
+        idMapping,
+      });
       if (data.classes.length !== mc.numClasses || data.inChannels !== mc.inChannels) {
         throw new UserError(
           `the checkpoint's model takes ${mc.inChannels}-channel images of ${mc.numClasses} classes; ${data.name} has ${data.inChannels} channels and ${data.classes.length} classes`,
@@ -49,16 +58,24 @@ export const evalCommand: Command = {
       }
       if (data.numTest === 0) throw new UserError(`${data.name} has no test/validation split`);
       let result: { top1: number; top5: number; n: number; loss?: number };
+      let skipped: number | undefined;
       if (v['ten-view']) {
         if (data.testSet)
           throw new UserError(
             '--ten-view needs ImageNet/ImageFolder data (it crops 10 views from larger images)',
           );
-        result = await tenView(loaded.model, data.name, mc.inputSize, batchSize, limit);
+        const tv = await tenView(loaded.model, data.name, mc.inputSize, batchSize, limit, idMapping);
+        result = tv;
+        skipped = tv.skipped;
       } else {
         result = await evaluateModel(loaded.model, data.test({ batchSize, inputSize: mc.inputSize, limit }));
+        skipped = data.badFiles?.test();
       }
-      if (v.json) out(io, JSON.stringify({ checkpoint: loaded.path, step: loaded.step, ...result }));
+      if (v.json)
+        out(
+          io,
+          JSON.stringify({ checkpoint: loaded.path, step: loaded.step, ...result, skipped: skipped ?? 0 }),
+        );
       else {
         out(
           io,
@@ -66,7 +83,7 @@ export const evalCommand: Command = {
         );
         out(
           io,
-          `${v['ten-view'] ? '10-view' : 'single view'} test on ${result.n} images of ${data.name}: top-1 error ${pct(result.top1)}, top-5 error ${pct(result.top5)}`,
+          `${v['ten-view'] ? '10-view' : 'single view'} test on ${result.n} images of ${data.name}: top-1 error ${pct(result.top1)}, top-5 error ${pct(result.top5)}${skipped === undefined ? '' : `; ${skipped} unreadable files skipped`}`,
         );
       }
       return 0;
@@ -83,16 +100,18 @@ async function tenView(
   inputSize: number,
   batchSize: number,
   limit?: number,
+  idMapping?: string,
 ) {
   const { TORCHVISION_NORMALIZATION } = await import('@rectifier/imagenet');
   const { ImageLoader, imageFolder } = await import('@rectifier/imagenet/node');
-  const { loaderWorkers, valDataset } = await import('../data/folder');
+  const { badFileReporter, loaderWorkers, valDataset } = await import('../data/folder');
   const { existsSync } = await import('node:fs');
   const { join } = await import('node:path');
   const train = imageFolder(join(root, 'train'));
   if (!existsSync(join(root, 'val'))) throw new UserError(`${root} has no val/ directory`);
-  let ds = valDataset(root, train.classes);
+  let ds = valDataset(root, train.classes, { idMapping });
   if (limit !== undefined) ds = { ...ds, samples: ds.samples.slice(0, limit) };
+  const bad = badFileReporter(ds);
   const loader = new ImageLoader(ds, {
     transform: {
       kind: 'tenCrop',
@@ -102,6 +121,7 @@ async function tenView(
     },
     batchSize: Math.max(1, Math.floor(batchSize / 10)),
     shuffle: false,
+    onBadFile: bad.report,
     ...loaderWorkers(),
   });
   const { tensor } = await import('@rectifier/tensor');
@@ -129,5 +149,5 @@ async function tenView(
     await loader.close();
     model.train();
   }
-  return { top1: wrong[0] / n, top5: wrong[1] / n, n };
+  return { top1: wrong[0] / n, top5: wrong[1] / n, n, skipped: bad.count() };
 }

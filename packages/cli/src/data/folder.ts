@@ -36,11 +36,17 @@ function hasSubdirs(dir: string): boolean {
   }
 }
 
+/** Options for reading an ImageNet-layout folder. */
+export interface DataOptions {
+  /** The devkit's ILSVRC2012_ID -> wnid mapping (meta.mat or text) for a flat val/ (`--id-mapping`). */
+  idMapping?: string;
+}
+
 /** The validation split, with labels re-indexed to the training folders' class order. */
-export function valDataset(root: string, classes: ClassTable): FileDataset {
+export function valDataset(root: string, classes: ClassTable, opts: DataOptions = {}): FileDataset {
   const val = join(root, 'val');
   if (hasSubdirs(val)) return imageFolder(val, { classes });
-  const ds = imagenetDataset(root, { split: 'val' });
+  const ds = imagenetDataset(root, { split: 'val', idMapping: opts.idMapping });
   const inet = imagenetClasses();
   const samples = ds.samples
     .map((s) => ({ ...s, label: classes.indexOf(inet.id(s.label)) }))
@@ -62,10 +68,34 @@ export function loaderWorkers(): { workers?: number } {
 }
 
 /** Loader-backed batches of one epoch from a start batch (a fresh loader per epoch, closed at the end). */
+/**
+ * The one way file problems are reported, in train and eval alike: `warning: skipped <path>: <reason>`
+ * on stderr, once per file. `count()` gives the files that failed when read; entries the directory
+ * scan rejected (`ds.skipped`, which the loader reports too) are printed but not counted.
+ */
+export function badFileReporter(ds?: FileDataset): {
+  report: (e: { path: string; reason: string }) => void;
+  count: () => number;
+} {
+  const scanned = new Set((ds?.skipped ?? []).map((e) => e.path));
+  const seen = new Set<string>();
+  let unreadable = 0;
+  return {
+    report: (e) => {
+      if (seen.has(e.path)) return;
+      seen.add(e.path);
+      if (!scanned.has(e.path)) unreadable++;
+      process.stderr.write(`warning: skipped ${e.path}: ${e.reason}\n`);
+    },
+    count: () => unreadable,
+  };
+}
+
 function loaderSource(
   ds: FileDataset,
   transform: Transform,
   o: { batchSize: number; seed: number; shuffle: boolean; dropLast: boolean; limit?: number },
+  bad: ReturnType<typeof badFileReporter>,
 ) {
   const data = o.limit !== undefined ? { ...ds, samples: ds.samples.slice(0, o.limit) } : ds;
   const probe = new ImageLoader(data, {
@@ -86,7 +116,7 @@ function loaderSource(
         shuffle: o.shuffle,
         dropLast: o.dropLast,
         state: { epoch, position: startBatch * o.batchSize },
-        onBadFile: (e) => process.stderr.write(`warning: skipped ${e.path}: ${e.reason}\n`),
+        onBadFile: bad.report,
       });
       try {
         for await (const b of loader) yield toTensors(b);
@@ -104,7 +134,7 @@ function loaderSource(
  * [8/7, 2] x inputSize, random crop, flip) for training, a center crop for testing, torchvision
  * normalisation.
  */
-export function folderBundle(root: string, inputSize = 32): DataBundle {
+export function folderBundle(root: string, inputSize = 32, opts: DataOptions = {}): DataBundle {
   const trainDir = join(root, 'train');
   if (!existsSync(trainDir))
     throw new UserError(
@@ -114,7 +144,7 @@ export function folderBundle(root: string, inputSize = 32): DataBundle {
   let val: FileDataset;
   try {
     train = imageFolder(trainDir);
-    val = existsSync(join(root, 'val')) ? valDataset(root, train.classes) : { ...train, samples: [] };
+    val = existsSync(join(root, 'val')) ? valDataset(root, train.classes, opts) : { ...train, samples: [] };
   } catch (e) {
     throw new UserError((e as Error).message);
   }
@@ -132,17 +162,24 @@ export function folderBundle(root: string, inputSize = 32): DataBundle {
     cropSize: inputSize,
     normalization: TORCHVISION_NORMALIZATION,
   };
+  const badTrain = badFileReporter(train);
+  const badTest = badFileReporter(val);
   return {
     name: root,
     source: root,
+    badFiles: {
+      train: badTrain.count,
+      test: badTest.count,
+      scanned: train.skipped.length + val.skipped.length,
+    },
     classes: classNames(train.classes),
     inChannels: 3,
     imageSize: inputSize,
     numTrain: train.samples.length,
     numTest: val.samples.length,
     normalization: { kind: 'imagenet', mean: 0, std: 1 },
-    train: (o) => loaderSource(train, trainT, { ...o, shuffle: true, dropLast: true }),
-    test: (o) => loaderSource(val, testT, { ...o, seed: 0, shuffle: false, dropLast: false }),
+    train: (o) => loaderSource(train, trainT, { ...o, shuffle: true, dropLast: true }, badTrain),
+    test: (o) => loaderSource(val, testT, { ...o, seed: 0, shuffle: false, dropLast: false }, badTest),
   };
 }
 

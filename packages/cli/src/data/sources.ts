@@ -35,6 +35,12 @@ export interface DataBundle {
   train(opts: { batchSize: number; seed: number; inputSize: number; limit?: number }): SeekableSource;
   /** Test batches (fixed order). */
   test(opts: { batchSize: number; inputSize: number; limit?: number }): SeekableSource;
+  /**
+   * File-backed data: how many listed files turned out unreadable so far (each is reported once, as
+   * `warning: skipped <path>: <reason>`, and left out), and how many entries the directory scan
+   * rejected before training (not counted in numTrain / numTest).
+   */
+  badFiles?: { train: () => number; test: () => number; scanned: number };
   /** The raw in-memory test set (for sample images, ONNX checks), when the data is in memory. */
   testSet?: ImageSet;
   /**
@@ -122,8 +128,10 @@ export function memoryBundle(
  */
 export async function resolveData(
   spec: string,
-  opts: { generatedDir?: string; inputSize?: number } = {},
+  opts: { generatedDir?: string; inputSize?: number; idMapping?: string } = {},
 ): Promise<DataBundle> {
+  if (opts.idMapping !== undefined && !existsSync(opts.idMapping))
+    throw new UserError(`--id-mapping file ${opts.idMapping} does not exist`);
   if (spec === 'fashion-mnist' || spec === 'fmnist') {
     const { train, test } = await loadFashionMnist();
     return memoryBundle('fashion-mnist', train, test);
@@ -145,7 +153,7 @@ export async function resolveData(
   }
   if (existsSync(join(spec, 'train')) || existsSync(join(spec, 'val'))) {
     const { folderBundle } = await import('./folder');
-    return folderBundle(spec, opts.inputSize);
+    return folderBundle(spec, opts.inputSize, { idMapping: opts.idMapping });
   }
   throw new UserError(
     `${spec} holds neither IDX files (train-images-idx3-ubyte...) nor an ImageNet layout (train/, val/)`,

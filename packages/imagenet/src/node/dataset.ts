@@ -224,7 +224,7 @@ export function imagenetDataset(root: string, opts: ImageNetOptions = {}): FileD
       findFile(dirs.flatMap((d) => [join(d, 'ILSVRC2012_mapping.txt'), join(d, 'meta.mat')]));
     if (!mapPath)
       throw new Error(
-        `imagenetDataset: found ${gt} but no ILSVRC2012_ID -> wnid mapping (meta.mat or ILSVRC2012_mapping.txt); pass idMapping (devkit IDs are not sorted-wnid indices)`,
+        `imagenetDataset: found ${gt} but no ILSVRC2012_ID -> wnid mapping (meta.mat or ILSVRC2012_mapping.txt); pass idMapping (CLI: --id-mapping FILE; devkit IDs are not sorted-wnid indices)`,
       );
     const mapping = mapPath.toLowerCase().endsWith('.mat')
       ? readDevkitMeta(mapPath)
@@ -234,7 +234,7 @@ export function imagenetDataset(root: string, opts: ImageNetOptions = {}): FileD
     for (const b of r.bad) skipped.push({ path: join(dir, b.file), reason: b.reason });
   } else
     throw new Error(
-      `imagenetDataset: '${dir}' is flat and no labels were found: give locCsv (LOC_val_solution.csv) or groundTruth + idMapping`,
+      `imagenetDataset: '${dir}' is flat and no labels were found: give locCsv (LOC_val_solution.csv) or groundTruth + idMapping (CLI: --id-mapping FILE)`,
     );
   const present = new Set(top);
   const samples: Sample[] = [];
@@ -245,6 +245,12 @@ export function imagenetDataset(root: string, opts: ImageNetOptions = {}): FileD
     else if (label < 0) skipped.push({ path, reason: `label '${wnid}' is not in the class table` });
     else if (exts.has(extname(file).toLowerCase())) samples.push({ path, label });
   }
+  // Images in val/ that no ground truth line labels: not samples, but reported (a partial label file
+  // or a stray file would otherwise go unnoticed).
+  const listed = new Set(labels.map((l) => l.file));
+  for (const name of top)
+    if (!listed.has(name) && exts.has(extname(name).toLowerCase()))
+      skipped.push({ path: join(dir, name), reason: 'not listed in the ground truth (no label)' });
   samples.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { root: dir, classes, samples, skipped };
 }

@@ -28,7 +28,20 @@ describe('AvgPool2d', () => {
       ceilMode: false,
       countIncludePad: true,
     });
-    expect(p.toString()).toBe('AvgPool2d(kernelSize=[2, 2], stride=[2, 2], padding=[0, 0])');
+    expect(p.toString()).toBe(
+      'AvgPool2d(kernelSize=[2, 2], stride=[2, 2], padding=[0, 0], ceilMode=false, countIncludePad=true)',
+    );
+    expect(
+      new AvgPool2d({
+        kernelSize: 3,
+        stride: 2,
+        padding: 1,
+        ceilMode: true,
+        countIncludePad: false,
+      }).toString(),
+    ).toBe(
+      'AvgPool2d(kernelSize=[3, 3], stride=[2, 2], padding=[1, 1], ceilMode=true, countIncludePad=false)',
+    );
     expect(() => new AvgPool2d({ kernelSize: 2, divisorOverride: 3 } as never)).toThrow(
       /unknown option 'divisorOverride'/,
     );

@@ -73,7 +73,8 @@ export class AvgPool2d extends Module {
     });
   }
 
+  /** Every option, so the architecture string (and ONNX metadata built from it) rebuilds the layer. */
   override extraRepr(): string {
-    return `kernelSize=[${this.kernelSize.join(', ')}], stride=[${this.stride.join(', ')}], padding=[${this.padding.join(', ')}]`;
+    return `kernelSize=[${this.kernelSize.join(', ')}], stride=[${this.stride.join(', ')}], padding=[${this.padding.join(', ')}], ceilMode=${this.ceilMode}, countIncludePad=${this.countIncludePad}`;
   }
 }
