@@ -23,7 +23,9 @@ describe('imagePreprocessing', () => {
   it('maps the older input_normalization entry to the same description', () => {
     expect(
       imagePreprocessing(spec({ input_normalization: '{"kind":"scaled","mean":0.3,"std":0.4}' })),
-    ).toEqual(evalPreprocessing(12, { colorMode: 'grey', resize: 12, mean: [0.3], std: [0.4] }));
+    ).toEqual(
+      evalPreprocessing(12, { colorMode: 'grey', resize: 12, interpolation: 'box', mean: [0.3], std: [0.4] }),
+    );
     expect(imagePreprocessing(spec({ input_normalization: '{"kind":"imagenet"}' }, [-1, 3, 16, 16]))).toEqual(
       evalPreprocessing(16),
     );

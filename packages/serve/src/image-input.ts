@@ -27,11 +27,14 @@ function legacyPreprocessing(raw: string, channels: number, size: number): Prepr
   const n = JSON.parse(raw) as { kind?: string; mean?: number; std?: number };
   const colorMode = channels === 1 ? 'grey' : 'rgb';
   if (n.kind === 'imagenet') return evalPreprocessing(size, { colorMode });
-  if (n.kind === 'scaled' && typeof n.mean === 'number' && typeof n.std === 'number')
-    // In-memory training sets were stored at the input size: no crop margin, values (x/255 - mean) / std.
+  if (n.kind === 'scaled' && typeof n.mean === 'number' && typeof n.std === 'number' && n.std > 0)
+    // As `rectifier predict` reads such a model: in-memory sets (28x28 Fashion-MNIST) scaled to the
+    // input without a crop margin (nearest when enlarging, area average when shrinking), then
+    // (x / 255 - mean) / std.
     return evalPreprocessing(size, {
       colorMode,
       resize: size,
+      interpolation: size > 28 ? 'nearest' : size < 28 ? 'box' : 'bilinear',
       mean: Array(channels).fill(n.mean),
       std: Array(channels).fill(n.std),
     });

@@ -255,8 +255,12 @@ export async function startServer(options: ServeOptions): Promise<InferenceServe
     const result = (await batcher.submit(request))[out.name];
     const scores = Array.from(result.data as Float32Array);
     if (!scores.every(Number.isFinite)) throw new HttpError(500, `the model produced a non-finite score`);
+    // Probabilities as they are when the model ends in a Softmax (recorded, or the row already is a
+    // distribution, as `rectifier predict` decides), else the softmax of the logits.
+    const isDistribution =
+      scores.every((v) => v >= 0 && v <= 1) && Math.abs(scores.reduce((a, b) => a + b, 0) - 1) < 1e-4;
     let probs = scores;
-    if (!softmaxInModel) {
+    if (!softmaxInModel && !isDistribution) {
       const mx = Math.max(...scores);
       const e = scores.map((v) => Math.exp(v - mx));
       const z = e.reduce((a, b) => a + b, 0);
