@@ -80,6 +80,8 @@ export class SessionPool {
           interOpNumThreads: 1,
           executionMode: 'sequential',
           graphOptimizationLevel: 'all',
+          // Batch sizes vary from run to run: a memory plan cached per shape would be rebuilt for most batches.
+          enableMemPattern: false,
           // No busy-waiting between batches: the spinning threads would take the CPU that the main
           // thread needs for HTTP and that the other workers need for their batches.
           extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
