@@ -161,7 +161,10 @@ export class SessionPool {
     });
   }
 
-  /** Stops the workers (a batch still running fails). */
+  /**
+   * Stops the workers. Call it with no batch running (the server drains its batcher first): a worker
+   * thread terminated while onnxruntime-node runs a session can abort the whole process.
+   */
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
