@@ -38,6 +38,7 @@ export default defineConfig({
             { text: 'Initialization', link: '/guide/initialization' },
             { text: 'Training on ImageNet', link: '/guide/imagenet' },
             { text: 'Exporting to ONNX', link: '/guide/onnx' },
+            { text: 'Serving', link: '/guide/serving' },
             { text: 'CPU and WebGPU backends', link: '/guide/backends' },
             { text: 'The CLI', link: '/guide/cli' },
           ],

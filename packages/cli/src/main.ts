@@ -44,6 +44,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'top-5 classes of images with an ONNX model (onnxruntime-node)',
     load: async () => (await import('./commands/predict')).predictCommand,
   },
+  serve: {
+    summary: 'serve an ONNX model over the Open Inference Protocol (KServe v2), with dynamic batching',
+    load: async () => (await import('./commands/serve')).serveCommand,
+  },
 };
 
 function topHelp(): string {

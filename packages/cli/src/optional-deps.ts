@@ -1,10 +1,11 @@
-// onnxruntime-node (~290 MB unpacked, with an install script) and the fashion-mnist images (~150 MB)
-// are optional peer dependencies of @rectifier/cli: a user who trains on their own data and exports
+// onnxruntime-node (~290 MB unpacked, with an install script), the fashion-mnist images (~150 MB)
+// and @rectifier/serve (which brings onnxruntime-node) are optional peer dependencies of @rectifier/cli: a user who trains on their own data and exports
 // ONNX without checking it installs neither. They are loaded here, on first use, and a missing one
 // becomes a one-line message that says what needs it and how to get it.
 import { UserError } from './errors';
 
 type OnnxRuntime = typeof import('onnxruntime-node');
+type Serve = typeof import('@rectifier/serve');
 
 /** True when `e` says the module itself could not be found (not a failure inside it). */
 function isMissingModule(e: unknown, name: string): boolean {
@@ -41,4 +42,14 @@ export async function importOptional<T>(
 /** `onnxruntime-node`, or a UserError naming what needs it and how to install it. */
 export function loadOnnxRuntime(neededFor: string): Promise<OnnxRuntime> {
   return importOptional('onnxruntime-node', neededFor, '~290 MB', () => import('onnxruntime-node'));
+}
+
+/** `@rectifier/serve` (the HTTP server and Triton export, with fastify and onnxruntime-node). */
+export function loadServe(neededFor: string): Promise<Serve> {
+  return importOptional(
+    '@rectifier/serve',
+    neededFor,
+    '~300 MB with onnxruntime-node',
+    () => import('@rectifier/serve'),
+  );
 }
