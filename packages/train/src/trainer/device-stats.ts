@@ -90,7 +90,7 @@ export class DeviceStepStats {
       tidy(() => {
         const m = grads.length + 1;
         const sq = sumOfSquares([...grads, loss]);
-        const best = output.max(1, true);
+        const best = output.amax(1, true);
         const idx = target.reshape([target.shape[0], 1]);
         const mine = gather(output, 1, idx.dtype === 'int32' ? idx : idx.cast('int32'));
         const correct = mine.ge(best).sum();
