@@ -172,6 +172,12 @@ export interface Backend<S extends Storage = Storage> {
   fromArray(data: TypedArray, dtype: DType): S;
   /** Contiguous host copy of the view's elements, in row-major order of the view's shape. */
   read(view: View<S>): Promise<TypedArray>;
+  /**
+   * Several views in one device-to-host read (one copy each into a single staging buffer, one map),
+   * for a caller that needs them together: a training loop's statistics and the device-side argument
+   * checks pending beside them. Optional; without it callers read the views one by one.
+   */
+  readMany?(views: readonly View<S>[]): Promise<TypedArray[]>;
   /** Synchronous read: only for backends whose memory is host memory. */
   readSync?(view: View<S>): TypedArray;
   dispose(storage: S): void;

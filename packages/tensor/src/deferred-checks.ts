@@ -11,20 +11,32 @@
  * are folded on the device into one that keeps the first failure, so memory stays bounded when
  * nothing is read for many steps.
  */
-import type { Backend } from './backend.js';
+
+import { noGrad } from './autograd/grad-mode.js';
+import type { Backend, TypedArray } from './backend.js';
+import { keep, tidy } from './memory.js';
+import { zerosLike } from './ops/creation.js';
+import { mul } from './ops/elementwise.js';
 import type { Tensor } from './tensor.js';
 
 interface Pending {
-  verdict: Tensor;
+  /** The folded verdict of every registration since the last read (int32 [3]), kept on the device. */
+  readonly acc: Tensor;
+  /** Whether anything was registered since the last read. */
+  dirty: boolean;
   /** The message for [count, position, value], or null when count is 0. */
   readonly message: (count: number, position: number, value: number) => string;
 }
 
+/**
+ * One accumulator per backend and key, kept across reads and folded into in place: a loop then runs
+ * the same kernels on the same buffers every step (nothing to compile or allocate after its first).
+ */
 const pending = new Map<Backend, Map<string, Pending>>();
 
 /**
- * Registers a device verdict (int32 [3]: count, position, value; the caller has `keep`-ed it). `fold`
- * combines an older and a newer verdict of the same key, keeping the first failure.
+ * Registers a device verdict (int32 [3]: count, position, value; the caller has `keep`-ed it; it is
+ * consumed). `fold` combines an older and a newer verdict of the same key, keeping the first failure.
  */
 export function deferCheck(
   backend: Backend,
@@ -38,32 +50,50 @@ export function deferCheck(
     checks = new Map();
     pending.set(backend, checks);
   }
-  const prev = checks.get(key);
-  if (!prev) {
-    checks.set(key, { verdict, message });
-    return;
+  let entry = checks.get(key);
+  if (!entry) {
+    entry = { acc: keep(zerosLike(verdict)), dirty: false, message };
+    checks.set(key, entry);
   }
-  const folded = fold(prev.verdict, verdict);
-  prev.verdict.dispose();
+  const acc = entry.acc;
+  noGrad(() => {
+    const folded = fold(acc, verdict);
+    acc.assign(folded);
+    folded.dispose();
+  });
   verdict.dispose();
-  prev.verdict = folded;
+  entry.dirty = true;
 }
 
-/** Reads and clears the pending verdicts of `backend`; throws a RangeError for the first failure. */
-export async function flushDeferredChecks(backend: Backend): Promise<void> {
-  const checks = pending.get(backend);
-  if (!checks || checks.size === 0) return;
-  pending.delete(backend);
+/**
+ * Reads `t` (what `Tensor.data()` returns) together with the pending verdicts of its backend, in one
+ * device read (`Backend.readMany`), so a training loop that reads its statistics once per interval
+ * still makes one read, not one per check. Throws a RangeError for the first failed verdict.
+ */
+export async function readWithChecks(t: Tensor): Promise<TypedArray> {
+  const list = [...(pending.get(t.backend)?.values() ?? [])].filter((p) => p.dirty);
+  if (list.length === 0) return t.backend.read(t.storageView);
+  for (const p of list) p.dirty = false;
+  const views = [t.storageView, ...list.map((p) => p.acc.storageView)];
+  // one read for the data and the verdicts where the backend can (no extra kernels: copies only)
+  const [data, ...verdicts] = t.backend.readMany
+    ? await t.backend.readMany(views)
+    : await Promise.all(views.map((v) => t.backend.read(v)));
+  // A clean verdict needs no reset: folding keeps the newer one while the older count is 0. A failed
+  // one is cleared, so the error is reported once.
   let failure: string | null = null;
-  for (const p of checks.values()) {
-    const v = await backend.read(p.verdict.storageView);
-    p.verdict.dispose();
-    if (failure === null && v[0] > 0) failure = p.message(v[0], v[1], v[2]);
-  }
+  list.forEach((p, i) => {
+    const [count, position, value] = verdicts[i];
+    if (count > 0) {
+      failure ??= p.message(count, position, value);
+      noGrad(() => tidy(() => void p.acc.assign(mul(p.acc, 0))));
+    }
+  });
   if (failure !== null) throw new RangeError(failure);
+  return data;
 }
 
 /** Number of verdicts waiting to be read on `backend` (for tests). @internal */
 export function pendingChecks(backend: Backend): number {
-  return pending.get(backend)?.size ?? 0;
+  return [...(pending.get(backend)?.values() ?? [])].filter((p) => p.dirty).length;
 }

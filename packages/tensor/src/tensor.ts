@@ -3,7 +3,7 @@ import { isGradEnabled } from './autograd/grad-mode.js';
 import { type GraphWatch, savedTensorDisposed } from './autograd/graph-finalizer.js';
 import type { GradNode } from './autograd/node.js';
 import type { Backend, DType, Shape, Storage, TypedArray, View } from './backend.js';
-import { flushDeferredChecks } from './deferred-checks.js';
+import { readWithChecks } from './deferred-checks.js';
 import { isFloat } from './dtype.js';
 import { DisposedError, DTypeError, fmt, ShapeError } from './errors.js';
 import { StorageRef, trackTensor, untrackTensor } from './memory.js';
@@ -160,8 +160,7 @@ export class Tensor {
   async data(): Promise<TypedArray> {
     this.assertAlive('data');
     // argument checks that ran on the device (e.g. crossEntropy targets on WebGPU) report here
-    await flushDeferredChecks(this.backend);
-    return this.backend.read(this.storageView);
+    return readWithChecks(this);
   }
   /** Synchronous host copy; only on backends with host memory (CPU, WASM). */
   dataSync(): TypedArray {
@@ -476,7 +475,11 @@ export function fromStorage(
   dtype: DType,
   scoped = true,
 ): Tensor {
-  const ref = new StorageRef(backend, storage);
+  return fromStorageRef(new StorageRef(backend, storage), shape, dtype, scoped);
+}
+
+/** A contiguous tensor over a storage that other tensors may share (the reference is retained). @internal */
+export function fromStorageRef(ref: StorageRef, shape: Shape, dtype: DType, scoped = true): Tensor {
   return new Tensor({ ref, shape, strides: contiguousStrides(shape), offset: 0, dtype, scoped });
 }
 

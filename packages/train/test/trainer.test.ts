@@ -82,7 +82,7 @@ describe('Trainer.fit', () => {
     const { trainer } = makeTrainer({ maxEpochs: 1, stdout: tty, progress: 'auto', checkpoint: false });
     await trainer.fit(loader(data, 16));
     expect(tty.text()).toMatch(
-      /\repoch 1\/1 \[=*>? *\] \d\/6 {2}loss \d\.\d{4} {2}err \d+\.\d\d% {2}lr 0\.0500 {2}[\d.]+ img\/s {2}eta \d+:\d\d/,
+      /\repoch 1\/1 \[=*>? *\] \d\/6 {2}eta \d+:\d\d {2}loss \d\.\d{4} {2}err \d+\.\d\d% {2}lr 0\.0500 {2}[\d.]+ img\/s/,
     );
     expect(tty.text()).toContain(`${String.fromCharCode(27)}[K`); // erase to end of line after each redraw
     expect(tty.text()).toMatch(/\nepoch 1\/1 done in \d+:\d\d: train loss/);

@@ -2,8 +2,9 @@ import type { Backend, DType, Shape, View } from '../backend.js';
 import { getBackend } from '../backend-state.js';
 import { promote } from '../dtype.js';
 import { fmt, ShapeError } from '../errors.js';
+import { StorageRef } from '../memory.js';
 import { broadcastStrides } from '../shape.js';
-import { fromStorage, Tensor } from '../tensor.js';
+import { fromStorage, fromStorageRef, Tensor } from '../tensor.js';
 
 /** A tensor, or a number that acts as a 0-d tensor of the other operand's dtype. */
 export type TensorLike = Tensor | number;
@@ -31,9 +32,35 @@ export function sameBackend(op: string, tensors: readonly Tensor[]): Backend {
   return b;
 }
 
-/** A 0-d tensor holding `value` on `backend`. */
+/**
+ * Scalar operands on backends without synchronous host memory (WebGPU) would cost one fill dispatch
+ * each time a number meets a tensor, and a training step meets the same few constants every step (0,
+ * 1, a class count, ignoreIndex). There, each (dtype, value) gets one storage, kept for the backend's
+ * lifetime (one reference held here, so releasing the operands never frees it); operands are only
+ * ever read. Bounded: past SCALAR_CACHE_LIMIT values a scalar is filled as before. On CPU and WASM a
+ * fill is a host write, cheaper than a lookup.
+ */
+const scalarCache = new WeakMap<Backend, Map<string, StorageRef>>();
+const SCALAR_CACHE_LIMIT = 256;
+
+/** A 0-d tensor holding `value` on `backend` (read-only: an operand). */
 export function scalar(value: number, dtype: DType, backend: Backend): Tensor {
-  return fromStorage(backend, backend.fill(1, dtype, value), [], dtype);
+  if (backend.readSync) return fromStorage(backend, backend.fill(1, dtype, value), [], dtype);
+  let cache = scalarCache.get(backend);
+  if (!cache) {
+    cache = new Map();
+    scalarCache.set(backend, cache);
+  }
+  const key = `${dtype}:${Object.is(value, -0) ? '-0' : String(value)}`;
+  let ref = cache.get(key);
+  if (!ref) {
+    if (cache.size >= SCALAR_CACHE_LIMIT)
+      return fromStorage(backend, backend.fill(1, dtype, value), [], dtype);
+    ref = new StorageRef(backend, backend.fill(1, dtype, value));
+    ref.retain();
+    cache.set(key, ref);
+  }
+  return fromStorageRef(ref, [], dtype);
 }
 
 /** The dtype PyTorch gives a float number combined with integer tensors (torch.get_default_dtype()). */

@@ -7,8 +7,8 @@
 import { deferCheck } from '../deferred-checks.js';
 import { keep, tidy } from '../memory.js';
 import type { Tensor } from '../tensor.js';
-import { arange } from './creation.js';
-import { add, cast, eq, ge, gt, lt, mul, ne, where } from './elementwise.js';
+import { add, cast, ge, gt, lt, mul, ne, where } from './elementwise.js';
+import { gatherUnchecked } from './indexing.js';
 import { concat } from './join.js';
 import { argmax, sum } from './reduce.js';
 import { narrow, reshape } from './views.js';
@@ -60,11 +60,10 @@ export function deferOnDevice(
   const verdict = tidy(() => {
     const flat = reshape(values, [-1]);
     const mask = cast(bad(flat), 'int32');
-    const first = argmax(mask);
-    // the value at `first` without gather (whose own check would recurse)
-    const at = eq(arange(flat.size, undefined, 1, { dtype: 'int32', backend: flat.backend }), first);
-    const value = cast(sum(where(at, flat, 0)), 'int32');
-    return keep(concat([reshape(sum(mask), [1]), reshape(first, [1]), reshape(value, [1])]));
+    const first = reshape(argmax(mask), [1]);
+    // the value at `first`, with the unchecked gather (a checked one would check itself)
+    const value = cast(gatherUnchecked(flat, 0, first), 'int32');
+    return keep(concat([reshape(sum(mask), [1]), first, value]));
   });
   deferCheck(
     values.backend,

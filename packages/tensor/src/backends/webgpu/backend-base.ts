@@ -149,6 +149,23 @@ export abstract class WebGPUBackendBase {
     }
   }
 
+  async readMany(views: readonly View<WebGPUStorage>[]): Promise<TypedArray[]> {
+    const temps: WebGPUStorage[] = [];
+    try {
+      const parts = views.map((view) => {
+        const v = this.v('read', view);
+        const c = this.contig('read', v, temps);
+        return { v, src: c.storage.buffer, offset: c.offset * BYTES, bytes: numel(v.shape) * BYTES };
+      });
+      const bytes = await this.ctx.readBytesMany(parts);
+      return parts.map((p, i) =>
+        p.v.dtype === 'int32' ? new Int32Array(bytes[i]) : new Float32Array(bytes[i]),
+      );
+    } finally {
+      for (const t of temps) this.dispose(t);
+    }
+  }
+
   dispose(storage: WebGPUStorage): void {
     if (!(storage instanceof WebGPUStorage) || storage.disposed) return;
     storage.disposed = true;

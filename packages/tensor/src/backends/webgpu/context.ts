@@ -303,6 +303,49 @@ export class GpuContext {
     return out;
   }
 
+  /**
+   * Copies several ranges into one staging buffer and maps it once: one read for all of them. Every
+   * range is a multiple of 4 bytes at a 4-byte offset (4-byte elements), as copyBufferToBuffer needs.
+   */
+  async readBytesMany(
+    parts: ReadonlyArray<{ src: GPUBuffer; offset: number; bytes: number }>,
+  ): Promise<ArrayBuffer[]> {
+    const total = Math.max(
+      4,
+      parts.reduce((a, p) => a + p.bytes, 0),
+    );
+    const staging = this.pool.acquire(total, Usage.MAP_READ | Usage.COPY_DST, true);
+    const encoder = this.endPass();
+    let at = 0;
+    for (const p of parts) {
+      if (p.bytes > 0) {
+        encoder.copyBufferToBuffer(p.src, p.offset, staging, at, p.bytes);
+        this.counters.copies++;
+      }
+      at += p.bytes;
+    }
+    this.flush();
+    const read = this.counters.readRequested(total);
+    try {
+      await staging.mapAsync(1 /* GPUMapMode.READ */, 0, total);
+    } catch (e) {
+      await this.settle('read');
+      throw new Error(`webgpu.read: mapAsync failed: ${(e as Error).message}`);
+    }
+    this.counters.readDone(read);
+    const mapped = staging.getMappedRange(0, total);
+    at = 0;
+    const out = parts.map((p) => {
+      const bytes = mapped.slice(at, at + p.bytes);
+      at += p.bytes;
+      return bytes;
+    });
+    staging.unmap();
+    this.pool.release(staging, true);
+    await this.settle('read');
+    return out;
+  }
+
   /** Waits until the GPU has finished all submitted work. */
   async finish(): Promise<void> {
     this.flush();
