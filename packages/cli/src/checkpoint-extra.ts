@@ -80,7 +80,11 @@ export function checkCheckpointExtra(meta: CheckpointMeta, tensors: Record<strin
       `extra.data.classes must be ${mc.numClasses} class names (strings), got ${JSON.stringify(classes)?.slice(0, 60)}`,
     );
   const norm = object(data.normalization, 'extra.data.normalization');
-  checkJson({ kind: 'enum', choices: ['scaled', 'imagenet'] }, norm.kind, 'extra.data.normalization.kind');
+  checkJson(
+    { kind: 'enum', choices: ['scaled', 'imagenet', 'paper'] },
+    norm.kind,
+    'extra.data.normalization.kind',
+  );
   checkJson({ kind: 'number' }, norm.mean, 'extra.data.normalization.mean');
   checkJson({ kind: 'number', above: 0 }, norm.std, 'extra.data.normalization.std');
   if (data.inputSize !== mc.inputSize || data.inChannels !== mc.inChannels)

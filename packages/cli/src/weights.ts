@@ -1,5 +1,5 @@
 import type { Sequential } from '@rectifier/nn';
-import { saveSafetensors } from '@rectifier/nn';
+import { saveSafetensorsAsync } from '@rectifier/nn';
 import { writeFileAtomic } from '@rectifier/train';
 
 /** Writes a model's weights alone (PyTorch-compatible names) as safetensors, atomically. */
@@ -8,5 +8,5 @@ export async function saveWeights(
   path: string,
   metadata: Record<string, string>,
 ): Promise<void> {
-  await writeFileAtomic(path, saveSafetensors(model.stateDict(), { format: 'pt', ...metadata }));
+  await writeFileAtomic(path, await saveSafetensorsAsync(model.stateDict(), { format: 'pt', ...metadata }));
 }

@@ -138,7 +138,7 @@ describe("the paper's models in rectifier train", () => {
 describe('a batch larger than the training set', () => {
   it('is refused in one line instead of running epochs without a step', async () => {
     const r = await cli('train', '--data', await tinyIdxDir(16, 8), '--batch-size', '32', '--backend', 'cpu');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--batch-size 32 is larger than the 16 training images/);
   });
 });

@@ -7,7 +7,7 @@ import { describeSelection, releaseBackend, useBackend } from '../backend-choice
 import { type BatchChoice, chooseBatchSize } from '../batch-size';
 import { type DataBundle, resolveData } from '../data/sources';
 import { throughputCallback } from '../device-stats';
-import { UsageError, UserError } from '../errors';
+import { UsageError } from '../errors';
 import { type Io, out } from '../io';
 import type { Command } from '../main';
 import { isPaperScale, modelSpecFor } from '../models';
@@ -85,11 +85,6 @@ export const trainCommand: Command = {
         c.batchSize = choice.batchSize;
         out(io, `batch: ${choice.batchSize} (${choice.why})`);
       }
-      const images = Math.min(data.numTrain, c.limit ?? Number.POSITIVE_INFINITY);
-      if (c.batchSize > images)
-        throw new UserError(
-          `--batch-size ${c.batchSize} is larger than the ${images} training images (the last, incomplete batch of an epoch is dropped, so no step would run)`,
-        );
       const files = data.badFiles ? 'files' : 'images';
       const scan = data.badFiles?.scanned
         ? `; ${data.badFiles.scanned} entries rejected by the scan (not counted)`
