@@ -96,7 +96,7 @@ describe.skipIf(!chromiumPath)('documentation site in chromium', () => {
       // The API sidebar lists every exported symbol; each must land on a heading of its page.
       if (path.startsWith('/api/')) {
         const missing: string[] = await page.$$eval(
-          'a[href*="#"]',
+          '.VPSidebar a[href*="#"]',
           (as, here) =>
             as
               .map((a) => new URL((a as HTMLAnchorElement).href))

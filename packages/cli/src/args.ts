@@ -41,9 +41,21 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
   };
   for (const [k, o] of Object.entries(spec.options))
     options[k] = o.short ? { type: o.type, short: o.short } : { type: o.type };
+  // `--minutes -1`: parseArgs takes a value that starts with '-' for another option and calls it
+  // ambiguous. A negative number after an option that takes a value is that option's value (and
+  // then gets the option's own range message).
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([a-z][a-z0-9-]*)$/.exec(argv[i])?.[1];
+    const next = argv[i + 1];
+    if (name && spec.options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      args.push(`${argv[i]}=${next}`);
+      i++;
+    } else args.push(argv[i]);
+  }
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0];
     const unknown = /Unknown option '([^']+)'/.exec(msg);

@@ -45,6 +45,10 @@ describe('rectifier (bad input: one clear line, non-zero exit, no stack trace)',
     expect(b.stderr).toMatch(
       /--model must be one of quicknet, model14, model22, model30, plain22, plain30, A, B, C, vgg19; got 'resnet'/,
     );
+    // a negative number is the option's value (node's parseArgs alone calls it ambiguous)
+    const neg = await cli('quickstart', '--minutes', '-1');
+    expect(neg.code).toBe(2);
+    expect(neg.stderr).toMatch(/^rectifier quickstart: error: --minutes must be a number > 0, got '-1'\n/);
     const c = await cli('train', '--lr', 'fast');
     expect(c.stderr).toMatch(/--lr must be a number > 0, got 'fast'/);
     const d = await cli('eval');

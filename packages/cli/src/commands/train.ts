@@ -36,7 +36,7 @@ export const trainCommand: Command = {
     epilog: `Examples:
   rectifier train --model quicknet --activation prelu --epochs 5 --out runs/q1
   rectifier train --out runs/q1 --resume            # continue after an interruption
-  rectifier train --config examples/model14.json --data /data/ILSVRC2012 --input-size 64
+  rectifier train --config run.json --data /data/ILSVRC2012   # run.json: the flags' keys, e.g. {"model": "model14", "inputSize": 64}
   rectifier train --model A --data /data/ILSVRC2012 --backend webgpu --out runs/a   # the paper's recipe
   rectifier train --model A --activation relu --data /data/ILSVRC2012 --out runs/a-relu  # the ReLU baseline`,
   },
