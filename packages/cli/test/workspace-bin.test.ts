@@ -12,7 +12,7 @@ const root = join(import.meta.dirname, '..', '..', '..');
 describe('npx rectifier in the repository', () => {
   it('is linked to this workspace', () => {
     const link = realpathSync(join(root, 'node_modules', '.bin', 'rectifier'));
-    expect(link).toBe(realpathSync(join(root, 'packages', 'cli', 'dist', 'bin.js')));
+    expect(link).toBe(realpathSync(join(root, 'packages', 'cli', 'bin', 'rectifier.js')));
   });
 
   it('runs the workspace CLI without fetching anything', async () => {
