@@ -141,9 +141,11 @@ export function describeComparison(c: Comparison, unit: (v: number) => string): 
         : 'zero spread';
   const verdict = c.holds
     ? 'holds beyond the spread'
-    : c.gap > 0
-      ? 'within the spread (not established)'
-      : 'reversed';
+    : c.gap <= 0
+      ? 'reversed'
+      : Number.isNaN(c.pooledSd)
+        ? 'not established (one seed)'
+        : 'within the spread (not established)';
   return `${c.higher} - ${c.lower}: ${unit(c.gap)} = ${sd}; ${c.lower} lower in ${c.seedsAgreeing}/${c.seeds} seeds: ${verdict}`;
 }
 
