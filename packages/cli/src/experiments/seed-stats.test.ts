@@ -72,7 +72,9 @@ describe('compareArms', () => {
     const one = compareArms('prelu', [0.1264], 'relu', [0.1496]);
     expect(Number.isNaN(one.pooledSd)).toBe(true);
     expect([one.gapInSd, one.t, one.holds]).toEqual([null, null, false]);
-    expect(describeComparison(one, String)).toMatch(/no spread with one seed; .*: not established \(one seed\)$/);
+    expect(describeComparison(one, String)).toMatch(
+      /no spread with one seed; .*: not established \(one seed\)$/,
+    );
     const flat = compareArms('he', [0.2, 0.2, 0.2], 'xavier', [0.9, 0.9, 0.9]);
     expect([flat.pooledSd, flat.gapInSd, flat.holds]).toEqual([0, null, true]);
   });
