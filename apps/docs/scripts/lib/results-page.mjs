@@ -37,8 +37,18 @@ function renderComparisons(r, label) {
     '',
   ];
   for (const c of r.comparisons) {
-    const sd = isNum(c.gapInSd) ? `${c.gapInSd.toFixed(1)} pooled sd` : 'no spread to compare with';
-    const verdict = c.holds ? 'holds beyond the spread' : c.gap > 0 ? 'within the spread' : 'reversed';
+    const sd = isNum(c.gapInSd)
+      ? `${c.gapInSd.toFixed(1)} pooled sd`
+      : c.pooledSd === 0
+        ? 'zero spread'
+        : 'one seed: no spread to compare with';
+    const verdict = c.holds
+      ? 'holds beyond the spread'
+      : c.gap < 0
+        ? 'reversed'
+        : c.gap === 0
+          ? 'no difference'
+          : 'within the spread (not established)';
     out.push(
       `- ${c.depth ? `${c.depth} layers: ` : ''}${c.higher} - ${c.lower}: ${points(c.gap)} (${sd}); ${c.lower} lower in ${c.seedsAgreeing}/${c.seeds} seeds: **${verdict}**`,
     );

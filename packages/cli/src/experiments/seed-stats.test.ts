@@ -67,6 +67,9 @@ describe('compareArms', () => {
     expect(d.gapInSd as number).toBeGreaterThan(2);
     expect(d.holds).toBe(false);
     expect(describeComparison(compareArms('a', [0.2, 0.2], 'b', [0.1, 0.1]), String)).toMatch(/reversed$/);
+    expect(describeComparison(compareArms('a', [0.2, 0.1], 'b', [0.1, 0.2]), String)).toMatch(
+      /no difference$/,
+    );
   });
   it('one seed per arm has no spread to compare with; identical seeds with a gap hold', () => {
     const one = compareArms('prelu', [0.1264], 'relu', [0.1496]);

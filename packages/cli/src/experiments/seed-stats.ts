@@ -141,11 +141,13 @@ export function describeComparison(c: Comparison, unit: (v: number) => string): 
         : 'zero spread';
   const verdict = c.holds
     ? 'holds beyond the spread'
-    : c.gap <= 0
+    : c.gap < 0
       ? 'reversed'
-      : Number.isNaN(c.pooledSd)
-        ? 'not established (one seed)'
-        : 'within the spread (not established)';
+      : c.gap === 0
+        ? 'no difference'
+        : Number.isNaN(c.pooledSd)
+          ? 'not established (one seed)'
+          : 'within the spread (not established)';
   return `${c.higher} - ${c.lower}: ${unit(c.gap)} = ${sd}; ${c.lower} lower in ${c.seedsAgreeing}/${c.seeds} seeds: ${verdict}`;
 }
 
