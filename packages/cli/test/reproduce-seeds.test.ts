@@ -16,6 +16,13 @@ function figures(run: Record<string, unknown>): Record<string, unknown> {
 }
 
 describe('rectifier reproduce --seeds', () => {
+  it('refuses --seeds 0 and --threads 0 in one line with exit code 2', async () => {
+    for (const flag of ['--seeds', '--threads']) {
+      const r = await cli('reproduce', 'init-depth', flag, '0', '--out', join(tmpdir(), 'rcli-never'));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`${flag} must be an integer >= 1, got '0'`);
+    }
+  });
   it('prelu-vs-relu: every arm with every seed, mean ± sd tables, bands, --plot-only on the JSON', async () => {
     const data = await tinyIdxDir(64, 20);
     const out = await mkdtemp(join(tmpdir(), 'rcli-seeds-'));
