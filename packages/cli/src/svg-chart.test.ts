@@ -93,8 +93,9 @@ describe('lineChartSvg', () => {
           ],
         },
       ],
-      { title: 't', xLabel: 'x', yLabel: 'y', width: 400, height: 300 },
+      { title: 't', subtitle: 'mean of 3 seeds', xLabel: 'x', yLabel: 'y', width: 400, height: 300 },
     );
+    expect(svg).toContain('fill="#555">mean of 3 seeds</text>');
     const polygons = [
       ...svg.matchAll(/<polygon class="band" fill="#d62728" fill-opacity="0.18"[^>]* points="([^"]+)"/g),
     ];
@@ -108,7 +109,7 @@ describe('lineChartSvg', () => {
     for (const m of polygons)
       for (const p of m[1].split(' ')) {
         const y = Number(p.split(',')[1]);
-        expect(y).toBeGreaterThanOrEqual(40);
+        expect(y).toBeGreaterThanOrEqual(52); // the plot starts lower with a subtitle
         expect(y).toBeLessThanOrEqual(250);
       }
     expect(svg).toMatch(/>0\.1</);

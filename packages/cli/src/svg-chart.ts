@@ -15,6 +15,8 @@ export interface Series {
 /** Options of `lineChartSvg`. */
 export interface LineChartOptions {
   title: string;
+  /** A second, smaller line under the title (e.g. "mean of 3 seeds, band min..max over seeds"). */
+  subtitle?: string;
   xLabel: string;
   yLabel: string;
   width?: number;
@@ -60,7 +62,7 @@ function fmt(v: number): string {
 export function lineChartSvg(series: Series[], o: LineChartOptions): string {
   const W = o.width ?? 720;
   const H = o.height ?? 420;
-  const m = { l: 70, r: 20, t: 40, b: 50 };
+  const m = { l: 70, r: 20, t: o.subtitle ? 52 : 40, b: 50 };
   const tf = (y: number) => (o.logY ? Math.log10(y) : y);
   const ok = (p: [number, number]) => Number.isFinite(p[0]) && Number.isFinite(p[1]) && (!o.logY || p[1] > 0);
   const bandOk = (b: [number, number, number]) => ok([b[0], b[1]]) && ok([b[0], b[2]]) && b[1] <= b[2];
@@ -93,6 +95,10 @@ export function lineChartSvg(series: Series[], o: LineChartOptions): string {
   );
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${esc(o.title)}</text>`);
+  if (o.subtitle)
+    out.push(
+      `<text x="${W / 2}" y="40" text-anchor="middle" font-size="12" fill="#555">${esc(o.subtitle)}</text>`,
+    );
   for (const t of niceTicks(x0, x1)) {
     const x = px(t).toFixed(1);
     out.push(`<line x1="${x}" y1="${m.t}" x2="${x}" y2="${H - m.b}" stroke="#eee"/>`);

@@ -326,7 +326,8 @@ export async function plotInitDepth(json: InitDepthJson, outDir: string): Promis
     await writeFile(
       join(outDir, `fig${depth === 22 ? 2 : 3}-${depth}-layer.svg`),
       lineChartSvg(curves, {
-        title: `${depth}-layer plain ReLU net on ${data} (cf. Fig. ${depth === 22 ? 2 : 3}; ${seedNote})`,
+        title: `${depth}-layer plain ReLU net on ${data} (cf. Fig. ${depth === 22 ? 2 : 3})`,
+        subtitle: seedNote,
         xLabel: 'epochs',
         yLabel: `top-1 error (${evalImages} test images)`,
         yRange: [0, 1],
@@ -350,7 +351,8 @@ export async function plotInitDepth(json: InitDepthJson, outDir: string): Promis
     await writeFile(
       join(outDir, `gradient-norms-${depth}-layer.svg`),
       lineChartSvg(grads, {
-        title: `${depth}-layer ReLU net: gradient L2 norm per weight layer at step 1 (${seedNote})`,
+        title: `${depth}-layer ReLU net: gradient L2 norm per weight layer at step 1`,
+        subtitle: seedNote,
         xLabel: `weight layer (1 = conv1, ${depth} = fc3)`,
         yLabel: '||dL/dW||',
         logY: true,

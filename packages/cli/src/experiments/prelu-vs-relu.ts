@@ -287,7 +287,8 @@ export async function plotPreluVsRelu(json: PreluVsReluJson, outDir: string): Pr
   await writeFile(
     join(outDir, 'table2-error-curves.svg'),
     lineChartSvg(armSeries, {
-      title: `14-layer model (width ${json.settings.width}) on ${json.settings.data}: ReLU vs PReLU (${seedNote})`,
+      title: `14-layer model (width ${json.settings.width}) on ${json.settings.data}: ReLU vs PReLU`,
+      subtitle: seedNote,
       xLabel: 'epochs',
       yLabel: `top-1 error (${json.settings.evalImages} test images)`,
     }),
@@ -321,7 +322,8 @@ export async function plotPreluVsRelu(json: PreluVsReluJson, outDir: string): Pr
         paperSeries('paperChannelWise', 'channel-wise (paper)', '#d62728'),
       ],
       {
-        title: `Learned PReLU coefficients per layer (Table 1 layout; ${seedNote})`,
+        title: 'Learned PReLU coefficients per layer (Table 1 layout)',
+        subtitle: seedNote,
         xLabel: 'layer (1 = conv1, 2-5 = conv2_x, 6-11 = conv3_x, 12-13 = fc1, fc2)',
         yLabel: 'a',
       },
