@@ -172,6 +172,9 @@ describe('rectifier reproduce --seeds', () => {
       expect(a.comparisons[0].depth).toBe(22);
       const tables = await readFile(join(outs[0], 'tables.md'), 'utf8');
       expect(tables).toMatch(/- 22 layers: 22-layer-xavier - 22-layer-he: /);
+      expect(tables).toMatch(
+        /- Fig\. 2 \(22 layers; the paper: both converge, He earlier\): He converged in [0-2]\/2 seeds, "Xavier" in [0-2]\/2\./,
+      );
       expect(await readFile(join(outs[0], 'fig2-22-layer.svg'), 'utf8')).toContain('<polygon class="band"');
       expect(await readFile(join(outs[0], 'gradient-norms-22-layer.svg'), 'utf8')).toContain(
         '<polygon class="band"',

@@ -396,6 +396,20 @@ export function initDepthTables(
     `He vs "Xavier", final top-1 error (a difference "holds beyond the spread" when the gap is at least ${GAP_IN_SD_THRESHOLD} pooled standard deviations and every seed agrees):`,
     '',
     ...sum.comparisons.map((c) => `- ${c.depth} layers: ${describeComparison(c, pp)}`),
+    '',
+    "The paper's claims, seed by seed (converged: final error more than 5 points below chance):",
+    '',
   ];
+  for (const [depth, fig, claim] of [
+    [22, 2, 'both converge, He earlier'],
+    [30, 3, 'He converges, "Xavier" completely stalls'],
+  ] as const) {
+    const he = sum.summary.find((s) => s.name === `${depth}-layer-he`);
+    const xavier = sum.summary.find((s) => s.name === `${depth}-layer-xavier`);
+    if (!he || !xavier) continue;
+    lines.push(
+      `- Fig. ${fig} (${depth} layers; the paper: ${claim}): He converged in ${he.seeds - he.stalledSeeds}/${he.seeds} seeds, "Xavier" in ${xavier.seeds - xavier.stalledSeeds}/${xavier.seeds}.`,
+    );
+  }
   return lines;
 }
