@@ -5,11 +5,18 @@ export interface Series {
   color?: string;
   /** Dashed stroke (e.g. for a reference line). */
   dashed?: boolean;
+  /**
+   * A shaded band around the line, as [x, low, high] triples (e.g. the range over seeds), drawn in
+   * the series' colour under every line. Non-finite triples split it, like the line.
+   */
+  band?: Array<[number, number, number]>;
 }
 
 /** Options of `lineChartSvg`. */
 export interface LineChartOptions {
   title: string;
+  /** A second, smaller line under the title (e.g. "mean of 3 seeds, band min..max over seeds"). */
+  subtitle?: string;
   xLabel: string;
   yLabel: string;
   width?: number;
@@ -47,7 +54,7 @@ function fmt(v: number): string {
 
 /**
  * A self-contained SVG line chart (axes, ticks, grid, legend), no dependencies. Non-finite points
- * are skipped, which breaks the line there.
+ * are skipped, which breaks the line there. A series may carry a shaded band (e.g. min..max over seeds).
  *
  * @example
  * lineChartSvg([{ label: 'He', points: [[0, 0.9], [1, 0.5]] }], { title: 'err', xLabel: 'epoch', yLabel: 'top-1 error' })
@@ -55,10 +62,16 @@ function fmt(v: number): string {
 export function lineChartSvg(series: Series[], o: LineChartOptions): string {
   const W = o.width ?? 720;
   const H = o.height ?? 420;
-  const m = { l: 70, r: 20, t: 40, b: 50 };
+  const m = { l: 70, r: 20, t: o.subtitle ? 52 : 40, b: 50 };
   const tf = (y: number) => (o.logY ? Math.log10(y) : y);
   const ok = (p: [number, number]) => Number.isFinite(p[0]) && Number.isFinite(p[1]) && (!o.logY || p[1] > 0);
-  const pts = series.flatMap((s) => s.points.filter(ok));
+  const bandOk = (b: [number, number, number]) => ok([b[0], b[1]]) && ok([b[0], b[2]]) && b[1] <= b[2];
+  const pts = series.flatMap((s) => [
+    ...s.points.filter(ok),
+    ...(s.band ?? [])
+      .filter(bandOk)
+      .flatMap((b) => [[b[0], b[1]] as [number, number], [b[0], b[2]] as [number, number]]),
+  ]);
   const xs = pts.map((p) => p[0]);
   const ys = pts.map((p) => tf(p[1]));
   let [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
@@ -82,6 +95,10 @@ export function lineChartSvg(series: Series[], o: LineChartOptions): string {
   );
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${esc(o.title)}</text>`);
+  if (o.subtitle)
+    out.push(
+      `<text x="${W / 2}" y="40" text-anchor="middle" font-size="12" fill="#555">${esc(o.subtitle)}</text>`,
+    );
   for (const t of niceTicks(x0, x1)) {
     const x = px(t).toFixed(1);
     out.push(`<line x1="${x}" y1="${m.t}" x2="${x}" y2="${H - m.b}" stroke="#eee"/>`);
@@ -112,6 +129,26 @@ export function lineChartSvg(series: Series[], o: LineChartOptions): string {
       `<rect x="${lx - 6}" y="${m.t + 4}" width="${legendW + 8}" height="${series.length * 16 + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`,
     );
   }
+  // bands first, so that every line stays visible on top of every band
+  series.forEach((s, i) => {
+    if (!s.band) return;
+    const color = s.color ?? PALETTE[i % PALETTE.length];
+    const runs: Array<Array<[number, number, number]>> = [[]];
+    for (const b of s.band) {
+      if (!bandOk(b)) {
+        if (runs[runs.length - 1].length) runs.push([]);
+        continue;
+      }
+      runs[runs.length - 1].push(b);
+    }
+    for (const run of runs.filter((r) => r.length > 0)) {
+      const upper = run.map((b) => `${px(b[0]).toFixed(1)},${py(b[2]).toFixed(1)}`);
+      const lower = run.map((b) => `${px(b[0]).toFixed(1)},${py(b[1]).toFixed(1)}`).reverse();
+      out.push(
+        `<polygon class="band" fill="${color}" fill-opacity="0.18" stroke="none" points="${[...upper, ...lower].join(' ')}"/>`,
+      );
+    }
+  });
   series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
     const segs: string[][] = [[]];
@@ -127,6 +164,8 @@ export function lineChartSvg(series: Series[], o: LineChartOptions): string {
       out.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${seg.join(' ')}"/>`);
     }
     const ly = m.t + 14 + i * 16;
+    if (s.band)
+      out.push(`<rect x="${lx}" y="${ly - 5}" width="20" height="10" fill="${color}" fill-opacity="0.18"/>`);
     out.push(
       `<line x1="${lx}" y1="${ly}" x2="${lx + 20}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
     );

