@@ -3,18 +3,16 @@
 // process, so SIGTERM is a real signal), answers an image, drains a request in flight on SIGTERM and
 // exits 0. Loopback only.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { build } from 'esbuild';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleCliFromSources, removeBundle } from './bundle-cli';
 import { cli, tinyIdxDir } from './helpers';
 
-const pkg = resolve(__dirname, '..');
-const packages = resolve(pkg, '..');
 let bin = '';
 
 /**
@@ -22,40 +20,10 @@ let bin = '';
  * that its worker thread script (dist/worker.js) is found next to it.
  */
 beforeAll(async () => {
-  const dir = mkdtempSync(join(resolve(packages, '..', 'node_modules'), '.rcli-serve-'));
-  bin = join(dir, 'bin.mjs');
-  await build({
-    entryPoints: [join(pkg, 'src', 'bin.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: bin,
-    external: ['sharp', 'onnxruntime-node', '@rectifier/serve'],
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-    logLevel: 'error',
-    plugins: [
-      {
-        name: 'rectifier-sources',
-        setup(b) {
-          b.onResolve({ filter: /^@rectifier\// }, (a) => {
-            if (a.path === '@rectifier/serve') return { path: a.path, external: true };
-            const m = /^@rectifier\/([^/]+)(?:\/(.+))?$/.exec(a.path) as RegExpExecArray;
-            return {
-              path: m[2] ? `${packages}/${m[1]}/src/${m[2]}/index.ts` : `${packages}/${m[1]}/src/index.ts`,
-            };
-          });
-        },
-      },
-    ],
-  });
+  bin = await bundleCliFromSources('rcli-serve-', ['sharp', 'onnxruntime-node', '@rectifier/serve']);
 });
 
-afterAll(() => {
-  if (bin) rmSync(resolve(bin, '..'), { recursive: true, force: true });
-});
+afterAll(() => removeBundle(bin));
 
 /** Starts `rectifier serve ...`; resolves once it prints its URL. */
 async function serve(...args: string[]): Promise<{ child: ChildProcess; url: string; out: string[] }> {

@@ -4,15 +4,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { generateImageNetLike } from '@rectifier/imagenet/node';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleCliFromSources, removeBundle } from './bundle-cli';
 import { cli } from './helpers';
 
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const pkg = resolve(__dirname, '..');
-const packages = resolve(pkg, '..');
 const work = mkdtempSync(join(tmpdir(), 'rcli-webgpu-'));
 const data = join(work, 'imagenet');
 let bin = '';
@@ -63,42 +61,15 @@ beforeAll(async () => {
   }
   // decode in the main thread: the loader's worker script exists only in imagenet's build
   process.env.RECTIFIER_LOADER_WORKERS = '0';
-  const bundle = join(mkdtempSync(join(packages, '..', 'node_modules', '.rcli-webgpu-')), 'bin.mjs');
-  await Promise.all([
+  [bin] = await Promise.all([
+    bundleCliFromSources('rcli-webgpu-', ['sharp', 'onnxruntime-node', 'webgpu']),
     generateImageNetLike(data, { classes: 3, trainPerClass: 4, valPerClass: 1, size: 80, seed: 1 }),
-    build({
-      entryPoints: [join(pkg, 'src', 'bin.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile: bundle,
-      external: ['sharp', 'onnxruntime-node', 'webgpu'],
-      banner: {
-        js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-      },
-      logLevel: 'error',
-      plugins: [
-        {
-          name: 'rectifier-sources',
-          setup(b) {
-            b.onResolve({ filter: /^@rectifier\// }, (a) => {
-              const m = /^@rectifier\/([^/]+)(?:\/(.+))?$/.exec(a.path) as RegExpExecArray;
-              return {
-                path: m[2] ? `${packages}/${m[1]}/src/${m[2]}/index.ts` : `${packages}/${m[1]}/src/index.ts`,
-              };
-            });
-          },
-        },
-      ],
-    }),
   ]);
-  bin = bundle;
 }, 180_000);
 
 afterAll(() => {
   process.env = savedEnv;
-  if (bin) rmSync(resolve(bin, '..'), { recursive: true, force: true });
+  removeBundle(bin);
   rmSync(work, { recursive: true, force: true });
 });
 
