@@ -129,7 +129,12 @@ async function decodeFull(bytes: Uint8Array, info: ProbeResult, o: SharpOptions)
       height: r.info.height,
     };
   }
-  const { data, info: i } = await pipeline(bytes, o)
+  return rgbPixels(pipeline(bytes, o));
+}
+
+/** Runs a sharp pipeline to 8-bit sRGB pixels without alpha. */
+async function rgbPixels(img: ReturnType<typeof pipeline>): Promise<RGBImage> {
+  const { data, info: i } = await img
     .toColourspace('srgb')
     .removeAlpha()
     .raw()
@@ -175,18 +180,9 @@ export async function decodeImage(
       const full = await decodeFull(bytes, info, opts);
       return resampleRGB(full, 0, 0, full.width, full.height, r.width, r.height);
     }
-    const { data, info: i } = await pipeline(bytes, opts)
-      .resize(r.width, r.height, { fit: 'fill', kernel: opts.kernel ?? 'linear' })
-      .toColourspace('srgb')
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    if (i.channels !== 3) throw new Error(`decoded to ${i.channels} channels, expected 3`);
-    return {
-      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-      width: i.width,
-      height: i.height,
-    };
+    return await rgbPixels(
+      pipeline(bytes, opts).resize(r.width, r.height, { fit: 'fill', kernel: opts.kernel ?? 'linear' }),
+    );
   } catch (e) {
     if (e instanceof BadImageError) throw e;
     throw new BadImageError(path, await failureReason(e, bytes, opts));
