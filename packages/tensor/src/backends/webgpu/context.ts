@@ -282,50 +282,34 @@ export class GpuContext {
 
   /** Copies `bytes` from `src` into host memory (after all earlier work). */
   async readBytes(src: GPUBuffer, offset: number, bytes: number): Promise<ArrayBuffer> {
-    const size = Math.max(4, Math.ceil(bytes / 4) * 4);
-    const staging = this.pool.acquire(size, Usage.MAP_READ | Usage.COPY_DST, true);
-    this.endPass().copyBufferToBuffer(src, offset, staging, 0, size);
-    this.counters.copies++;
-    this.flush();
-    const read = this.counters.readRequested(bytes);
-    try {
-      await staging.mapAsync(1 /* GPUMapMode.READ */, 0, size);
-    } catch (e) {
-      await this.settle('read');
-      throw new Error(`webgpu.read: mapAsync failed: ${(e as Error).message}`);
-    }
-    this.counters.readDone(read);
-    const out = staging.getMappedRange(0, size).slice(0, bytes);
-    staging.unmap();
-    // the staging buffer is unmapped and its copy has run: reusable for the next read (a ring)
-    this.pool.release(staging, true);
-    await this.settle('read');
-    return out;
+    return (await this.readBytesMany([{ src, offset, bytes }]))[0];
   }
 
   /**
-   * Copies several ranges into one staging buffer and maps it once: one read for all of them. Every
-   * range is a multiple of 4 bytes at a 4-byte offset (4-byte elements), as copyBufferToBuffer needs.
+   * Copies several ranges into one staging buffer and maps it once: one read for all of them. Offsets
+   * are 4-byte aligned (4-byte elements); each copy is rounded up to 4 bytes, as copyBufferToBuffer
+   * needs, and each result is cut back to the bytes asked for.
    */
   async readBytesMany(
     parts: ReadonlyArray<{ src: GPUBuffer; offset: number; bytes: number }>,
   ): Promise<ArrayBuffer[]> {
+    const padded = parts.map((p) => Math.ceil(p.bytes / 4) * 4);
     const total = Math.max(
       4,
-      parts.reduce((a, p) => a + p.bytes, 0),
+      padded.reduce((a, b) => a + b, 0),
     );
     const staging = this.pool.acquire(total, Usage.MAP_READ | Usage.COPY_DST, true);
     const encoder = this.endPass();
     let at = 0;
-    for (const p of parts) {
-      if (p.bytes > 0) {
-        encoder.copyBufferToBuffer(p.src, p.offset, staging, at, p.bytes);
+    parts.forEach((p, i) => {
+      if (padded[i] > 0) {
+        encoder.copyBufferToBuffer(p.src, p.offset, staging, at, padded[i]);
         this.counters.copies++;
       }
-      at += p.bytes;
-    }
+      at += padded[i];
+    });
     this.flush();
-    const read = this.counters.readRequested(total);
+    const read = this.counters.readRequested(parts.reduce((a, p) => a + p.bytes, 0));
     try {
       await staging.mapAsync(1 /* GPUMapMode.READ */, 0, total);
     } catch (e) {
@@ -335,9 +319,9 @@ export class GpuContext {
     this.counters.readDone(read);
     const mapped = staging.getMappedRange(0, total);
     at = 0;
-    const out = parts.map((p) => {
+    const out = parts.map((p, i) => {
       const bytes = mapped.slice(at, at + p.bytes);
-      at += p.bytes;
+      at += padded[i];
       return bytes;
     });
     staging.unmap();
