@@ -162,8 +162,9 @@ describe('rectifier train / eval / export / predict on a tiny IDX dataset', () =
     const ckpt = join(out, 'checkpoints', 'epoch-0003-step-00000024.ckpt.safetensors');
     const ev = await cli('eval', ckpt, '--json', '--backend', 'cpu');
     expect(ev.code).toBe(0);
-    const r = JSON.parse(ev.stdout);
+    const r = JSON.parse(ev.stdout); // progress stays out of the JSON: it goes to stderr
     expect(r.n).toBe(40);
+    expect(ev.stderr).toMatch(/^eval 1\/\d+ .*images/m);
     expect(r.top1).toBeGreaterThanOrEqual(0);
 
     const onnx = join(out, 'model.onnx');

@@ -39,7 +39,7 @@ export type { Schedule, ScheduleState } from './schedule/schedule';
 export type { LRSchedulerState, ScheduleConfig } from './schedule/scheduler';
 export { LRScheduler, scheduleFromConfig } from './schedule/scheduler';
 export { checkTrainerMeta } from './trainer/checkpoint-meta';
-export type { EvaluateOptions } from './trainer/evaluate';
+export type { EvalProgress, EvaluateOptions } from './trainer/evaluate';
 export { evaluateModel, forwardOf } from './trainer/evaluate';
 export { l2Norms, NonFiniteError } from './trainer/guard';
 export { formatDuration, ProgressReporter, pct } from './trainer/progress';

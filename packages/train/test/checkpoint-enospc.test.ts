@@ -65,7 +65,7 @@ describe('a full disk while writing a checkpoint', () => {
     );
     expect(msg).not.toContain('\n');
     const names = await readdir(join(dir, 'checkpoints'));
-    expect(names).toEqual(['epoch-0000-step-00000002.ckpt.safetensors']);
+    expect(names).toEqual(['epoch-0001-step-00000002.ckpt.safetensors']);
     const ok = await loadCheckpointFile(join(dir, 'checkpoints', names[0]));
     expect(ok.meta.step).toBe(2);
     for (const t of Object.values(ok.tensors)) t.dispose();

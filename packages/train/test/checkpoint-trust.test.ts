@@ -38,8 +38,8 @@ async function twoCheckpoints(): Promise<{ dir: string; files: string[] }> {
   await trainer.fit(loader(data, 16));
   const names = (await readdir(join(dir, 'checkpoints'))).sort();
   expect(names).toEqual([
-    'epoch-0000-step-00000002.ckpt.safetensors',
-    'epoch-0000-step-00000004.ckpt.safetensors',
+    'epoch-0001-step-00000002.ckpt.safetensors',
+    'epoch-0001-step-00000004.ckpt.safetensors',
   ]);
   return { dir, files: names.map((f) => join(dir, 'checkpoints', f)) };
 }

@@ -107,7 +107,7 @@ describe.each(['cpu', 'wasm'])('resume after SIGKILL on the %s backend (separate
       });
       expect(killed.signal).toBe('SIGKILL');
       const ckpts = checkpoints(dir).sort();
-      expect(ckpts.at(-1)).toBe('epoch-0001-step-00000015.ckpt.safetensors');
+      expect(ckpts.at(-1)).toBe('epoch-0002-step-00000015.ckpt.safetensors'); // the bar's epoch 2
 
       const resumed = await run([dir, '1', '0']);
       expect(resumed.stderr).toBe('');

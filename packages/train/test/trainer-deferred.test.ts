@@ -95,8 +95,8 @@ describe('Trainer with deferred reads (readEvery > 1)', () => {
     expect(e.message).toBe(
       e1.message.replace('no checkpoint had been written', `the last good checkpoint is ${e.lastCheckpoint}`),
     );
-    expect(e.lastCheckpoint).toMatch(/epoch-0000-step-00000002\.ckpt\.safetensors$/);
-    expect(await readdir(join(dir, 'checkpoints'))).toEqual(['epoch-0000-step-00000002.ckpt.safetensors']);
+    expect(e.lastCheckpoint).toMatch(/epoch-0001-step-00000002\.ckpt\.safetensors$/);
+    expect(await readdir(join(dir, 'checkpoints'))).toEqual(['epoch-0001-step-00000002.ckpt.safetensors']);
     // steps 3 and 4 were encoded, but the device skipped their updates: the weights are step 2's
     expect(snapshot(late.model)).toEqual(snapshot(sync.model));
     expect(late.steps.map((s) => s.step)).toEqual([1, 2]);

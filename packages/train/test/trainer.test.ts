@@ -149,10 +149,10 @@ describe('Trainer guard rails', () => {
     expect(e.message).toMatch(/'fc1\.weight'/);
     expect(e.parameter).toBe('fc1.weight');
     expect(e.layer).toBe('fc1');
-    expect(e.lastCheckpoint).toMatch(/epoch-0000-step-00000002\.ckpt\.safetensors$/);
+    expect(e.lastCheckpoint).toMatch(/epoch-0001-step-00000002\.ckpt\.safetensors$/);
     expect(await readdir(join(dir, 'checkpoints'))).toEqual([
-      'epoch-0000-step-00000001.ckpt.safetensors',
-      'epoch-0000-step-00000002.ckpt.safetensors',
+      'epoch-0001-step-00000001.ckpt.safetensors',
+      'epoch-0001-step-00000002.ckpt.safetensors',
     ]);
     const recs = await readJsonl(join(dir, 'metrics.jsonl'));
     expect(recs.at(-1)).toMatchObject({ type: 'error', step: 3, parameter: 'fc1.weight' });
@@ -192,8 +192,8 @@ describe('Trainer checkpoints and resume', () => {
     await a.trainer.fit(loader(data, 16));
     const files = (await readdir(join(dir, 'checkpoints'))).sort();
     expect(files).toEqual([
-      'epoch-0001-step-00000008.ckpt.safetensors',
-      'epoch-0001-step-00000010.ckpt.safetensors',
+      'epoch-0002-step-00000008.ckpt.safetensors', // inside epoch 2, as the progress bar counts
+      'epoch-0002-step-00000010.ckpt.safetensors',
     ]);
     const newest = join(dir, 'checkpoints', files[1]);
     const bytes = await readFile(newest);

@@ -7,6 +7,7 @@ import { BACKEND_OPTION, describeSelection, releaseBackend, useBackend } from '.
 import { loadModelFromCheckpoint } from '../checkpoint-model';
 import { type Normalization, resolveData } from '../data/sources';
 import { UserError } from '../errors';
+import { EvalProgressLine } from '../eval-progress';
 import { type Io, out } from '../io';
 import type { Command } from '../main';
 
@@ -80,6 +81,8 @@ export const evalCommand: Command = {
       if (v['ten-view'] && scales) throw new UserError('choose one of --ten-view and --multi-scale');
       let protocol = 'single view';
       let skipped: number | undefined;
+      // progress goes where the result does not: stdout normally, stderr under --json
+      const progress = new EvalProgressLine(v.json ? io.stderr : io.stdout, 'eval');
       if (v['ten-view'] || scales) {
         if (data.testSet)
           throw new UserError(
@@ -88,19 +91,22 @@ export const evalCommand: Command = {
         const evalData = { root: data.name, normalization: saved, inputSize: mc.inputSize, limit, idMapping };
         if (scales) {
           protocol = `multi-scale {${scales.join(', ')}} with flips`;
-          const ms = await multiScale(loaded.model, evalData, scales);
+          const ms = await multiScale(loaded.model, evalData, scales, progress);
           result = ms;
           skipped = ms.skipped;
         } else {
           protocol = '10-view';
-          const tv = await tenView(loaded.model, evalData, batchSize);
+          const tv = await tenView(loaded.model, evalData, batchSize, progress);
           result = tv;
           skipped = tv.skipped;
         }
       } else {
-        result = await evaluateModel(loaded.model, data.test({ batchSize, inputSize: mc.inputSize, limit }));
+        result = await evaluateModel(loaded.model, data.test({ batchSize, inputSize: mc.inputSize, limit }), {
+          onBatch: (p) => progress.update(p.batches, p.totalBatches, p.samples),
+        });
         skipped = data.badFiles?.test();
       }
+      progress.close();
       if (v.json)
         out(
           io,
@@ -164,7 +170,7 @@ type LoadedModel = Awaited<ReturnType<typeof loadModelFromCheckpoint>>['model'];
  * Multi-scale testing: each validation image at every shorter side in `scales`, and its flip, through
  * the whole model (the SPP layer pools the full feature map), softmax scores averaged per image.
  */
-async function multiScale(model: LoadedModel, d: EvalData, scales: number[]) {
+async function multiScale(model: LoadedModel, d: EvalData, scales: number[], progress: EvalProgressLine) {
   const { multiScaleInputsFromFile } = await import('@rectifier/imagenet/node');
   const { averageScores } = await import('@rectifier/imagenet');
   const { tensor } = await import('@rectifier/tensor');
@@ -197,6 +203,7 @@ async function multiScale(model: LoadedModel, d: EvalData, scales: number[]) {
       n += r.n;
       wrong[0] += r.errors[0];
       wrong[1] += r.errors[1];
+      progress.update(n + skipped, ds.samples.length, n);
     }
   } finally {
     model.train();
@@ -206,7 +213,7 @@ async function multiScale(model: LoadedModel, d: EvalData, scales: number[]) {
 }
 
 /** 10-view testing with imagenet's tenCrop transform: softmax scores averaged over the views. */
-async function tenView(model: LoadedModel, d: EvalData, batchSize: number) {
+async function tenView(model: LoadedModel, d: EvalData, batchSize: number, progress: EvalProgressLine) {
   const { ImageLoader } = await import('@rectifier/imagenet/node');
   const { badFileReporter, loaderWorkers, recipeTransforms } = await import('../data/folder');
   const ds = await valSamples(d);
@@ -226,6 +233,7 @@ async function tenView(model: LoadedModel, d: EvalData, batchSize: number) {
   });
   const { tensor } = await import('@rectifier/tensor');
   let n = 0;
+  let batches = 0;
   const wrong = [0, 0];
   model.eval();
   try {
@@ -244,6 +252,7 @@ async function tenView(model: LoadedModel, d: EvalData, batchSize: number) {
       wrong[1] += r.errors[1];
       x.dispose();
       probs.dispose();
+      progress.update(++batches, loader.length, n);
     }
   } finally {
     await loader.close();

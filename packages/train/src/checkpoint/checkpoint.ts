@@ -166,7 +166,11 @@ export class CheckpointManager {
       throw new Error(`CheckpointManager: keepLast must be an integer >= 1, got ${keepLast}`);
   }
 
-  /** Writes a checkpoint atomically, prunes old ones, and returns its path. */
+  /**
+   * Writes a checkpoint atomically, prunes old ones, and returns its path. The name is
+   * `epoch-EEEE-step-SSSSSSSS.ckpt.safetensors`; the Trainer passes the epoch as its progress shows it
+   * (1-based inside an epoch, the count of completed epochs at an epoch boundary).
+   */
   async save(
     tensors: Record<string, Tensor>,
     meta: Record<string, unknown>,

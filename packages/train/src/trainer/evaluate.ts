@@ -20,6 +20,21 @@ export interface EvaluateOptions {
   disposeBatches?: boolean;
   /** Epoch passed to a function data source. Default 0. */
   epoch?: number;
+  /**
+   * Called after each batch with the batches done so far and, when the source knows its length, the
+   * total: for a progress display (evaluation of a large test set otherwise runs silently).
+   */
+  onBatch?: (progress: EvalProgress) => void;
+}
+
+/** What `onBatch` of `evaluateModel` receives after each batch. */
+export interface EvalProgress {
+  /** Batches evaluated so far. */
+  batches: number;
+  /** Batches in the source, when it has a `length`. */
+  totalBatches?: number;
+  /** Samples evaluated so far. */
+  samples: number;
 }
 
 /**
@@ -44,6 +59,7 @@ export async function evaluateModel(
   const dispose = o.disposeBatches ?? disposesByDefault(data);
   model.eval();
   const cursor = await openEpoch(data, o.epoch ?? 0, 0, dispose);
+  let batches = 0;
   try {
     for (;;) {
       const b = await cursor.next();
@@ -68,6 +84,8 @@ export async function evaluateModel(
           loss.dispose();
         }
         tp.stop(b.input.shape[0]);
+        batches++;
+        o.onBatch?.({ batches, totalBatches: cursor.length, samples: lossMeter.n });
       } finally {
         if (dispose) disposeBatch(b);
       }

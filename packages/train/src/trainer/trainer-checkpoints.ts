@@ -81,7 +81,10 @@ export class TrainerCheckpoints {
     };
     let path: string;
     try {
-      path = await this.manager.save(tensors, meta, { epoch: t.epoch, step: t.step });
+      // the file name counts epochs as the progress bar does (from 1): a checkpoint inside an epoch
+      // carries that epoch's number, one at an epoch's end the number of epochs completed
+      const epochShown = t.batchInEpoch > 0 ? t.epoch + 1 : t.epoch;
+      path = await this.manager.save(tensors, meta, { epoch: epochShown, step: t.step });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (typeof code !== 'string') throw e;
