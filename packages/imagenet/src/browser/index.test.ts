@@ -82,8 +82,6 @@ describe.skipIf(!!skip)('decodeImageBrowser in Chromium', () => {
         );
         const want = await decodeImage(bytes);
         expect([got.width, got.height]).toEqual([48, 36]);
-        let diff = 0;
-        for (let i = 0; i < want.data.length; i++) diff += Math.abs(got.data[i] - want.data[i]);
         if (name === 'cmyk') {
           // Browsers colour-manage CMYK their own way (Chromium's colours differ from libvips' by
           // ~30 levels here): require RGB output whose red and green follow the drawn ramps.
@@ -91,7 +89,9 @@ describe.skipIf(!!skip)('decodeImageBrowser in Chromium', () => {
           for (const c of [0, 1]) expect(correlation(got.data, [...o], c)).toBeGreaterThan(0.9);
           continue;
         }
-        expect(diff / want.data.length).toBeLessThan(3);
+        // element by element: both decoders are libjpeg-turbo (measured 0 for rgb, grey and png); 2 levels
+        // stay below what a one-pixel offset of these ramps changes (4 to 6 levels per pixel)
+        expect(maxAbsDiff(got.data, want.data), name).toBeLessThanOrEqual(2);
       }
       // The whole browser sample path (decode + paper augmentation) equals Node's on a lossless PNG.
       const t = { kind: 'train', scaleRange: [36, 60], cropSize: 32 } as const;
