@@ -163,8 +163,12 @@ describe('rectifier train / eval / export / predict on a tiny IDX dataset', () =
     const ev = await cli('eval', ckpt, '--json', '--backend', 'cpu');
     expect(ev.code).toBe(0);
     const r = JSON.parse(ev.stdout);
-    expect(r.n).toBe(40);
-    expect(r.top1).toBeGreaterThanOrEqual(0);
+    // the checkpoint reloads to the model the run tested last: the same errors on the same 40 images
+    const last = /^test: top-1 error (\d+\.\d\d)%, top-5 error (\d+\.\d\d)% on 40 images$/m.exec(more.stdout);
+    expect(last, more.stdout).not.toBeNull();
+    expect(r).toMatchObject({ step: 24, n: 40, skipped: 0 });
+    expect(100 * r.top1).toBeCloseTo(Number(last?.[1]), 2);
+    expect(100 * r.top5).toBeCloseTo(Number(last?.[2]), 2);
 
     const onnx = join(out, 'model.onnx');
     const ex = await cli('export', ckpt, '--out', onnx);
