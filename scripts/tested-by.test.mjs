@@ -14,7 +14,7 @@ const readmes = readdirSync(join(root, 'packages'))
   .map((d) => join('packages', d, 'README.md'));
 
 /** The rows of the README's "## Tested by" table: [promise, tests cell]; null when there is no section. */
-export function testedByRows(markdown) {
+function testedByRows(markdown) {
   const lines = markdown.split('\n');
   const start = lines.findIndex((l) => /^## Tested by\s*$/.test(l));
   if (start < 0) return null;
@@ -32,7 +32,7 @@ export function testedByRows(markdown) {
 }
 
 /** The test files a cell links, each with the quoted title fragments that follow its link. */
-export function testReferences(cell) {
+function testReferences(cell) {
   const refs = [];
   for (const m of cell.matchAll(/\[[^\]]*\]\(([^)#\s]+)\)|"([^"]+)"/g)) {
     if (m[1]) refs.push({ file: m[1].replace(/^\.\//, ''), titles: [] });
