@@ -3,7 +3,8 @@
 // named by the exports map, README, LICENSE and package.json, and nothing a user does not need: no
 // TypeScript sources (the source maps already carry them in sourcesContent), no tests, test helpers or
 // build scripts. Every relative Markdown link of the README that is not a source link must ship too
-// (source links, into src/, resolve on the repository page that npm links from `repository.directory`).
+// (source links, into src/ and test/, resolve on the repository page that npm links from
+// `repository.directory`; the README's "Tested by" table links tests).
 // Run by each package's `npm test` after the build.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -41,7 +42,7 @@ for (const f of files)
 const readme = readFileSync('README.md', 'utf8');
 for (const m of readme.matchAll(/\]\((\.\/)?([^)#:\s]+)(#[^)]*)?\)/g)) {
   const target = m[2];
-  if (target.startsWith('../') || target.startsWith('src/') || target.startsWith('/')) continue;
+  if (target.startsWith('../') || /^(src|test)\//.test(target) || target.startsWith('/')) continue;
   if (!files.has(target)) problems.push(`README links ${target}, which is not in the tarball`);
 }
 

@@ -3,33 +3,18 @@
 // steady-state promises of the step profile: after the first step no pipeline compiles, after the
 // second no buffer allocations, at most one read per interval, no read that blocks encoding, at most
 // 300 dispatches per step, and device memory flat.
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { modelA } from '@rectifier/nn';
 import { Generator, getBackend, randint, randn, setBackend } from '@rectifier/tensor';
-import { createWebGPUBackend, type StepProfile, type WebGPUBackend } from '@rectifier/tensor/webgpu';
+import { testWebGPU } from '@rectifier/tensor/testing/node';
+import type { StepProfile, WebGPUBackend } from '@rectifier/tensor/webgpu';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SGD } from '../src/optim/sgd';
 import { Trainer } from '../src/trainer/trainer';
 import type { Batch } from '../src/trainer/types';
 import { blobs, loader, tinyModel } from './fixtures';
 
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-
-async function gpuBackend(): Promise<{ backend: WebGPUBackend | null; reason: string }> {
-  if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD))
-    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-  process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'rectifier-xdg-'));
-  try {
-    return { backend: await createWebGPUBackend(), reason: '' };
-  } catch (e) {
-    if (process.env.CI) throw e; // CI installs chromium (SwiftShader) and libvulkan1
-    return { backend: null, reason: (e as Error).message };
-  }
-}
-
-const { backend, reason } = await gpuBackend();
+// Dawn on SwiftShader without a GPU; no adapter skips visibly, or fails the run with CI set.
+const { backend, reason } = await testWebGPU();
 if (!backend) it.skip(`WebGPU training-step tests skipped: ${reason}`, () => {});
 
 const BLOBS = blobs(96); // on the CPU (it reads random numbers synchronously)

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disposeSourceWorker, sourceWorker, tempDir } from '../test-helpers.js';
+import { disposeSourceWorker, maxAbsDiff, sourceWorker, tempDir } from '../test-helpers.js';
 import { imagenetDataset } from './dataset.js';
 import { generateImageNetLike } from './generate.js';
 import { readIdxFile, readIdxPair } from './idx-file.js';
@@ -21,6 +21,25 @@ afterAll(() => {
   t.cleanup();
   disposeSourceWorker();
 });
+
+/**
+ * A quality-90 JPEG re-encode of the stored pixels, element by element in grey levels (measured on
+ * these views: 90% within 5.6, 99% within 15.2, all within 39.3): 90% of elements within 8, 99%
+ * within 20, all within 48. Returns '' or what failed.
+ */
+function withinJpegError(got: ArrayLike<number>, want: ArrayLike<number>): string {
+  const d = Array.from(want, (w, i) => Math.abs(got[i] - w)).sort((a, b) => a - b);
+  for (const [share, bound] of [
+    [0.9, 8],
+    [0.99, 20],
+    [1, 48],
+  ]) {
+    const at = d[Math.ceil(share * d.length) - 1];
+    if (!(at <= bound))
+      return `${share * 100}% of elements within ${bound} but the ${share * 100}th percentile is ${at.toFixed(1)}`;
+  }
+  return '';
+}
 
 async function all(l: ImageLoader): Promise<Batch[]> {
   const out: Batch[] = [];
@@ -59,25 +78,28 @@ describe('pack / openPacked', () => {
     expect(fromPack.map((b) => b.labels)).toEqual(fromFiles.map((b) => b.labels));
   });
 
-  it('raw and jpeg packs give the train views of the file path within resampling/JPEG error', async () => {
+  it('train views: a raw pack gives the file path exactly, a jpeg pack within its re-encoding error, element by element', async () => {
     const ds = imagenetDataset(t.dir);
     const transform = { kind: 'train', scaleRange: [40, 56], cropSize: 32, lighting: 0.1 } as const;
     const opts = { transform, batchSize: 12, workers: 0, seed: 3 };
     const [files] = await all(new ImageLoader(ds, opts));
-    const [other] = await all(new ImageLoader(ds, { ...opts, seed: 4, shuffle: false }));
-    const [same] = await all(new ImageLoader(ds, { ...opts, shuffle: false }));
-    let base = 0;
-    for (let i = 0; i < other.data.length; i++) base += Math.abs(other.data[i] - same.data[i]);
-    expect(base / other.data.length).toBeGreaterThan(15); // different augmentation: far apart
+    // The jpeg tolerance bites: the file views moved by one pixel fail it (measured: 90% within
+    // 11.4, 99% within 40.7), as would a flip or another augmentation.
+    const shifted = files.data.slice();
+    for (let plane = 0; plane < shifted.length / 1024; plane++)
+      for (let y = 0; y < 32; y++)
+        for (let x = 0; x < 31; x++)
+          shifted[plane * 1024 + y * 32 + x] = files.data[plane * 1024 + y * 32 + x + 1];
+    expect(withinJpegError(shifted, files.data)).toMatch(/^90% of elements within 8 but/);
     for (const encoding of ['raw', 'jpeg'] as const) {
       const out = join(t.dir, `packed-${encoding}-train`);
       await pack(ds, out, { shorterSide: 40, encoding });
       const [packed] = await all(new ImageLoader(await openPacked(out), opts));
       expect(packed.indices).toEqual(files.indices);
-      let sum = 0;
-      for (let i = 0; i < packed.data.length; i++) sum += Math.abs(packed.data[i] - files.data[i]);
-      // same geometry and colour noise; only the resampler (and for jpeg a re-encode) differ
-      expect(sum / packed.data.length).toBeLessThan(encoding === 'raw' ? 6 : 8);
+      // the images are 40 px on the shorter side, so a raw pack stores the decoded pixels as they are
+      // and every view (resize, crop, flip, colour noise) is computed from the same numbers
+      if (encoding === 'raw') expect(maxAbsDiff(packed.data, files.data)).toBe(0);
+      else expect(withinJpegError(packed.data, files.data)).toBe('');
     }
   });
 

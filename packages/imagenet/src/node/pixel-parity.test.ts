@@ -145,7 +145,7 @@ describe("evaluation paths give torchvision's eval tensor", () => {
     }
   });
 
-  it('packed shards (raw and jpeg records) through the loader within one grey level', async () => {
+  it('packed shards (raw records) through the loader within one grey level', async () => {
     for (const f of fixtures) {
       const ds = imageFolder(join(tmp.dir, 'files', f.name.replace('.', '-')));
       const out = join(tmp.dir, 'packed', f.name);

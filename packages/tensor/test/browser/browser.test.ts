@@ -4,24 +4,20 @@
  * PReLU net for a few steps on navigator.gpu (SwiftShader without a GPU) and the loss must fall with no
  * console errors. Skips with a visible reason when chromium is absent, unless CI is set.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { expect, test } from 'vitest';
+import { testChromium } from '../../src/testing/node/index.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const src = join(here, '../../src');
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI)
-  throw new Error(`browser test: ${CHROMIUM} not found and CI is set (apt-get install chromium)`);
+const { path: CHROMIUM, skip } = testChromium('browser WebGPU test');
 
-if (!available) test.skip(`browser WebGPU test skipped: no chromium at ${CHROMIUM}`, () => {});
-
-test.skipIf(!available)(
+test.skipIf(!!skip)(
   'trains a PReLU net on WebGPU in headless Chromium; loss falls, no console errors',
   async () => {
     const bundle = await build({
@@ -51,7 +47,7 @@ test.skipIf(!available)(
     const userDir = mkdtempSync(join(tmpdir(), 'rectifier-chromium-'));
     const { chromium } = await import('playwright-core');
     const ctx = await chromium.launchPersistentContext(userDir, {
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM ?? undefined,
       headless: true,
       args: ['--enable-unsafe-webgpu', '--no-sandbox', '--no-first-run', '--disable-dev-shm-usage'],
     });

@@ -3,8 +3,8 @@
 // must fall back to one thread (a main thread may not Atomics.wait), likewise on a page without
 // isolation (no SharedArrayBuffer, so an unshared memory); in a dedicated worker of the isolated
 // page it must start its own Blob-URL workers over shared memory. All must match the CPU backend.
-// Skipped when chromium is not installed.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// Skipped, visibly, when chromium is not installed; with CI set that fails the run instead.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,8 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testChromium } from '../../testing/node/index.js';
 
-const chromiumPath = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => existsSync(p));
+const { path: chromiumPath, skip } = testChromium('WASM backend in chromium');
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 // Runs in the page and in a worker: matmul, conv2d (+ both gradients) and an elementwise op on the
@@ -50,7 +51,7 @@ else globalThis.runCheck = check;
 
 const page = `<!doctype html><meta charset="utf-8"><script src="/run.js"></script>`;
 
-describe.skipIf(!chromiumPath)('WASM backend in chromium', () => {
+describe.skipIf(!!skip)('WASM backend in chromium', () => {
   let server: Server;
   let url: string;
   let context: BrowserContext;
@@ -86,7 +87,7 @@ describe.skipIf(!chromiumPath)('WASM backend in chromium', () => {
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     userDir = mkdtempSync(join(tmpdir(), 'rectifier-wasm-chromium-'));
     context = await chromium.launchPersistentContext(userDir, {
-      executablePath: chromiumPath,
+      executablePath: chromiumPath ?? undefined,
       headless: true,
       args: ['--no-sandbox', '--disable-dev-shm-usage', '--no-first-run'],
     });

@@ -2,8 +2,11 @@
  * Test-environment helper: one WebGPU backend per process for test suites. In Node without a GPU it
  * points Dawn at SwiftShader (Debian's chromium package ships it) and gives Mesa/Vulkan a private
  * XDG_RUNTIME_DIR, unless the caller set those variables. When no adapter can be found the result
- * carries the reason, so suites can skip visibly; with `CI` set a missing adapter is an error.
+ * carries the reason, so suites can skip visibly; with `CI` set a missing adapter is an error (the
+ * rule of every test requirement: testing/node/requirement.ts). Exported as
+ * `@rectifier/tensor/testing/node`'s `testWebGPU`.
  */
+import { missingRequirement } from '../../testing/node/requirement.js';
 import { createWebGPUBackend, type WebGPUBackend } from './webgpu-backend.js';
 
 /** Debian's chromium-common ships SwiftShader's Vulkan ICD here. */
@@ -35,12 +38,11 @@ async function create(): Promise<TestGpu> {
   try {
     return { backend: await createWebGPUBackend(), reason: '' };
   } catch (e) {
-    const reason = `no WebGPU adapter: ${(e as Error).message}`;
-    if (typeof process !== 'undefined' && process.env?.CI) {
-      throw new Error(
-        `${reason} (CI is set, so a missing WebGPU adapter fails the run; install libvulkan1 and chromium)`,
-      );
-    }
+    const reason = missingRequirement(
+      'WebGPU tests',
+      `no WebGPU adapter: ${(e as Error).message}`,
+      'apt-get install chromium libvulkan1',
+    );
     return { backend: null, reason };
   }
 }
