@@ -5,10 +5,13 @@
  */
 import { adaptiveAvgPool2dLayer } from './adaptive-avg-pool2d';
 import { adaptiveMaxPool2dLayer } from './adaptive-max-pool2d';
+import { addLayer } from './add';
 import { avgPool2dLayer } from './avg-pool2d';
+import { concatLayer } from './concat';
 import { conv2dLayer } from './conv2d';
 import { dropoutLayer } from './dropout';
 import { flattenLayer } from './flatten';
+import { identityLayer } from './identity';
 import { leakyReluLayer } from './leaky-relu';
 import { linearLayer } from './linear';
 import { maxPool2dLayer } from './max-pool2d';
@@ -28,10 +31,13 @@ export {
   type AdaptiveMaxPool2dSpec,
   adaptiveMaxPool2dLayer,
 } from './adaptive-max-pool2d';
+export { Add, type AddSpec, addLayer, broadcastShape } from './add';
 export { AvgPool2d, type AvgPool2dOptions, type AvgPool2dSpec, avgPool2dLayer } from './avg-pool2d';
+export { Concat, type ConcatOptions, type ConcatSpec, concatLayer } from './concat';
 export { Conv2d, type Conv2dOptions, type Conv2dSpec, conv2dLayer } from './conv2d';
 export { Dropout, type DropoutOptions, type DropoutSpec, dropoutLayer } from './dropout';
 export { Flatten, type FlattenOptions, type FlattenSpec, flattenLayer } from './flatten';
+export { Identity, type IdentitySpec, identityLayer } from './identity';
 export { LeakyReLU, type LeakyReLUOptions, type LeakyReLUSpec, leakyReluLayer } from './leaky-relu';
 export { Linear, type LinearOptions, type LinearSpec, linearLayer } from './linear';
 export { MaxPool2d, type MaxPool2dOptions, type MaxPool2dSpec, maxPool2dLayer } from './max-pool2d';
@@ -58,5 +64,8 @@ export function builtinLayers() {
     sppLayer,
     dropoutLayer,
     flattenLayer,
+    identityLayer,
+    addLayer,
+    concatLayer,
   ] as const;
 }

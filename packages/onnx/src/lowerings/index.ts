@@ -3,10 +3,14 @@
  * hold the max/avg pairs). Adding a layer with export support: its nn file, its lowering file here,
  * one line below, and a test (see CONTRIBUTING.md).
  */
+
 import { adaptiveAvgPool2dLowering, adaptiveMaxPool2dLowering } from './adaptive-pool2d';
+import { addLowering } from './add';
+import { concatLowering } from './concat';
 import { conv2dLowering } from './conv2d';
 import { dropoutLowering } from './dropout';
 import { flattenLowering } from './flatten';
+import { identityLowering } from './identity';
 import { leakyReluLowering } from './leaky-relu';
 import { linearLowering } from './linear';
 import { avgPool2dLowering, maxPool2dLowering } from './pool2d';
@@ -29,5 +33,8 @@ export function builtinLowerings() {
     sppLowering,
     dropoutLowering,
     flattenLowering,
+    identityLowering,
+    addLowering,
+    concatLowering,
   ];
 }
