@@ -51,7 +51,7 @@ export function traceGraph(root: Module<any, any>, inputShape: readonly number[]
     root.eval();
     return tidy(() =>
       enableGrad(() => {
-        const x = zeros(inputShape).requiresGrad_(true);
+        const x = zeros(inputShape, { dtype: root.parameters()[0]?.dtype ?? 'float32' }).requiresGrad_(true);
         let y: unknown;
         try {
           y = root.call(x);
