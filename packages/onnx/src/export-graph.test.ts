@@ -160,6 +160,31 @@ describe('graph models export through a trace and match ONNX Runtime', () => {
     await expectMatches('OpsNet', model, [1, 3, 6, 6]);
   });
 
+  it('ops outside modules are scoped by the container whose forward applied them', async () => {
+    class Inner extends Module {
+      conv = new Conv2d({ inChannels: 2, outChannels: 2, kernelSize: 1 });
+      forward(x: Tensor) {
+        return this.conv.call(x).add(x).relu();
+      }
+    }
+    class Outer extends Module {
+      inner = new Inner();
+      forward(x: Tensor) {
+        return this.inner.call(x).add(x);
+      }
+    }
+    const model = new Outer();
+    const m = decodeModel(exportOnnx(model, { inputShape: [1, 2, 3, 3] }));
+    expect(m.graph.node.map((n) => n.name)).toEqual([
+      '/inner/conv/Conv',
+      '/inner/Add',
+      '/inner/Relu',
+      '/Add',
+    ]);
+    expect(Object.hasOwn(model.inner, 'call')).toBe(false);
+    await expectMatches('Outer', model, [1, 2, 3, 3]);
+  });
+
   it('a forward that returns a module output used twice, and merges of three inputs (Sum)', async () => {
     class Three extends Module {
       a = new Linear({ inFeatures: 4, outFeatures: 6 });
