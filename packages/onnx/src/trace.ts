@@ -82,7 +82,8 @@ class Scopes {
 
   constructor(readonly root: Module<any, any>) {
     for (const [path, m] of root.namedModules()) {
-      if (m === root || m.namedChildren().length === 0) continue;
+      // a module with its own `call` field is left alone (its ops are named after its parent)
+      if (m === root || m.namedChildren().length === 0 || Object.hasOwn(m, 'call')) continue;
       const call = m.call;
       const spans = this.spans;
       Object.defineProperty(m, 'call', {
