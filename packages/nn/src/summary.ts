@@ -1,6 +1,7 @@
 import type { Module } from './module';
 import { fmtShape } from './options';
 import { inferLayer, type LayerSpec } from './spec';
+import { isSequentialTree, traceForward } from './trace';
 import { leafModules, specOf } from './walk';
 
 /** A named layer spec: what model specs are made of. */
@@ -12,10 +13,12 @@ export interface NamedLayerSpec {
 /** One row of a {@link summary}. */
 export interface SummaryRow {
   readonly name: string;
-  readonly type: LayerSpec['type'];
+  readonly type: string;
   readonly outputShape: number[];
   readonly parameters: number;
   readonly multiplyAdds: number;
+  /** set on the second and later calls of a module its forward reuses (its parameters count once) */
+  readonly repeat?: true;
 }
 
 /** Result of {@link summary}. */
@@ -29,15 +32,19 @@ export interface ModelSummary {
 }
 
 /**
- * Per-layer output shapes, parameter counts and multiply-adds of a sequential model, computed from
- * shapes alone (no tensor is allocated or computed), so it works on a model spec (`modelASpec()`) as
- * well as on a built model. Multiply-adds count conv and fc layers only (see `LayerShapeInfo`), which is
+ * Per-layer output shapes, parameter counts and multiply-adds of a model. For Sequentials and model
+ * specs they are computed from shapes alone (no tensor is allocated or computed), so it works on a
+ * model spec (`modelASpec()`) as well as on a built model. Multiply-adds count conv and fc layers only (see `LayerShapeInfo`), which is
  * how the paper's Table 3 complexities are stated: model A/B/C at 224x224 give 1.906, 2.322 and
  * 5.346 x 10^10 against the paper's 1.90, 2.32 and 5.30.
  *
- * `model` is a Sequential (possibly nested) of built-in layers, or `{ layers: NamedLayerSpec[] }`.
- * `inputShape` is NCHW ([3, 224, 224] is read as batch 1). Throws naming the first layer whose input
- * does not fit.
+ * `model` is a Sequential (possibly nested) of registered layers, `{ layers: NamedLayerSpec[] }`, or
+ * any module with its own `forward` (branches, merges such as `Add`/`Concat`, reused modules): such a
+ * model is run once on zeros of `inputShape` (eval mode, no grad, like torchinfo) and every layer call
+ * is a row, in call order, with the shapes it actually received; a reused module's later calls count
+ * their multiply-adds again and their parameters not (`repeat`). Tensor ops outside modules (`a.add(b)`)
+ * cost no multiply-adds and get no row. `inputShape` is NCHW ([3, 224, 224] is read as batch 1).
+ * Throws naming the first layer whose input does not fit.
  *
  * @example
  * formatSummary(summary(modelASpec(), [1, 3, 224, 224]));
@@ -52,30 +59,37 @@ export function summary(
     );
   }
   const input = inputShape.length === 3 ? [1, ...inputShape] : [...inputShape];
-  const layers: NamedLayerSpec[] =
-    'layers' in model && Array.isArray(model.layers)
-      ? [...model.layers]
-      : leafModules(model as Module<any, any>).map(([name, m]) => {
-          const spec = specOf(m);
-          if (spec === undefined) {
-            throw new TypeError(
-              `summary: '${name || m.typeName}' (${m.typeName}) is not a built-in layer; summary walks Sequentials of built-in layers`,
-            );
-          }
-          return { name, spec };
-        });
-  let shape = input;
   const rows: SummaryRow[] = [];
-  for (const { name, spec } of layers) {
-    const info = inferLayer(spec, shape, name);
-    rows.push({
-      name,
-      type: spec.type,
-      outputShape: info.outputShape,
-      parameters: info.parameters,
-      multiplyAdds: info.multiplyAdds,
-    });
-    shape = info.outputShape;
+  let shape = input;
+  if ('layers' in model && Array.isArray(model.layers)) {
+    for (const { name, spec } of model.layers) {
+      const info = inferLayer(spec, shape, name);
+      rows.push({ name, type: spec.type, ...info });
+      shape = info.outputShape;
+    }
+  } else if (isSequentialTree(model as Module<any, any>)) {
+    for (const [name, m] of leafModules(model as Module<any, any>)) {
+      const info = inferLayer(specOrThrow(name, m), shape, name);
+      rows.push({ name, type: specOrThrow(name, m).type, ...info });
+      shape = info.outputShape;
+    }
+  } else {
+    // a custom forward: run it once and list every layer call in order, with its own input shapes
+    const traced = traceForward(model as Module<any, any>, input, 'summary');
+    for (const c of traced.calls) {
+      const spec = specOrThrow(c.path, c.module);
+      const info = inferLayer(spec, c.inputShapes.length === 1 ? c.inputShapes[0] : c.inputShapes, c.path);
+      rows.push({
+        name: c.path,
+        type: spec.type,
+        outputShape: c.outputShape,
+        // a module called again computes again but owns no new parameters
+        parameters: c.repeat ? 0 : info.parameters,
+        multiplyAdds: info.multiplyAdds,
+        ...(c.repeat ? { repeat: true } : {}),
+      });
+    }
+    shape = traced.outputShape;
   }
   return {
     inputShape: input,
@@ -84,6 +98,16 @@ export function summary(
     totalParameters: rows.reduce((a, r) => a + r.parameters, 0),
     totalMultiplyAdds: rows.reduce((a, r) => a + r.multiplyAdds, 0),
   };
+}
+
+function specOrThrow(name: string, m: Module<any, any>): LayerSpec {
+  const spec = specOf(m);
+  if (spec === undefined) {
+    throw new TypeError(
+      `summary: '${name || m.typeName}' (${m.typeName}) is not a registered layer; summary walks registered layers (nn's built-in ones and those added with registerLayer)`,
+    );
+  }
+  return spec;
 }
 
 /**
