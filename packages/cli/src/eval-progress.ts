@@ -30,6 +30,7 @@ export class EvalProgressLine {
     const frac = total ? Math.min(1, done / total) : undefined;
     const eta = frac ? `  eta ${formatDuration((elapsed * (1 - frac)) / frac)}` : '';
     const where = total ? `${done}/${total}` : `${done}`;
+    const count = `${images} image${images === 1 ? '' : 's'}`;
     if (this.stream.isTTY) {
       const now = performance.now();
       if (now - this.lastDraw < 100 && done !== total) return; // ~10 redraws a second
@@ -40,7 +41,7 @@ export class EvalProgressLine {
         frac === undefined
           ? ''
           : ` [${'='.repeat(Math.max(0, full - 1))}${full > 0 ? '>' : ''}${' '.repeat(width - full)}]`;
-      let line = `${this.label}${bar} ${where}${eta}  ${images} images  ${rate.toFixed(1)} img/s`;
+      let line = `${this.label}${bar} ${where}${eta}  ${count}  ${rate.toFixed(1)} img/s`;
       const cols = this.stream.columns ?? 120;
       if (line.length > cols - 1) line = line.slice(0, cols - 1);
       this.stream.write(`\r${line}\x1b[K`);
@@ -50,7 +51,7 @@ export class EvalProgressLine {
     const tenth = frac === undefined ? Math.floor(done / 50) : Math.floor(frac * 10);
     if (tenth <= this.lastLoggedTenth && done !== 1) return;
     this.lastLoggedTenth = Math.max(this.lastLoggedTenth, tenth);
-    this.stream.write(`${this.label} ${where}${eta}  ${images} images  ${rate.toFixed(1)} img/s\n`);
+    this.stream.write(`${this.label} ${where}${eta}  ${count}  ${rate.toFixed(1)} img/s\n`);
   }
 
   /** Ends the bar's line so the result printed next starts on its own line. */

@@ -1,7 +1,7 @@
 /** Where a command writes: stdout for results and progress, stderr for warnings and errors. */
 export interface Io {
   stdout: { write(s: string): unknown; isTTY?: boolean; columns?: number };
-  stderr: { write(s: string): unknown };
+  stderr: { write(s: string): unknown; isTTY?: boolean; columns?: number };
 }
 
 /** The process's streams. */

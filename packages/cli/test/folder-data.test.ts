@@ -63,6 +63,10 @@ describe('ImageNet-layout data (the imagenet package generator)', () => {
     const multi = await cli('eval', ckpt, '--multi-scale', '32,40,48', '--limit', '4', '--backend', 'cpu');
     expect(multi.stderr).toBe('');
     expect(multi.stdout).toMatch(/multi-scale \{32, 40, 48\} with flips test on 4 images of .*: top-1 error/);
+    // progress per image in a pipe (one line per tenth of the work), then the result on its own line
+    expect(multi.stdout).toMatch(
+      /^eval 1\/4 .* 1 image .*\neval 2\/4 .*\neval 3\/4 .*\neval 4\/4 {2}eta 0:00 {2}4 images/m,
+    );
     const bad = await cli('eval', ckpt, '--multi-scale', 'big', '--backend', 'cpu');
     expect(bad.stderr).toMatch(/--multi-scale must be 'paper' or comma-separated shorter sides >= 8/);
     const fm = await cli('eval', ckpt, '--data', 'fashion-mnist', '--backend', 'cpu');

@@ -81,8 +81,10 @@ export const evalCommand: Command = {
       if (v['ten-view'] && scales) throw new UserError('choose one of --ten-view and --multi-scale');
       let protocol = 'single view';
       let skipped: number | undefined;
-      // progress goes where the result does not: stdout normally, stderr under --json
-      const progress = new EvalProgressLine(v.json ? io.stderr : io.stdout, 'eval');
+      // progress goes with the human-readable result on stdout; under --json stdout is for the JSON,
+      // so progress is drawn on stderr only when that is a terminal (scripts get a clean stderr)
+      const stream = v.json ? (io.stderr.isTTY ? io.stderr : undefined) : io.stdout;
+      const progress = stream ? new EvalProgressLine(stream, 'eval') : undefined;
       if (v['ten-view'] || scales) {
         if (data.testSet)
           throw new UserError(
@@ -102,11 +104,11 @@ export const evalCommand: Command = {
         }
       } else {
         result = await evaluateModel(loaded.model, data.test({ batchSize, inputSize: mc.inputSize, limit }), {
-          onBatch: (p) => progress.update(p.batches, p.totalBatches, p.samples),
+          onBatch: (p) => progress?.update(p.batches, p.totalBatches, p.samples),
         });
         skipped = data.badFiles?.test();
       }
-      progress.close();
+      progress?.close();
       if (v.json)
         out(
           io,
@@ -170,7 +172,7 @@ type LoadedModel = Awaited<ReturnType<typeof loadModelFromCheckpoint>>['model'];
  * Multi-scale testing: each validation image at every shorter side in `scales`, and its flip, through
  * the whole model (the SPP layer pools the full feature map), softmax scores averaged per image.
  */
-async function multiScale(model: LoadedModel, d: EvalData, scales: number[], progress: EvalProgressLine) {
+async function multiScale(model: LoadedModel, d: EvalData, scales: number[], progress?: EvalProgressLine) {
   const { multiScaleInputsFromFile } = await import('@rectifier/imagenet/node');
   const { averageScores } = await import('@rectifier/imagenet');
   const { tensor } = await import('@rectifier/tensor');
@@ -203,7 +205,7 @@ async function multiScale(model: LoadedModel, d: EvalData, scales: number[], pro
       n += r.n;
       wrong[0] += r.errors[0];
       wrong[1] += r.errors[1];
-      progress.update(n + skipped, ds.samples.length, n);
+      progress?.update(n + skipped, ds.samples.length, n);
     }
   } finally {
     model.train();
@@ -213,7 +215,7 @@ async function multiScale(model: LoadedModel, d: EvalData, scales: number[], pro
 }
 
 /** 10-view testing with imagenet's tenCrop transform: softmax scores averaged over the views. */
-async function tenView(model: LoadedModel, d: EvalData, batchSize: number, progress: EvalProgressLine) {
+async function tenView(model: LoadedModel, d: EvalData, batchSize: number, progress?: EvalProgressLine) {
   const { ImageLoader } = await import('@rectifier/imagenet/node');
   const { badFileReporter, loaderWorkers, recipeTransforms } = await import('../data/folder');
   const ds = await valSamples(d);
@@ -252,7 +254,7 @@ async function tenView(model: LoadedModel, d: EvalData, batchSize: number, progr
       wrong[1] += r.errors[1];
       x.dispose();
       probs.dispose();
-      progress.update(++batches, loader.length, n);
+      progress?.update(++batches, loader.length, n);
     }
   } finally {
     await loader.close();
