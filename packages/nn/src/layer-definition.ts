@@ -1,5 +1,6 @@
 import type { AuditLayer } from '@rectifier/init';
 import { type DType, type Generator, ShapeError } from '@rectifier/tensor';
+import { poolOutputSize } from './geometry';
 import type { Module } from './module';
 import { fmtShape } from './options';
 
@@ -105,4 +106,27 @@ export function checkInputs<S extends LayerSpecBase>(
 /** Fails unless `x` is 4-D (NCHW). */
 export function need4d(x: readonly number[], fail: ShapeFail): void {
   if (x.length !== 4) fail('expects a 4-D NCHW input');
+}
+
+/** The window options of max and average pooling (dilation 1 where the layer has none). */
+export interface PoolWindow {
+  readonly kernelSize: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation?: readonly [number, number];
+  readonly ceilMode: boolean;
+}
+
+/** Output shape of max/avg pooling of a 4-D input, failing on PyTorch's conditions (padding, map size). */
+export function poolOutputShape(w: PoolWindow, s: readonly number[], fail: ShapeFail): number[] {
+  need4d(s, fail);
+  for (const a of [0, 1]) {
+    if (w.padding[a] * 2 > w.kernelSize[a])
+      fail(`padding ${w.padding[a]} exceeds half the kernel ${w.kernelSize[a]}`);
+  }
+  const size = (a: 0 | 1) =>
+    poolOutputSize(s[2 + a], w.kernelSize[a], w.stride[a], w.padding[a], w.dilation?.[a] ?? 1, w.ceilMode);
+  const [oh, ow] = [size(0), size(1)];
+  if (oh < 1 || ow < 1) fail(`the ${s[2]}x${s[3]} map is smaller than the ${w.kernelSize.join('x')} window`);
+  return [s[0], s[1], oh, ow];
 }

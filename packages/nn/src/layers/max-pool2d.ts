@@ -1,6 +1,5 @@
 import { maxPool2d, type Tensor } from '@rectifier/tensor';
-import { poolOutputSize } from '../geometry';
-import { checkInputs, type LayerDefinition, need4d } from '../layer-definition';
+import { checkInputs, type LayerDefinition, poolOutputShape } from '../layer-definition';
 import { Module } from '../module';
 import { checkBool, checkOptions, pair } from '../options';
 
@@ -96,26 +95,7 @@ export const maxPool2dLayer: LayerDefinition<MaxPool2dSpec, MaxPool2d> = {
   type: 'maxPool2d',
   className: 'MaxPool2d',
   fromSpec: ({ type: _t, ...o }) => new MaxPool2d(o),
-  infer(spec, [s], fail) {
-    need4d(s, fail);
-    for (const a of [0, 1]) {
-      if (spec.padding[a] * 2 > spec.kernelSize[a])
-        fail(`padding ${spec.padding[a]} exceeds half the kernel ${spec.kernelSize[a]}`);
-    }
-    const size = (a: 0 | 1) =>
-      poolOutputSize(
-        s[2 + a],
-        spec.kernelSize[a],
-        spec.stride[a],
-        spec.padding[a],
-        spec.dilation[a],
-        spec.ceilMode,
-      );
-    const [oh, ow] = [size(0), size(1)];
-    if (oh < 1 || ow < 1)
-      fail(`the ${s[2]}x${s[3]} map is smaller than the ${spec.kernelSize.join('x')} window`);
-    return { outputShape: [s[0], s[1], oh, ow] };
-  },
+  infer: (spec, [s], fail) => ({ outputShape: poolOutputShape(spec, s, fail) }),
   // pooling is measured by the audit (Eqs. 7-13 do not cover it)
   audit: () => ({ kind: 'pool' }),
 };
