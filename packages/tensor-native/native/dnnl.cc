@@ -7,7 +7,7 @@
 // a training loop pays for JIT compilation once per shape.
 #include <omp.h>
 
-#include <mutex>
+#include <cstdlib>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -97,26 +97,113 @@ convolution_forward::primitive_desc fwd_pd(const ConvDescs &d, bool bias) {
   return convolution_forward::primitive_desc(desc, eng());
 }
 
-// A memory in the layout `want`: the user's array itself, or a reordered copy of it.
-memory input(const memory::desc &user, const memory::desc &want, const float *ptr) {
-  memory um(user, eng(), const_cast<float *>(ptr));
-  if (want == user) return um;
-  memory m(want, eng());
-  reorder(um, m).execute(strm(), um, m);
-  return m;
-}
+// Reusable buffers for the reordered operands, the output in oneDNN's layout and the primitive's
+// scratchpad: grown when a call needs more, never freed. Fresh multi-megabyte allocations per call
+// would cost page faults and zeroing on every convolution (measured: about 10% of a 3x3 conv).
+class Arena {
+ public:
+  void *get(int slot, size_t bytes) {
+    Buf &b = bufs_[slot];
+    if (b.size < bytes) {
+      std::free(b.ptr);
+      b.size = (bytes + 4095) / 4096 * 4096;
+      b.ptr = std::aligned_alloc(64, b.size);
+      if (!b.ptr) throw std::bad_alloc();
+    }
+    return b.ptr;
+  }
 
-// A memory for an output in layout `want`, and a finisher that copies it into the user's array.
-struct Output {
-  memory mem, user;
-  void finish() {
-    if (mem.get_desc() != user.get_desc()) reorder(mem, user).execute(strm(), mem, user);
+ private:
+  struct Buf {
+    void *ptr = nullptr;
+    size_t size = 0;
+  };
+  Buf bufs_[4];
+};
+Arena &arena() {
+  static Arena a;
+  return a;
+}
+enum Slot { IN0 = 0, IN1 = 1, OUT = 2, SCRATCH = 3 };
+
+// One operand of a cached primitive: the user's plain layout, the one the primitive wants, and the
+// reorder between them when they differ.
+struct Operand {
+  memory::desc user, want;
+  int arg = 0;
+  bool reordered = false;
+  reorder r;
+  void init(const memory::desc &u, const memory::desc &w, int argId, bool isOutput) {
+    user = u;
+    want = w;
+    arg = argId;
+    reordered = !(u == w);
+    if (reordered) r = isOutput ? reorder(reorder::primitive_desc(eng(), w, eng(), u))
+                                : reorder(reorder::primitive_desc(eng(), u, eng(), w));
   }
 };
-Output output(const memory::desc &user, const memory::desc &want, float *ptr) {
-  memory um(user, eng(), ptr);
-  if (want == user) return {um, um};
-  return {memory(want, eng()), um};
+
+// A primitive with its two inputs, its output and its scratchpad, built once per geometry.
+struct Cached {
+  primitive prim;
+  Operand in[2], out;
+  memory::desc scratchpad;
+  bool hasBias = false;
+  memory::desc bias;
+};
+
+void run(const Cached &c, const float *in0, const float *in1, float *outPtr, const float *bias) {
+  std::unordered_map<int, memory> args;
+  const float *ins[2] = {in0, in1};
+  for (int k = 0; k < 2; k++) {
+    const Operand &o = c.in[k];
+    memory um(o.user, eng(), const_cast<float *>(ins[k]));
+    if (!o.reordered) {
+      args[o.arg] = um;
+      continue;
+    }
+    memory m(o.want, eng(), arena().get(k == 0 ? IN0 : IN1, o.want.get_size()));
+    o.r.execute(strm(), {{DNNL_ARG_FROM, um}, {DNNL_ARG_TO, m}});
+    args[o.arg] = m;
+  }
+  memory uo(c.out.user, eng(), outPtr);
+  memory mo = c.out.reordered ? memory(c.out.want, eng(), arena().get(OUT, c.out.want.get_size())) : uo;
+  args[c.out.arg] = mo;
+  if (c.hasBias) args[DNNL_ARG_BIAS] = memory(c.bias, eng(), const_cast<float *>(bias));
+  if (c.scratchpad.get_size() > 0)
+    args[DNNL_ARG_SCRATCHPAD] = memory(c.scratchpad, eng(), arena().get(SCRATCH, c.scratchpad.get_size()));
+  c.prim.execute(strm(), args);
+  if (c.out.reordered) c.out.r.execute(strm(), {{DNNL_ARG_FROM, mo}, {DNNL_ARG_TO, uo}});
+}
+
+// Primitives by pass, geometry and thread count (oneDNN fixes a primitive's thread partition when it
+// is created). Bounded: a program that cycles through many shapes rebuilds instead of growing.
+std::unordered_map<std::string, Cached> &cache() {
+  static std::unordered_map<std::string, Cached> c;
+  return c;
+}
+const size_t CACHE_MAX = 512;
+
+std::string key(const char *pass, const ConvGeom &g, bool bias) {
+  std::string k = pass;
+  const int64_t *f = &g.N;
+  for (int i = 0; i < 16; i++) k += "," + std::to_string(f[i]);
+  return k + (bias ? ",b" : "") + ",t" + std::to_string(omp_get_max_threads());
+}
+
+template <typename Build>
+const Cached &cached(const std::string &k, Build build) {
+  auto &c = cache();
+  auto it = c.find(k);
+  if (it != c.end()) return it->second;
+  if (c.size() >= CACHE_MAX) c.clear();
+  return c.emplace(k, build()).first->second;
+}
+
+primitive_attr userScratchpad() {
+  primitive_attr a;
+  a.set_scratchpad_mode(scratchpad_mode::user);
+  return a;
 }
 
 template <typename F>
@@ -133,66 +220,102 @@ void guarded(const char *what, F f) {
 
 void conv2d_forward(const float *x, const float *w, const float *bias, float *y, const ConvGeom &g) {
   guarded("conv2d", [&] {
-    const ConvDescs d = conv_descs(g);
-    auto pd = fwd_pd(d, bias != nullptr);
-    memory xm = input(d.x, pd.src_desc(), x);
-    memory wm = input(d.w, pd.weights_desc(), w);
-    Output ym = output(d.y, pd.dst_desc(), y);
-    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, ym.mem}};
-    if (bias) args[DNNL_ARG_BIAS] = memory(d.b, eng(), const_cast<float *>(bias));
-    convolution_forward(pd).execute(strm(), args);
-    ym.finish();
+    const Cached &c = cached(key("fwd", g, bias != nullptr), [&] {
+      const ConvDescs d = conv_descs(g);
+      auto desc = bias ? convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, d.xa,
+                                                   d.wa, d.b, d.ya, d.strides, d.dilates, d.padL, d.padR)
+                       : convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, d.xa,
+                                                   d.wa, d.ya, d.strides, d.dilates, d.padL, d.padR);
+      convolution_forward::primitive_desc pd(desc, userScratchpad(), eng());
+      Cached e;
+      e.prim = convolution_forward(pd);
+      e.in[0].init(d.x, pd.src_desc(), DNNL_ARG_SRC, false);
+      e.in[1].init(d.w, pd.weights_desc(), DNNL_ARG_WEIGHTS, false);
+      e.out.init(d.y, pd.dst_desc(), DNNL_ARG_DST, true);
+      e.scratchpad = pd.scratchpad_desc();
+      e.hasBias = bias != nullptr;
+      e.bias = d.b;
+      return e;
+    });
+    run(c, x, w, y, bias);
   });
 }
 
 void conv2d_backward_input(const float *dy, const float *w, float *dx, const ConvGeom &g) {
   guarded("conv2dBackwardInput", [&] {
-    const ConvDescs d = conv_descs(g);
-    auto hint = fwd_pd(d, false);
-    auto desc = convolution_backward_data::desc(algorithm::convolution_direct, d.xa, d.wa, d.ya, d.strides,
-                                                d.dilates, d.padL, d.padR);
-    convolution_backward_data::primitive_desc pd(desc, eng(), hint);
-    memory dym = input(d.y, pd.diff_dst_desc(), dy);
-    memory wm = input(d.w, pd.weights_desc(), w);
-    Output dxm = output(d.x, pd.diff_src_desc(), dx);
-    convolution_backward_data(pd).execute(
-        strm(), {{DNNL_ARG_DIFF_DST, dym}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, dxm.mem}});
-    dxm.finish();
+    const Cached &c = cached(key("bwd_data", g, false), [&] {
+      const ConvDescs d = conv_descs(g);
+      auto hint = fwd_pd(d, false);
+      auto desc = convolution_backward_data::desc(algorithm::convolution_direct, d.xa, d.wa, d.ya, d.strides,
+                                                  d.dilates, d.padL, d.padR);
+      convolution_backward_data::primitive_desc pd(desc, userScratchpad(), eng(), hint);
+      Cached e;
+      e.prim = convolution_backward_data(pd);
+      e.in[0].init(d.y, pd.diff_dst_desc(), DNNL_ARG_DIFF_DST, false);
+      e.in[1].init(d.w, pd.weights_desc(), DNNL_ARG_WEIGHTS, false);
+      e.out.init(d.x, pd.diff_src_desc(), DNNL_ARG_DIFF_SRC, true);
+      e.scratchpad = pd.scratchpad_desc();
+      return e;
+    });
+    run(c, dy, w, dx, nullptr);
   });
 }
 
 void conv2d_backward_weight(const float *x, const float *dy, float *dw, const ConvGeom &g) {
   guarded("conv2dBackwardWeight", [&] {
-    const ConvDescs d = conv_descs(g);
-    auto hint = fwd_pd(d, false);
-    auto desc = convolution_backward_weights::desc(algorithm::convolution_direct, d.xa, d.wa, d.ya, d.strides,
-                                                   d.dilates, d.padL, d.padR);
-    convolution_backward_weights::primitive_desc pd(desc, eng(), hint);
-    memory xm = input(d.x, pd.src_desc(), x);
-    memory dym = input(d.y, pd.diff_dst_desc(), dy);
-    Output dwm = output(d.w, pd.diff_weights_desc(), dw);
-    convolution_backward_weights(pd).execute(
-        strm(), {{DNNL_ARG_SRC, xm}, {DNNL_ARG_DIFF_DST, dym}, {DNNL_ARG_DIFF_WEIGHTS, dwm.mem}});
-    dwm.finish();
+    const Cached &c = cached(key("bwd_weights", g, false), [&] {
+      const ConvDescs d = conv_descs(g);
+      auto hint = fwd_pd(d, false);
+      auto desc = convolution_backward_weights::desc(algorithm::convolution_direct, d.xa, d.wa, d.ya, d.strides,
+                                                     d.dilates, d.padL, d.padR);
+      convolution_backward_weights::primitive_desc pd(desc, userScratchpad(), eng(), hint);
+      Cached e;
+      e.prim = convolution_backward_weights(pd);
+      e.in[0].init(d.x, pd.src_desc(), DNNL_ARG_SRC, false);
+      e.in[1].init(d.y, pd.diff_dst_desc(), DNNL_ARG_DIFF_DST, false);
+      e.out.init(d.w, pd.diff_weights_desc(), DNNL_ARG_DIFF_WEIGHTS, true);
+      e.scratchpad = pd.scratchpad_desc();
+      return e;
+    });
+    run(c, x, dy, dw, nullptr);
   });
 }
 
 void matmul(int64_t B, int64_t M, int64_t N, int64_t K, const float *a, const int64_t as[3], const float *b,
             const int64_t bs[3], float *out) {
   guarded("matmul", [&] {
-    // A batch stride of 0 is a broadcast operand: oneDNN's matmul broadcasts a batch dimension of 1.
-    const memory::dims ad = {as[0] == 0 ? 1 : B, M, K};
-    const memory::dims bd = {bs[0] == 0 ? 1 : B, K, N};
-    const memory::dims astr = {as[0] == 0 ? M * K : as[0], as[1], as[2]};
-    const memory::dims bstr = {bs[0] == 0 ? K * N : bs[0], bs[1], bs[2]};
-    memory::desc amd(ad, dt::f32, astr);
-    memory::desc bmd(bd, dt::f32, bstr);
-    memory::desc cmd({B, M, N}, dt::f32, tag::abc);
-    matmul::primitive_desc pd(matmul::desc(amd, bmd, cmd), eng());
-    memory am(amd, eng(), const_cast<float *>(a));
-    memory bm(bmd, eng(), const_cast<float *>(b));
-    memory cm(cmd, eng(), out);
-    dnnl::matmul(pd).execute(strm(), {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
+    std::string k = "matmul";
+    for (int64_t v : {B, M, N, K, as[0], as[1], as[2], bs[0], bs[1], bs[2]}) k += "," + std::to_string(v);
+    k += ",t" + std::to_string(omp_get_max_threads());
+    struct MatmulEntry {
+      dnnl::matmul prim;
+      memory::desc a, b, c, scratchpad;
+    };
+    static std::unordered_map<std::string, MatmulEntry> entries;
+    auto it = entries.find(k);
+    if (it == entries.end()) {
+      if (entries.size() >= CACHE_MAX) entries.clear();
+      // A batch stride of 0 is a broadcast operand: oneDNN's matmul broadcasts a batch dimension of 1.
+      const memory::dims ad = {as[0] == 0 ? 1 : B, M, K};
+      const memory::dims bd = {bs[0] == 0 ? 1 : B, K, N};
+      const memory::dims astr = {as[0] == 0 ? M * K : as[0], as[1], as[2]};
+      const memory::dims bstr = {bs[0] == 0 ? K * N : bs[0], bs[1], bs[2]};
+      MatmulEntry e;
+      e.a = memory::desc(ad, dt::f32, astr);
+      e.b = memory::desc(bd, dt::f32, bstr);
+      e.c = memory::desc({B, M, N}, dt::f32, tag::abc);
+      dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(e.a, e.b, e.c), userScratchpad(), eng());
+      e.prim = dnnl::matmul(pd);
+      e.scratchpad = pd.scratchpad_desc();
+      it = entries.emplace(k, e).first;
+    }
+    const MatmulEntry &e = it->second;
+    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, memory(e.a, eng(), const_cast<float *>(a))},
+                                            {DNNL_ARG_WEIGHTS, memory(e.b, eng(), const_cast<float *>(b))},
+                                            {DNNL_ARG_DST, memory(e.c, eng(), out)}};
+    if (e.scratchpad.get_size() > 0)
+      args[DNNL_ARG_SCRATCHPAD] = memory(e.scratchpad, eng(), arena().get(SCRATCH, e.scratchpad.get_size()));
+    e.prim.execute(strm(), args);
   });
 }
 
