@@ -1,6 +1,6 @@
 // Runs this package's tests and the tensor package's op and gradient suite (src/ops/*.test.ts there)
 // on the native backend: test/register-backend.ts registers it with tensor's test-support, so every
-// `describe.each(await backendsUnderTest())` runs on cpu (the reference) and native.
+// `describe.each(await backendsUnderTest())` runs on native (tensor's own run covers cpu).
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { sharedConfig } from '../../vitest.shared.ts';
