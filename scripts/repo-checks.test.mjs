@@ -21,7 +21,7 @@ const allowed = {
   onnx: ['tensor', 'nn', 'init'],
   // serve's runtime imports are imagenet (and onnx for the tests' models, which need nn/init/tensor).
   serve: ['tensor', 'init', 'nn', 'imagenet', 'onnx'],
-  cli: ['tensor', 'init', 'nn', 'train', 'imagenet', 'onnx', 'serve'],
+  cli: ['tensor', 'tensor-native', 'init', 'nn', 'train', 'imagenet', 'onnx', 'serve'],
 };
 
 const packages = readdirSync(join(root, 'packages')).filter((d) =>
