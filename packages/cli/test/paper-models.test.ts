@@ -157,7 +157,9 @@ describe('--backend on the commands that compute', () => {
       expect(r.stderr).toMatch(/--backend must be one of auto, webgpu, native, wasm, cpu; got 'tpu'/);
     }
     const help = await cli('train', '--help');
-    expect(help.stdout).toMatch(/--backend <B> +auto \(a real GPU through WebGPU, else the native oneDNN backend, else WASM SIMD/);
+    expect(help.stdout).toMatch(
+      /--backend <B> +auto \(a real GPU through WebGPU, else the native oneDNN backend, else WASM SIMD/,
+    );
   });
 
   it('audit runs on the backend it names, and says why', async () => {
