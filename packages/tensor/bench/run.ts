@@ -72,6 +72,8 @@ const result: Record<string, unknown> = {
   runs: args.runs,
   statistic: 'median over timed runs after warm-up; min/max and every run included',
   workloads: DESCRIPTIONS,
+  // The OpenMP wait policy the PyTorch peer inherits (the native backend uses passive unless this is set).
+  ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? 'unset (libgomp default: spin, then sleep)',
 };
 
 let ours: KernelResults | string;
