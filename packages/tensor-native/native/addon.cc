@@ -259,7 +259,8 @@ napi_value Elementwise(napi_env env, napi_callback_info info) {
     rn::EwOperand ops[3];
     for (int k = 0; k < nops; k++) {
       const int mode = (int)num(env, a[5 + 3 * k + 2]);
-      const double need = mode == 0 ? n : mode == 1 ? (double)C : 1;
+      if (mode < 0 || mode > 3) throw JsError("elementwise: bad operand mode");
+      const double need = mode == 0 ? n : mode == 1 ? (double)C : mode == 3 ? (double)(outer * C) : 1;
       ops[k] = {f32(env, a[5 + 3 * k], num(env, a[5 + 3 * k + 1]), need, "operand"), mode};
     }
     rn::elementwise(op, ops, nops, outer, C, inner, out);

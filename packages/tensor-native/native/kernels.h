@@ -38,8 +38,8 @@ void max_pool_backward(const float *dy, const int32_t *argmax, float *dx, const 
 void avg_pool_forward(const float *x, float *y, const PoolGeom &p);
 void avg_pool_backward(const float *dy, float *dx, const PoolGeom &p);
 
-// Elementwise over rows: every operand is full ([outer, C, inner] contiguous), per-channel ([C]) or a
-// scalar. mode: 0 full, 1 channel, 2 scalar.
+// Elementwise over rows: every operand is full ([outer, C, inner] contiguous), per-channel ([C]), a
+// scalar or per-row ([outer * C], constant along a row). mode: 0 full, 1 channel, 2 scalar, 3 row.
 enum Ew {
   EW_RELU = 0,
   EW_ADD,

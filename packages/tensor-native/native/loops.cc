@@ -124,7 +124,7 @@ inline float ew3(float a, float b, float c) { return a > 0 ? b : c * b; }  // EW
 
 // One contiguous run [i0, i0 + len) of a row of channel c; operands resolved to pointers/scalars.
 template <int OP>
-inline void run(const EwOperand *ops, int nops, int64_t base, int64_t c, int64_t len, float *out) {
+inline void run(const EwOperand *ops, int nops, int64_t base, int64_t r, int64_t c, int64_t len, float *out) {
   const float *p[3];
   float s[3];
   int st[3];
@@ -133,7 +133,7 @@ inline void run(const EwOperand *ops, int nops, int64_t base, int64_t c, int64_t
       p[k] = ops[k].data + base;
       st[k] = 1;
     } else {
-      s[k] = ops[k].mode == 1 ? ops[k].data[c] : ops[k].data[0];
+      s[k] = ops[k].mode == 1 ? ops[k].data[c] : ops[k].mode == 3 ? ops[k].data[r] : ops[k].data[0];
       p[k] = &s[k];
       st[k] = 0;
     }
@@ -185,11 +185,11 @@ void ew_rows(const EwOperand *ops, int nops, int64_t outer, int64_t C, int64_t i
       const int64_t r = u / per, k = u % per;
       const int64_t i0 = k * CHUNK;
       const int64_t len = (i0 + CHUNK < inner ? CHUNK : inner - i0);
-      run<OP>(ops, nops, r * inner + i0, r % C, len, out);
+      run<OP>(ops, nops, r * inner + i0, r, r % C, len, out);
     }
   } else {
 #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
-    for (int64_t r = 0; r < rows; r++) run<OP>(ops, nops, r * inner, r % C, inner, out);
+    for (int64_t r = 0; r < rows; r++) run<OP>(ops, nops, r * inner, r, r % C, inner, out);
   }
 }
 

@@ -241,7 +241,7 @@ describe('createNativeBackend', () => {
     );
   });
 
-  it('the elementwise loops equal the CPU backend bit for bit (full, per-channel and scalar operands)', () => {
+  it('the elementwise loops equal the CPU backend bit for bit (full, per-channel, per-row and scalar operands)', () => {
     const r = rng(10);
     const shape = [4, 8, 16, 16];
     const n = 4 * 8 * 256;
@@ -253,9 +253,11 @@ describe('createNativeBackend', () => {
     const dy = view(random(n, r), shape);
     const ch = view(random(8, r), shape, [0, 1, 0, 0]);
     const sc = view(Float32Array.of(0.3), shape, [0, 0, 0, 0]);
+    // per row: a mean's gradient [4, 8, 1, 1] broadcast over the image, at an offset
+    const row = view(random(3 + 32, r), shape, [8, 1, 0, 0], 3);
     expect(bits(native.unary('relu', x))).toEqual(bits(cpuBackend.unary('relu', x)));
     for (const op of ['add', 'sub', 'mul', 'div', 'prelu', 'reluGrad', 'preluSlopeGrad'] as const) {
-      for (const b of [dy, ch, sc]) {
+      for (const b of [dy, ch, sc, row]) {
         expect(bits(native.binary(op, x, b, 'float32'))).toEqual(
           bits(cpuBackend.binary(op, x, b, 'float32')),
         );
@@ -266,6 +268,15 @@ describe('createNativeBackend', () => {
     }
     expect(bits(native.ternary('preluInputGrad', x, dy, ch, 'float32'))).toEqual(
       bits(cpuBackend.ternary('preluInputGrad', x, dy, ch, 'float32')),
+    );
+    // per-row and per-channel operands together (PReLU's input gradient behind a mean)
+    expect(bits(native.ternary('preluInputGrad', x, row, ch, 'float32'))).toEqual(
+      bits(cpuBackend.ternary('preluInputGrad', x, row, ch, 'float32')),
+    );
+    // [N, 1, H, W] broadcast over channels is neither: the JS loops run it, with the same result
+    const mid = view(random(4 * 256, r), shape, [256, 0, 16, 1]);
+    expect(bits(native.binary('add', x, mid, 'float32'))).toEqual(
+      bits(cpuBackend.binary('add', x, mid, 'float32')),
     );
   });
 
