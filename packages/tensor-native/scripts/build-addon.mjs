@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Compiles the Node-API addon (native/*.cc) into a per-platform package's tensor-native.node with the
-// system C++ compiler, against oneDNN (Debian: libdnnl-dev) and Node's own headers. No node-gyp: it
-// would download Node's headers from nodejs.org; the headers installed with Node (include/node) or the
-// `node-api-headers` package, when installed, serve instead. Node-API only, so the binary loads in
+// system C++ compiler, against oneDNN (Debian: libdnnl-dev) and the Node-API headers. No node-gyp: it
+// would download Node's headers from nodejs.org; the `node-api-headers` npm package (or the headers
+// installed with Node, include/node) serve instead. Node-API only, so the binary loads in
 // every Node >= 20.
 //
 // Usage (the per-platform package's `npm run build`): node ../tensor-native/scripts/build-addon.mjs
@@ -39,17 +39,23 @@ const which = spawnSync(cxx, ['--version'], { encoding: 'utf8' });
 if (which.status !== 0) skip(`no C++ compiler (${cxx}; Debian: apt-get install g++)`);
 
 function nodeIncludeDir() {
-  const candidates = [join(dirname(dirname(process.execPath)), 'include', 'node'), '/usr/include/node'];
+  // node-api-headers (a devDependency of the per-platform packages, so always there after npm ci)
+  // first, then the headers some Node installations ship in include/node.
+  const candidates = [];
   try {
     const req = createRequire(join(process.cwd(), 'package.json'));
     candidates.push(dirname(req.resolve('node-api-headers/include/node_api.h')));
   } catch {
-    // node-api-headers is optional
+    // not installed: fall back to Node's own headers
   }
+  candidates.push(join(dirname(dirname(process.execPath)), 'include', 'node'), '/usr/include/node');
   return candidates.find((d) => existsSync(join(d, 'node_api.h')));
 }
 const nodeInc = nodeIncludeDir();
-if (!nodeInc) skip("Node's headers (node_api.h) are not installed with this Node; npm i -D node-api-headers");
+if (!nodeInc)
+  skip(
+    'no Node-API headers (node_api.h): neither the node-api-headers package nor include/node of this Node',
+  );
 
 // oneDNN: the headers and the library to link against.
 const probe = spawnSync(cxx, ['-x', 'c++', '-E', '-', '-o', '/dev/null'], {
@@ -92,4 +98,4 @@ try {
   skip(`${cxx} failed (see the messages above)`);
 }
 renameSync(tmp, out); // atomic: a half-written binary is never loaded
-console.log(`tensor-native: built ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`tensor-native: built ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s (Node-API headers: ${nodeInc})`);
