@@ -8,6 +8,7 @@
 #include <omp.h>
 
 #include <cstdlib>
+#include <mutex>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -206,8 +207,16 @@ primitive_attr userScratchpad() {
   return a;
 }
 
+// The primitive cache and the arena are process-wide: calls from several JS threads (worker_threads
+// each loading the addon) take turns. Within one thread calls are sequential anyway.
+std::mutex &lock() {
+  static std::mutex m;
+  return m;
+}
+
 template <typename F>
 void guarded(const char *what, F f) {
+  std::lock_guard<std::mutex> hold(lock());
   try {
     f();
     strm().wait();

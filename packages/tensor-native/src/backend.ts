@@ -18,11 +18,13 @@ import {
   type PoolWindows,
   type ReduceOp,
   type SgdHyper,
+  type Storage,
   type TernaryOp,
   type UnaryOp,
   type View,
 } from '@rectifier/tensor';
 import { type Addon, loadAddon, type PoolArgs } from './addon.js';
+import { withFallback } from './fallback.js';
 import { elementwiseLayout } from './layout.js';
 
 /** Options of {@link createNativeBackend}. */
@@ -70,6 +72,16 @@ const EW: Partial<Record<BinaryOp | UnaryOp | TernaryOp, number>> = {
 
 const emptyConv = (g: Conv2dGeometry) =>
   g.N === 0 || g.C === 0 || g.O === 0 || g.OH === 0 || g.OW === 0 || g.H === 0 || g.W === 0;
+
+const contiguous = (shape: readonly number[]) => {
+  const s = new Array<number>(shape.length);
+  let n = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = n;
+    n *= shape[i];
+  }
+  return s;
+};
 
 function convGeometry(g: Conv2dGeometry): Float64Array {
   return Float64Array.of(
@@ -176,17 +188,34 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
 
   const conv = (x: View, w: View, bias: View | null, g: Conv2dGeometry) => {
     const out = alloc('float32', g.N * g.O * g.OH * g.OW);
-    use().conv2d(
-      F(x),
-      x.offset,
-      F(w),
-      w.offset,
-      bias ? F(bias) : null,
-      bias?.offset ?? 0,
-      out.data as Float32Array,
-      convGeometry(g),
+    return withFallback(
+      out,
+      () =>
+        use().conv2d(
+          F(x),
+          x.offset,
+          F(w),
+          w.offset,
+          bias ? F(bias) : null,
+          bias?.offset ?? 0,
+          out.data as Float32Array,
+          convGeometry(g),
+        ),
+      () => {
+        const y = cpuBackend.conv2d(x, w, g);
+        if (!bias) return y;
+        const shape = [g.N, g.O, g.OH, g.OW];
+        const yv: View = { storage: y, dtype: y.dtype, shape, strides: contiguous(shape), offset: 0 };
+        const sum = cpuBackend.binary(
+          'add',
+          yv,
+          { ...bias, shape, strides: [0, bias.strides[0], 0, 0] },
+          'float32',
+        );
+        cpuBackend.dispose(y);
+        return sum;
+      },
     );
-    return out;
   };
   const conv2d = (x: View, w: View, g: Conv2dGeometry) =>
     !f32(x, w) || emptyConv(g) ? cpuBackend.conv2d(x, w, g) : conv(x, w, null, g);
@@ -210,15 +239,37 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
   const conv2dBackwardInput = (dy: View, w: View, g: Conv2dGeometry) => {
     if (!f32(dy, w) || emptyConv(g)) return cpuBackend.conv2dBackwardInput(dy, w, g);
     const out = alloc('float32', g.N * g.C * g.H * g.W);
-    use().conv2dBackwardInput(F(dy), dy.offset, F(w), w.offset, out.data as Float32Array, convGeometry(g));
-    return out;
+    return withFallback(
+      out,
+      () =>
+        use().conv2dBackwardInput(
+          F(dy),
+          dy.offset,
+          F(w),
+          w.offset,
+          out.data as Float32Array,
+          convGeometry(g),
+        ),
+      () => cpuBackend.conv2dBackwardInput(dy, w, g),
+    );
   };
 
   const conv2dBackwardWeight = (x: View, dy: View, g: Conv2dGeometry) => {
     if (!f32(x, dy) || emptyConv(g)) return cpuBackend.conv2dBackwardWeight(x, dy, g);
     const out = alloc('float32', g.O * (g.C / g.groups) * g.KH * g.KW);
-    use().conv2dBackwardWeight(F(x), x.offset, F(dy), dy.offset, out.data as Float32Array, convGeometry(g));
-    return out;
+    return withFallback(
+      out,
+      () =>
+        use().conv2dBackwardWeight(
+          F(x),
+          x.offset,
+          F(dy),
+          dy.offset,
+          out.data as Float32Array,
+          convGeometry(g),
+        ),
+      () => cpuBackend.conv2dBackwardWeight(x, dy, g),
+    );
   };
 
   const maxPool2d = (x: View, p: PoolWindows) => {
