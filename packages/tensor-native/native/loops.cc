@@ -14,8 +14,33 @@ namespace rn {
 // Below this many elements a parallel region costs more than it saves.
 static const int64_t PAR_MIN = 1 << 15;
 
+// One candidate of a max-pool window, in the CPU backend's order: a larger value wins (the first of
+// equal ones stays), a NaN is selected and ends the window. Returns false once a NaN was taken.
+static inline bool take(float v, int32_t i, float &best, int32_t &idx) {
+  if (v > best) {
+    best = v;
+    idx = i;
+  } else if (v != v) {
+    best = v;
+    idx = i;
+    return false;
+  }
+  return true;
+}
+
+// Windows of exactly 2x2 (the usual kernel 2, stride 2 pooling): the four candidates unrolled.
+static bool windows2x2(const PoolGeom &p) {
+  for (int64_t oh = 0; oh < p.OH; oh++)
+    if (p.hEnd[oh] - p.hStart[oh] != 2) return false;
+  for (int64_t ow = 0; ow < p.OW; ow++)
+    if (p.wEnd[ow] - p.wStart[ow] != 2) return false;
+  return true;
+}
+
 void max_pool_forward(const float *x, float *y, int32_t *argmax, const PoolGeom &p) {
   const int64_t planes = p.N * p.C, plane = p.H * p.W, outPlane = p.OH * p.OW;
+  const bool two = windows2x2(p);
+  const int32_t W = (int32_t)p.W;
 #pragma omp parallel for schedule(static) if (planes * plane >= PAR_MIN)
   for (int64_t pl = 0; pl < planes; pl++) {
     const float *xp = x + pl * plane;
@@ -26,22 +51,15 @@ void max_pool_forward(const float *x, float *y, int32_t *argmax, const PoolGeom 
       for (int64_t ow = 0; ow < p.OW; ow++) {
         const int32_t w0 = p.wStart[ow], w1 = p.wEnd[ow];
         float best = -INFINITY;
-        int32_t bestIdx = h0 * (int32_t)p.W + w0;
-        bool nan = false;
-        for (int32_t h = h0; h < h1 && !nan; h++) {
-          const int32_t row = h * (int32_t)p.W;
-          for (int32_t w = w0; w < w1; w++) {
-            const float v = xp[row + w];
-            if (v > best) {
-              best = v;
-              bestIdx = row + w;
-            } else if (v != v) {  // NaN: selected, nothing can replace it (PyTorch's rule)
-              best = v;
-              bestIdx = row + w;
-              nan = true;
-              break;
-            }
-          }
+        int32_t bestIdx = h0 * W + w0;
+        if (two) {
+          const int32_t i = h0 * W + w0;
+          take(xp[i], i, best, bestIdx) && take(xp[i + 1], i + 1, best, bestIdx) &&
+              take(xp[i + W], i + W, best, bestIdx) && take(xp[i + W + 1], i + W + 1, best, bestIdx);
+        } else {
+          bool more = true;
+          for (int32_t h = h0; h < h1 && more; h++)
+            for (int32_t w = w0; w < w1 && more; w++) more = take(xp[h * W + w], h * W + w, best, bestIdx);
         }
         yp[oh * p.OW + ow] = best;
         ap[oh * p.OW + ow] = bestIdx;

@@ -175,43 +175,57 @@ describe('createNativeBackend', () => {
     expect(Array.from(data(native.matmul(a, b)))).toEqual(Array.from(data(cpuBackend.matmul(a, b))));
   });
 
-  it('max and average pooling (NaN selected, overlapping windows) match the CPU backend bit for bit', () => {
-    const r = rng(9);
-    const [N, C, H, W] = [2, 3, 9, 8];
-    const xs = random(2 + N * C * H * W, r);
-    xs[2 + 17] = Number.NaN;
-    const x = view(xs, [N, C, H, W], undefined, 2);
-    const win = (n: number, k: number, s: number) => {
-      const out = Math.floor((n - k) / s) + 1;
-      const st = Int32Array.from({ length: out }, (_, i) => i * s);
-      return { out, st, en: st.map((v) => v + k), ct: new Int32Array(out).fill(k) };
-    };
-    const h = win(H, 3, 2);
-    const wv = win(W, 3, 2);
-    const p: PoolWindows = {
-      N,
-      C,
-      H,
-      W,
-      OH: h.out,
-      OW: wv.out,
-      hStart: h.st,
-      hEnd: h.en,
-      wStart: wv.st,
-      wEnd: wv.en,
-      hCount: h.ct,
-      wCount: wv.ct,
-    };
-    const mn = native.maxPool2d(x, p);
-    const mc = cpuBackend.maxPool2d(x, p);
-    expect(Array.from(data(mn.argmax))).toEqual(Array.from(data(mc.argmax)));
-    expect(bits(mn.values)).toEqual(bits(mc.values));
-    const dy = view(random(N * C * h.out * wv.out, r), [N, C, h.out, wv.out]);
-    const am: View = { storage: mn.argmax, dtype: 'int32', shape: dy.shape, strides: dy.strides, offset: 0 };
-    expect(bits(native.maxPool2dBackward(dy, am, p))).toEqual(bits(cpuBackend.maxPool2dBackward(dy, am, p)));
-    expect(bits(native.avgPool2d(x, p))).toEqual(bits(cpuBackend.avgPool2d(x, p)));
-    expect(bits(native.avgPool2dBackward(dy, p))).toEqual(bits(cpuBackend.avgPool2dBackward(dy, p)));
-  });
+  for (const [k, stride] of [
+    [3, 2],
+    [2, 2],
+  ]) {
+    it(`max and average pooling, ${k}x${k} stride ${stride} (NaN selected, ties), match the CPU backend bit for bit`, () => {
+      const r = rng(9);
+      const [N, C, H, W] = [2, 3, 9, 8];
+      const xs = random(2 + N * C * H * W, r);
+      xs[2 + 17] = Number.NaN;
+      xs[2 + 100] = xs[2 + 101] = 2; // a tie inside one window: the first one wins
+      const x = view(xs, [N, C, H, W], undefined, 2);
+      const win = (n: number) => {
+        const out = Math.floor((n - k) / stride) + 1;
+        const st = Int32Array.from({ length: out }, (_, i) => i * stride);
+        return { out, st, en: st.map((v) => v + k), ct: new Int32Array(out).fill(k) };
+      };
+      const h = win(H);
+      const wv = win(W);
+      const p: PoolWindows = {
+        N,
+        C,
+        H,
+        W,
+        OH: h.out,
+        OW: wv.out,
+        hStart: h.st,
+        hEnd: h.en,
+        wStart: wv.st,
+        wEnd: wv.en,
+        hCount: h.ct,
+        wCount: wv.ct,
+      };
+      const mn = native.maxPool2d(x, p);
+      const mc = cpuBackend.maxPool2d(x, p);
+      expect(Array.from(data(mn.argmax))).toEqual(Array.from(data(mc.argmax)));
+      expect(bits(mn.values)).toEqual(bits(mc.values));
+      const dy = view(random(N * C * h.out * wv.out, r), [N, C, h.out, wv.out]);
+      const am: View = {
+        storage: mn.argmax,
+        dtype: 'int32',
+        shape: dy.shape,
+        strides: dy.strides,
+        offset: 0,
+      };
+      expect(bits(native.maxPool2dBackward(dy, am, p))).toEqual(
+        bits(cpuBackend.maxPool2dBackward(dy, am, p)),
+      );
+      expect(bits(native.avgPool2d(x, p))).toEqual(bits(cpuBackend.avgPool2d(x, p)));
+      expect(bits(native.avgPool2dBackward(dy, p))).toEqual(bits(cpuBackend.avgPool2dBackward(dy, p)));
+    });
+  }
 
   it('maxPool2dBackward rejects an argmax outside the plane', () => {
     const p: PoolWindows = {
