@@ -54,8 +54,22 @@ void max_pool_forward(const float *x, float *y, int32_t *argmax, const PoolGeom 
         int32_t bestIdx = h0 * W + w0;
         if (two) {
           const int32_t i = h0 * W + w0;
-          take(xp[i], i, best, bestIdx) && take(xp[i + 1], i + 1, best, bestIdx) &&
-              take(xp[i + W], i + W, best, bestIdx) && take(xp[i + W + 1], i + W + 1, best, bestIdx);
+          const float a = xp[i], b = xp[i + 1], c = xp[i + W], d = xp[i + W + 1];
+          if (a == a && b == b && c == c && d == d) {
+            // No NaN (the common case): branch-free selects, the first maximum wins (a is taken even
+            // when it is -Infinity, as the sequential rule does with its -Infinity start).
+            best = a;
+            bestIdx = i;
+            bestIdx = b > best ? i + 1 : bestIdx;
+            best = b > best ? b : best;
+            bestIdx = c > best ? i + W : bestIdx;
+            best = c > best ? c : best;
+            bestIdx = d > best ? i + W + 1 : bestIdx;
+            best = d > best ? d : best;
+          } else {
+            take(a, i, best, bestIdx) && take(b, i + 1, best, bestIdx) && take(c, i + W, best, bestIdx) &&
+                take(d, i + W + 1, best, bestIdx);
+          }
         } else {
           bool more = true;
           for (int32_t h = h0; h < h1 && more; h++)
