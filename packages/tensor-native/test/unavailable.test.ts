@@ -26,12 +26,12 @@ describe('without a loadable binary', () => {
 
   it("selectBackend('native') throws the reason; 'auto' falls back to WASM and reports it", async () => {
     await expect(selectBackend('native')).rejects.toThrow(
-      'selectBackend: no native backend: native backend unavailable: RECTIFIER_NATIVE_BINARY=/nonexistent/tensor-native.node does not exist',
+      'selectBackend: no native backend: RECTIFIER_NATIVE_BINARY=/nonexistent/tensor-native.node does not exist',
     );
     const s = await selectBackend('auto', { gpu: { requestAdapter: async () => null }, threads: 1 });
     expect(s.name).toBe('wasm');
     expect(s.reason).toBe(
-      'auto: no WebGPU adapter; no native backend (native backend unavailable: RECTIFIER_NATIVE_BINARY=/nonexistent/tensor-native.node does not exist)',
+      'auto: no WebGPU adapter; no native backend (RECTIFIER_NATIVE_BINARY=/nonexistent/tensor-native.node does not exist)',
     );
     (s.backend as { close?: () => void }).close?.();
     setBackend(cpuBackend);

@@ -240,7 +240,7 @@ async function loadNative(
     );
     return { selection: { backend, name: 'native', description: backend.description } };
   } catch (e) {
-    return { why: (e as Error).message.split('\n')[0] };
+    return { why: (e as Error).message.split('\n')[0].replace(/^native backend unavailable: /, '') };
   }
 }
 
