@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-const pkgs = ['tensor', 'init', 'nn', 'train', 'imagenet', 'onnx', 'serve', 'cli'];
+const pkgs = ['tensor-native', 'tensor', 'init', 'nn', 'train', 'imagenet', 'onnx', 'serve', 'cli'];
 
 export const sharedConfig = defineConfig({
   resolve: {

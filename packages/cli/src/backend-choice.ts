@@ -2,7 +2,7 @@ import { type BackendSelection, cpuBackend, getBackend, selectBackend, setBacken
 import { UsageError, UserError } from './errors';
 
 /** The compute backends a command accepts (`--backend`). */
-export const BACKEND_CHOICES = ['auto', 'webgpu', 'wasm', 'cpu'] as const;
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'native', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 /** Set to 1 to let `--backend auto` use a software WebGPU adapter (SwiftShader, llvmpipe). */
@@ -12,7 +12,7 @@ export const ALLOW_SOFTWARE_GPU_ENV = 'RECTIFIER_ALLOW_SOFTWARE_GPU';
 export const BACKEND_OPTION = {
   type: 'string',
   arg: 'B',
-  description: `auto (a real GPU through WebGPU, else WASM SIMD, else JS; ${ALLOW_SOFTWARE_GPU_ENV}=1 also accepts a software GPU), webgpu (any adapter, software ones included), wasm or cpu`,
+  description: `auto (a real GPU through WebGPU, else the native oneDNN backend, else WASM SIMD, else JS; ${ALLOW_SOFTWARE_GPU_ENV}=1 also accepts a software GPU), webgpu (any adapter, software ones included), native, wasm or cpu`,
   default: 'auto',
 } as const;
 

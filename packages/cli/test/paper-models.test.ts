@@ -144,7 +144,7 @@ describe('a batch larger than the training set', () => {
 });
 
 describe('--backend on the commands that compute', () => {
-  it('accepts auto, webgpu, wasm, cpu and names them when it is something else', async () => {
+  it('accepts auto, webgpu, native, wasm, cpu and names them when it is something else', async () => {
     for (const cmd of [
       ['audit'],
       ['eval', 'x.ckpt'],
@@ -154,10 +154,12 @@ describe('--backend on the commands that compute', () => {
     ]) {
       const r = await cli(...cmd, '--backend', 'tpu');
       expect(r.code, cmd.join(' ')).toBe(2);
-      expect(r.stderr).toMatch(/--backend must be one of auto, webgpu, wasm, cpu; got 'tpu'/);
+      expect(r.stderr).toMatch(/--backend must be one of auto, webgpu, native, wasm, cpu; got 'tpu'/);
     }
     const help = await cli('train', '--help');
-    expect(help.stdout).toMatch(/--backend <B> +auto \(a real GPU through WebGPU, else WASM SIMD/);
+    expect(help.stdout).toMatch(
+      /--backend <B> +auto \(a real GPU through WebGPU, else the native oneDNN backend, else WASM SIMD/,
+    );
   });
 
   it('audit runs on the backend it names, and says why', async () => {

@@ -34,7 +34,7 @@ const CONFIGS: Array<[Record<string, unknown>, RegExp]> = [
   [{ keep: 0 }, /keep must be an integer in \[1, 10000\], got 0/],
   [{ epochs: -1 }, /epochs must be an integer in \[1, 1000000\], got -1/],
   [{ optimizer: 'x' }, /optimizer must be one of sgd, adamw; got "x"/],
-  [{ backend: 'gpu' }, /backend must be one of auto, webgpu, wasm, cpu.*; got "gpu"/],
+  [{ backend: 'gpu' }, /backend must be one of auto, webgpu, native, wasm, cpu.*; got "gpu"/],
   [{ width: -1 }, /width must be a number in \(0, 8\], got -1/],
   [{ limit: -3 }, /limit must be an integer in \[1, 9007199254740991\], got -3/],
   [{ checkpointEvery: -1 }, /checkpointEvery must be an integer in \[1, /],
@@ -66,7 +66,7 @@ const FLAGS: Array<[string[], RegExp]> = [
   [['--limit=-3'], /--limit must be an integer in \[1, /],
   [['--checkpoint-every=-1'], /--checkpoint-every must be an integer/],
   [['--optimizer', 'x'], /--optimizer must be one of sgd, adamw; got 'x'/],
-  [['--backend', 'gpu'], /--backend must be one of auto, webgpu, wasm, cpu.*; got 'gpu'/],
+  [['--backend', 'gpu'], /--backend must be one of auto, webgpu, native, wasm, cpu.*; got 'gpu'/],
   [
     ['--schedule', 'weird'],
     /--schedule must be one of plateau, step, multistep, cosine, constant; got 'weird'/,

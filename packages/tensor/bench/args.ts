@@ -1,7 +1,7 @@
 /** Command-line options of the benchmark runner (see README.md for the meaning of each). */
 export interface BenchArgs {
   out: string | null;
-  backend: 'cpu' | 'wasm';
+  backend: 'cpu' | 'wasm' | 'native';
   threads: number | null;
   runs: number;
   warmup: number;
@@ -10,10 +10,12 @@ export interface BenchArgs {
   tfjsTrainBatch: number;
   train: boolean;
   trainRuns: number;
+  /** With --backend native: also the WASM backend and native on 1 thread, in the same run. */
+  compare: boolean;
 }
 
-const usage = `usage: npm run bench -- [--out FILE] [--backend cpu|wasm] [--threads N] [--runs N] [--warmup N]
-                          [--train-runs N] [--no-train] [--no-peers] [--peers-slow] [--tfjs-train-batch N]`;
+const usage = `usage: npm run bench -- [--out FILE] [--backend cpu|wasm|native] [--threads N] [--runs N] [--warmup N]
+                          [--train-runs N] [--no-train] [--no-peers] [--no-compare] [--peers-slow] [--tfjs-train-batch N]`;
 
 function int(flag: string, v: string | undefined, min: number): number {
   const n = Number(v);
@@ -35,6 +37,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     tfjsTrainBatch: 4,
     train: true,
     trainRuns: 3,
+    compare: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i];
@@ -42,8 +45,8 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     if (f === '--out') a.out = next() ?? null;
     else if (f === '--backend') {
       const b = next();
-      if (b !== 'cpu' && b !== 'wasm')
-        throw new Error(`bench: --backend must be cpu or wasm, got ${b}\n${usage}`);
+      if (b !== 'cpu' && b !== 'wasm' && b !== 'native')
+        throw new Error(`bench: --backend must be cpu, wasm or native, got ${b}\n${usage}`);
       a.backend = b;
     } else if (f === '--threads') a.threads = int(f, next(), 1);
     else if (f === '--runs') a.runs = int(f, next(), 1);
@@ -51,6 +54,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (f === '--train-runs') a.trainRuns = int(f, next(), 1);
     else if (f === '--no-train') a.train = false;
     else if (f === '--no-peers') a.peers = false;
+    else if (f === '--no-compare') a.compare = false;
     else if (f === '--peers-slow') a.peersSlow = true;
     else if (f === '--tfjs-train-batch') a.tfjsTrainBatch = int(f, next(), 1);
     else if (f === '--help' || f === '-h') {

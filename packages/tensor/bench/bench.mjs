@@ -21,6 +21,11 @@ const outfile = join(pkgDir, 'node_modules', '.cache', 'rectifier-bench', 'run.m
 const sourcePlugin = {
   name: 'rectifier-sources',
   setup(b) {
+    // The native backend (a sibling package that depends on this one) from its sources too, so that
+    // `--backend native` measures the working tree; only its compiled addon must be built.
+    b.onResolve({ filter: /^@rectifier\/tensor-native$/ }, () => ({
+      path: join(pkgDir, '..', 'tensor-native', 'src', 'index.ts'),
+    }));
     b.onResolve({ filter: /^@rectifier\/tensor(\/[\w-]+)?$/ }, (args) => {
       const sub = args.path.slice('@rectifier/tensor'.length).replace(/^\//, '');
       const candidates = sub

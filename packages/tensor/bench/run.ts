@@ -23,6 +23,16 @@ const coreMissing = '__missing' in rt;
 async function loadBackend(): Promise<Backend | string> {
   if (coreMissing) return 'the tensor core (src/index.ts) does not exist yet';
   if (args.backend === 'cpu') return rt.cpuBackend as Backend;
+  if (args.backend === 'native') {
+    const native = await import('@rectifier/tensor-native');
+    try {
+      return (await native.createNativeBackend(
+        args.threads === null ? {} : { threads: args.threads },
+      )) as Backend;
+    } catch (e) {
+      return `--backend native: ${(e as Error).message}`;
+    }
+  }
   const wasm: Record<string, unknown> = await import('@rectifier/tensor/wasm');
   if ('__missing' in wasm || typeof wasm.createWasmBackend !== 'function') {
     return '--backend wasm: the WASM backend is not available yet (@rectifier/tensor/wasm exporting createWasmBackend() from src/wasm/index.ts, src/wasm.ts or src/backends/wasm/index.ts)';
@@ -31,8 +41,13 @@ async function loadBackend(): Promise<Backend | string> {
   return create(args.threads === null ? {} : { threads: args.threads });
 }
 
+async function createWasm(threads: number): Promise<Backend> {
+  const wasm = await import('@rectifier/tensor/wasm');
+  return wasm.createWasmBackend({ threads }) as Promise<Backend>;
+}
+
 const backend = await loadBackend();
-if (typeof backend === 'string' && args.backend === 'wasm') {
+if (typeof backend === 'string' && args.backend !== 'cpu') {
   console.error(`bench: ${backend}`);
   process.exit(2);
 }
@@ -57,6 +72,8 @@ const result: Record<string, unknown> = {
   runs: args.runs,
   statistic: 'median over timed runs after warm-up; min/max and every run included',
   workloads: DESCRIPTIONS,
+  // The OpenMP wait policy the PyTorch peer inherits (the native backend uses passive unless this is set).
+  ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? 'unset (libgomp default: spin, then sleep)',
 };
 
 let ours: KernelResults | string;
@@ -81,6 +98,30 @@ if (!args.train) {
     warmup: 1,
     runs: args.trainRuns,
   });
+}
+
+/** Kernels and training step of another backend in this run (for --backend native's comparisons). */
+async function measureAlso(label: string, b: Backend): Promise<Record<string, unknown>> {
+  console.error(`${label}:`);
+  const kernels = await benchBackendKernels(b, args.warmup, args.runs);
+  const trainStep = args.train
+    ? await benchTrainStep(rt as never, b, { warmup: 1, runs: args.trainRuns })
+    : 'skipped (--no-train)';
+  (b as { close?: () => void }).close?.();
+  return { backend: b.name, threads: (b as { threads?: number }).threads, kernels, trainStep };
+}
+if (args.backend === 'native' && args.compare && typeof backend !== 'string') {
+  // The issue's table: WASM at the same thread count, and native's thread scaling (1 thread).
+  const native = await import('@rectifier/tensor-native');
+  const compare: Record<string, unknown> = {
+    wasm: await measureAlso(`wasm, ${threads} thread(s)`, await createWasm(threads)),
+  };
+  if (threads !== 1)
+    compare.native1Thread = await measureAlso(
+      'native, 1 thread',
+      (await native.createNativeBackend({ threads: 1 })) as Backend,
+    );
+  result.compare = compare;
 }
 
 if (args.peers) {

@@ -27,6 +27,13 @@ export type {
 } from './backend.js';
 export { getBackend, setBackend, withBackend } from './backend-state.js';
 export { cpuBackend } from './backends/cpu/index.js';
+// For backends that keep the CPU backend's host storages and replace some of its kernels (as the
+// WASM backend does inside this package, and @rectifier/tensor-native outside it).
+export {
+  alloc as allocCpuStorage,
+  arr as cpuStorageData,
+  CpuStorage,
+} from './backends/cpu/storage.js';
 export { BINARY, TERNARY, UNARY } from './elementwise-semantics.js';
 export {
   checkOptionKeys,

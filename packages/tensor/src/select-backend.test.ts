@@ -42,7 +42,11 @@ describe('selectBackend', () => {
   });
 
   it("'auto' picks WASM when there is no real GPU, and says why", async () => {
-    const s = await selectBackend('auto', { threads: 1, gpu: { requestAdapter: async () => null } });
+    const s = await selectBackend('auto', {
+      threads: 1,
+      native: false,
+      gpu: { requestAdapter: async () => null },
+    });
     expect(s.name).toBe('wasm');
     expect(s.reason).toBe('auto: no WebGPU adapter');
   });
@@ -54,7 +58,7 @@ describe('selectBackend', () => {
       { vendor: 'mesa', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' },
     ]) {
       const gpu = fakeGpu(info);
-      const s = await selectBackend('auto', { gpu, threads: 1 });
+      const s = await selectBackend('auto', { gpu, threads: 1, native: false });
       expect(s.name).toBe('wasm');
       expect(s.reason).toMatch(/^auto: the WebGPU adapter \(.*\) is a software renderer/);
       expect(s.adapter?.software).toBe(true);
@@ -66,6 +70,7 @@ describe('selectBackend', () => {
       gpu: fakeGpu({ isFallbackAdapter: true }),
       threads: 1,
       allowFallbackAdapter: true,
+      native: false,
     });
     expect(s.name).toBe('wasm');
     expect(s.reason).toMatch(/^auto: the WebGPU device could not be created/);
@@ -89,7 +94,7 @@ describe('selectBackend', () => {
 
   it('rejects an unknown preference, naming it', async () => {
     await expect(selectBackend('tpu' as never)).rejects.toThrow(
-      /selectBackend: preference must be one of auto, cpu, wasm, webgpu, got 'tpu'/,
+      /selectBackend: preference must be one of auto, cpu, wasm, native, webgpu, got 'tpu'/,
     );
     expect(getBackend()).toBe(cpuBackend);
   });
@@ -100,7 +105,7 @@ describe('selectBackend on Dawn + SwiftShader', async () => {
   it.skipIf(!probe)(
     `'auto' skips SwiftShader, 'webgpu' takes it and reports adapter and limits ${reason}`,
     async () => {
-      const auto = await selectBackend('auto', { threads: 1 });
+      const auto = await selectBackend('auto', { threads: 1, native: false });
       expect(auto.name).toBe('wasm');
       expect(auto.reason).toMatch(/software renderer/);
       closeIfWasm(auto.backend);

@@ -7,7 +7,7 @@ import type { Backend } from './backend.js';
 import { setBackend } from './backend-state.js';
 import { cpuBackend } from './backends/cpu/index.js';
 
-export type BackendPreference = 'auto' | 'cpu' | 'wasm' | 'webgpu';
+export type BackendPreference = 'auto' | 'cpu' | 'wasm' | 'native' | 'webgpu';
 
 /**
  * The part of WebGPU's `GPU` object this function uses, typed structurally so that the package root's
@@ -34,7 +34,7 @@ export interface SelectBackendOptions {
    * package (Dawn) when it is installed.
    */
   readonly gpu?: GpuLike;
-  /** Threads for the WASM backend; default: all cores (capped at 8). */
+  /** Threads for the WASM and native backends; default: all cores (capped at 8). */
   readonly threads?: number;
   /**
    * With 'auto', also accept a software adapter (SwiftShader, llvmpipe, WARP: see
@@ -42,6 +42,11 @@ export interface SelectBackendOptions {
    * faster than WebGPU emulated on the CPU. `'webgpu'` always accepts one.
    */
   readonly allowFallbackAdapter?: boolean;
+  /**
+   * With 'auto' in Node, try the native backend (the optional package `@rectifier/tensor-native`)
+   * before WASM. Default true; false goes straight to WASM (e.g. to compare with a WASM run bit for bit).
+   */
+  readonly native?: boolean;
 }
 
 /** What the chosen WebGPU adapter is, and the device limits the kernels rely on. */
@@ -59,7 +64,7 @@ export interface AdapterSummary {
 /** The result of {@link selectBackend}: the backend (already the default) and why it was chosen. */
 export interface BackendSelection {
   readonly backend: Backend;
-  readonly name: 'cpu' | 'wasm' | 'webgpu';
+  readonly name: 'cpu' | 'wasm' | 'native' | 'webgpu';
   /** One line for logs, e.g. 'wasm (relaxed SIMD, 2 threads)' or 'webgpu (nvidia / hopper)'. */
   readonly description: string;
   /** Why this backend: what was asked and, for 'auto', what was found or skipped. */
@@ -68,7 +73,7 @@ export interface BackendSelection {
   readonly adapter?: AdapterSummary;
 }
 
-const PREFERENCES: readonly BackendPreference[] = ['auto', 'cpu', 'wasm', 'webgpu'];
+const PREFERENCES: readonly BackendPreference[] = ['auto', 'cpu', 'wasm', 'native', 'webgpu'];
 
 /** Limits the WebGPU backend requests from the adapter (reported with the adapter). */
 const USED_LIMITS = [
@@ -101,12 +106,16 @@ export function isSoftwareAdapter(adapter: GpuAdapterLike | null | undefined): b
  *
  * - `'cpu'`: the JS reference backend (always available).
  * - `'wasm'`: WASM SIMD kernels on all cores (`@rectifier/tensor/wasm`); throws if SIMD is missing.
+ * - `'native'`: native kernels (oneDNN) in Node from the optional package `@rectifier/tensor-native`;
+ *   throws a one-line error saying why it did not load (not installed, no binary for this platform,
+ *   a missing shared library).
  * - `'webgpu'`: WGSL kernels (`@rectifier/tensor/webgpu`) on any adapter, software ones included;
  *   throws a one-line error if there is none (in Node: naming the optional `webgpu` package when it
  *   is not installed).
  * - `'auto'` (default): WebGPU when a GPU object is available and its adapter is a real GPU (not a
- *   software one, unless `allowFallbackAdapter`), else WASM when the runtime has WebAssembly SIMD,
- *   else the JS backend.
+ *   software one, unless `allowFallbackAdapter`), else in Node the native backend when
+ *   `@rectifier/tensor-native` loads, else WASM when the runtime has WebAssembly SIMD, else the JS
+ *   backend. The reason says what was skipped and why (e.g. why the native backend did not load).
  *
  * @example
  * ```ts
@@ -137,6 +146,11 @@ async function pick(preference: BackendPreference, options: SelectBackendOptions
       reason: 'asked for cpu',
     };
   if (preference === 'wasm') return createWasm(options, 'asked for wasm');
+  if (preference === 'native') {
+    const native = await loadNative(options);
+    if ('why' in native) throw new Error(`selectBackend: no native backend: ${native.why}`);
+    return { ...native.selection, reason: 'asked for native' };
+  }
   if (preference === 'webgpu') {
     const found = await findGpu(options);
     if (!found.gpu) throw new Error(`selectBackend: no WebGPU: ${found.why}`);
@@ -170,6 +184,16 @@ async function pick(preference: BackendPreference, options: SelectBackendOptions
       }
     }
   } else why = `no WebGPU (${found.why})`;
+  if (isNode() && options.native !== false) {
+    const native = await loadNative(options);
+    if (!('why' in native))
+      return {
+        ...native.selection,
+        reason: `auto: ${why}; the native backend loaded`,
+        ...(skipped ? { adapter: skipped } : {}),
+      };
+    why = `${why}; no native backend (${native.why})`;
+  }
   const wasm = await import('./wasm/index.js');
   if (!wasm.hasSimd())
     return {
@@ -182,6 +206,44 @@ async function pick(preference: BackendPreference, options: SelectBackendOptions
   return { ...(await createWasm(options, `auto: ${why}`)), ...(skipped ? { adapter: skipped } : {}) };
 }
 
+const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
+
+/** What `@rectifier/tensor-native` exports (typed here: this package cannot depend on it). */
+interface NativeModule {
+  createNativeBackend(options?: { threads?: number }): Promise<Backend & { readonly description: string }>;
+}
+
+/**
+ * The native backend from the optional package `@rectifier/tensor-native`, or why it is unavailable.
+ * A dynamic import through a variable specifier: the package depends on this one (so this one cannot
+ * depend on it), bundlers leave it out of browser bundles, and a missing package is a reason, not an error.
+ */
+async function loadNative(
+  options: SelectBackendOptions,
+): Promise<{ selection: Omit<BackendSelection, 'reason'> } | { why: string }> {
+  if (!isNode()) return { why: 'the native backend needs Node' };
+  const specifier = '@rectifier/tensor-native';
+  let mod: NativeModule;
+  try {
+    mod = (await import(/* @vite-ignore */ specifier)) as NativeModule;
+  } catch (e) {
+    const missing = /Cannot find (package|module) '@rectifier\/tensor-native'/.test((e as Error).message);
+    return {
+      why: missing
+        ? "the optional package '@rectifier/tensor-native' is not installed: npm i @rectifier/tensor-native"
+        : `'@rectifier/tensor-native' did not load: ${(e as Error).message.split('\n')[0]}`,
+    };
+  }
+  try {
+    const backend = await mod.createNativeBackend(
+      options.threads === undefined ? {} : { threads: options.threads },
+    );
+    return { selection: { backend, name: 'native', description: backend.description } };
+  } catch (e) {
+    return { why: (e as Error).message.split('\n')[0].replace(/^native backend unavailable: /, '') };
+  }
+}
+
 // dawn.node crashes the process if the object returned by create() is garbage-collected while a
 // device is alive: keep the ones made here.
 const keepAlive: unknown[] = [];
@@ -191,8 +253,7 @@ async function findGpu(options: SelectBackendOptions): Promise<{ gpu?: GpuLike; 
   if (options.gpu) return { gpu: options.gpu, why: '' };
   const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
   if (nav) return { gpu: nav, why: '' };
-  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-  if (!isNode) return { why: 'this runtime has no navigator.gpu' };
+  if (!isNode()) return { why: 'this runtime has no navigator.gpu' };
   // A variable specifier keeps bundlers from pulling the native module into browser bundles.
   const specifier = 'webgpu';
   try {

@@ -16,8 +16,20 @@ export interface BackendUnderTest {
 }
 
 let wasm: Promise<Backend> | undefined;
+let registered: (() => Promise<BackendUnderTest>) | undefined;
+
+/**
+ * Runs the suite on another package's backend instead of wasm/webgpu: a package that depends on this
+ * one (tensor-native) includes these test files in its own vitest run and registers its backend from
+ * a setup file, since this package cannot import it. The list is then that backend alone: the tests
+ * compare with references computed on the CPU backend themselves, and this package's own run covers cpu.
+ */
+export function registerBackendUnderTest(create: () => Promise<BackendUnderTest>): void {
+  registered = create;
+}
 
 export async function backendsUnderTest(): Promise<BackendUnderTest[]> {
+  if (registered) return [await registered()];
   const list: BackendUnderTest[] = [{ name: 'cpu', backend: cpuBackend, atol: 1e-6, rtol: 1e-5 }];
   // WASM SIMD kernels on 2 threads (float32 accumulation, FMA order differs from the JS kernels).
   wasm ??= createWasmBackend({ threads: 2 });

@@ -1,0 +1,21 @@
+// Runs this package's tests and the tensor package's op and gradient suite (src/ops/*.test.ts there)
+// on the native backend: test/register-backend.ts registers it with tensor's test-support, so every
+// `describe.each(await backendsUnderTest())` runs on native (tensor's own run covers cpu).
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+import { sharedConfig } from '../../vitest.shared.ts';
+
+export default defineConfig({
+  ...sharedConfig,
+  test: {
+    ...sharedConfig.test,
+    // The parent folder, so that the include list can reach the tensor package's tests.
+    dir: fileURLToPath(new URL('..', import.meta.url)),
+    include: [
+      'tensor-native/src/**/*.test.ts',
+      'tensor-native/test/**/*.test.ts',
+      'tensor/src/ops/*.test.ts',
+    ],
+    setupFiles: ['./test/register-backend.ts'],
+  },
+});
