@@ -388,5 +388,9 @@ export const TRAIN_OPTIONS = {
   keep: { type: 'string', arg: 'K', description: 'checkpoints to keep (default 3)' },
   'grad-norms': { type: 'string', arg: 'N', description: 'log per-layer gradient norms every N steps' },
   backend: { type: 'string', arg: 'B', description: `${BACKEND_OPTION.description} (default auto)` },
-  threads: { type: 'string', arg: 'N', description: 'WASM threads (default: all cores, max 8)' },
+  threads: {
+    type: 'string',
+    arg: 'N',
+    description: 'CPU threads of the native and WASM backends (default: all cores, max 8)',
+  },
 } as const;

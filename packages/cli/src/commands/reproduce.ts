@@ -129,7 +129,7 @@ export const reproduceCommand: Command = {
         type: 'string',
         arg: 'N',
         description:
-          'WASM threads (default: all cores, max 8); a run is bit-for-bit reproducible for a given seed, thread count and SIMD flavour',
+          'CPU threads of the native and WASM backends (default: all cores, max 8); a run is bit-for-bit reproducible for a given backend, seed, thread count and SIMD flavour',
       },
     },
     epilog:
