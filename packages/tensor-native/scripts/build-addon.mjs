@@ -98,4 +98,6 @@ try {
   skip(`${cxx} failed (see the messages above)`);
 }
 renameSync(tmp, out); // atomic: a half-written binary is never loaded
-console.log(`tensor-native: built ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s (Node-API headers: ${nodeInc})`);
+console.log(
+  `tensor-native: built ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s (Node-API headers: ${nodeInc})`,
+);

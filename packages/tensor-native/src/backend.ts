@@ -18,7 +18,6 @@ import {
   type PoolWindows,
   type ReduceOp,
   type SgdHyper,
-  type Storage,
   type TernaryOp,
   type UnaryOp,
   type View,
