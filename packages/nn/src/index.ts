@@ -11,6 +11,12 @@ export {
 export { AdaptiveAvgPool2d, type AdaptiveAvgPool2dOptions } from './layers/adaptive-avg-pool2d';
 export { AdaptiveMaxPool2d, type AdaptiveMaxPool2dOptions } from './layers/adaptive-max-pool2d';
 export { AvgPool2d, type AvgPool2dOptions } from './layers/avg-pool2d';
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  BatchNormBase,
+  type BatchNormOptions,
+} from './layers/batch-norm';
 export { Conv2d, type Conv2dOptions } from './layers/conv2d';
 export { CrossEntropyLoss, type CrossEntropyLossOptions } from './layers/cross-entropy-loss';
 export { Dropout, type DropoutOptions } from './layers/dropout';
@@ -45,6 +51,16 @@ export {
   type Vgg19Options,
   vgg19Spec,
 } from './models/paper-nets';
+export {
+  BasicBlock,
+  Bottleneck,
+  type ResidualBlock,
+  ResNet,
+  type ResNetOptions,
+  resnet18,
+  resnet34,
+  resnet50,
+} from './models/resnet';
 export { formatSlopes, type LayerSlopes, preluSlopes } from './models/slopes';
 export {
   type ForwardHook,
