@@ -56,10 +56,12 @@ export {
   Bottleneck,
   type ResidualBlock,
   ResNet,
+  type ResNetName,
   type ResNetOptions,
   resnet18,
   resnet34,
   resnet50,
+  resnetSize,
 } from './models/resnet';
 export { formatSlopes, type LayerSlopes, preluSlopes } from './models/slopes';
 export {

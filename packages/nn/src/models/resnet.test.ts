@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { BatchNorm2d } from '../layers/batch-norm';
 import { Conv2d } from '../layers/conv2d';
 import { loadSafetensors, saveSafetensors } from '../safetensors/tensors';
-import { type BasicBlock, Bottleneck, resnet18, resnet34, resnet50 } from './resnet';
+import { type BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnetSize } from './resnet';
 
 /** torchvision's resnet18 state dict as (name, shape) pairs, written down from torchvision (no Python needed). */
 const torchvision18 = JSON.parse(
@@ -37,9 +37,16 @@ describe('ResNet zoo', () => {
 
   it("parameter counts are torchvision's", () => {
     expect(net.parameterCount()).toBe(11_689_512);
-    expect(resnet34().parameterCount()).toBe(21_797_672);
+    const bufferSize = (m: { namedBuffers(): [string, { size: number }][] }) =>
+      m.namedBuffers().reduce((n, [, b]) => n + b.size, 0);
+    expect(resnetSize('resnet18')).toEqual({ parameters: 11_689_512, buffers: bufferSize(net) });
+    const r34 = resnet34();
+    expect(r34.parameterCount()).toBe(21_797_672);
+    expect(resnetSize('resnet34')).toEqual({ parameters: 21_797_672, buffers: bufferSize(r34) });
+    r34.dispose();
     const r50 = resnet50({ zeroInitResidual: true });
     expect(r50.parameterCount()).toBe(25_557_032);
+    expect(resnetSize('resnet50')).toEqual({ parameters: 25_557_032, buffers: bufferSize(r50) });
     expect(new Set((r50.layer4.get(2) as Bottleneck).bn3.weight!.dataSync())).toEqual(new Set([0]));
     expect(new Set((r50.layer4.get(2) as Bottleneck).bn2.weight!.dataSync())).toEqual(new Set([1]));
     expect(r50.layer2.get(0)).toBeInstanceOf(Bottleneck);
@@ -116,6 +123,13 @@ describe('ResNet zoo', () => {
     const w = (p.layer3.get(0) as BasicBlock).conv2.weight.dataSync();
     expect(Math.abs(std(w) / Math.sqrt(2 / (1.0625 * 2304)) - 1)).toBeLessThan(0.01);
     expect(p.call(randn([2, 3, 32, 32])).shape).toEqual([2, 10]);
+    expect(resnetSize('resnet18', { activation: 'prelu', numClasses: 10 }).parameters).toBe(
+      p.parameterCount(),
+    );
+    const p50 = resnetSize('resnet50', { activation: 'prelu', numClasses: 10, inChannels: 1 });
+    // stem 64 + per bottleneck planes, planes, 4 planes slopes
+    const slopes = 64 + [3, 4, 6, 3].reduce((n, b, s) => n + b * 6 * 64 * 2 ** s, 0);
+    expect(p50.parameters).toBe(25_557_032 - 990 * 2049 - 2 * 64 * 49 + slopes);
     p.dispose();
   });
 

@@ -301,6 +301,83 @@ export class ResNet extends Module {
   }
 }
 
+/** The three depths of the zoo: block kind and blocks per stage (torchvision's table). */
+const ARCHITECTURES = {
+  resnet18: { bottleneck: false, layers: [2, 2, 2, 2] },
+  resnet34: { bottleneck: false, layers: [3, 4, 6, 3] },
+  resnet50: { bottleneck: true, layers: [3, 4, 6, 3] },
+} as const;
+
+/** A zoo ResNet's name. */
+export type ResNetName = keyof typeof ARCHITECTURES;
+
+/**
+ * Sizes of a zoo ResNet from its options alone (nothing is allocated): learnable parameters and
+ * buffer elements (BN running mean, variance and batch count), i.e. what `parameterCount()` and the
+ * state dict of the built model hold. For checks that must run before a model is built (a CLI
+ * checkpoint's claimed size).
+ *
+ * @example
+ * resnetSize('resnet18').parameters; // 11689512
+ */
+export function resnetSize(
+  name: ResNetName,
+  opts: Pick<ResNetOptions, 'numClasses' | 'inChannels' | 'activation'> = {},
+): { parameters: number; buffers: number } {
+  const arch = ARCHITECTURES[name];
+  if (arch === undefined)
+    throw new TypeError(`resnetSize: unknown ResNet ${JSON.stringify(name)} (resnet18, resnet34, resnet50)`);
+  const prelu = opts.activation === 'prelu';
+  const numClasses = opts.numClasses ?? 1000;
+  let parameters = 0;
+  let buffers = 0;
+  const conv = (i: number, o: number, k: number) => {
+    parameters += o * i * k * k;
+  };
+  const bn = (c: number) => {
+    parameters += 2 * c;
+    buffers += 2 * c + 1;
+  };
+  const act = (c: number) => {
+    if (prelu) parameters += c;
+  };
+  conv(opts.inChannels ?? 3, 64, 7);
+  bn(64);
+  act(64);
+  const expansion = arch.bottleneck ? 4 : 1;
+  let inplanes = 64;
+  arch.layers.forEach((blocks, s) => {
+    const planes = 64 * 2 ** s;
+    const out = planes * expansion;
+    for (let b = 0; b < blocks; b++) {
+      const stride = b === 0 && s > 0 ? 2 : 1;
+      if (arch.bottleneck) {
+        conv(inplanes, planes, 1);
+        conv(planes, planes, 3);
+        conv(planes, out, 1);
+        for (const c of [planes, planes, out]) {
+          bn(c);
+          act(c);
+        }
+      } else {
+        conv(inplanes, planes, 3);
+        conv(planes, planes, 3);
+        for (const c of [planes, planes]) {
+          bn(c);
+          act(c);
+        }
+      }
+      if (stride !== 1 || inplanes !== out) {
+        conv(inplanes, out, 1);
+        bn(out);
+      }
+      inplanes = out;
+    }
+  });
+  parameters += inplanes * numClasses + numClasses;
+  return { parameters, buffers };
+}
+
 /**
  * ResNet-18 (BasicBlock x [2, 2, 2, 2]; 11,689,512 parameters, 1.82 G multiply-adds at 224x224), in
  * torchvision's layout and init; see {@link ResNetOptions}.
@@ -310,12 +387,12 @@ export class ResNet extends Module {
  * net.call(randn([2, 3, 64, 64])).shape; // [2, 10]
  */
 export function resnet18(opts: ResNetOptions = {}): ResNet {
-  return new ResNet('resnet18', BasicBlock as BlockClass, [2, 2, 2, 2], opts);
+  return new ResNet('resnet18', BasicBlock as BlockClass, ARCHITECTURES.resnet18.layers, opts);
 }
 
 /** ResNet-34 (BasicBlock x [3, 4, 6, 3]; 21,797,672 parameters, 3.67 G multiply-adds); see {@link resnet18}. */
 export function resnet34(opts: ResNetOptions = {}): ResNet {
-  return new ResNet('resnet34', BasicBlock as BlockClass, [3, 4, 6, 3], opts);
+  return new ResNet('resnet34', BasicBlock as BlockClass, ARCHITECTURES.resnet34.layers, opts);
 }
 
 /**
@@ -323,5 +400,5 @@ export function resnet34(opts: ResNetOptions = {}): ResNet {
  * multiply-adds); see {@link resnet18}.
  */
 export function resnet50(opts: ResNetOptions = {}): ResNet {
-  return new ResNet('resnet50', Bottleneck as BlockClass, [3, 4, 6, 3], opts);
+  return new ResNet('resnet50', Bottleneck as BlockClass, ARCHITECTURES.resnet50.layers, opts);
 }
