@@ -41,6 +41,7 @@ export default defineConfig({
             { text: 'Serving', link: '/guide/serving' },
             { text: 'CPU and WebGPU backends', link: '/guide/backends' },
             { text: 'The CLI', link: '/guide/cli' },
+            { text: 'Contributing', link: '/guide/contributing' },
           ],
         },
       ],

@@ -1,7 +1,8 @@
 import {
   type ActivationChoice,
-  convWeightInit,
+  activationSpec,
   type InitChoice,
+  initBeforeActivation,
   type ModelLayerSpec,
   type ModelSpec,
   model14Spec,
@@ -131,12 +132,12 @@ function convSpec(inC: number, outC: number, k: number, pad: number): ModelLayer
   };
 }
 
-/** The initial PReLU slope of the CLI's models (the paper's, P §2.1: "a_i = 0.25 ... throughout"). */
-const PRELU_INIT = 0.25;
-
-/** nn's init rule (the prelu-aware form uses the layers' initial slope). */
+/**
+ * nn's init rule for a weight layer followed by the CLI's rectifier: the prelu-aware form reads the
+ * slope from the activation layer nn builds (PReLU's own initial slope), so the two cannot drift.
+ */
 function initFor(init: InitChoice, activation: ActivationChoice): WeightInit {
-  return convWeightInit(init, activation, PRELU_INIT);
+  return initBeforeActivation(init, activationSpec(activation, 1));
 }
 
 /**
@@ -149,12 +150,8 @@ export function quicknetSpec(c: ModelConfig): ModelSpec {
   const init = initFor(c.init, c.activation);
   let ch = c.inChannels;
   const act = (name: string) => {
-    if (c.activation === 'relu') layers.push({ name: `${name}_relu`, spec: { type: 'relu' } });
-    else
-      layers.push({
-        name: `${name}_prelu`,
-        spec: { type: 'prelu', numParameters: c.activation === 'prelu' ? ch : 1, init: PRELU_INIT },
-      });
+    const spec = activationSpec(c.activation, ch);
+    layers.push({ name: `${name}_${spec.type}`, spec });
   };
   const stages: Array<[number, number]> = [
     [2, 16],
@@ -207,12 +204,8 @@ export function plainSpec(c: ModelConfig, depth: number): ModelSpec {
   let ch = c.inChannels;
   const w = (n: number) => Math.max(1, Math.round(n * c.width));
   const act = (name: string) => {
-    if (c.activation === 'relu') layers.push({ name: `${name}_relu`, spec: { type: 'relu' } });
-    else
-      layers.push({
-        name: `${name}_prelu`,
-        spec: { type: 'prelu', numParameters: c.activation === 'prelu' ? ch : 1, init: PRELU_INIT },
-      });
+    const spec = activationSpec(c.activation, ch);
+    layers.push({ name: `${name}_${spec.type}`, spec });
   };
   const conv = (name: string, out: number) => {
     layers.push({ name, spec: convSpec(ch, out, 3, 1), init });

@@ -1,13 +1,8 @@
 import type { AuditLayer, AuditModel } from '@rectifier/init';
 import type { Tensor } from '@rectifier/tensor';
-import { Conv2d } from './layers/conv2d';
-import { LeakyReLU } from './layers/leaky-relu';
-import { Linear } from './layers/linear';
-import { PReLU } from './layers/prelu';
-import { ReLU } from './layers/relu';
 import type { Module } from './module';
+import { layerDefinition } from './registry';
 import { leafModules, specOf } from './walk';
-
 /**
  * Adapts a (nested) Sequential of built-in layers to `@rectifier/init`'s structural `AuditModel`, for
  * `varianceAudit` (init cannot import nn, so nn adapts). Conv2d/Linear become weight layers; ReLU,
@@ -23,31 +18,17 @@ import { leafModules, specOf } from './walk';
 export async function toAuditModel(model: Module<any, any>): Promise<AuditModel> {
   const layers: AuditLayer[] = [];
   for (const [name, m] of leafModules(model)) {
-    if (specOf(m) === undefined) {
+    const spec = specOf(m);
+    if (spec === undefined) {
       throw new TypeError(
         `toAuditModel: '${name}' (${m.typeName}) is not a built-in layer; the audit walks Sequentials of built-in layers`,
       );
     }
     const forward = (x: Tensor) => (m as Module<[Tensor], Tensor>).call(x);
-    if (m instanceof Conv2d) {
-      const { kernelSize, stride, padding, dilation } = m;
-      const geometry = { kernelSize, stride, padding, dilation };
-      layers.push({ name, kind: 'conv', weight: m.weight, geometry, forward });
-    } else if (m instanceof Linear) layers.push({ name, kind: 'linear', weight: m.weight, forward });
-    else if (m instanceof ReLU) layers.push({ name, kind: 'activation', negativeSlope: 0, forward });
-    else if (m instanceof LeakyReLU)
-      layers.push({ name, kind: 'activation', negativeSlope: m.negativeSlope, forward });
-    else if (m instanceof PReLU) {
-      const a = Array.from(await m.weight.data());
-      const mean = a.reduce((s, v) => s + v, 0) / a.length;
-      layers.push({ name, kind: 'activation', negativeSlope: mean, forward });
-    } else {
-      // Pooling is measured by the audit (Eqs. 7-13 do not cover it); flatten and dropout pass through.
-      const type = specOf(m)?.type;
-      const pool =
-        type === 'maxPool2d' || type === 'avgPool2d' || type === 'spp' || type?.startsWith('adaptive');
-      layers.push({ name, kind: pool ? 'pool' : 'other', forward });
-    }
+    // each layer's definition says what it is to the audit (weight layer, rectifier, pooling, other)
+    const def = layerDefinition(spec.type);
+    const role = (await def?.audit?.(m)) ?? { kind: 'other' as const };
+    layers.push({ ...role, name, forward } as AuditLayer);
   }
   return { layers };
 }

@@ -8,21 +8,16 @@ export {
   sppAxisGeometry,
   sppGeometry,
 } from './geometry';
-export { AdaptiveAvgPool2d, type AdaptiveAvgPool2dOptions } from './layers/adaptive-avg-pool2d';
-export { AdaptiveMaxPool2d, type AdaptiveMaxPool2dOptions } from './layers/adaptive-max-pool2d';
-export { AvgPool2d, type AvgPool2dOptions } from './layers/avg-pool2d';
 export {
-  BatchNorm1d,
-  BatchNorm2d,
-  BatchNormBase,
-  type BatchNormOptions,
-} from './layers/batch-norm';
-export { Conv2d, type Conv2dOptions } from './layers/conv2d';
+  type AuditRole,
+  checkInputs,
+  type LayerDefinition,
+  type LayerInference,
+  type LayerSpecBase,
+  type ShapeFail,
+} from './layer-definition';
 export { CrossEntropyLoss, type CrossEntropyLossOptions } from './layers/cross-entropy-loss';
-export { Dropout, type DropoutOptions } from './layers/dropout';
-export { Flatten, type FlattenOptions } from './layers/flatten';
-export { LeakyReLU, type LeakyReLUOptions } from './layers/leaky-relu';
-export { Linear, type LinearOptions } from './layers/linear';
+export * from './layers/index';
 export {
   BCEWithLogitsLoss,
   type BCEWithLogitsLossOptions,
@@ -32,16 +27,14 @@ export {
   type NLLLossOptions,
   type RegressionLossModuleOptions,
 } from './layers/losses';
-export { MaxPool2d, type MaxPool2dOptions } from './layers/max-pool2d';
-export { PReLU, type PReLUOptions } from './layers/prelu';
-export { ReLU } from './layers/relu';
-export { SpatialPyramidPooling, type SpatialPyramidPoolingOptions } from './layers/spp';
 export { type BuildModelOptions, buildModel } from './models/build-model';
 export { model14, model30, modelA, modelB, modelC, vgg19 } from './models/factories';
 export type { ModelLayerSpec, ModelSpec, WeightInit } from './models/model-spec';
 export type { ActivationChoice, InitChoice, PaperModelOptions } from './models/options';
 export {
+  activationSpec,
   convWeightInit,
+  initBeforeActivation,
   type Model30Options,
   model14Spec,
   model30Spec,
@@ -71,6 +64,7 @@ export {
   Module,
   type StateDict,
 } from './module';
+export { layerDefinition, layerTypes, registerLayer } from './registry';
 export {
   type DecodedSafetensors,
   decodeSafetensors,
@@ -89,6 +83,20 @@ export {
   saveSafetensorsAsync,
 } from './safetensors/tensors';
 export { Sequential } from './sequential';
-export { inferLayer, type LayerShapeInfo, type LayerSpec, type LayerType, specParameters } from './spec';
-export { formatSummary, type ModelSummary, type NamedLayerSpec, type SummaryRow, summary } from './summary';
+export {
+  inferLayer,
+  type LayerShapeInfo,
+  type LayerSpec,
+  type LayerType,
+  type SpecOfDefinition,
+  specParameters,
+} from './spec';
+export {
+  formatSummary,
+  type ModelSummary,
+  type NamedLayerSpec,
+  type ShapeForward,
+  type SummaryRow,
+  summary,
+} from './summary';
 export { leafModules, specOf } from './walk';

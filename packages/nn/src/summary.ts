@@ -1,7 +1,7 @@
 import type { Module } from './module';
 import { fmtShape } from './options';
 import { inferLayer, type LayerSpec } from './spec';
-import { leafModules, specOf } from './walk';
+import { specOf } from './walk';
 
 /** A named layer spec: what model specs are made of. */
 export interface NamedLayerSpec {
@@ -35,7 +35,9 @@ export interface ModelSummary {
  * how the paper's Table 3 complexities are stated: model A/B/C at 224x224 give 1.906, 2.322 and
  * 5.346 x 10^10 against the paper's 1.90, 2.32 and 5.30.
  *
- * `model` is a Sequential (possibly nested) of built-in layers, or `{ layers: NamedLayerSpec[] }`.
+ * `model` is a Sequential (possibly nested) of built-in layers, a graph whose modules describe their
+ * data flow with `inferForward` ({@link ShapeForward}: the zoo's ResNets and their blocks; a module
+ * called twice counts its parameters once), or `{ layers: NamedLayerSpec[] }`.
  * `inputShape` is NCHW ([3, 224, 224] is read as batch 1). Throws naming the first layer whose input
  * does not fit.
  *
@@ -52,30 +54,13 @@ export function summary(
     );
   }
   const input = inputShape.length === 3 ? [1, ...inputShape] : [...inputShape];
-  const layers: NamedLayerSpec[] =
-    'layers' in model && Array.isArray(model.layers)
-      ? [...model.layers]
-      : leafModules(model as Module<any, any>).map(([name, m]) => {
-          const spec = specOf(m);
-          if (spec === undefined) {
-            throw new TypeError(
-              `summary: '${name || m.typeName}' (${m.typeName}) is not a built-in layer; summary walks Sequentials of built-in layers`,
-            );
-          }
-          return { name, spec };
-        });
-  let shape = input;
   const rows: SummaryRow[] = [];
-  for (const { name, spec } of layers) {
-    const info = inferLayer(spec, shape, name);
-    rows.push({
-      name,
-      type: spec.type,
-      outputShape: info.outputShape,
-      parameters: info.parameters,
-      multiplyAdds: info.multiplyAdds,
-    });
-    shape = info.outputShape;
+  let shape: number[];
+  if ('layers' in model && Array.isArray(model.layers)) {
+    shape = input;
+    for (const { name, spec } of model.layers) shape = addRow(rows, name, spec, shape, true);
+  } else {
+    shape = walk(model as Module<any, any>, '', input, rows, new Set());
   }
   return {
     inputShape: input,
@@ -84,6 +69,81 @@ export function summary(
     totalParameters: rows.reduce((a, r) => a + r.parameters, 0),
     totalMultiplyAdds: rows.reduce((a, r) => a + r.multiplyAdds, 0),
   };
+}
+
+/**
+ * A module whose `forward` is not a chain of its children (a residual block, a ResNet) describes its
+ * data flow on shapes for {@link summary}: `inferForward(input, child)` mirrors `forward`, calling
+ * `child(name, shape)` where `forward` calls the child of that name (any number of times, any order)
+ * and returning the output shape. Merges such as the residual `add` cost no multiply-adds.
+ *
+ * @example
+ * inferForward(x, child) { const y = child('bn2', child('conv2', child('conv1', x))); return child('relu', y); }
+ */
+export interface ShapeForward {
+  inferForward(
+    input: readonly number[],
+    child: (name: string, shape: readonly number[]) => number[],
+  ): number[];
+}
+
+function hasShapeForward(m: Module<any, any>): m is Module<any, any> & ShapeForward {
+  return typeof (m as Partial<ShapeForward>).inferForward === 'function';
+}
+
+function addRow(
+  rows: SummaryRow[],
+  name: string,
+  spec: LayerSpec,
+  shape: readonly number[],
+  countParameters: boolean,
+): number[] {
+  const info = inferLayer(spec, shape, name);
+  rows.push({
+    name,
+    type: spec.type,
+    outputShape: info.outputShape,
+    parameters: countParameters ? info.parameters : 0,
+    multiplyAdds: info.multiplyAdds,
+  });
+  return info.outputShape;
+}
+
+/**
+ * Rows of `m` on `shape`: a layer gives one row (its parameters only the first time a shared layer is
+ * met), a module with `inferForward` follows it, any other container runs its children in order.
+ */
+function walk(
+  m: Module<any, any>,
+  name: string,
+  shape: readonly number[],
+  rows: SummaryRow[],
+  seen: Set<Module<any, any>>,
+): number[] {
+  const spec = specOf(m);
+  if (spec !== undefined) {
+    const out = addRow(rows, name, spec, shape, !seen.has(m));
+    seen.add(m);
+    return out;
+  }
+  const kids = m.namedChildren();
+  const path = (n: string) => (name === '' ? n : `${name}.${n}`);
+  if (hasShapeForward(m)) {
+    const byName = new Map(kids);
+    return m.inferForward(shape, (n, s) => {
+      const c = byName.get(n);
+      if (c === undefined) throw new TypeError(`summary: '${name || m.typeName}' has no child '${n}'`);
+      return walk(c, path(n), s, rows, seen);
+    });
+  }
+  if (kids.length === 0) {
+    throw new TypeError(
+      `summary: '${name || m.typeName}' (${m.typeName}) is not a built-in layer; summary walks Sequentials of built-in layers and modules with inferForward`,
+    );
+  }
+  let out = [...shape];
+  for (const [n, c] of kids) out = walk(c, path(n), out, rows, seen);
+  return out;
 }
 
 /**

@@ -1,10 +1,14 @@
 import type { Module } from './module';
+import { layerDefinition } from './registry';
 import type { LayerSpec } from './spec';
 
-/** The spec of a module if it is a built-in layer, else undefined. */
+/** The spec of a module if it is a registered layer (built-in or `registerLayer`ed), else undefined. */
 export function specOf(module: Module<any, any>): LayerSpec | undefined {
   const s = (module as unknown as { spec?: unknown }).spec;
-  return s !== null && typeof s === 'object' && typeof (s as { type?: unknown }).type === 'string'
+  return s !== null &&
+    typeof s === 'object' &&
+    typeof (s as { type?: unknown }).type === 'string' &&
+    layerDefinition((s as { type: string }).type) !== undefined
     ? (s as LayerSpec)
     : undefined;
 }

@@ -17,6 +17,9 @@ import type { Tensor } from '@rectifier/tensor';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx, exportOnnxAsync } from './export';
 import { exportOnnxFile } from './node';
+import { decodeModel } from './test-support/decode';
+import { runtimes } from './test-support/ort';
+import { verifyModel } from './test-support/verify';
 
 class Doubler extends Module {
   forward(x: Tensor): Tensor {
@@ -59,21 +62,28 @@ describe('exportOnnx errors', () => {
     );
   });
 
-  it('rejects the same module (shared parameters) at two paths', () => {
+  it('writes a module used at two paths once, as one initializer named by its first path', async () => {
     const conv = new Conv2d({ inChannels: 3, outChannels: 3, kernelSize: 1 });
     const model = new Sequential(conv, new ReLU(), conv);
-    expect(() => exportOnnx(model, { inputShape: [1, 3, 4, 4] })).toThrow(
-      /parameters '0\.weight' and '2\.weight' are the same Parameter object; shared parameters cannot be exported/,
-    );
+    const m = decodeModel(exportOnnx(model, { inputShape: [1, 3, 4, 4] }));
+    expect(m.graph.initializer.map((t) => t.name)).toEqual(['0.weight', '0.bias']);
+    expect(m.graph.node.filter((n) => n.op_type === 'Conv').map((n) => n.input.slice(1))).toEqual([
+      ['0.weight', '0.bias'],
+      ['0.weight', '0.bias'],
+    ]);
+    for (const c of await verifyModel(model, { inputShape: [1, 3, 4, 4] }, runtimes))
+      expect(c.diff).toBeLessThanOrEqual(1e-4 * c.scale);
   });
 
-  it('rejects one Parameter assigned to two layers', () => {
+  it('writes one Parameter assigned to two layers (tied weights) once', async () => {
     const a = new Linear({ inFeatures: 4, outFeatures: 4 });
     const b = new Linear({ inFeatures: 4, outFeatures: 4 });
     b.weight = a.weight;
-    expect(() => exportOnnx(new Sequential({ a, b }), { inputShape: [1, 4] })).toThrow(
-      /'a\.weight' and 'b\.weight'/,
-    );
+    const model = new Sequential({ a, b });
+    const m = decodeModel(exportOnnx(model, { inputShape: [1, 4] }));
+    expect(m.graph.initializer.map((t) => t.name)).toEqual(['a.weight', 'a.bias', 'b.bias']);
+    for (const c of await verifyModel(model, { inputShape: [1, 4] }, runtimes))
+      expect(c.diff).toBeLessThanOrEqual(1e-4 * c.scale);
   });
 
   it('rejects custom leaf modules, naming every one by path and type, before reading any parameter', () => {

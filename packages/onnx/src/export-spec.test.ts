@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import type { LayerSpec } from '@rectifier/nn';
 import { describe, expect, it } from 'vitest';
+import { chainGraph, type ExportGraph, type ParamData } from './export-graph';
 import { exportSpec } from './export-spec';
-import type { LayerSpec, ParamData } from './layers';
 import { attributes, decodeModel, floatData, valueShape } from './test-support/decode';
 import { runModel, runtimes } from './test-support/ort';
 import { VERSION } from './version';
@@ -11,89 +12,92 @@ const p = (name: string, shape: number[]): ParamData => ({
   shape,
   data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.cos(i + name.length)),
 });
-const adaptive = (L: number, n: number) =>
-  Array.from({ length: n }, (_, i) => [Math.floor((i * L) / n), Math.ceil(((i + 1) * L) / n)] as const);
 
 // conv(3->8, groups 1) -> prelu[8] -> conv(8->8, groups 2, dilation 2) -> maxpool(ceil) -> spp{2,1}
-// -> fc(40->6) -> prelu[6] -> dropout -> fc(6->4)
-const spec: LayerSpec = {
-  kind: 'sequential',
-  path: '',
-  type: 'Sequential',
-  children: [
-    {
-      kind: 'sequential',
-      path: 'features',
-      type: 'Sequential',
-      children: [
-        {
-          kind: 'conv2d',
-          path: 'features.0',
-          type: 'Conv2d',
-          weight: p('features.0.weight', [8, 3, 3, 3]),
-          bias: p('features.0.bias', [8]),
-          stride: [2, 1],
-          padding: [1, 1, 1, 1],
-          dilation: [1, 1],
-          groups: 1,
-        },
-        { kind: 'prelu', path: 'features.1', type: 'PReLU', weight: p('features.1.weight', [8]) },
-        {
-          kind: 'conv2d',
-          path: 'features.2',
-          type: 'Conv2d',
-          weight: p('features.2.weight', [8, 4, 3, 3]),
-          bias: null,
-          stride: [1, 1],
-          padding: [2, 2, 2, 2],
-          dilation: [2, 2],
-          groups: 2,
-        },
-        {
-          kind: 'maxPool2d',
-          path: 'features.3',
-          type: 'MaxPool2d',
-          kernelSize: [2, 2],
-          stride: [2, 2],
-          padding: [0, 0],
-          dilation: [1, 1],
-          ceilMode: true,
-        },
-      ],
-    },
-    {
-      kind: 'spp',
-      path: 'spp',
-      type: 'SpatialPyramidPooling',
-      levels: [2, 1],
-      mode: 'max',
-      windows: adaptive,
-    },
-    {
-      kind: 'sequential',
-      path: 'classifier',
-      type: 'Sequential',
-      children: [
-        {
-          kind: 'linear',
-          path: 'classifier.0',
-          type: 'Linear',
-          weight: p('classifier.0.weight', [6, 40]),
-          bias: p('classifier.0.bias', [6]),
-        },
-        { kind: 'prelu', path: 'classifier.1', type: 'PReLU', weight: p('classifier.1.weight', [6]) },
-        { kind: 'identity', path: 'classifier.2', type: 'Dropout' },
-        {
-          kind: 'linear',
-          path: 'classifier.3',
-          type: 'Linear',
-          weight: p('classifier.3.weight', [4, 6]),
-          bias: null,
-        },
-      ],
-    },
-  ],
-};
+// -> fc(40->6) -> prelu[6] -> dropout -> fc(6->4), as nn layer specs with their parameters
+const spec: ExportGraph = chainGraph([
+  {
+    path: 'features.0',
+    type: 'Conv2d',
+    spec: {
+      type: 'conv2d',
+      inChannels: 3,
+      outChannels: 8,
+      kernelSize: [3, 3],
+      stride: [2, 1],
+      padding: [1, 1],
+      dilation: [1, 1],
+      groups: 1,
+      bias: true,
+    } satisfies LayerSpec,
+    params: { weight: p('features.0.weight', [8, 3, 3, 3]), bias: p('features.0.bias', [8]) },
+  },
+  {
+    path: 'features.1',
+    type: 'PReLU',
+    spec: { type: 'prelu', numParameters: 8, init: 0.25 } satisfies LayerSpec,
+    params: { weight: p('features.1.weight', [8]) },
+  },
+  {
+    path: 'features.2',
+    type: 'Conv2d',
+    spec: {
+      type: 'conv2d',
+      inChannels: 8,
+      outChannels: 8,
+      kernelSize: [3, 3],
+      stride: [1, 1],
+      padding: [2, 2],
+      dilation: [2, 2],
+      groups: 2,
+      bias: false,
+    } satisfies LayerSpec,
+    params: { weight: p('features.2.weight', [8, 4, 3, 3]) },
+  },
+  {
+    path: 'features.3',
+    type: 'MaxPool2d',
+    spec: {
+      type: 'maxPool2d',
+      kernelSize: [2, 2],
+      stride: [2, 2],
+      padding: [0, 0],
+      dilation: [1, 1],
+      ceilMode: true,
+    } satisfies LayerSpec,
+    params: {},
+  },
+  {
+    path: 'spp',
+    type: 'SpatialPyramidPooling',
+    spec: { type: 'spp', levels: [2, 1], mode: 'max' } satisfies LayerSpec,
+    params: {},
+  },
+  {
+    path: 'classifier.0',
+    type: 'Linear',
+    spec: { type: 'linear', inFeatures: 40, outFeatures: 6, bias: true } satisfies LayerSpec,
+    params: { weight: p('classifier.0.weight', [6, 40]), bias: p('classifier.0.bias', [6]) },
+  },
+  {
+    path: 'classifier.1',
+    type: 'PReLU',
+    spec: { type: 'prelu', numParameters: 6, init: 0.25 } satisfies LayerSpec,
+    params: { weight: p('classifier.1.weight', [6]) },
+  },
+  {
+    path: 'classifier.2',
+    type: 'Dropout',
+    spec: { type: 'dropout', p: 0.5 } satisfies LayerSpec,
+    params: {},
+  },
+  {
+    path: 'classifier.3',
+    type: 'Linear',
+    spec: { type: 'linear', inFeatures: 6, outFeatures: 4, bias: false } satisfies LayerSpec,
+    params: { weight: p('classifier.3.weight', [4, 6]) },
+  },
+]);
 
 describe('exportSpec: the decoded model (protobufjs, independent of the encoder)', () => {
   const bytes = exportSpec(
@@ -229,7 +233,11 @@ describe('exportSpec options', () => {
 
   it('an identity-only model still has one node', () => {
     const m = decodeModel(
-      exportSpec({ kind: 'identity', path: '', type: 'Dropout' }, { inputShape: [1, 5] }, 'D'),
+      exportSpec(
+        chainGraph([{ path: '', type: 'Dropout', spec: { type: 'dropout', p: 0.5 }, params: {} }]),
+        { inputShape: [1, 5] },
+        'D',
+      ),
     );
     expect(m.graph.node.map((n) => [n.op_type, n.input[0], n.output[0]])).toEqual([
       ['Identity', 'input', 'output'],

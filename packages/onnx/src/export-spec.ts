@@ -1,11 +1,11 @@
 /**
- * From a validated layer tree to ONNX bytes: graph input/output declarations, the optional Softmax
+ * From a validated export graph to ONNX bytes: graph input/output declarations, the optional Softmax
  * head, opset/IR version and metadata_props.
  */
 import { ShapeError } from '@rectifier/tensor';
+import type { ExportGraph } from './export-graph';
 import { GraphBuilder } from './graph-builder';
-import type { LayerSpec } from './layers';
-import { lowerLayer, type Value } from './lower';
+import { lowerGraph, type Value } from './lower';
 import { DataType, encodeModel, type OnnxDim } from './onnx-model';
 import { checkOpset, DEFAULT_OPSET, irVersionFor } from './opset';
 import { fmt } from './shapes';
@@ -94,11 +94,11 @@ export function resolveOptions(options: ExportOptions) {
 }
 
 /**
- * Lowers `root` and serializes the model. `modelName` is recorded in metadata (e.g. the class name),
+ * Lowers `model` (the export graph) and serializes the model. `modelName` is recorded in metadata (e.g. the class name),
  * and `architecture` (the module tree with each layer's options) when given.
  */
 export function exportSpec(
-  root: LayerSpec,
+  model: ExportGraph,
   options: ExportOptions,
   modelName: string,
   architecture?: string,
@@ -106,7 +106,7 @@ export function exportSpec(
   const o = resolveOptions(options);
   const g = new GraphBuilder(o.opset);
   g.reserve(o.input, 'input');
-  let y: Value = lowerLayer(g, root, { name: o.input, shape: o.inputShape });
+  let y: Value = lowerGraph(g, model, { name: o.input, shape: o.inputShape });
   if (o.softmax) {
     y = { name: g.node('Softmax', [y.name], { axis: { type: 'int', value: -1 } }, '')[0], shape: y.shape };
   }

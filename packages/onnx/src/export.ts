@@ -27,9 +27,9 @@ export function exportOnnx(model: Module<any, any>, options: ExportOptions): Uin
   resolveOptions(options);
   const restore = evalMode(model);
   try {
-    const { tree, pending } = describeModule(model, options.inputShape);
+    const { graph, pending } = describeModule(model, options.inputShape);
     readParamsSync(pending);
-    return exportSpec(tree, options, model.typeName, model.toString());
+    return exportSpec(graph, options, model.typeName, model.toString());
   } finally {
     restore();
   }
@@ -59,9 +59,9 @@ export async function exportOnnxAsync(model: Module<any, any>, options: ExportOp
   resolveOptions(options);
   const restore = evalMode(model);
   try {
-    const { tree, pending } = describeModule(model, options.inputShape);
+    const { graph, pending } = describeModule(model, options.inputShape);
     await readParamsAsync(pending);
-    return exportSpec(tree, options, model.typeName, model.toString());
+    return exportSpec(graph, options, model.typeName, model.toString());
   } finally {
     restore();
   }

@@ -1,38 +1,31 @@
 /**
- * Reads a `@rectifier/nn` module tree into the exporter's {@link LayerSpec} tree. Everything that
- * can make an export fail is checked here, before a single node is written: unsupported module
- * types (named by path and type), disposed parameters, parameters shared between two paths.
+ * Reads a `@rectifier/nn` module into the exporter's {@link ExportGraph}. Everything that can make
+ * an export fail is checked here, before a single node is written: unsupported module types (named by
+ * path and type), disposed parameters.
  *
- * The tree is walked: `Sequential` containers apply their children in order, which is exactly how
- * the paper's networks (flat named Sequentials) and nested `features`/`classifier` blocks compute.
- * A custom `Module` subclass with children and its own `forward` cannot be read that way, so the
- * model is then traced once instead (trace.ts): exportable when its forward is a chain of built-in
- * layers. Leaf modules of unknown types are rejected, by path and type.
+ * `Sequential` trees of registered layers are walked without running the model: their children apply
+ * in order, which is how the paper's networks (flat named Sequentials) and nested
+ * `features`/`classifier` blocks compute. A model with a custom container (a `Module` subclass with
+ * children and its own `forward`) is traced once instead (trace.ts): branches, merges (`Add`,
+ * `Concat` modules or `add`/`concat` on tensors) and reused modules become graph edges. A layer is
+ * exportable when nn knows its spec (`specOf`) and a lowering is registered for its type
+ * (lowering.ts); reused modules and tied weights share one initializer, named by the first path.
  */
+import { layerDefinition, Module, Sequential, specOf } from '@rectifier/nn';
+import { DisposedError, type Parameter, type Tensor } from '@rectifier/tensor';
 import {
-  AdaptiveAvgPool2d,
-  AdaptiveMaxPool2d,
-  AvgPool2d,
-  Conv2d,
-  Dropout,
-  Flatten,
-  LeakyReLU,
-  Linear,
-  MaxPool2d,
-  Module,
-  PReLU,
-  ReLU,
-  Sequential,
-  SpatialPyramidPooling,
-  sppAxisGeometry,
-} from '@rectifier/nn';
-import { DisposedError, type Parameter } from '@rectifier/tensor';
-import { describePath, type LayerSpec, type ParamData, type Windows } from './layers';
-import { traceChain } from './trace';
+  describePath,
+  type ExportGraph,
+  type ExportNode,
+  type LayerCall,
+  type ParamData,
+} from './export-graph';
+import { loweredTypes, loweringFor } from './lowering';
+import { CAPTURED_OPS, traceGraph } from './trace';
 
-/** A parameter whose values still have to be read into `target.data`. */
+/** A parameter (or buffer) whose values still have to be read into `target.data`. */
 export interface PendingParam {
-  param: Parameter;
+  param: Tensor;
   target: ParamData;
 }
 
@@ -59,185 +52,105 @@ export async function readParamsAsync(pending: readonly PendingParam[]): Promise
   for (const { param, target } of pending) target.data = asFloat32(await param.data());
 }
 
-/** SPP bins along one axis from nn's own rule ({@link sppAxisGeometry}): [i·stride, i·stride + kernel). */
-export const sppWindows = (size: number, bins: number): Windows => {
-  const { kernel, stride } = sppAxisGeometry(size, bins);
-  return Array.from({ length: bins }, (_, i) => [i * stride, i * stride + kernel] as const);
-};
-
-/** Adaptive pooling bins (PyTorch's and @rectifier/tensor's rule): [floor(i·L/n), ceil((i+1)·L/n)). */
-export const adaptiveWindows = (size: number, bins: number): Windows =>
-  Array.from(
-    { length: bins },
-    (_, i) => [Math.floor((i * size) / bins), Math.ceil(((i + 1) * size) / bins)] as const,
-  );
-
-/** The module types the exporter understands, for error messages. */
-export const SUPPORTED_MODULES = [
-  'Sequential',
-  'Conv2d',
-  'Linear',
-  'PReLU',
-  'ReLU',
-  'LeakyReLU',
-  'MaxPool2d',
-  'AvgPool2d',
-  'AdaptiveMaxPool2d',
-  'AdaptiveAvgPool2d',
-  'SpatialPyramidPooling',
-  'Dropout',
-  'Flatten',
-] as const;
+/** Class names of the nn layers with a registered lowering (the type name where nn has no class name). */
+function supportedNames(): string[] {
+  return loweredTypes().map((t) => layerDefinition(t)?.className ?? t);
+}
 
 /**
- * Walks `root` and returns its layer tree, with parameter values still to be read (`pending`).
- * Sequentials are walked; a custom container (a Module subclass with children and its own forward)
- * is traced once on `inputShape` (see trace.ts) and exported as the chain of layers it called.
- * Throws (naming the module path and type) on unsupported modules, disposed parameters and shared
- * parameters.
+ * The module types the exporter understands out of the box, for error messages and docs: `Sequential`
+ * and the built-in layers with a lowering (custom containers are traced; see `exportOnnx`). Layers
+ * added with nn's `registerLayer` and `registerLowering` export too.
+ */
+export const SUPPORTED_MODULES: readonly string[] = Object.freeze(['Sequential', ...supportedNames()]);
+
+/** True when `m` is a leaf module nn describes and the exporter can lower. */
+function isExportableLayer(m: Module<any, any>): boolean {
+  const spec = specOf(m);
+  return spec !== undefined && m.namedChildren().length === 0 && loweringFor(spec.type) !== undefined;
+}
+
+/**
+ * Reads `root` into an export graph, with parameter values still to be read (`pending`). Throws
+ * (naming the module path and type) on unsupported modules and disposed parameters.
  */
 export function describeModule(
   root: Module<any, any>,
   inputShape?: readonly number[],
-): { tree: LayerSpec; pending: PendingParam[] } {
+): { graph: ExportGraph; pending: PendingParam[] } {
   if (!(root instanceof Module)) {
     throw new TypeError(
       `exportOnnx: expected a @rectifier/nn Module, got ${root === null ? 'null' : typeof root}`,
     );
   }
-  const owners = new Map<Parameter, string>();
+  // every parameter and buffer gets one ParamData, named by its first path (namedParameters order)
+  const byTensor = new Map<Tensor, ParamData>();
   const pending: PendingParam[] = [];
-  const unsupported: string[] = [];
-  const containers: string[] = [];
-
-  const param = (p: Parameter, path: string, field: string): ParamData => {
-    const name = path === '' ? field : `${path}.${field}`;
-    const other = owners.get(p);
-    if (other !== undefined) {
-      throw new Error(
-        `exportOnnx: parameters '${other}' and '${name}' are the same Parameter object; shared parameters cannot be exported (ONNX initializers are named by parameter path) — give each layer its own Parameter`,
-      );
-    }
-    owners.set(p, name);
-    if (p.isDisposed)
+  const dataOf = (t: Tensor, name: string): ParamData => {
+    const known = byTensor.get(t);
+    if (known !== undefined) return known;
+    if (t.isDisposed)
       throw new DisposedError(`exportOnnx: parameter '${name}' is disposed; the model cannot be exported`);
-    const target: ParamData = { name, shape: [...p.shape], data: new Float32Array(0) };
-    pending.push({ param: p, target });
+    const target: ParamData = { name, shape: [...t.shape], data: new Float32Array(0) };
+    byTensor.set(t, target);
+    pending.push({ param: t, target });
     return target;
   };
-
-  const walk = (m: Module<any, any>, path: string): LayerSpec => {
-    const type = m.typeName;
-    if (m instanceof Sequential) {
-      return {
-        kind: 'sequential',
-        path,
-        type,
-        children: m.namedChildren().map(([n, c]) => walk(c, path === '' ? n : `${path}.${n}`)),
-      };
-    }
-    if (m instanceof Conv2d) {
-      const s = m.spec;
-      const [ph, pw] = s.padding;
-      return {
-        kind: 'conv2d',
-        path,
-        type,
-        weight: param(m.weight, path, 'weight'),
-        bias: m.bias ? param(m.bias, path, 'bias') : null,
-        stride: s.stride,
-        padding: [ph, pw, ph, pw],
-        dilation: s.dilation,
-        groups: s.groups,
-      };
-    }
-    if (m instanceof Linear) {
-      return {
-        kind: 'linear',
-        path,
-        type,
-        weight: param(m.weight, path, 'weight'),
-        bias: m.bias ? param(m.bias, path, 'bias') : null,
-      };
-    }
-    if (m instanceof PReLU) return { kind: 'prelu', path, type, weight: param(m.weight, path, 'weight') };
-    if (m instanceof ReLU) return { kind: 'relu', path, type };
-    if (m instanceof LeakyReLU) return { kind: 'leakyRelu', path, type, negativeSlope: m.spec.negativeSlope };
-    if (m instanceof MaxPool2d) {
-      const s = m.spec;
-      return {
-        kind: 'maxPool2d',
-        path,
-        type,
-        ...pick(s, ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode']),
-      };
-    }
-    if (m instanceof AvgPool2d) {
-      const s = m.spec;
-      return {
-        kind: 'avgPool2d',
-        path,
-        type,
-        ...pick(s, ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad']),
-      };
-    }
-    if (m instanceof AdaptiveMaxPool2d || m instanceof AdaptiveAvgPool2d) {
-      const mode = m instanceof AdaptiveMaxPool2d ? 'max' : 'avg';
-      return {
-        kind: 'adaptivePool2d',
-        path,
-        type,
-        mode,
-        outputSize: m.spec.outputSize,
-        windows: adaptiveWindows,
-      };
-    }
-    if (m instanceof SpatialPyramidPooling) {
-      const s = m.spec;
-      return { kind: 'spp', path, type, levels: s.levels, mode: s.mode, windows: sppWindows };
-    }
-    if (m instanceof Flatten) return { kind: 'flatten', path, type, startDim: m.startDim, endDim: m.endDim };
-    // inverted dropout is the identity at inference
-    if (m instanceof Dropout) return { kind: 'identity', path, type };
-    if (m.namedChildren().length > 0) containers.push(describePath(path, type));
-    else unsupported.push(describePath(path, type));
-    return { kind: 'identity', path, type };
+  const join = (path: string, field: string) => (path === '' ? field : `${path}.${field}`);
+  const layerCall = (m: Module<any, any>, path: string, inputs: number[], output: number): LayerCall => {
+    const params: Record<string, ParamData> = {};
+    for (const [field, p] of m.namedParameters() as [string, Parameter][])
+      params[field] = dataOf(p, join(path, field));
+    for (const [field, b] of m.namedBuffers()) params[field] = dataOf(b, join(path, field));
+    return { kind: 'layer', path, type: m.typeName, spec: specOf(m)!, params, inputs, output };
   };
 
-  let tree = walk(root, '');
-  if (unsupported.length === 0 && containers.length > 0) {
-    // custom forward code: trace it, then describe the layers in the order they were called
-    if (!inputShape)
-      throw new Error(`exportOnnx: ${containers.join(', ')} must be traced, which needs inputShape`);
-    for (const [name, p] of root.namedParameters()) {
-      if (p.isDisposed)
-        throw new DisposedError(`exportOnnx: parameter '${name}' is disposed; the model cannot be exported`);
-    }
-    owners.clear();
-    pending.length = 0;
-    const seen = new Set<Module<any, any>>();
-    const children = traceChain(root, inputShape).map(({ path, module }) => {
-      if (seen.has(module) && module.parameters().length > 0) {
-        throw new Error(
-          `exportOnnx: module ${describePath(path, module.typeName)} is called twice in the forward pass; its parameters would be shared, which cannot be exported`,
-        );
-      }
-      seen.add(module);
-      return walk(module, path);
-    });
-    tree = { kind: 'sequential', path: '', type: root.typeName, children };
+  const unsupported: string[] = [];
+  let containers = 0;
+  const scan = (m: Module<any, any>, path: string, leaves: [string, Module<any, any>][]) => {
+    if (m instanceof Sequential) {
+      for (const [n, c] of m.namedChildren()) scan(c, join(path, n), leaves);
+    } else if (isExportableLayer(m)) leaves.push([path, m]);
+    else if (m.namedChildren().length > 0) containers++;
+    else unsupported.push(describePath(path, m.typeName));
+  };
+  const chain: [string, Module<any, any>][] = [];
+  scan(root, '', chain);
+  if (unsupported.length > 0) throw unsupportedError(unsupported);
+
+  if (containers === 0) {
+    // a Sequential tree of layers: the chain in order, parameters named as namedParameters names them
+    for (const [n, p] of root.namedParameters()) dataOf(p, n);
+    const nodes = chain.map(([path, m], i) => layerCall(m, path, [i], i + 1));
+    return { graph: { nodes, output: nodes.length }, pending };
   }
-  if (unsupported.length > 0) {
-    throw new Error(
-      `exportOnnx: unsupported module${unsupported.length > 1 ? 's' : ''} ${unsupported.join(', ')}. ` +
-        `Supported: ${SUPPORTED_MODULES.join(', ')}, and custom containers whose forward chains these; write other operations as a Sequential of these layers.`,
-    );
+
+  // custom forward code: trace it, then describe each layer call and captured op
+  if (!inputShape)
+    throw new Error(`exportOnnx: ${describePath('', root.typeName)} must be traced, which needs inputShape`);
+  for (const [name, m] of root.namedModules()) {
+    if (m !== root && m.namedChildren().length === 0 && !isExportableLayer(m))
+      unsupported.push(describePath(name, m.typeName));
   }
-  return { tree, pending };
+  if (unsupported.length > 0) throw unsupportedError(unsupported);
+  for (const [name, p] of root.namedParameters()) {
+    if (p.isDisposed)
+      throw new DisposedError(`exportOnnx: parameter '${name}' is disposed; the model cannot be exported`);
+    dataOf(p, name);
+  }
+  const traced = traceGraph(root, inputShape);
+  const nodes = traced.nodes.map(
+    (n): ExportNode =>
+      n.kind === 'layer'
+        ? layerCall(n.module, n.path, n.inputs, n.output)
+        : { ...n, path: '', type: root.typeName },
+  );
+  return { graph: { nodes, output: traced.output }, pending };
 }
 
-function pick<T, K extends keyof T>(o: T, keys: readonly K[]): Pick<T, K> {
-  const out = {} as Pick<T, K>;
-  for (const k of keys) out[k] = o[k];
-  return out;
+function unsupportedError(unsupported: readonly string[]): Error {
+  return new Error(
+    `exportOnnx: unsupported module${unsupported.length > 1 ? 's' : ''} ${unsupported.join(', ')}. ` +
+      `Supported: Sequential, ${supportedNames().join(', ')}, and custom containers whose forward combines them (with ${CAPTURED_OPS.join(', ')} between them); other layers need nn's registerLayer and a registerLowering.`,
+  );
 }

@@ -22,6 +22,8 @@ export class GraphBuilder {
   private readonly nodes: OnnxNode[] = [];
   private readonly initializers: OnnxTensor[] = [];
   private readonly names = new Set<string>();
+  /** initializers already written per parameter, by requested dims (see sharedParameter) */
+  private readonly shared = new Map<object, Map<string, string>>();
 
   /** @param opset the default-domain opset version the nodes are written for. */
   constructor(readonly opset: number) {}
@@ -49,6 +51,44 @@ export class GraphBuilder {
       throw new Error(`exportOnnx: initializer '${name}' has ${data.length} values but shape [${dims}]`);
     }
     this.initializers.push({ name: this.reserve(name, 'initializer'), dims, dataType: DataType.FLOAT, data });
+    return name;
+  }
+
+  /**
+   * The initializer of `p` viewed with `dims` (same element count): written under `p.name` on first
+   * use; a parameter used again (a module called twice, weights tied between modules) reuses it, and
+   * a use with other dims gets a Reshape of the one initializer.
+   */
+  sharedParameter(
+    p: { readonly name: string; readonly data: Float32Array },
+    dims: readonly number[],
+    scope: string,
+  ): string {
+    let byDims = this.shared.get(p);
+    const key = dims.join(',');
+    const known = byDims?.get(key);
+    if (known !== undefined) return known;
+    let name: string;
+    if (byDims === undefined) {
+      byDims = new Map();
+      this.shared.set(p, byDims);
+      name = this.parameter(p.name, dims, p.data);
+    } else {
+      const base = byDims.values().next().value as string;
+      const shape = this.int64(`${scope}/${p.name}_shape`, dims);
+      name = this.node('Reshape', [base, shape], {}, scope)[0];
+    }
+    byDims.set(key, name);
+    return name;
+  }
+
+  /** Adds a float32 constant (not a parameter: e.g. a scale, a folded bias) and returns its unique name. */
+  float32(hint: string, dims: readonly number[], values: ArrayLike<number>): string {
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (size !== values.length)
+      throw new Error(`exportOnnx: constant '${hint}' has ${values.length} values but shape [${dims}]`);
+    const name = this.unique(hint);
+    this.initializers.push({ name, dims, dataType: DataType.FLOAT, data: Float32Array.from(values) });
     return name;
   }
 

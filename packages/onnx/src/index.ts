@@ -6,5 +6,15 @@
 export { exportOnnx, exportOnnxAsync } from './export';
 export { type ExportOptions, METADATA_KEYS } from './export-spec';
 export { SUPPORTED_MODULES } from './from-module';
+export { type AttrValue, attr } from './graph-builder';
+export {
+  type BuiltinLowering,
+  type LayerLowering,
+  type LoweringContext,
+  loweredTypes,
+  loweringFor,
+  registerLowering,
+  type Value,
+} from './lowering';
 export { DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET } from './opset';
 export { VERSION } from './version';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Windows } from './export-graph';
 import { GraphBuilder } from './graph-builder';
-import type { Windows } from './layers';
 import { checkWindows, lowerSppLevel, type PoolMode, regularPool } from './spp';
 import { handModel } from './test-support/hand-model';
 import { maxAbsDiff, runModel } from './test-support/ort';

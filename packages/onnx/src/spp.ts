@@ -5,8 +5,9 @@
  * an exact separable decomposition (Slice + ReduceMax per bin, one axis at a time, then Concat):
  * max over a rectangle = max over its rows of the max over its columns.
  */
+
+import type { Windows } from './export-graph';
 import { attr, type GraphBuilder } from './graph-builder';
-import type { Windows } from './layers';
 
 /** MaxPool parameters along one axis (dilation 1, ceil_mode 0). */
 export interface RegularPool {

@@ -1,83 +1,162 @@
 /**
- * Forward trace for models that are not pure Sequential trees: a custom `Module` whose `forward`
- * calls its built-in layers one after another (`fc2(act(fc1(x)))`). One eval-mode forward pass on a
- * zero input records every leaf module's call through nn's forward hooks; the model is exportable
- * when those calls form a single chain from the input to the output (each call consumes exactly the
- * tensor the previous one produced). Anything else (an op applied outside a module, a skip
- * connection, a leaf called twice with parameters) is reported by name.
+ * Forward trace for models that are not pure Sequential trees: a custom `Module` whose `forward` calls
+ * its layers in any pattern (branches, skip connections, merges, a module called twice). One
+ * eval-mode forward pass on a zero input that requires grad records every leaf module's call through
+ * nn's forward hooks, and the autograd tape records every tensor op in between. Walking back from the
+ * output, a tensor is either the model input, the output of a leaf module call, or the result of a
+ * tensor op applied outside any module: `add`, `concat`, `reshape`/`flatten`/`view` and `relu` are
+ * captured; anything else is reported by name.
  */
 import type { Module } from '@rectifier/nn';
-import { formatShape, noGrad, type Tensor, tidy, zeros } from '@rectifier/tensor';
-import { describePath } from './layers';
+import { enableGrad, formatShape, type GradNode, Tensor, tidy, zeros } from '@rectifier/tensor';
+import { describePath, type TracedOp, type ValueId } from './export-graph';
 
-/** A leaf module in the order the forward pass called it. */
-export interface TracedCall {
-  path: string;
+/** A traced leaf-module call or a captured tensor op, over value ids (0 = the model input). */
+export type TracedNode =
+  | { kind: 'layer'; path: string; module: Module<any, any>; inputs: ValueId[]; output: ValueId }
+  | (TracedOp & { kind: 'op'; inputs: ValueId[]; output: ValueId });
+
+/** The traced graph: nodes in dependency order and the value the forward returns. */
+export interface TracedGraph {
+  nodes: TracedNode[];
+  output: ValueId;
+}
+
+/** The tensor ops captured outside modules, for messages. */
+export const CAPTURED_OPS = ['add', 'concat', 'flatten/reshape/view', 'relu'] as const;
+
+interface Call {
   module: Module<any, any>;
+  inputs: readonly unknown[];
+  output: unknown;
 }
 
 /**
- * Runs `root` once (eval mode, no grad, zeros of `inputShape`) and returns its leaf calls in order.
- * Training flags are restored afterwards; every tensor of the pass is disposed.
+ * Runs `root` once (eval mode, zeros of `inputShape` requiring grad) and returns the graph from its
+ * input to its output. Training flags are restored afterwards; every tensor of the pass is disposed.
  * @example
- * traceChain(new TwoLayer(), [1, 4]).map((c) => c.path); // ['fc1', 'act', 'fc2']
+ * traceGraph(new Residual(), [1, 4]).nodes.map((n) => n.kind === 'layer' ? n.path : n.op); // ['fc', 'add']
  */
-export function traceChain(root: Module<any, any>, inputShape: readonly number[]): TracedCall[] {
+export function traceGraph(root: Module<any, any>, inputShape: readonly number[]): TracedGraph {
   const paths = new Map<Module<any, any>, string>();
   for (const [path, m] of root.namedModules())
     if (m.namedChildren().length === 0 && m !== root) paths.set(m, path);
   const modes = root.modules().map((m) => [m, m.training] as const);
-  const calls: { module: Module<any, any>; input: unknown; output: unknown }[] = [];
+  const calls: Call[] = [];
   const handles = [...paths.keys()].map((m) =>
-    m.registerForwardHook((module, inputs, output) => calls.push({ module, input: inputs[0], output })),
+    m.registerForwardHook((module, inputs, output) => calls.push({ module, inputs, output })),
   );
   const where = describePath('', root.typeName);
   try {
     root.eval();
-    tidy(() =>
-      noGrad(() => {
-        const x = zeros(inputShape);
-        let y: Tensor;
+    return tidy(() =>
+      enableGrad(() => {
+        const x = zeros(inputShape).requiresGrad_(true);
+        let y: unknown;
         try {
-          y = root.call(x) as Tensor;
+          y = root.call(x);
         } catch (e) {
           throw new Error(
             `exportOnnx: tracing ${where} on input ${formatShape(inputShape)} failed: ${(e as Error).message}`,
           );
         }
-        checkChain(calls, paths, x, y, where);
+        return buildGraph(calls, paths, x, y, where);
       }),
     );
   } finally {
     for (const h of handles) h.remove();
     for (const [m, t] of modes) m.training = t;
   }
-  return calls.map((c) => ({ path: paths.get(c.module)!, module: c.module }));
 }
 
-function checkChain(
-  calls: readonly { module: Module<any, any>; input: unknown; output: unknown }[],
+function buildGraph(
+  calls: readonly Call[],
   paths: Map<Module<any, any>, string>,
   x: Tensor,
   y: unknown,
   where: string,
-): void {
-  const name = (i: number) => describePath(paths.get(calls[i].module)!, calls[i].module.typeName);
-  const hint = 'export needs the forward pass to be a chain of built-in layers (write other ops as modules)';
-  if (calls.length === 0) throw new Error(`exportOnnx: the forward of ${where} calls no module; ${hint}`);
-  let previous: unknown = x;
-  for (let i = 0; i < calls.length; i++) {
-    if (calls[i].input !== previous) {
-      const before = i === 0 ? 'the model input' : `the output of ${name(i - 1)}`;
-      throw new Error(
-        `exportOnnx: in the forward of ${where}, ${name(i)} does not receive ${before} (an operation outside a module, or a branch); ${hint}`,
-      );
-    }
-    previous = calls[i].output;
+): TracedGraph {
+  const hint = `outside modules the exporter captures ${CAPTURED_OPS.join(', ')}; write other operations as layers`;
+  if (!(y instanceof Tensor)) throw new Error(`exportOnnx: the forward of ${where} must return one Tensor`);
+  const producer = new Map<Tensor, Call>();
+  for (const c of calls) {
+    const name = describePath(paths.get(c.module)!, c.module.typeName);
+    if (!(c.output instanceof Tensor))
+      throw new Error(`exportOnnx: module ${name} returns something other than one Tensor`);
+    const tensors = c.inputs.flatMap((i) => (Array.isArray(i) ? i : [i]));
+    if (!tensors.every((t) => t instanceof Tensor))
+      throw new Error(`exportOnnx: module ${name} is called with an argument that is not a Tensor`);
+    // a pass-through (Identity, eval-mode Dropout) returns its input: nothing to export
+    if (tensors.includes(c.output)) continue;
+    producer.set(c.output, c);
   }
-  if (y !== previous) {
+  const nodes: TracedNode[] = [];
+  const ids = new Map<Tensor, ValueId>([[x, 0]]);
+  let next = 1;
+  type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+  const add = (node: DistributiveOmit<TracedNode, 'output'>): ValueId => {
+    const output = next++;
+    nodes.push({ ...node, output } as TracedNode);
+    return output;
+  };
+
+  // iterative post-order walk from the output (deep nets must not overflow the stack)
+  const stack: { t: Tensor; deps: Tensor[] | null }[] = [{ t: y, deps: null }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (ids.has(top.t)) {
+      stack.pop();
+      continue;
+    }
+    const call = producer.get(top.t);
+    const node = top.t._node as GradNode | null;
+    if (top.deps === null) {
+      top.deps = call
+        ? (call.inputs.flatMap((i) => (Array.isArray(i) ? i : [i])) as Tensor[])
+        : depsOfOp(top.t, node, where, hint);
+      for (const d of [...top.deps].reverse()) if (!ids.has(d)) stack.push({ t: d, deps: null });
+      continue;
+    }
+    const inputs = top.deps.map((d) => ids.get(d)!);
+    stack.pop();
+    if (call) {
+      ids.set(top.t, add({ kind: 'layer', path: paths.get(call.module)!, module: call.module, inputs }));
+      continue;
+    }
+    const op = node!.op;
+    if (op === 'contiguous') ids.set(top.t, inputs[0]);
+    else if (op === 'add') ids.set(top.t, add({ kind: 'op', op: 'add', inputs }));
+    else if (op === 'relu') ids.set(top.t, add({ kind: 'op', op: 'relu', inputs }));
+    else if (op === 'concat') {
+      const dim = Number(node!.attrs?.dim);
+      ids.set(top.t, add({ kind: 'op', op: 'concat', dim, inputs }));
+    } else ids.set(top.t, add({ kind: 'op', op: 'reshape', shape: [...top.t.shape], inputs }));
+  }
+  if (nodes.length === 0 && ids.get(y) === 0)
     throw new Error(
-      `exportOnnx: the forward of ${where} changes the output of ${name(calls.length - 1)} outside a module before returning it; ${hint}`,
+      `exportOnnx: the forward of ${where} returns its input unchanged; there is nothing to export`,
+    );
+  return { nodes, output: ids.get(y)! };
+}
+
+const CAPTURED = new Set(['add', 'relu', 'concat', 'reshape', 'contiguous']);
+
+/** The tensors an op outside modules read, or a one-line error naming the op. */
+function depsOfOp(t: Tensor, node: GradNode | null, where: string, hint: string): Tensor[] {
+  if (node === null) {
+    throw new Error(
+      `exportOnnx: the forward of ${where} uses a tensor of shape ${formatShape(t.shape)} that is not computed from the model input (a constant, or a parameter used outside its module); ${hint}`,
     );
   }
+  if (!CAPTURED.has(node.op)) {
+    throw new Error(`exportOnnx: the forward of ${where} applies '${node.op}' outside a module; ${hint}`);
+  }
+  for (const i of node.inputs) {
+    if (i._node === null && !i.requiresGrad) {
+      throw new Error(
+        `exportOnnx: the forward of ${where} applies '${node.op}' to a constant of shape ${formatShape(i.shape)}; ${hint}, between traced tensors`,
+      );
+    }
+  }
+  return [...node.inputs];
 }

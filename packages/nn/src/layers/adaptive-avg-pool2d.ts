@@ -1,12 +1,18 @@
 import { adaptiveAvgPool2d, type Tensor } from '@rectifier/tensor';
+import { checkInputs, type LayerDefinition, need4d } from '../layer-definition';
 import { Module } from '../module';
 import { checkOptions, pair } from '../options';
-import { inferLayer, type LayerSpec } from '../spec';
 
 /** Options of {@link AdaptiveAvgPool2d}. */
 export interface AdaptiveAvgPool2dOptions {
   /** output height and width (a number for a square output) */
   outputSize: number | [number, number];
+}
+
+/** The spec of an {@link AdaptiveAvgPool2d}. */
+export interface AdaptiveAvgPool2dSpec {
+  type: 'adaptiveAvgPool2d';
+  outputSize: [number, number];
 }
 
 /**
@@ -30,12 +36,12 @@ export class AdaptiveAvgPool2d extends Module {
     return 'AdaptiveAvgPool2d';
   }
 
-  get spec(): Extract<LayerSpec, { type: 'adaptiveAvgPool2d' }> {
+  get spec(): AdaptiveAvgPool2dSpec {
     return { type: 'adaptiveAvgPool2d', outputSize: [...this.outputSize] };
   }
 
   forward(x: Tensor): Tensor {
-    inferLayer(this.spec, x.shape, 'AdaptiveAvgPool2d');
+    checkInputs(adaptiveAvgPool2dLayer, this.spec, [x.shape], 'AdaptiveAvgPool2d');
     return adaptiveAvgPool2d(x, this.outputSize);
   }
 
@@ -43,3 +49,16 @@ export class AdaptiveAvgPool2d extends Module {
     return `outputSize=[${this.outputSize.join(', ')}]`;
   }
 }
+
+/** AdaptiveAvgPool2d in the layer registry. */
+export const adaptiveAvgPool2dLayer: LayerDefinition<AdaptiveAvgPool2dSpec, AdaptiveAvgPool2d> = {
+  type: 'adaptiveAvgPool2d',
+  className: 'AdaptiveAvgPool2d',
+  fromSpec: (spec) => new AdaptiveAvgPool2d({ outputSize: spec.outputSize }),
+  infer(spec, [s], fail) {
+    need4d(s, fail);
+    if (s[2] < 1 || s[3] < 1) fail('the map is empty');
+    return { outputShape: [s[0], s[1], ...spec.outputSize] };
+  },
+  audit: () => ({ kind: 'pool' }),
+};

@@ -1,12 +1,18 @@
 import { adaptiveMaxPool2d, type Tensor } from '@rectifier/tensor';
+import { checkInputs, type LayerDefinition, need4d } from '../layer-definition';
 import { Module } from '../module';
 import { checkOptions, pair } from '../options';
-import { inferLayer, type LayerSpec } from '../spec';
 
 /** Options of {@link AdaptiveMaxPool2d}. */
 export interface AdaptiveMaxPool2dOptions {
   /** output height and width (a number for a square output) */
   outputSize: number | [number, number];
+}
+
+/** The spec of an {@link AdaptiveMaxPool2d}. */
+export interface AdaptiveMaxPool2dSpec {
+  type: 'adaptiveMaxPool2d';
+  outputSize: [number, number];
 }
 
 /**
@@ -30,12 +36,12 @@ export class AdaptiveMaxPool2d extends Module {
     return 'AdaptiveMaxPool2d';
   }
 
-  get spec(): Extract<LayerSpec, { type: 'adaptiveMaxPool2d' }> {
+  get spec(): AdaptiveMaxPool2dSpec {
     return { type: 'adaptiveMaxPool2d', outputSize: [...this.outputSize] };
   }
 
   forward(x: Tensor): Tensor {
-    inferLayer(this.spec, x.shape, 'AdaptiveMaxPool2d');
+    checkInputs(adaptiveMaxPool2dLayer, this.spec, [x.shape], 'AdaptiveMaxPool2d');
     return adaptiveMaxPool2d(x, this.outputSize);
   }
 
@@ -43,3 +49,16 @@ export class AdaptiveMaxPool2d extends Module {
     return `outputSize=[${this.outputSize.join(', ')}]`;
   }
 }
+
+/** AdaptiveMaxPool2d in the layer registry. */
+export const adaptiveMaxPool2dLayer: LayerDefinition<AdaptiveMaxPool2dSpec, AdaptiveMaxPool2d> = {
+  type: 'adaptiveMaxPool2d',
+  className: 'AdaptiveMaxPool2d',
+  fromSpec: (spec) => new AdaptiveMaxPool2d({ outputSize: spec.outputSize }),
+  infer(spec, [s], fail) {
+    need4d(s, fail);
+    if (s[2] < 1 || s[3] < 1) fail('the map is empty');
+    return { outputShape: [s[0], s[1], ...spec.outputSize] };
+  },
+  audit: () => ({ kind: 'pool' }),
+};

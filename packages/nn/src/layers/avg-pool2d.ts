@@ -1,7 +1,8 @@
 import { avgPool2d, type Tensor } from '@rectifier/tensor';
+import { poolOutputSize } from '../geometry';
+import { checkInputs, type LayerDefinition, need4d } from '../layer-definition';
 import { Module } from '../module';
 import { checkBool, checkOptions, pair } from '../options';
-import { inferLayer, type LayerSpec } from '../spec';
 
 /** Options of {@link AvgPool2d}. */
 export interface AvgPool2dOptions {
@@ -14,6 +15,16 @@ export interface AvgPool2dOptions {
   ceilMode?: boolean;
   /** divide by the full window size, padding included (default true, as PyTorch) */
   countIncludePad?: boolean;
+}
+
+/** The spec of an {@link AvgPool2d}. */
+export interface AvgPool2dSpec {
+  type: 'avgPool2d';
+  kernelSize: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+  ceilMode: boolean;
+  countIncludePad: boolean;
 }
 
 /**
@@ -51,7 +62,7 @@ export class AvgPool2d extends Module {
     return 'AvgPool2d';
   }
 
-  get spec(): Extract<LayerSpec, { type: 'avgPool2d' }> {
+  get spec(): AvgPool2dSpec {
     return {
       type: 'avgPool2d',
       kernelSize: [...this.kernelSize],
@@ -63,7 +74,7 @@ export class AvgPool2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    inferLayer(this.spec, x.shape, 'AvgPool2d');
+    checkInputs(avgPool2dLayer, this.spec, [x.shape], 'AvgPool2d');
     return avgPool2d(x, {
       kernelSize: this.kernelSize,
       stride: this.stride,
@@ -78,3 +89,25 @@ export class AvgPool2d extends Module {
     return `kernelSize=[${this.kernelSize.join(', ')}], stride=[${this.stride.join(', ')}], padding=[${this.padding.join(', ')}], ceilMode=${this.ceilMode}, countIncludePad=${this.countIncludePad}`;
   }
 }
+
+/** AvgPool2d in the layer registry. */
+export const avgPool2dLayer: LayerDefinition<AvgPool2dSpec, AvgPool2d> = {
+  type: 'avgPool2d',
+  className: 'AvgPool2d',
+  fromSpec: ({ type: _t, ...o }) => new AvgPool2d(o),
+  infer(spec, [s], fail) {
+    need4d(s, fail);
+    for (const a of [0, 1]) {
+      if (spec.padding[a] * 2 > spec.kernelSize[a])
+        fail(`padding ${spec.padding[a]} exceeds half the kernel ${spec.kernelSize[a]}`);
+    }
+    const size = (a: 0 | 1) =>
+      poolOutputSize(s[2 + a], spec.kernelSize[a], spec.stride[a], spec.padding[a], 1, spec.ceilMode);
+    const [oh, ow] = [size(0), size(1)];
+    if (oh < 1 || ow < 1)
+      fail(`the ${s[2]}x${s[3]} map is smaller than the ${spec.kernelSize.join('x')} window`);
+    return { outputShape: [s[0], s[1], oh, ow] };
+  },
+  // pooling is measured by the audit (Eqs. 7-13 do not cover it)
+  audit: () => ({ kind: 'pool' }),
+};

@@ -1,8 +1,13 @@
 import { batchNorm, noGrad, randn, tensor } from '@rectifier/tensor';
 import { assertClose, gradcheck } from '@rectifier/tensor/testing';
 import { describe, expect, it } from 'vitest';
+import { buildLayer } from '../build';
 import { loadSafetensors, saveSafetensors } from '../safetensors/tensors';
+import { Sequential } from '../sequential';
+import { inferLayer } from '../spec';
+import { summary } from '../summary';
 import { BatchNorm1d, BatchNorm2d } from './batch-norm';
+import { Conv2d } from './conv2d';
 
 // channel 0 holds 1..4, channel 1 holds 10..40: batch means 2.5 and 25, biased variances 1.25 and 125
 const batch = () => tensor([1, 2, 10, 20, 3, 4, 30, 40], { shape: [2, 2, 1, 2] });
@@ -124,6 +129,37 @@ describe('BatchNorm2d', () => {
     expect(() => new BatchNorm2d({ numFeatures: 2 }).call(tensor([1, 2], { shape: [1, 2, 1, 1] }))).toThrow(
       'expected more than 1 value per channel when training',
     );
+  });
+});
+
+describe('BatchNorm in the layer registry', () => {
+  it('describes itself: spec round trip, shape inference, parameters, no multiply-adds', () => {
+    const bn = new BatchNorm2d({ numFeatures: 8, momentum: null, eps: 1e-3 });
+    expect(bn.spec).toEqual({
+      type: 'batchNorm2d',
+      numFeatures: 8,
+      eps: 1e-3,
+      momentum: null,
+      affine: true,
+      trackRunningStats: true,
+    });
+    const rebuilt = buildLayer(JSON.parse(JSON.stringify(bn.spec)));
+    expect(rebuilt).toBeInstanceOf(BatchNorm2d);
+    expect((rebuilt as BatchNorm2d).spec).toEqual(bn.spec);
+    const net = new Sequential(
+      new Conv2d({ inChannels: 3, outChannels: 8, kernelSize: 3, padding: 1, bias: false }),
+      bn,
+      new BatchNorm1d({ numFeatures: 8, affine: false }).eval(),
+    );
+    expect(() => summary(net, [2, 3, 5, 5])).toThrow(
+      '2 (batchNorm1d): expects a [N, C] or [N, C, L] input (input [2, 8, 5, 5])',
+    );
+    const s = summary(new Sequential(net.get(0), net.get(1)), [2, 3, 5, 5]);
+    expect(s.rows.map((r) => [r.type, r.parameters, r.multiplyAdds])).toEqual([
+      ['conv2d', 216, 2 * 8 * 25 * 27],
+      ['batchNorm2d', 16, 0],
+    ]);
+    expect(inferLayer(new BatchNorm1d({ numFeatures: 4 }).spec, [3, 4, 7]).outputShape).toEqual([3, 4, 7]);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   tensor,
   zeros,
 } from '@rectifier/tensor';
+import type { LayerDefinition, ShapeFail } from '../layer-definition';
 import { Module } from '../module';
 import { checkBool, checkInt, checkNumber, checkOptions, fmtShape } from '../options';
 import { toParameter } from '../param';
@@ -36,6 +37,25 @@ export interface BatchNormOptions {
 }
 
 const keys = ['numFeatures', 'eps', 'momentum', 'affine', 'trackRunningStats', 'dtype'];
+
+/** The resolved options of a {@link BatchNorm2d} / {@link BatchNorm1d} (PyTorch's, camelCased). */
+interface BatchNormSpecFields {
+  numFeatures: number;
+  eps: number;
+  momentum: number | null;
+  affine: boolean;
+  trackRunningStats: boolean;
+}
+
+/** The spec of a {@link BatchNorm2d}. */
+export interface BatchNorm2dSpec extends BatchNormSpecFields {
+  type: 'batchNorm2d';
+}
+
+/** The spec of a {@link BatchNorm1d}. */
+export interface BatchNorm1dSpec extends BatchNormSpecFields {
+  type: 'batchNorm1d';
+}
 
 /**
  * Shared implementation of BatchNorm1d and BatchNorm2d (PyTorch's `_BatchNorm`): batch normalisation
@@ -96,6 +116,16 @@ export abstract class BatchNormBase extends Module {
         fill.dispose();
       }
     });
+  }
+
+  protected specFields(): BatchNormSpecFields {
+    return {
+      numFeatures: this.numFeatures,
+      eps: this.eps,
+      momentum: this.momentum,
+      affine: this.affine,
+      trackRunningStats: this.trackRunningStats,
+    };
   }
 
   forward(x: Tensor): Tensor {
@@ -179,6 +209,10 @@ export class BatchNorm2d extends BatchNormBase {
   override get typeName(): string {
     return 'BatchNorm2d';
   }
+
+  get spec(): BatchNorm2dSpec {
+    return { type: 'batchNorm2d', ...this.specFields() };
+  }
 }
 
 /**
@@ -199,4 +233,49 @@ export class BatchNorm1d extends BatchNormBase {
   override get typeName(): string {
     return 'BatchNorm1d';
   }
+
+  get spec(): BatchNorm1dSpec {
+    return { type: 'batchNorm1d', ...this.specFields() };
+  }
 }
+
+/** Same shape out; fails unless the input has an allowed rank and numFeatures channels at dim 1. */
+function inferBatchNorm(
+  spec: BatchNormSpecFields,
+  ranks: readonly number[],
+  layout: string,
+  s: readonly number[],
+  fail: ShapeFail,
+) {
+  if (!ranks.includes(s.length)) fail(`expects a ${layout} input`);
+  if (s[1] !== spec.numFeatures) fail(`expects ${spec.numFeatures} channels but got ${s[1]}`);
+  // normalisation is elementwise at inference (foldable into the preceding conv): no multiply-adds
+  // in the Table 3 convention, like the other non-weight layers
+  return { outputShape: [...s] };
+}
+
+const fromSpecFields = ({ numFeatures, eps, momentum, affine, trackRunningStats }: BatchNormSpecFields) => ({
+  numFeatures,
+  eps,
+  momentum,
+  affine,
+  trackRunningStats,
+});
+
+/** BatchNorm2d in the layer registry: gamma and beta per channel; the audit passes it through. */
+export const batchNorm2dLayer: LayerDefinition<BatchNorm2dSpec, BatchNorm2d> = {
+  type: 'batchNorm2d',
+  className: 'BatchNorm2d',
+  fromSpec: (spec, { dtype }) => new BatchNorm2d({ ...fromSpecFields(spec), dtype }),
+  parameters: (spec) => (spec.affine ? 2 * spec.numFeatures : 0),
+  infer: (spec, [s], fail) => inferBatchNorm(spec, [4], '4-D [N, C, H, W]', s, fail),
+};
+
+/** BatchNorm1d in the layer registry. */
+export const batchNorm1dLayer: LayerDefinition<BatchNorm1dSpec, BatchNorm1d> = {
+  type: 'batchNorm1d',
+  className: 'BatchNorm1d',
+  fromSpec: (spec, { dtype }) => new BatchNorm1d({ ...fromSpecFields(spec), dtype }),
+  parameters: (spec) => (spec.affine ? 2 * spec.numFeatures : 0),
+  infer: (spec, [s], fail) => inferBatchNorm(spec, [2, 3], '[N, C] or [N, C, L]', s, fail),
+};

@@ -1,9 +1,10 @@
 import { uniform } from '@rectifier/init';
 import { conv2d, type DType, type Generator, type Parameter, type Tensor } from '@rectifier/tensor';
+import { convOutputSize } from '../geometry';
+import { checkInputs, type LayerDefinition, need4d } from '../layer-definition';
 import { Module } from '../module';
 import { checkBool, checkInt, checkOptions, pair } from '../options';
 import { toParameter } from '../param';
-import { inferLayer, type LayerSpec } from '../spec';
 
 /** Options of {@link Conv2d}. Sizes are a number or an [h, w] pair. */
 export interface Conv2dOptions {
@@ -24,6 +25,19 @@ export interface Conv2dOptions {
   dtype?: DType;
   /** RNG for the default initialization */
   generator?: Generator;
+}
+
+/** The spec of a {@link Conv2d}: every option resolved, 2-D sizes as [h, w] pairs. */
+export interface Conv2dSpec {
+  type: 'conv2d';
+  inChannels: number;
+  outChannels: number;
+  kernelSize: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  groups: number;
+  bias: boolean;
 }
 
 const keys = [
@@ -94,7 +108,7 @@ export class Conv2d extends Module {
   }
 
   /** The resolved configuration (see `LayerSpec`). */
-  get spec(): Extract<LayerSpec, { type: 'conv2d' }> {
+  get spec(): Conv2dSpec {
     return {
       type: 'conv2d',
       inChannels: this.inChannels,
@@ -110,7 +124,7 @@ export class Conv2d extends Module {
 
   /** x: [N, inChannels, H, W] -> [N, outChannels, OH, OW]. */
   forward(x: Tensor): Tensor {
-    inferLayer(this.spec, x.shape, 'Conv2d');
+    checkInputs(conv2dLayer, this.spec, [x.shape], 'Conv2d');
     return conv2d(x, this.weight, this.bias, {
       stride: this.stride,
       padding: this.padding,
@@ -132,3 +146,34 @@ export class Conv2d extends Module {
     return parts.join(', ');
   }
 }
+
+/** Conv2d in the layer registry: weights O·(C/groups)·kH·kW (+ O), multiply-adds N·O·OH·OW·(C/groups)·kH·kW. */
+export const conv2dLayer: LayerDefinition<Conv2dSpec, Conv2d> = {
+  type: 'conv2d',
+  className: 'Conv2d',
+  fromSpec: ({ type: _t, ...o }, { dtype, generator }) => new Conv2d({ ...o, dtype, generator }),
+  parameters: (spec) =>
+    spec.outChannels * (spec.inChannels / spec.groups) * spec.kernelSize[0] * spec.kernelSize[1] +
+    (spec.bias ? spec.outChannels : 0),
+  infer(spec, [s], fail) {
+    need4d(s, fail);
+    if (s[1] !== spec.inChannels) fail(`expects ${spec.inChannels} input channels but got ${s[1]}`);
+    const oh = convOutputSize(s[2], spec.kernelSize[0], spec.stride[0], spec.padding[0], spec.dilation[0]);
+    const ow = convOutputSize(s[3], spec.kernelSize[1], spec.stride[1], spec.padding[1], spec.dilation[1]);
+    if (oh < 1 || ow < 1)
+      fail(`the ${s[2]}x${s[3]} map is smaller than the ${spec.kernelSize.join('x')} kernel`);
+    const macs =
+      s[0] *
+      spec.outChannels *
+      oh *
+      ow *
+      (spec.inChannels / spec.groups) *
+      spec.kernelSize[0] *
+      spec.kernelSize[1];
+    return { outputShape: [s[0], spec.outChannels, oh, ow], multiplyAdds: macs };
+  },
+  audit: (m) => {
+    const { kernelSize, stride, padding, dilation } = m;
+    return { kind: 'conv', weight: m.weight, geometry: { kernelSize, stride, padding, dilation } };
+  },
+};

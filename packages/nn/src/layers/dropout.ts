@@ -1,7 +1,7 @@
 import { dropout, type Generator, type Tensor } from '@rectifier/tensor';
+import type { LayerDefinition } from '../layer-definition';
 import { Module } from '../module';
 import { checkNumber, checkOptions } from '../options';
-import type { LayerSpec } from '../spec';
 
 /** Options of {@link Dropout}. */
 export interface DropoutOptions {
@@ -9,6 +9,12 @@ export interface DropoutOptions {
   p?: number;
   /** RNG for the masks (default: the tensor package's default generator) */
   generator?: Generator;
+}
+
+/** The spec of a {@link Dropout}. */
+export interface DropoutSpec {
+  type: 'dropout';
+  p: number;
 }
 
 /**
@@ -35,7 +41,7 @@ export class Dropout extends Module {
     return 'Dropout';
   }
 
-  get spec(): Extract<LayerSpec, { type: 'dropout' }> {
+  get spec(): DropoutSpec {
     return { type: 'dropout', p: this.p };
   }
 
@@ -48,3 +54,11 @@ export class Dropout extends Module {
     return `p=${this.p}`;
   }
 }
+
+/** Dropout in the layer registry (the identity in eval mode, so it passes through the audit). */
+export const dropoutLayer: LayerDefinition<DropoutSpec, Dropout> = {
+  type: 'dropout',
+  className: 'Dropout',
+  fromSpec: (spec, { generator }) => new Dropout({ p: spec.p, generator }),
+  infer: (_spec, [s]) => ({ outputShape: [...s] }),
+};

@@ -1,7 +1,7 @@
 import type { Tensor } from '@rectifier/tensor';
+import { checkInputs, type LayerDefinition } from '../layer-definition';
 import { Module } from '../module';
 import { checkInt, checkOptions } from '../options';
-import { inferLayer, type LayerSpec } from '../spec';
 
 /** Options of {@link Flatten}. */
 export interface FlattenOptions {
@@ -9,6 +9,13 @@ export interface FlattenOptions {
   startDim?: number;
   /** default -1 */
   endDim?: number;
+}
+
+/** The spec of a {@link Flatten}. */
+export interface FlattenSpec {
+  type: 'flatten';
+  startDim: number;
+  endDim: number;
 }
 
 /**
@@ -32,12 +39,12 @@ export class Flatten extends Module {
     return 'Flatten';
   }
 
-  get spec(): Extract<LayerSpec, { type: 'flatten' }> {
+  get spec(): FlattenSpec {
     return { type: 'flatten', startDim: this.startDim, endDim: this.endDim };
   }
 
   forward(x: Tensor): Tensor {
-    inferLayer(this.spec, x.shape, 'Flatten');
+    checkInputs(flattenLayer, this.spec, [x.shape], 'Flatten');
     return x.flatten(this.startDim, this.endDim);
   }
 
@@ -45,3 +52,19 @@ export class Flatten extends Module {
     return `startDim=${this.startDim}, endDim=${this.endDim}`;
   }
 }
+
+/** Flatten in the layer registry. */
+export const flattenLayer: LayerDefinition<FlattenSpec, Flatten> = {
+  type: 'flatten',
+  className: 'Flatten',
+  fromSpec: (spec) => new Flatten({ startDim: spec.startDim, endDim: spec.endDim }),
+  infer(spec, [s], fail) {
+    const r = s.length;
+    const start = spec.startDim < 0 ? spec.startDim + r : spec.startDim;
+    const end = spec.endDim < 0 ? spec.endDim + r : spec.endDim;
+    if (start < 0 || end >= r || start > end)
+      fail(`cannot flatten dims ${spec.startDim}..${spec.endDim} of a rank-${r} input`);
+    const mid = s.slice(start, end + 1).reduce((a, b) => a * b, 1);
+    return { outputShape: [...s.slice(0, start), mid, ...s.slice(end + 1)] };
+  },
+};

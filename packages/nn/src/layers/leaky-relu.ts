@@ -1,12 +1,18 @@
 import { leakyRelu, type Tensor } from '@rectifier/tensor';
+import type { LayerDefinition } from '../layer-definition';
 import { Module } from '../module';
 import { checkNumber, checkOptions } from '../options';
-import type { LayerSpec } from '../spec';
 
 /** Options of {@link LeakyReLU}. */
 export interface LeakyReLUOptions {
   /** fixed slope for x <= 0, default 0.01 (Maas et al., the paper's ref. [20]) */
   negativeSlope?: number;
+}
+
+/** The spec of a {@link LeakyReLU}. */
+export interface LeakyReLUSpec {
+  type: 'leakyRelu';
+  negativeSlope: number;
 }
 
 /**
@@ -28,7 +34,7 @@ export class LeakyReLU extends Module {
     return 'LeakyReLU';
   }
 
-  get spec(): Extract<LayerSpec, { type: 'leakyRelu' }> {
+  get spec(): LeakyReLUSpec {
     return { type: 'leakyRelu', negativeSlope: this.negativeSlope };
   }
 
@@ -40,3 +46,12 @@ export class LeakyReLU extends Module {
     return `negativeSlope=${this.negativeSlope}`;
   }
 }
+
+/** LeakyReLU in the layer registry: a rectifier with its fixed slope in the variance audit. */
+export const leakyReluLayer: LayerDefinition<LeakyReLUSpec, LeakyReLU> = {
+  type: 'leakyRelu',
+  className: 'LeakyReLU',
+  fromSpec: (spec) => new LeakyReLU({ negativeSlope: spec.negativeSlope }),
+  infer: (_spec, [s]) => ({ outputShape: [...s] }),
+  audit: (m) => ({ kind: 'activation', negativeSlope: m.negativeSlope }),
+};

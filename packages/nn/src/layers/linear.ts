@@ -1,9 +1,9 @@
 import { uniform } from '@rectifier/init';
 import { type DType, type Generator, linear, type Parameter, type Tensor } from '@rectifier/tensor';
+import { checkInputs, type LayerDefinition } from '../layer-definition';
 import { Module } from '../module';
 import { checkBool, checkInt, checkOptions } from '../options';
 import { toParameter } from '../param';
-import { inferLayer, type LayerSpec } from '../spec';
 
 /** Options of {@link Linear}. */
 export interface LinearOptions {
@@ -15,6 +15,14 @@ export interface LinearOptions {
   dtype?: DType;
   /** RNG for the default initialization */
   generator?: Generator;
+}
+
+/** The spec of a {@link Linear}. */
+export interface LinearSpec {
+  type: 'linear';
+  inFeatures: number;
+  outFeatures: number;
+  bias: boolean;
 }
 
 /**
@@ -50,7 +58,7 @@ export class Linear extends Module {
     return 'Linear';
   }
 
-  get spec(): Extract<LayerSpec, { type: 'linear' }> {
+  get spec(): LinearSpec {
     return {
       type: 'linear',
       inFeatures: this.inFeatures,
@@ -60,7 +68,7 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    inferLayer(this.spec, x.shape, 'Linear');
+    checkInputs(linearLayer, this.spec, [x.shape], 'Linear');
     return linear(x, this.weight, this.bias ?? undefined);
   }
 
@@ -68,3 +76,21 @@ export class Linear extends Module {
     return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}${this.bias === null ? ', bias=false' : ''}`;
   }
 }
+
+/** Linear in the layer registry: out·in (+ out) weights, multiply-adds rows·in·out over all leading dims. */
+export const linearLayer: LayerDefinition<LinearSpec, Linear> = {
+  type: 'linear',
+  className: 'Linear',
+  fromSpec: ({ type: _t, ...o }, { dtype, generator }) => new Linear({ ...o, dtype, generator }),
+  parameters: (spec) => spec.outFeatures * spec.inFeatures + (spec.bias ? spec.outFeatures : 0),
+  infer(spec, [s], fail) {
+    if (s.length < 1 || s[s.length - 1] !== spec.inFeatures)
+      fail(`expects ${spec.inFeatures} input features in the last dimension`);
+    const rows = s.slice(0, -1).reduce((a, b) => a * b, 1);
+    return {
+      outputShape: [...s.slice(0, -1), spec.outFeatures],
+      multiplyAdds: rows * spec.inFeatures * spec.outFeatures,
+    };
+  },
+  audit: (m) => ({ kind: 'linear', weight: m.weight }),
+};

@@ -1,7 +1,8 @@
 import { maxPool2d, type Tensor } from '@rectifier/tensor';
+import { poolOutputSize } from '../geometry';
+import { checkInputs, type LayerDefinition, need4d } from '../layer-definition';
 import { Module } from '../module';
 import { checkBool, checkOptions, pair } from '../options';
-import { inferLayer, type LayerSpec } from '../spec';
 
 /** Options of {@link MaxPool2d}. */
 export interface MaxPool2dOptions {
@@ -14,6 +15,16 @@ export interface MaxPool2dOptions {
   dilation?: number | [number, number];
   /** round the output size up (PyTorch's rule), default false */
   ceilMode?: boolean;
+}
+
+/** The spec of a {@link MaxPool2d}. */
+export interface MaxPool2dSpec {
+  type: 'maxPool2d';
+  kernelSize: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  ceilMode: boolean;
 }
 
 /**
@@ -53,7 +64,7 @@ export class MaxPool2d extends Module {
     return 'MaxPool2d';
   }
 
-  get spec(): Extract<LayerSpec, { type: 'maxPool2d' }> {
+  get spec(): MaxPool2dSpec {
     return {
       type: 'maxPool2d',
       kernelSize: [...this.kernelSize],
@@ -65,7 +76,7 @@ export class MaxPool2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    inferLayer(this.spec, x.shape, 'MaxPool2d');
+    checkInputs(maxPool2dLayer, this.spec, [x.shape], 'MaxPool2d');
     return maxPool2d(x, {
       kernelSize: this.kernelSize,
       stride: this.stride,
@@ -79,3 +90,32 @@ export class MaxPool2d extends Module {
     return `kernelSize=[${this.kernelSize.join(', ')}], stride=[${this.stride.join(', ')}], padding=[${this.padding.join(', ')}]${this.ceilMode ? ', ceilMode=true' : ''}`;
   }
 }
+
+/** MaxPool2d in the layer registry. */
+export const maxPool2dLayer: LayerDefinition<MaxPool2dSpec, MaxPool2d> = {
+  type: 'maxPool2d',
+  className: 'MaxPool2d',
+  fromSpec: ({ type: _t, ...o }) => new MaxPool2d(o),
+  infer(spec, [s], fail) {
+    need4d(s, fail);
+    for (const a of [0, 1]) {
+      if (spec.padding[a] * 2 > spec.kernelSize[a])
+        fail(`padding ${spec.padding[a]} exceeds half the kernel ${spec.kernelSize[a]}`);
+    }
+    const size = (a: 0 | 1) =>
+      poolOutputSize(
+        s[2 + a],
+        spec.kernelSize[a],
+        spec.stride[a],
+        spec.padding[a],
+        spec.dilation[a],
+        spec.ceilMode,
+      );
+    const [oh, ow] = [size(0), size(1)];
+    if (oh < 1 || ow < 1)
+      fail(`the ${s[2]}x${s[3]} map is smaller than the ${spec.kernelSize.join('x')} window`);
+    return { outputShape: [s[0], s[1], oh, ow] };
+  },
+  // pooling is measured by the audit (Eqs. 7-13 do not cover it)
+  audit: () => ({ kind: 'pool' }),
+};

@@ -1,8 +1,11 @@
 import { type DType, full, type Parameter, prelu, type Tensor } from '@rectifier/tensor';
+import { checkInputs, type LayerDefinition } from '../layer-definition';
 import { Module } from '../module';
 import { checkInt, checkNumber, checkOptions } from '../options';
 import { toParameter } from '../param';
-import { inferLayer, type LayerSpec } from '../spec';
+
+/** The paper's initial slope: "We use a_i = 0.25 as the initialization throughout this paper" (§2.1). */
+export const DEFAULT_PRELU_INIT = 0.25;
 
 /** Options of {@link PReLU}. */
 export interface PReLUOptions {
@@ -15,6 +18,13 @@ export interface PReLUOptions {
   init?: number;
   /** default 'float32' */
   dtype?: DType;
+}
+
+/** The spec of a {@link PReLU}: its slope count and initial slope. */
+export interface PReLUSpec {
+  type: 'prelu';
+  numParameters: number;
+  init: number;
 }
 
 /**
@@ -40,7 +50,7 @@ export class PReLU extends Module {
     super();
     checkOptions('PReLU', opts, ['numParameters', 'init', 'dtype']);
     this.numParameters = checkInt('PReLU', 'numParameters', opts.numParameters ?? 1);
-    this.init = checkNumber('PReLU', 'init', opts.init ?? 0.25);
+    this.init = checkNumber('PReLU', 'init', opts.init ?? DEFAULT_PRELU_INIT);
     this.weight = toParameter(full([this.numParameters], this.init, { dtype: opts.dtype ?? 'float32' }), {
       weightDecay: false,
     });
@@ -50,12 +60,12 @@ export class PReLU extends Module {
     return 'PReLU';
   }
 
-  get spec(): Extract<LayerSpec, { type: 'prelu' }> {
+  get spec(): PReLUSpec {
     return { type: 'prelu', numParameters: this.numParameters, init: this.init };
   }
 
   forward(x: Tensor): Tensor {
-    inferLayer(this.spec, x.shape, 'PReLU');
+    checkInputs(preluLayer, this.spec, [x.shape], 'PReLU');
     return prelu(x, this.weight);
   }
 
@@ -63,3 +73,22 @@ export class PReLU extends Module {
     return `numParameters=${this.numParameters}`;
   }
 }
+
+/** PReLU in the layer registry; in the variance audit it is a rectifier with its mean current slope. */
+export const preluLayer: LayerDefinition<PReLUSpec, PReLU> = {
+  type: 'prelu',
+  className: 'PReLU',
+  fromSpec: (spec, { dtype }) => new PReLU({ numParameters: spec.numParameters, init: spec.init, dtype }),
+  parameters: (spec) => spec.numParameters,
+  infer(spec, [s], fail) {
+    const c = s.length >= 2 ? s[1] : s[0];
+    if (spec.numParameters !== 1 && spec.numParameters !== c) {
+      fail(`has ${spec.numParameters} slopes but the input has ${c} channels (dim ${s.length >= 2 ? 1 : 0})`);
+    }
+    return { outputShape: [...s] };
+  },
+  async audit(m) {
+    const a = Array.from(await m.weight.data());
+    return { kind: 'activation', negativeSlope: a.reduce((s, v) => s + v, 0) / a.length };
+  },
+};

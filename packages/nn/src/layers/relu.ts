@@ -1,7 +1,12 @@
 import { relu, type Tensor } from '@rectifier/tensor';
+import type { LayerDefinition } from '../layer-definition';
 import { Module } from '../module';
 import { checkOptions } from '../options';
-import type { LayerSpec } from '../spec';
+
+/** The spec of a {@link ReLU}. */
+export interface ReLUSpec {
+  type: 'relu';
+}
 
 /**
  * Rectified linear unit max(0, x) (the paper's ReLU baseline; PReLU with a = 0). The gradient at
@@ -20,7 +25,7 @@ export class ReLU extends Module {
     return 'ReLU';
   }
 
-  get spec(): Extract<LayerSpec, { type: 'relu' }> {
+  get spec(): ReLUSpec {
     return { type: 'relu' };
   }
 
@@ -28,3 +33,12 @@ export class ReLU extends Module {
     return relu(x);
   }
 }
+
+/** ReLU in the layer registry: a rectifier with negative slope 0 in the variance audit. */
+export const reluLayer: LayerDefinition<ReLUSpec, ReLU> = {
+  type: 'relu',
+  className: 'ReLU',
+  fromSpec: () => new ReLU(),
+  infer: (_spec, [s]) => ({ outputShape: [...s] }),
+  audit: () => ({ kind: 'activation', negativeSlope: 0 }),
+};

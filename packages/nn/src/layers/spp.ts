@@ -1,8 +1,8 @@
 import { avgPool2d, concat, maxPool2d, type Tensor } from '@rectifier/tensor';
-import { sppGeometry } from '../geometry';
+import { sppAxisGeometry, sppGeometry } from '../geometry';
+import { checkInputs, type LayerDefinition, need4d } from '../layer-definition';
 import { Module } from '../module';
 import { checkInt, checkOneOf, checkOptions, describe } from '../options';
-import { inferLayer, type LayerSpec } from '../spec';
 
 /** Options of {@link SpatialPyramidPooling}. */
 export interface SpatialPyramidPoolingOptions {
@@ -10,6 +10,13 @@ export interface SpatialPyramidPoolingOptions {
   levels: number[];
   /** default 'max' (SPP-net's choice; the paper does not state it) */
   mode?: 'max' | 'avg';
+}
+
+/** The spec of a {@link SpatialPyramidPooling}. */
+export interface SppSpec {
+  type: 'spp';
+  levels: number[];
+  mode: 'max' | 'avg';
 }
 
 /**
@@ -50,7 +57,7 @@ export class SpatialPyramidPooling extends Module {
     return 'SpatialPyramidPooling';
   }
 
-  get spec(): Extract<LayerSpec, { type: 'spp' }> {
+  get spec(): SppSpec {
     return { type: 'spp', levels: [...this.levels], mode: this.mode };
   }
 
@@ -61,7 +68,7 @@ export class SpatialPyramidPooling extends Module {
 
   /** x: [N, C, H, W] -> [N, C · Σ n²]. */
   forward(x: Tensor): Tensor {
-    inferLayer(this.spec, x.shape, 'SpatialPyramidPooling');
+    checkInputs(sppLayer, this.spec, [x.shape], 'SpatialPyramidPooling');
     const parts: Tensor[] = [];
     for (const g of sppGeometry(this.levels, x.shape[2], x.shape[3])) {
       const opts = { kernelSize: g.kernelSize, stride: g.stride };
@@ -75,3 +82,21 @@ export class SpatialPyramidPooling extends Module {
     return `levels=[${this.levels.join(', ')}], mode=${this.mode}`;
   }
 }
+
+/** SpatialPyramidPooling in the layer registry: [N, C, H, W] -> [N, C·Σ n²]. */
+export const sppLayer: LayerDefinition<SppSpec, SpatialPyramidPooling> = {
+  type: 'spp',
+  className: 'SpatialPyramidPooling',
+  fromSpec: (spec) => new SpatialPyramidPooling({ levels: spec.levels, mode: spec.mode }),
+  infer(spec, [s], fail) {
+    need4d(s, fail);
+    for (const n of spec.levels) {
+      if (s[2] < n || s[3] < n)
+        fail(`pyramid level ${n} needs a feature map of at least ${n}x${n}, got ${s[2]}x${s[3]}`);
+      sppAxisGeometry(s[2], n);
+    }
+    const bins = spec.levels.reduce((a, n) => a + n * n, 0);
+    return { outputShape: [s[0], s[1] * bins] };
+  },
+  audit: () => ({ kind: 'pool' }),
+};

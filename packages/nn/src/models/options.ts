@@ -1,4 +1,5 @@
 import type { Generator } from '@rectifier/tensor';
+import { DEFAULT_PRELU_INIT } from '../layers/prelu';
 import { checkInt, checkNumber, checkOneOf, checkOptions, describe } from '../options';
 
 /** Activation after every conv layer and after fc1, fc2 (never after fc3, P §2.1). */
@@ -132,6 +133,6 @@ export function resolveOptions(
     sppLevels: o.sppLevels?.map((n, i) => checkInt(fn, `sppLevels[${i}]`, n)),
     sppMode: checkOneOf(fn, 'sppMode', o.sppMode ?? 'max', ['max', 'avg'] as const),
     dropout,
-    preluInit: checkNumber(fn, 'preluInit', o.preluInit ?? 0.25),
+    preluInit: checkNumber(fn, 'preluInit', o.preluInit ?? DEFAULT_PRELU_INIT),
   };
 }

@@ -1,3 +1,6 @@
+import type { PReLUSpec } from '../layers/prelu';
+import { DEFAULT_PRELU_INIT } from '../layers/prelu';
+import type { ReLUSpec } from '../layers/relu';
 import { inferLayer, type LayerSpec } from '../spec';
 import type { ModelLayerSpec, ModelSpec, WeightInit } from './model-spec';
 import {
@@ -39,7 +42,11 @@ function scaled(c: number, width: number): number {
  * conv layers, exported so that other model builders (the CLI's) apply the same rule.
  * @example convWeightInit('prelu-aware', 'prelu', 0.25) // { kind: 'kaiming', mode: 'fan_out', nonlinearity: 'prelu', a: 0.25 }
  */
-export function convWeightInit(init: InitChoice, activation: ActivationChoice, preluInit = 0.25): WeightInit {
+export function convWeightInit(
+  init: InitChoice,
+  activation: ActivationChoice,
+  preluInit = DEFAULT_PRELU_INIT,
+): WeightInit {
   const mode = init.endsWith('fan-in') ? 'fan_in' : 'fan_out';
   if (init === 'pytorch-default') return { kind: 'default' };
   if (init.startsWith('xavier')) return { kind: 'kaiming', mode, nonlinearity: 'linear' };
@@ -49,8 +56,34 @@ export function convWeightInit(init: InitChoice, activation: ActivationChoice, p
   return { kind: 'kaiming', mode, nonlinearity: 'relu' };
 }
 
+/**
+ * The rectifier after a weight layer with `channels` outputs: ReLU, a channel-wise ('prelu') or a
+ * channel-shared ('prelu-shared') PReLU starting at `preluInit` (default: PReLU's own, 0.25).
+ * @example activationSpec('prelu', 64) // { type: 'prelu', numParameters: 64, init: 0.25 }
+ */
+export function activationSpec(
+  activation: ActivationChoice,
+  channels: number,
+  preluInit = DEFAULT_PRELU_INIT,
+): ReLUSpec | PReLUSpec {
+  if (activation === 'relu') return { type: 'relu' };
+  return { type: 'prelu', numParameters: activation === 'prelu' ? channels : 1, init: preluInit };
+}
+
+/**
+ * The init of a weight layer followed by the rectifier `act` (its layer spec): the prelu-aware rule
+ * (Eq. 15) reads the slope from that layer itself (a PReLU's `init`, a LeakyReLU's `negativeSlope`),
+ * so a model builder cannot initialise for one slope and build its PReLUs with another.
+ * @example initBeforeActivation('prelu-aware', activationSpec('prelu', 64, 0.1)) // { ..., nonlinearity: 'prelu', a: 0.1 }
+ */
+export function initBeforeActivation(init: InitChoice, act: LayerSpec): WeightInit {
+  if (act.type === 'prelu') return convWeightInit(init, 'prelu', act.init);
+  if (act.type === 'leakyRelu') return convWeightInit(init, 'prelu', act.negativeSlope);
+  return convWeightInit(init, 'relu');
+}
+
 function convInit(o: ResolvedOptions): WeightInit {
-  return convWeightInit(o.init, o.activation, o.preluInit);
+  return initBeforeActivation(o.init, activationSpec(o.activation, 1, o.preluInit));
 }
 
 /** Accumulates named layers and tracks the channel count. */
@@ -85,12 +118,8 @@ class Builder {
   }
 
   act(name: string): void {
-    const a = this.o.activation;
-    const spec: LayerSpec =
-      a === 'relu'
-        ? { type: 'relu' }
-        : { type: 'prelu', numParameters: a === 'prelu' ? this.channels : 1, init: this.o.preluInit };
-    this.layers.push({ name: `${name}_${a === 'relu' ? 'relu' : 'prelu'}`, spec });
+    const spec = activationSpec(this.o.activation, this.channels, this.o.preluInit);
+    this.layers.push({ name: `${name}_${spec.type}`, spec });
   }
 
   maxPool(name: string, k: number, stride: number): void {

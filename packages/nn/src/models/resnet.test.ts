@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { BatchNorm2d } from '../layers/batch-norm';
 import { Conv2d } from '../layers/conv2d';
 import { loadSafetensors, saveSafetensors } from '../safetensors/tensors';
+import { summary } from '../summary';
 import { type BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnetSize } from './resnet';
 
 /** torchvision's resnet18 state dict as (name, shape) pairs, written down from torchvision (no Python needed). */
@@ -35,6 +36,20 @@ describe('ResNet zoo', () => {
     expect(sd['layer2.0.downsample.1.num_batches_tracked'].dtype).toBe('int32');
   });
 
+  it('summary walks the residual graph: ResNet-18 multiply-adds within 1% of the published 1.82 G', () => {
+    const s = summary(net, [1, 3, 224, 224]);
+    expect(s.totalParameters).toBe(11_689_512);
+    expect(Math.abs(s.totalMultiplyAdds / 1.82e9 - 1)).toBeLessThan(0.01);
+    const rows = new Map(s.rows.map((r) => [r.name, r]));
+    expect(rows.get('layer2.0.downsample.0')?.outputShape).toEqual([1, 128, 28, 28]);
+    expect(rows.get('layer4.1.bn2')?.outputShape).toEqual([1, 512, 7, 7]);
+    // the shared ReLU of a block appears at each of its two calls, its (zero) parameters counted once
+    expect(s.rows.filter((r) => r.name === 'layer1.0.relu')).toHaveLength(2);
+    // batch 2 at 112x112: a quarter of the multiply-adds per image (to the rounding of odd maps)
+    expect(summary(net, [2, 3, 112, 112]).outputShape).toEqual([2, 1000]);
+    console.log(`ResNet-18 at 224: ${s.totalMultiplyAdds} multiply-adds`);
+  });
+
   it("parameter counts are torchvision's", () => {
     expect(net.parameterCount()).toBe(11_689_512);
     const bufferSize = (m: { namedBuffers(): [string, { size: number }][] }) =>
@@ -47,6 +62,12 @@ describe('ResNet zoo', () => {
     const r50 = resnet50({ zeroInitResidual: true });
     expect(r50.parameterCount()).toBe(25_557_032);
     expect(resnetSize('resnet50')).toEqual({ parameters: 25_557_032, buffers: bufferSize(r50) });
+    // summary walks the residual graph: multiply-adds within 1% of the published 4.1 G at 224x224
+    const s50 = summary(r50, [1, 3, 224, 224]);
+    expect(s50.totalParameters).toBe(25_557_032);
+    expect(s50.outputShape).toEqual([1, 1000]);
+    expect(Math.abs(s50.totalMultiplyAdds / 4.1e9 - 1)).toBeLessThan(0.01);
+    console.log(`ResNet-50 at 224: ${s50.totalMultiplyAdds} multiply-adds`);
     expect(new Set((r50.layer4.get(2) as Bottleneck).bn3.weight!.dataSync())).toEqual(new Set([0]));
     expect(new Set((r50.layer4.get(2) as Bottleneck).bn2.weight!.dataSync())).toEqual(new Set([1]));
     expect(r50.layer2.get(0)).toBeInstanceOf(Bottleneck);

@@ -88,6 +88,16 @@ function downsample(c: BlockConfig, inChannels: number, outChannels: number, str
   return new Sequential(conv(c, inChannels, outChannels, 1, stride, 0), bn(c, outChannels));
 }
 
+/** The shape of `main + shortcut`: both must agree (they do by construction; a check against edits). */
+function residualShape(block: Module, main: number[], shortcut: number[]): number[] {
+  if (main.length !== shortcut.length || main.some((d, i) => d !== shortcut[i])) {
+    throw new RangeError(
+      `${block.typeName}: the residual branch [${main.join(', ')}] and the shortcut [${shortcut.join(', ')}] differ`,
+    );
+  }
+  return main;
+}
+
 /** A residual block: its output channels and the BN to zero for `zeroInitResidual`. */
 export interface ResidualBlock extends Module {
   readonly lastBn: BatchNorm2d;
@@ -127,6 +137,14 @@ export class BasicBlock extends Module implements ResidualBlock {
 
   get lastBn(): BatchNorm2d {
     return this.bn2;
+  }
+
+  /** The forward on shapes, for `summary` (see `ShapeForward`). */
+  inferForward(x: readonly number[], child: (name: string, s: readonly number[]) => number[]): number[] {
+    const [a1, a2] = this.prelu1 ? ['prelu1', 'prelu2'] : ['relu', 'relu'];
+    const h = child(a1, child('bn1', child('conv1', x)));
+    const y = child('bn2', child('conv2', h));
+    return child(a2, residualShape(this, y, this.downsample ? child('downsample', x) : [...x]));
   }
 
   forward(x: Tensor): Tensor {
@@ -179,6 +197,15 @@ export class Bottleneck extends Module implements ResidualBlock {
 
   get lastBn(): BatchNorm2d {
     return this.bn3;
+  }
+
+  /** The forward on shapes, for `summary` (see `ShapeForward`). */
+  inferForward(x: readonly number[], child: (name: string, s: readonly number[]) => number[]): number[] {
+    const [a1, a2, a3] = this.prelu1 ? ['prelu1', 'prelu2', 'prelu3'] : ['relu', 'relu', 'relu'];
+    const h1 = child(a1, child('bn1', child('conv1', x)));
+    const h2 = child(a2, child('bn2', child('conv2', h1)));
+    const y = child('bn3', child('conv3', h2));
+    return child(a3, residualShape(this, y, this.downsample ? child('downsample', x) : [...x]));
   }
 
   forward(x: Tensor): Tensor {
@@ -285,6 +312,15 @@ export class ResNet extends Module {
 
   override get typeName(): string {
     return 'ResNet';
+  }
+
+  /** The forward on shapes, for `summary` (see `ShapeForward`). */
+  inferForward(x: readonly number[], child: (name: string, s: readonly number[]) => number[]): number[] {
+    let h = child(this.prelu ? 'prelu' : 'relu', child('bn1', child('conv1', x)));
+    h = child('maxpool', h);
+    for (const stage of ['layer1', 'layer2', 'layer3', 'layer4']) h = child(stage, h);
+    const pooled = child('avgpool', h);
+    return child('fc', [pooled[0], pooled.slice(1).reduce((a, d) => a * d, 1)]);
   }
 
   /** x: [N, inChannels, H, W] (H, W >= 1; 224 for ImageNet) -> logits [N, numClasses]. */
