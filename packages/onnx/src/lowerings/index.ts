@@ -4,6 +4,7 @@
  * one line below, and a test (see CONTRIBUTING.md).
  */
 import { adaptiveAvgPool2dLowering, adaptiveMaxPool2dLowering } from './adaptive-pool2d';
+import { batchNorm1dLowering, batchNorm2dLowering } from './batch-norm';
 import { conv2dLowering } from './conv2d';
 import { dropoutLowering } from './dropout';
 import { flattenLowering } from './flatten';
@@ -29,5 +30,7 @@ export function builtinLowerings() {
     sppLowering,
     dropoutLowering,
     flattenLowering,
+    batchNorm2dLowering,
+    batchNorm1dLowering,
   ];
 }
