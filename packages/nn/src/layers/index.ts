@@ -13,9 +13,11 @@ import { flattenLayer } from './flatten';
 import { leakyReluLayer } from './leaky-relu';
 import { linearLayer } from './linear';
 import { maxPool2dLayer } from './max-pool2d';
+import { pad2dLayer } from './pad2d';
 import { preluLayer } from './prelu';
 import { reluLayer } from './relu';
 import { sppLayer } from './spp';
+import { upsampleLayer } from './upsample';
 
 export {
   AdaptiveAvgPool2d,
@@ -46,9 +48,26 @@ export { Flatten, type FlattenOptions, type FlattenSpec, flattenLayer } from './
 export { LeakyReLU, type LeakyReLUOptions, type LeakyReLUSpec, leakyReluLayer } from './leaky-relu';
 export { Linear, type LinearOptions, type LinearSpec, linearLayer } from './linear';
 export { MaxPool2d, type MaxPool2dOptions, type MaxPool2dSpec, maxPool2dLayer } from './max-pool2d';
+export {
+  ConstantPad2d,
+  Pad2dBase,
+  type Pad2dOptions,
+  type Pad2dSpec,
+  pad2dLayer,
+  ReflectionPad2d,
+  ReplicationPad2d,
+  ZeroPad2d,
+} from './pad2d';
 export { DEFAULT_PRELU_INIT, PReLU, type PReLUOptions, type PReLUSpec, preluLayer } from './prelu';
 export { ReLU, type ReLUSpec, reluLayer } from './relu';
 export { SpatialPyramidPooling, type SpatialPyramidPoolingOptions, type SppSpec, sppLayer } from './spp';
+export {
+  Upsample,
+  type UpsampleOptions,
+  type UpsampleSpec,
+  upsampleLayer,
+  upsampleOutputSize,
+} from './upsample';
 
 /**
  * The definitions of the built-in layers. A function, not a constant, so that the registry reads it
@@ -71,5 +90,7 @@ export function builtinLayers() {
     flattenLayer,
     batchNorm2dLayer,
     batchNorm1dLayer,
+    pad2dLayer,
+    upsampleLayer,
   ] as const;
 }

@@ -10,10 +10,12 @@ import { dropoutLowering } from './dropout';
 import { flattenLowering } from './flatten';
 import { leakyReluLowering } from './leaky-relu';
 import { linearLowering } from './linear';
+import { pad2dLowering } from './pad2d';
 import { avgPool2dLowering, maxPool2dLowering } from './pool2d';
 import { preluLowering } from './prelu';
 import { reluLowering } from './relu';
 import { sppLowering } from './spp';
+import { upsampleLowering } from './upsample';
 
 /** A function, so the registry reads it on first use (the lowering files import lowering.ts's types and helpers). */
 export function builtinLowerings() {
@@ -32,5 +34,7 @@ export function builtinLowerings() {
     flattenLowering,
     batchNorm2dLowering,
     batchNorm1dLowering,
+    pad2dLowering,
+    upsampleLowering,
   ];
 }
