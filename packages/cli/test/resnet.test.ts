@@ -1,6 +1,7 @@
 // The zoo's ResNets in the CLI: `rectifier train --model resnet18` trains with BatchNorm's running
 // statistics in its checkpoints, `eval` rebuilds the model from them, and configs the zoo does not
 // offer are refused in one line.
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,11 +20,23 @@ beforeAll(async () => {
 const base = () => ['--data', data, '--backend', 'cpu', '--batch-size', '8', '--epochs', '1'];
 
 describe('rectifier train --model resnet18', () => {
-  it('trains, checkpoints the BN running statistics, and eval rebuilds the model from them', async () => {
+  it('trains, checkpoints the BN running statistics, exports ONNX, and eval rebuilds the model', async () => {
     const out = join(root, 'r18');
-    const r = await cli('train', '--model', 'resnet18', '--activation', 'relu', ...base(), '--out', out);
+    const r = await cli(
+      'train',
+      '--model',
+      'resnet18',
+      '--activation',
+      'relu',
+      ...base(),
+      '--export-onnx',
+      '--out',
+      out,
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    // the residual graph exports (BatchNormalization, Add) and onnxruntime agrees with Rectifier
+    expect(existsSync(join(out, 'model.onnx'))).toBe(true);
     const ckpts = (await readdir(join(out, 'checkpoints'))).sort();
     const ck = await loadCheckpointFile(join(out, 'checkpoints', ckpts[ckpts.length - 1]));
     // 16 images, batch 8: two training steps
@@ -69,5 +82,8 @@ describe('rectifier train --model resnet18', () => {
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
+    const audit = await cli('audit', '--model', 'resnet18', '--backend', 'cpu');
+    expect(audit.code).toBe(2);
+    expect(audit.stderr).toMatch(/audit: resnet18 is a residual network; the variance audit/);
   });
 });

@@ -8,7 +8,14 @@ import { MAX_PARAMETERS, parameterCount } from '../checkpoint-extra';
 import { UsageError } from '../errors';
 import { type Io, out } from '../io';
 import type { Command } from '../main';
-import { DEFAULT_INPUT, DEFAULT_WIDTH, MODEL_NAMES, type ModelConfig, modelSpecFor } from '../models';
+import {
+  DEFAULT_INPUT,
+  DEFAULT_WIDTH,
+  isResNet,
+  MODEL_NAMES,
+  type ModelConfig,
+  modelSpecFor,
+} from '../models';
 import { ACTIVATIONS, flagValue, INITS } from '../run-config';
 
 /** `rectifier audit`: the variance audit of §2.2 on a freshly initialised model. */
@@ -48,6 +55,10 @@ net; with the paper's "Xavier" (n̂ Var[w] = 1) it shrinks by 1/sqrt(2) per laye
       numClasses: intOpt(v, 'classes', 2, 100_000) as number,
       dropout: 0,
     };
+    if (isResNet(model))
+      throw new UsageError(
+        `audit: ${model} is a residual network; the variance audit (Eqs. 10 and 14) walks plain chains of layers, where each layer's variance multiplies, and does not model the shortcut sums or BatchNorm`,
+      );
     const batch = intOpt(v, 'batch', 1, 4096) as number;
     const params = parameterCount(mc);
     if (params > MAX_PARAMETERS)
