@@ -111,17 +111,21 @@ export function checkCheckpointExtra(meta: CheckpointMeta, tensors: Record<strin
   checkTrainConfig(extra.config, 'extra.config: ');
   let held = 0;
   for (const [k, t] of Object.entries(tensors)) if (k.startsWith('model.')) held += t.size;
-  let wanted: number;
+  let size: { parameters: number; buffers: number };
   try {
-    const size = stateSize(mc);
-    wanted = size.parameters + size.buffers;
+    size = stateSize(mc);
   } catch (e) {
     throw new Error(`extra.modelConfig does not describe a model: ${(e as Error).message.split('\n')[0]}`);
   }
-  if (wanted !== held)
-    throw new Error(
-      `extra.modelConfig describes a model of ${wanted.toLocaleString('en-US')} parameters and buffer elements but the checkpoint holds ${held.toLocaleString('en-US')}`,
-    );
+  const wanted = size.parameters + size.buffers;
+  if (wanted !== held) {
+    const n = (x: number) => x.toLocaleString('en-US');
+    const what =
+      size.buffers === 0
+        ? `${n(wanted)} parameters`
+        : `${n(size.parameters)} parameters and ${n(size.buffers)} buffer elements (BatchNorm statistics)`;
+    throw new Error(`extra.modelConfig describes a model of ${what} but the checkpoint holds ${n(held)}`);
+  }
   return extra as unknown as CheckpointExtra;
 }
 
