@@ -112,6 +112,38 @@ describe('BatchNorm2d', () => {
     expect(Array.from(fresh.num_batches_tracked!.dataSync())).toEqual([1]);
   });
 
+  it('loads a PyTorch-written file, whose num_batches_tracked is a 0-d int64, strictly', () => {
+    // what safetensors.torch.save_file(nn.BatchNorm2d(2).state_dict()) writes after 5 batches
+    const floats = [
+      ['bias', [0.5, -0.5]],
+      ['running_mean', [1, 2]],
+      ['running_var', [3, 4]],
+      ['weight', [2, 1]],
+    ] as const;
+    const header: Record<string, unknown> = {
+      num_batches_tracked: { dtype: 'I64', shape: [], data_offsets: [0, 8] },
+    };
+    floats.forEach(([k], i) => {
+      header[k] = { dtype: 'F32', shape: [2], data_offsets: [8 + 8 * i, 16 + 8 * i] };
+    });
+    const json = new TextEncoder().encode(JSON.stringify(header));
+    const bytes = new Uint8Array(8 + json.length + 8 + 8 * floats.length);
+    const view = new DataView(bytes.buffer);
+    view.setBigUint64(0, BigInt(json.length), true);
+    bytes.set(json, 8);
+    const data = 8 + json.length;
+    view.setBigInt64(data, 5n, true);
+    floats.forEach(([, v], i) => {
+      view.setFloat32(data + 8 + 8 * i, v[0], true);
+      view.setFloat32(data + 12 + 8 * i, v[1], true);
+    });
+    const bn = new BatchNorm2d({ numFeatures: 2 });
+    bn.loadStateDict(loadSafetensors(bytes).tensors);
+    expect(Array.from(bn.num_batches_tracked!.dataSync())).toEqual([5]);
+    expect(Array.from(bn.running_var!.dataSync())).toEqual([3, 4]);
+    expect(Array.from(bn.weight!.dataSync())).toEqual([2, 1]);
+  });
+
   it('rejects bad options and inputs with one line', () => {
     expect(() => new BatchNorm2d(undefined as never)).toThrow(
       'BatchNorm2d: options { numFeatures } are required',
