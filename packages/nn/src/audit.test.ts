@@ -47,6 +47,6 @@ describe("toAuditModel: the paper's 30-layer net in the variance audit", () => {
         return x;
       }
     }
-    await expect(toAuditModel(new Custom())).rejects.toThrow(/'' \(Custom\) is not a built-in layer/);
+    await expect(toAuditModel(new Custom())).rejects.toThrow(/'' \(Custom\) is not a registered layer/);
   });
 });

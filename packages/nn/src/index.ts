@@ -1,4 +1,4 @@
-export { toAuditModel } from './audit';
+export { type ToAuditModelOptions, toAuditModel } from './audit';
 export { type BuildOptions, type BuiltinLayer, buildLayer } from './build';
 export {
   convOutputSize,

@@ -194,7 +194,7 @@ describe("summary of the paper's models from their specs (no weights allocated)"
       }
     }
     expect(() => summary(new Sequential({ mine: new Custom() }), [3, 8, 8])).toThrow(
-      /'mine' \(Custom\) is not a built-in layer/,
+      /'mine' \(Custom\) is not a registered layer/,
     );
   });
 });

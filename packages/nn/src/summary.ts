@@ -1,7 +1,8 @@
 import type { Module } from './module';
 import { fmtShape } from './options';
 import { inferLayer, type LayerSpec } from './spec';
-import { specOf } from './walk';
+import { isSequentialTree, traceForward } from './trace';
+import { leafModules, specOf } from './walk';
 
 /** A named layer spec: what model specs are made of. */
 export interface NamedLayerSpec {
@@ -12,10 +13,12 @@ export interface NamedLayerSpec {
 /** One row of a {@link summary}. */
 export interface SummaryRow {
   readonly name: string;
-  readonly type: LayerSpec['type'];
+  readonly type: string;
   readonly outputShape: number[];
   readonly parameters: number;
   readonly multiplyAdds: number;
+  /** set on the second and later calls of a module its forward reuses (its parameters count once) */
+  readonly repeat?: true;
 }
 
 /** Result of {@link summary}. */
@@ -29,17 +32,21 @@ export interface ModelSummary {
 }
 
 /**
- * Per-layer output shapes, parameter counts and multiply-adds of a sequential model, computed from
- * shapes alone (no tensor is allocated or computed), so it works on a model spec (`modelASpec()`) as
- * well as on a built model. Multiply-adds count conv and fc layers only (see `LayerShapeInfo`), which is
+ * Per-layer output shapes, parameter counts and multiply-adds of a model. For Sequentials and model
+ * specs they are computed from shapes alone (no tensor is allocated or computed), so it works on a
+ * model spec (`modelASpec()`) as well as on a built model. Multiply-adds count conv and fc layers only (see `LayerShapeInfo`), which is
  * how the paper's Table 3 complexities are stated: model A/B/C at 224x224 give 1.906, 2.322 and
  * 5.346 x 10^10 against the paper's 1.90, 2.32 and 5.30.
  *
- * `model` is a Sequential (possibly nested) of built-in layers, a graph whose modules describe their
- * data flow with `inferForward` ({@link ShapeForward}: the zoo's ResNets and their blocks; a module
- * called twice counts its parameters once), or `{ layers: NamedLayerSpec[] }`.
- * `inputShape` is NCHW ([3, 224, 224] is read as batch 1). Throws naming the first layer whose input
- * does not fit.
+ * `model` is a Sequential (possibly nested) of registered layers, `{ layers: NamedLayerSpec[] }`, or
+ * any module with its own `forward` (branches, merges such as `Add`/`Concat`, reused modules): such a
+ * model is run once on zeros of `inputShape` (eval mode, no grad, like torchinfo) and every layer call
+ * is a row, in call order, with the shapes it actually received; a reused module's later calls count
+ * their multiply-adds again and their parameters not (`repeat`). Tensor ops outside modules (`a.add(b)`)
+ * cost no multiply-adds and get no row. `inputShape` is NCHW ([3, 224, 224] is read as batch 1).
+ * A module implementing `inferForward` ({@link ShapeForward}: the zoo's ResNets and their blocks)
+ * is walked on shapes alone instead, without running anything (a ResNet-50 at 224 costs nothing).
+ * Throws naming the first layer whose input does not fit.
  *
  * @example
  * formatSummary(summary(modelASpec(), [1, 3, 224, 224]));
@@ -55,12 +62,38 @@ export function summary(
   }
   const input = inputShape.length === 3 ? [1, ...inputShape] : [...inputShape];
   const rows: SummaryRow[] = [];
-  let shape: number[];
+  let shape: number[] = input;
   if ('layers' in model && Array.isArray(model.layers)) {
-    shape = input;
-    for (const { name, spec } of model.layers) shape = addRow(rows, name, spec, shape, true);
-  } else {
+    for (const { name, spec } of model.layers) {
+      const info = inferLayer(spec, shape, name);
+      rows.push({ name, type: spec.type, ...info });
+      shape = info.outputShape;
+    }
+  } else if (isSequentialTree(model as Module<any, any>)) {
+    for (const [name, m] of leafModules(model as Module<any, any>)) {
+      const info = inferLayer(specOrThrow(name, m), shape, name);
+      rows.push({ name, type: specOrThrow(name, m).type, ...info });
+      shape = info.outputShape;
+    }
+  } else if (hasShapeForward(model as Module<any, any>)) {
     shape = walk(model as Module<any, any>, '', input, rows, new Set());
+  } else {
+    // a custom forward: run it once and list every layer call in order, with its own input shapes
+    const traced = traceForward(model as Module<any, any>, input, 'summary');
+    for (const c of traced.calls) {
+      const spec = specOrThrow(c.path, c.module);
+      const info = inferLayer(spec, c.inputShapes.length === 1 ? c.inputShapes[0] : c.inputShapes, c.path);
+      rows.push({
+        name: c.path,
+        type: spec.type,
+        outputShape: c.outputShape,
+        // a module called again computes again but owns no new parameters
+        parameters: c.repeat ? 0 : info.parameters,
+        multiplyAdds: info.multiplyAdds,
+        ...(c.repeat ? { repeat: true } : {}),
+      });
+    }
+    shape = traced.outputShape;
   }
   return {
     inputShape: input,
@@ -69,6 +102,16 @@ export function summary(
     totalParameters: rows.reduce((a, r) => a + r.parameters, 0),
     totalMultiplyAdds: rows.reduce((a, r) => a + r.multiplyAdds, 0),
   };
+}
+
+function specOrThrow(name: string, m: Module<any, any>): LayerSpec {
+  const spec = specOf(m);
+  if (spec === undefined) {
+    throw new TypeError(
+      `summary: '${name || m.typeName}' (${m.typeName}) is not a registered layer; summary walks registered layers (nn's built-in ones and those added with registerLayer)`,
+    );
+  }
+  return spec;
 }
 
 /**
@@ -105,6 +148,7 @@ function addRow(
     outputShape: info.outputShape,
     parameters: countParameters ? info.parameters : 0,
     multiplyAdds: info.multiplyAdds,
+    ...(countParameters ? {} : { repeat: true as const }),
   });
   return info.outputShape;
 }

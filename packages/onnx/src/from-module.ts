@@ -140,10 +140,7 @@ export function describeModule(
   }
   const traced = traceGraph(root, inputShape);
   const nodes = traced.nodes.map(
-    (n): ExportNode =>
-      n.kind === 'layer'
-        ? layerCall(n.module, n.path, n.inputs, n.output)
-        : { ...n, path: '', type: root.typeName },
+    (n): ExportNode => (n.kind === 'layer' ? layerCall(n.module, n.path, n.inputs, n.output) : n),
   );
   return { graph: { nodes, output: traced.output }, pending };
 }

@@ -13,10 +13,12 @@ import {
   scopeOf,
   type ValueId,
 } from './export-graph';
-import { attr, type GraphBuilder } from './graph-builder';
+import type { GraphBuilder } from './graph-builder';
 import { type LoweringContext, loweringFor, type Value } from './lowering';
+import { addLowering } from './lowerings/add';
+import { concatLowering } from './lowerings/concat';
 import { reshapeTo } from './lowerings/flatten';
-import { fmt } from './shapes';
+import { reluLowering } from './lowerings/relu';
 
 export type { Value } from './lowering';
 
@@ -80,55 +82,16 @@ function lowerCall(ctx: LoweringContext, call: LayerCall, inputs: readonly Value
   return lowering.lower(ctx, call.spec, inputs);
 }
 
-/** Output shape of a broadcasting binary op (NumPy rules), or null when the shapes do not broadcast. */
-function broadcast(a: readonly number[], b: readonly number[]): number[] | null {
-  const n = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const x = a[a.length - n + i] ?? 1;
-    const y = b[b.length - n + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) return null;
-    out.push(Math.max(x, y));
-  }
-  return out;
-}
-
+/** Ops captured outside modules are lowered like the layer that does the same (Add, Concat, ReLU, Flatten). */
 function lowerOp(ctx: LoweringContext, op: OpCall, inputs: readonly Value[]): Value {
-  const where = `exportOnnx: in the forward of ${ctx.where}, ${op.op}`;
   switch (op.op) {
-    case 'add': {
-      const [a, b] = inputs;
-      const shape = broadcast(a.shape, b.shape);
-      if (shape === null)
-        throw new ShapeError(`${where} of ${fmt(a.shape)} and ${fmt(b.shape)} does not broadcast`);
-      return { name: ctx.node('Add', [a.name, b.name])[0], shape };
-    }
-    case 'concat': {
-      const rank = inputs[0].shape.length;
-      const shape = [...inputs[0].shape];
-      shape[op.dim] = inputs.reduce((s, v) => s + v.shape[op.dim], 0);
-      for (const v of inputs) {
-        if (v.shape.length !== rank || v.shape.some((d, i) => i !== op.dim && d !== inputs[0].shape[i]))
-          throw new ShapeError(
-            `${where} along dim ${op.dim}: shapes ${inputs.map((i) => fmt(i.shape)).join(', ')} differ`,
-          );
-      }
-      return {
-        name: ctx.node(
-          'Concat',
-          inputs.map((v) => v.name),
-          { axis: attr.int(op.dim) },
-        )[0],
-        shape,
-      };
-    }
-    case 'reshape': {
-      const [x] = inputs;
-      return reshapeTo(ctx, x, op.shape, op.shape[0] === x.shape[0]);
-    }
-    case 'relu': {
-      const [x] = inputs;
-      return { name: ctx.node('Relu', [x.name])[0], shape: x.shape };
-    }
+    case 'add':
+      return addLowering.lower(ctx, { type: 'add' }, inputs);
+    case 'concat':
+      return concatLowering.lower(ctx, { type: 'concat', dim: op.dim }, inputs);
+    case 'relu':
+      return reluLowering.lower(ctx, { type: 'relu' }, inputs);
+    case 'reshape':
+      return reshapeTo(ctx, inputs[0], op.shape, op.shape[0] === inputs[0].shape[0]);
   }
 }

@@ -14,7 +14,7 @@ import { describePath, type TracedOp, type ValueId } from './export-graph';
 /** A traced leaf-module call or a captured tensor op, over value ids (0 = the model input). */
 export type TracedNode =
   | { kind: 'layer'; path: string; module: Module<any, any>; inputs: ValueId[]; output: ValueId }
-  | (TracedOp & { kind: 'op'; inputs: ValueId[]; output: ValueId });
+  | (TracedOp & { kind: 'op'; path: string; type: string; inputs: ValueId[]; output: ValueId });
 
 /** The traced graph: nodes in dependency order and the value the forward returns. */
 export interface TracedGraph {
@@ -47,11 +47,12 @@ export function traceGraph(root: Module<any, any>, inputShape: readonly number[]
     m.registerForwardHook((module, inputs, output) => calls.push({ module, inputs, output })),
   );
   const where = describePath('', root.typeName);
+  const scopes = new Scopes(root);
   try {
     root.eval();
     return tidy(() =>
       enableGrad(() => {
-        const x = zeros(inputShape).requiresGrad_(true);
+        const x = zeros(inputShape, { dtype: root.parameters()[0]?.dtype ?? 'float32' }).requiresGrad_(true);
         let y: unknown;
         try {
           y = root.call(x);
@@ -60,13 +61,78 @@ export function traceGraph(root: Module<any, any>, inputShape: readonly number[]
             `exportOnnx: tracing ${where} on input ${formatShape(inputShape)} failed: ${(e as Error).message}`,
           );
         }
-        return buildGraph(calls, paths, x, y, where);
+        return buildGraph(calls, paths, x, y, scopes);
       }),
     );
   } finally {
+    scopes.restore();
     for (const h of handles) h.remove();
     for (const [m, t] of modes) m.training = t;
   }
+}
+
+/**
+ * Which container's forward created a tensor: every container call is wrapped to note the tensor ids
+ * created during it (ids increase in creation order), so an op outside modules is named after the
+ * innermost container whose forward applied it (`/block/Add`, as PyTorch's exporter scopes nodes).
+ */
+class Scopes {
+  private readonly spans: { path: string; type: string; first: number; last: number }[] = [];
+  private readonly wrapped: Module<any, any>[] = [];
+
+  constructor(readonly root: Module<any, any>) {
+    for (const [path, m] of root.namedModules()) {
+      // a module with its own `call` field is left alone (its ops are named after its parent)
+      if (m === root || m.namedChildren().length === 0 || Object.hasOwn(m, 'call')) continue;
+      const call = m.call;
+      const spans = this.spans;
+      Object.defineProperty(m, 'call', {
+        configurable: true,
+        writable: true,
+        value: (...args: unknown[]) => {
+          const first = nextTensorId();
+          const out = call.apply(m, args);
+          spans.push({
+            path,
+            type: m.typeName,
+            first,
+            last: out instanceof Tensor ? out.id : nextTensorId(),
+          });
+          return out;
+        },
+      });
+      this.wrapped.push(m);
+    }
+  }
+
+  /** Path and type of the innermost container whose forward created `t` (the root when none). */
+  of(t: Tensor): { path: string; type: string } {
+    let best = { path: '', type: this.root.typeName };
+    let width = Number.POSITIVE_INFINITY;
+    for (const s of this.spans) {
+      if (t.id >= s.first && t.id <= s.last && s.last - s.first < width) {
+        best = s;
+        width = s.last - s.first;
+      }
+    }
+    return { path: best.path, type: best.type };
+  }
+
+  where(t: Tensor): string {
+    const { path, type } = this.of(t);
+    return describePath(path, type);
+  }
+
+  restore(): void {
+    for (const m of this.wrapped) delete (m as unknown as { call?: unknown }).call;
+  }
+}
+
+/** The id the next tensor will get (a scalar is created and dropped to read it). */
+function nextTensorId(): number {
+  const probe = zeros([]);
+  probe.dispose();
+  return probe.id + 1;
 }
 
 function buildGraph(
@@ -74,8 +140,9 @@ function buildGraph(
   paths: Map<Module<any, any>, string>,
   x: Tensor,
   y: unknown,
-  where: string,
+  scopes: Scopes,
 ): TracedGraph {
+  const where = describePath('', scopes.root.typeName);
   const hint = `outside modules the exporter captures ${CAPTURED_OPS.join(', ')}; write other operations as layers`;
   if (!(y instanceof Tensor)) throw new Error(`exportOnnx: the forward of ${where} must return one Tensor`);
   const producer = new Map<Tensor, Call>();
@@ -113,7 +180,7 @@ function buildGraph(
     if (top.deps === null) {
       top.deps = call
         ? (call.inputs.flatMap((i) => (Array.isArray(i) ? i : [i])) as Tensor[])
-        : depsOfOp(top.t, node, where, hint);
+        : depsOfOp(top.t, node, scopes.where(top.t), hint);
       for (const d of [...top.deps].reverse()) if (!ids.has(d)) stack.push({ t: d, deps: null });
       continue;
     }
@@ -124,13 +191,14 @@ function buildGraph(
       continue;
     }
     const op = node!.op;
+    const scope = scopes.of(top.t);
     if (op === 'contiguous') ids.set(top.t, inputs[0]);
-    else if (op === 'add') ids.set(top.t, add({ kind: 'op', op: 'add', inputs }));
-    else if (op === 'relu') ids.set(top.t, add({ kind: 'op', op: 'relu', inputs }));
+    else if (op === 'add') ids.set(top.t, add({ kind: 'op', op: 'add', ...scope, inputs }));
+    else if (op === 'relu') ids.set(top.t, add({ kind: 'op', op: 'relu', ...scope, inputs }));
     else if (op === 'concat') {
       const dim = Number(node!.attrs?.dim);
-      ids.set(top.t, add({ kind: 'op', op: 'concat', dim, inputs }));
-    } else ids.set(top.t, add({ kind: 'op', op: 'reshape', shape: [...top.t.shape], inputs }));
+      ids.set(top.t, add({ kind: 'op', op: 'concat', dim, ...scope, inputs }));
+    } else ids.set(top.t, add({ kind: 'op', op: 'reshape', shape: [...top.t.shape], ...scope, inputs }));
   }
   if (nodes.length === 0 && ids.get(y) === 0)
     throw new Error(

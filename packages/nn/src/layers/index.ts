@@ -5,11 +5,14 @@
  */
 import { adaptiveAvgPool2dLayer } from './adaptive-avg-pool2d';
 import { adaptiveMaxPool2dLayer } from './adaptive-max-pool2d';
+import { addLayer } from './add';
 import { avgPool2dLayer } from './avg-pool2d';
 import { batchNorm1dLayer, batchNorm2dLayer } from './batch-norm';
+import { concatLayer } from './concat';
 import { conv2dLayer } from './conv2d';
 import { dropoutLayer } from './dropout';
 import { flattenLayer } from './flatten';
+import { identityLayer } from './identity';
 import { leakyReluLayer } from './leaky-relu';
 import { linearLayer } from './linear';
 import { maxPool2dLayer } from './max-pool2d';
@@ -31,6 +34,7 @@ export {
   type AdaptiveMaxPool2dSpec,
   adaptiveMaxPool2dLayer,
 } from './adaptive-max-pool2d';
+export { Add, type AddSpec, addLayer, broadcastShape } from './add';
 export { AvgPool2d, type AvgPool2dOptions, type AvgPool2dSpec, avgPool2dLayer } from './avg-pool2d';
 export {
   BatchNorm1d,
@@ -42,9 +46,11 @@ export {
   batchNorm1dLayer,
   batchNorm2dLayer,
 } from './batch-norm';
+export { Concat, type ConcatOptions, type ConcatSpec, concatLayer } from './concat';
 export { Conv2d, type Conv2dOptions, type Conv2dSpec, conv2dLayer } from './conv2d';
 export { Dropout, type DropoutOptions, type DropoutSpec, dropoutLayer } from './dropout';
 export { Flatten, type FlattenOptions, type FlattenSpec, flattenLayer } from './flatten';
+export { Identity, type IdentitySpec, identityLayer } from './identity';
 export { LeakyReLU, type LeakyReLUOptions, type LeakyReLUSpec, leakyReluLayer } from './leaky-relu';
 export { Linear, type LinearOptions, type LinearSpec, linearLayer } from './linear';
 export { MaxPool2d, type MaxPool2dOptions, type MaxPool2dSpec, maxPool2dLayer } from './max-pool2d';
@@ -92,5 +98,8 @@ export function builtinLayers() {
     batchNorm1dLayer,
     pad2dLayer,
     upsampleLayer,
+    identityLayer,
+    addLayer,
+    concatLayer,
   ] as const;
 }

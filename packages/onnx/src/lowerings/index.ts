@@ -3,11 +3,15 @@
  * hold the max/avg pairs). Adding a layer with export support: its nn file, its lowering file here,
  * one line below, and a test (see CONTRIBUTING.md).
  */
+
 import { adaptiveAvgPool2dLowering, adaptiveMaxPool2dLowering } from './adaptive-pool2d';
+import { addLowering } from './add';
 import { batchNorm1dLowering, batchNorm2dLowering } from './batch-norm';
+import { concatLowering } from './concat';
 import { conv2dLowering } from './conv2d';
 import { dropoutLowering } from './dropout';
 import { flattenLowering } from './flatten';
+import { identityLowering } from './identity';
 import { leakyReluLowering } from './leaky-relu';
 import { linearLowering } from './linear';
 import { pad2dLowering } from './pad2d';
@@ -36,5 +40,8 @@ export function builtinLowerings() {
     batchNorm1dLowering,
     pad2dLowering,
     upsampleLowering,
+    identityLowering,
+    addLowering,
+    concatLowering,
   ];
 }
