@@ -6,6 +6,7 @@ import { BatchNorm2d } from '../layers/batch-norm';
 import { Conv2d } from '../layers/conv2d';
 import { loadSafetensors, saveSafetensors } from '../safetensors/tensors';
 import { summary } from '../summary';
+import { traceForward } from '../trace';
 import { type BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnetSize } from './resnet';
 
 /** torchvision's resnet18 state dict as (name, shape) pairs, written down from torchvision (no Python needed). */
@@ -48,6 +49,18 @@ describe('ResNet zoo', () => {
     // batch 2 at 112x112: a quarter of the multiply-adds per image (to the rounding of odd maps)
     expect(summary(net, [2, 3, 112, 112]).outputShape).toEqual([2, 1000]);
     console.log(`ResNet-18 at 224: ${s.totalMultiplyAdds} multiply-adds`);
+  });
+
+  it('the shapes-only walk (inferForward) lists the layer calls the real forward makes', () => {
+    for (const activation of ['relu', 'prelu'] as const) {
+      const small = resnet18({ numClasses: 10, activation, seed: 6 });
+      const rows = summary(small, [2, 3, 40, 36]).rows;
+      const traced = traceForward(small, [2, 3, 40, 36], 'test').calls;
+      expect(rows.map((r) => [r.name, r.outputShape, r.repeat ?? false])).toEqual(
+        traced.map((c) => [c.path, c.outputShape, c.repeat]),
+      );
+      small.dispose();
+    }
   });
 
   it("parameter counts are torchvision's", () => {
