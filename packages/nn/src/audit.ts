@@ -24,7 +24,7 @@ export interface ToAuditModelOptions {
  * call's output). The paper's Eqs. 10 and 14 predict the variance of such a plain chain only: a
  * residual block y = x + F(x) or a concat of branches is refused with an error that says so (a merge
  * adds the variances of its inputs, Var[y] = Var[x] + Var[F(x)] for uncorrelated terms, which the
- * derivation does not cover); audit its branch as a Sequential instead.
+ * derivation does not cover); `graphVarianceAudit` audits such a model chain by chain instead.
  *
  * @example
  * const net = model30({ activation: 'relu', width: 0.125, seed: 0 }).eval();
@@ -45,6 +45,14 @@ export async function toAuditModel(
     }
     leaves = chainOfCalls(model, traceForward(model, opts.inputShape, fn));
   }
+  return { layers: await auditLayers(leaves, fn) };
+}
+
+/** The AuditLayers of named registered layers, each with its role from its layer definition. */
+export async function auditLayers(
+  leaves: readonly [string, Module<any, any>][],
+  fn: string,
+): Promise<AuditLayer[]> {
   const layers: AuditLayer[] = [];
   for (const [name, m] of leaves) {
     const spec = specOf(m);
@@ -59,7 +67,7 @@ export async function toAuditModel(
     const role = (await def?.audit?.(m)) ?? { kind: 'other' as const };
     layers.push({ ...role, name, forward } as AuditLayer);
   }
-  return { layers };
+  return layers;
 }
 
 /**
@@ -75,7 +83,7 @@ function chainOfCalls(model: Module<any, any>, traced: TracedForward): [string, 
   };
   const plain =
     "Eqs. 10 and 14 predict the variance of a plain chain (each layer's input is the previous layer's output); " +
-    'a merge adds the variances of its inputs (Var[x + F(x)] = Var[x] + Var[F(x)] for uncorrelated terms), which the derivation does not cover, so the prediction does not apply here: audit each branch as a Sequential';
+    'a merge adds the variances of its inputs (Var[x + F(x)] = Var[x] + Var[F(x)] for uncorrelated terms), which the derivation does not cover, so the prediction does not apply here: graphVarianceAudit audits each plain chain of the graph and checks the merges';
   let last: 'input' | 'other' | number = 'input';
   const out: [string, Module<any, any>][] = [];
   for (const [i, c] of traced.calls.entries()) {

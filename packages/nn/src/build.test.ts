@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { buildLayer } from './build';
 import { AdaptiveAvgPool2d } from './layers/adaptive-avg-pool2d';
 import { AdaptiveMaxPool2d } from './layers/adaptive-max-pool2d';
+import { Add } from './layers/add';
 import { AvgPool2d } from './layers/avg-pool2d';
+import { Concat } from './layers/concat';
 import { Conv2d } from './layers/conv2d';
 import { Dropout } from './layers/dropout';
 import { Flatten } from './layers/flatten';
+import { Identity } from './layers/identity';
 import { LeakyReLU } from './layers/leaky-relu';
 import { Linear } from './layers/linear';
 import { MaxPool2d } from './layers/max-pool2d';
@@ -37,6 +40,9 @@ describe('buildLayer', () => {
       new SpatialPyramidPooling({ levels: [4, 2, 1], mode: 'avg' }),
       new Dropout({ p: 0.3 }),
       new Flatten({ startDim: 2 }),
+      new Identity(),
+      new Add(),
+      new Concat({ dim: -1 }),
     ];
     for (const l of layers) {
       const spec = JSON.parse(JSON.stringify(l.spec));

@@ -5,6 +5,7 @@ import { varianceAudit } from '@rectifier/init';
 import { Generator, randn, type Tensor } from '@rectifier/tensor';
 import { describe, expect, it } from 'vitest';
 import { toAuditModel } from './audit';
+import { formatGraphVarianceAudit, graphVarianceAudit } from './graph-audit';
 import { Add } from './layers/add';
 import { Concat } from './layers/concat';
 import { Conv2d } from './layers/conv2d';
@@ -133,5 +134,51 @@ describe('the variance audit of a traced model', () => {
     await expect(toAuditModel(new Merge(), { inputShape: [1, 3, 4, 4] })).rejects.toThrow(
       /'cat' \(Concat\) merges 2 tensors/,
     );
+  });
+});
+
+describe('graphVarianceAudit: chain by chain, merges against Var[x + F(x)] = Var[x] + Var[F(x)]', () => {
+  class Res extends Module {
+    stem = new Conv2d({ inChannels: 3, outChannels: 16, kernelSize: 3, padding: 1, bias: false });
+    block = new BasicBlock(16);
+    forward(x: Tensor): Tensor {
+      return this.block.call(this.stem.call(x));
+    }
+  }
+
+  it('cuts a residual model into its plain chains and audits each on the input it receives', async () => {
+    const net = new Res();
+    const x = randn([4, 3, 12, 12], { generator: new Generator(7) });
+    const a = await graphVarianceAudit(net, x, { generator: new Generator(8) });
+    expect(a.chains.map((c) => [c.layers, c.from, c.audit !== undefined])).toEqual([
+      [['stem'], 'input', true],
+      [['block.conv1', 'block.relu', 'block.conv2'], 'stem', true],
+      [['block.out'], 'block.add', false],
+    ]);
+    // the branch chain is the audit of Sequential(conv1, relu, conv2) on the stem's output
+    const branch = new Sequential({ c1: net.block.conv1, r: net.block.relu, c2: net.block.conv2 });
+    const h = net.stem.call(x);
+    const direct = await varianceAudit(await toAuditModel(branch), h, { generator: new Generator(8) });
+    expect(a.chains[1].audit?.rows.map((r) => r.forwardStd)).toEqual(direct.rows.map((r) => r.forwardStd));
+    // the skip: a random branch is uncorrelated with its input, so the variances add
+    const [merge] = a.merges;
+    expect(merge).toMatchObject({ name: 'block.add', type: 'add', from: ['block.conv2', 'stem'] });
+    const expected = Math.sqrt(merge.inputStds[0] ** 2 + merge.inputStds[1] ** 2);
+    expect(merge.predictedStd).toBeCloseTo(expected, 6);
+    expect(Math.abs(merge.measuredStd / merge.predictedStd - 1)).toBeLessThan(0.1);
+    const text = formatGraphVarianceAudit(a);
+    expect(text).toMatch(/chain block\.conv1 -> block\.relu -> block\.conv2 \(input: stem\)/);
+    expect(text).toMatch(/block\.add \(add\) of block\.conv2, stem: input stds/);
+    expect(net.modules().every((m) => m.training)).toBe(true);
+  });
+
+  it('a Sequential is one chain with the same audit as toAuditModel', async () => {
+    const seq = new Sequential(new Conv2d({ inChannels: 3, outChannels: 4, kernelSize: 3 }), new ReLU());
+    const x = randn([2, 3, 6, 6], { generator: new Generator(1) });
+    const a = await graphVarianceAudit(seq, x, { generator: new Generator(2) });
+    const b = await varianceAudit(await toAuditModel(seq), x, { generator: new Generator(2) });
+    expect(a.chains).toHaveLength(1);
+    expect(a.chains[0].audit?.rows).toEqual(b.rows);
+    expect(a.merges).toEqual([]);
   });
 });

@@ -9,6 +9,13 @@ export {
   sppGeometry,
 } from './geometry';
 export {
+  formatGraphVarianceAudit,
+  type GraphAuditChain,
+  type GraphAuditMerge,
+  type GraphVarianceAudit,
+  graphVarianceAudit,
+} from './graph-audit';
+export {
   type AuditRole,
   checkInputs,
   type LayerDefinition,
