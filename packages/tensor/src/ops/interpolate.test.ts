@@ -58,6 +58,33 @@ describe.each(await backendsUnderTest())('interpolate on $name', ({ backend, ato
       rtol,
     });
   });
+  it('a NaN or an infinity stays in the outputs that read it, as in PyTorch', async () => {
+    const v = tensor([1, Number.NaN, 3, Number.POSITIVE_INFINITY, 5], { shape: [1, 1, 5], backend });
+    // linear 5 -> 10, half-pixel: output i reads sources floor(src) and the next one, both multiplied
+    // even at weight 0 (torch: output 0 = 1 * 1 + 0 * NaN = NaN); the last output reads source 4 twice
+    const y = Array.from(await read(interpolate(v, { size: 10, mode: 'linear' })));
+    expect(y.map((e) => (Number.isNaN(e) ? 'nan' : e === Number.POSITIVE_INFINITY ? 'inf' : 'num'))).toEqual([
+      'nan',
+      'nan',
+      'nan',
+      'nan',
+      'nan',
+      'inf',
+      'inf',
+      'inf',
+      'inf',
+      'num',
+    ]);
+    // nearest 5 -> 3 reads sources 0, 1, 3
+    const n = Array.from(await read(interpolate(v, { size: 3 })));
+    expect([n[0], Number.isNaN(n[1]), n[2]]).toEqual([1, true, Number.POSITIVE_INFINITY]);
+  });
+  it('int32 nearest resizing (repeat, skip, general)', async () => {
+    const v = tensor([1, 2, 3, 4], { shape: [1, 1, 4], dtype: 'int32', backend });
+    expect(Array.from(await read(interpolate(v, { scaleFactor: 2 })))).toEqual([1, 1, 2, 2, 3, 3, 4, 4]);
+    expect(Array.from(await read(interpolate(v, { size: 2 })))).toEqual([1, 3]);
+    expect(Array.from(await read(interpolate(v, { size: 3 })))).toEqual([1, 2, 3]);
+  });
   const cases: [string, number[], InterpolateOptions][] = [
     ['nearest up', [2, 3, 4, 5], { size: [7, 9] }],
     ['nearest down', [1, 2, 7, 6], { size: [3, 4] }],

@@ -1,9 +1,10 @@
 /**
  * torch.nn.functional.interpolate: nearest and (bi/tri)linear resizing of the spatial dimensions.
  *
- * Both modes are separable, so each resized axis is one or two `gather`s along that axis with indices
- * (and, for linear modes, weights) computed here from PyTorch's coordinate rules; the gradient follows
- * from gather's scatter-add and the elementwise ops, on every backend.
+ * Both modes are separable, so each resized axis is one matmul with an [out, in] interpolation matrix
+ * computed here from PyTorch's coordinate rules (nearest: one-hot rows, or a view / expand when it
+ * repeats or skips sources evenly); the gradient is the transposed product, on every backend's GEMM.
+ * Inputs holding NaN or infinities, int32 inputs and WebGPU take exact gathers instead (see below).
  */
 
 import { DTypeError, fmt, ShapeError } from '../errors.js';
@@ -11,7 +12,9 @@ import { tidy } from '../memory.js';
 import type { Tensor } from '../tensor.js';
 import { tensor } from './creation.js';
 import { gatherAlong } from './gather-along.js';
+import { matmul } from './matmul.js';
 import { checkOptionKeys, checkTensor } from './operands.js';
+import { expand, reshape, slice, transpose, unsqueeze } from './views.js';
 
 /** Interpolation modes of {@link interpolate} (PyTorch's names). */
 export type InterpolateMode = 'nearest' | 'linear' | 'bilinear' | 'trilinear';
@@ -164,24 +167,82 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   const { out, scales } = resolveSizes(x, opts);
   const alignCorners = opts.alignCorners ?? false;
   return tidy(() => {
+    // Matmuls are the fast path, but a product spreads a NaN or an infinity along its whole row (0 * inf
+    // is NaN), where PyTorch keeps it in the outputs that read it. Where memory is host memory a scan
+    // decides; on WebGPU (no synchronous read) the exact gathers run, which are parallel there anyway.
+    const fast = x.dtype !== 'int32' && x.backend.readSync !== undefined && allFinite(x);
     let y = x;
     for (let a = 0; a < out.length; a++) {
       const d = a + 2;
       const inSize = x.shape[d];
       if (mode === 'nearest') {
-        const idx = nearestIndices(inSize, out[a], scales[a]);
-        if (out[a] !== inSize || idx.some((v, i) => v !== i)) y = gatherAlong(y, d, idx);
+        y = nearestAlong(y, d, nearestIndices(inSize, out[a], scales[a]), fast);
         continue;
       }
       const t = linearTaps(inSize, out[a], alignCorners, scales[a]);
       if (out[a] === inSize && t.i0.every((v, i) => v === i) && t.w1.every((w) => w === 0)) continue;
-      const wShape = x.shape.map((_, i) => (i === d ? out[a] : 1));
-      const w0 = tensor(t.w0, { dtype: x.dtype, backend: x.backend, shape: wShape });
-      const w1 = tensor(t.w1, { dtype: x.dtype, backend: x.backend, shape: wShape });
-      y = gatherAlong(y, d, t.i0)
-        .mul(w0)
-        .add(gatherAlong(y, d, t.i1).mul(w1));
+      if (fast) {
+        const m = new Float64Array(out[a] * inSize);
+        for (let i = 0; i < out[a]; i++) {
+          m[i * inSize + t.i0[i]] += t.w0[i];
+          m[i * inSize + t.i1[i]] += t.w1[i];
+        }
+        y = applyAlong(y, d, m, out[a]);
+      } else {
+        const wShape = x.shape.map((_, i) => (i === d ? out[a] : 1));
+        const w0 = tensor(t.w0, { dtype: x.dtype, backend: x.backend, shape: wShape });
+        const w1 = tensor(t.w1, { dtype: x.dtype, backend: x.backend, shape: wShape });
+        y = gatherAlong(y, d, t.i0)
+          .mul(w0)
+          .add(gatherAlong(y, d, t.i1).mul(w1));
+      }
     }
     return y === x ? x.mul(1) : y;
   });
+}
+
+function allFinite(x: Tensor): boolean {
+  const v = x.dataSync();
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return false;
+  return true;
+}
+
+/**
+ * Nearest selection along dim d by `idx`: a view or an expand where the indices allow (the same size;
+ * every source repeated k times, as a 2x upsampling; every k-th source, as a 2x downsampling), else a
+ * matmul with one-hot rows (finite float input on a host-memory backend) or a gather.
+ */
+function nearestAlong(x: Tensor, d: number, idx: Int32Array, fast: boolean): Tensor {
+  const n = x.shape[d];
+  const m = idx.length;
+  if (m === n && idx.every((v, i) => v === i)) return x;
+  if (m % n === 0 && idx.every((v, i) => v === Math.floor(i / (m / n)))) {
+    const k = m / n;
+    const shape = x.shape.slice();
+    shape.splice(d + 1, 0, k);
+    const rep = expand(unsqueeze(x, d + 1), shape);
+    return reshape(
+      rep,
+      x.shape.map((s, i) => (i === d ? m : s)),
+    );
+  }
+  if (n % m === 0 && idx.every((v, i) => v === i * (n / m))) return slice(x, d, 0, n, n / m);
+  if (!fast) return gatherAlong(x, d, idx);
+  const onehot = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) onehot[i * n + idx[i]] = 1;
+  return applyAlong(x, d, onehot, m);
+}
+
+/**
+ * y = A x along dim d, A an [m, n] row-major matrix (n = x.shape[d]): one matmul, so resizing runs on
+ * every backend's GEMM (and its gradient on the transposed product) rather than on per-element gathers.
+ */
+function applyAlong(x: Tensor, d: number, a: Float64Array, m: number): Tensor {
+  const n = x.shape[d];
+  const pre = x.shape.slice(0, d).reduce((p, s) => p * s, 1);
+  const post = x.shape.slice(d + 1).reduce((p, s) => p * s, 1);
+  const outShape = x.shape.map((s, i) => (i === d ? m : s));
+  const A = tensor(a, { dtype: x.dtype, backend: x.backend, shape: [m, n] });
+  if (post === 1) return reshape(matmul(reshape(x, [pre, n]), transpose(A, 0, 1)), outShape);
+  return reshape(matmul(A, reshape(x, [pre, n, post])), outShape);
 }

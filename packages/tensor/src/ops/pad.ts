@@ -3,9 +3,8 @@
  *
  * Built on existing backend primitives, so every backend runs it without a dedicated kernel:
  * constant padding is one fill plus one strided `assign` of the input into the interior (its gradient
- * is a strided slice of dy); reflect and replicate are one `gather` per padded dimension with indices
- * computed here (their gradient is the gather's scatter-add, which sums the reflected or replicated
- * positions back onto their sources).
+ * is a strided slice of dy); reflect and replicate concatenate views of the input (the edge column
+ * expanded, or the mirrored columns), so the gradient sums every copy back onto its source.
  */
 
 import { record } from '../autograd/record.js';
@@ -13,9 +12,9 @@ import { DTypeError, fmt, ShapeError } from '../errors.js';
 import { tidy } from '../memory.js';
 import { contiguousStrides, sizeOf } from '../shape.js';
 import { fromStorage, type Tensor } from '../tensor.js';
-import { gatherAlong } from './gather-along.js';
+import { concat } from './join.js';
 import { checkTensor } from './operands.js';
-import { contiguous, slice } from './views.js';
+import { contiguous, expand, slice } from './views.js';
 
 /** Padding modes of {@link pad} (PyTorch's names). */
 export type PadMode = 'constant' | 'reflect' | 'replicate';
@@ -76,6 +75,35 @@ function sourceIndex(mode: 'reflect' | 'replicate', i: number, before: number, s
   if (j < 0) return -j;
   if (j >= size) return 2 * (size - 1) - j;
   return j;
+}
+
+/**
+ * Reflect or replicate padding of one dim as a concat of views of x: the edge column expanded
+ * (replicate), or the mirrored columns one by one (reflect; amounts are small next to the dim in
+ * practice). Concat and its gradient (slices of dy summed onto their sources) are plain strided copies
+ * on every backend, far cheaper than a gather with an index tensor the size of the output.
+ */
+function edgePad(x: Tensor, d: number, before: number, after: number, mode: 'reflect' | 'replicate'): Tensor {
+  const size = x.shape[d];
+  const pieces: Tensor[] = [];
+  const column = (i: number) => slice(x, d, i, i + 1);
+  const widen = (t: Tensor, n: number) =>
+    expand(
+      t,
+      t.shape.map((s, i) => (i === d ? n : s)),
+    );
+  if (mode === 'replicate') {
+    if (before > 0) pieces.push(widen(column(0), before));
+    pieces.push(x);
+    if (after > 0) pieces.push(widen(column(size - 1), after));
+  } else {
+    // output position j (of before + size + after) reads source sourceIndex(j)
+    for (let j = 0; j < before; j++) pieces.push(column(sourceIndex('reflect', j, before, size)));
+    pieces.push(x);
+    for (let j = before + size; j < before + size + after; j++)
+      pieces.push(column(sourceIndex('reflect', j, before, size)));
+  }
+  return concat(pieces, d);
 }
 
 /** Constant padding of non-negative amounts: fill, then write x into the interior. */
@@ -146,12 +174,7 @@ export function pad(x: Tensor, padding: readonly number[], mode: PadMode = 'cons
       return grow.length === 0 ? contiguous(y) : constantPad(contiguous(y), grow, value);
     }
     let y = x;
-    for (const [d, before, after] of dims) {
-      const size = y.shape[d];
-      const idx = new Int32Array(size + before + after);
-      for (let i = 0; i < idx.length; i++) idx[i] = sourceIndex(mode, i, before, size);
-      y = gatherAlong(y, d, idx);
-    }
+    for (const [d, before, after] of dims) y = edgePad(y, d, before, after, mode);
     return y;
   });
 }
