@@ -76,7 +76,7 @@ export function summary(
       shape = info.outputShape;
     }
   } else if (hasShapeForward(model as Module<any, any>)) {
-    shape = walk(model as Module<any, any>, '', input, rows, new Set());
+    shape = walk(model as Module<any, any>, '', [input], rows, new Set());
   } else {
     // a custom forward: run it once and list every layer call in order, with its own input shapes
     const traced = traceForward(model as Module<any, any>, input, 'summary');
@@ -117,8 +117,8 @@ function specOrThrow(name: string, m: Module<any, any>): LayerSpec {
 /**
  * A module whose `forward` is not a chain of its children (a residual block, a ResNet) describes its
  * data flow on shapes for {@link summary}: `inferForward(input, child)` mirrors `forward`, calling
- * `child(name, shape)` where `forward` calls the child of that name (any number of times, any order)
- * and returning the output shape. Merges such as the residual `add` cost no multiply-adds.
+ * `child(name, ...shapes)` where `forward` calls the child of that name with tensors of those shapes
+ * (any number of times, any order; several for a merge such as `Add`), returning the output shape.
  *
  * @example
  * inferForward(x, child) { const y = child('bn2', child('conv2', child('conv1', x))); return child('relu', y); }
@@ -126,7 +126,7 @@ function specOrThrow(name: string, m: Module<any, any>): LayerSpec {
 export interface ShapeForward {
   inferForward(
     input: readonly number[],
-    child: (name: string, shape: readonly number[]) => number[],
+    child: (name: string, ...shapes: (readonly number[])[]) => number[],
   ): number[];
 }
 
@@ -138,10 +138,10 @@ function addRow(
   rows: SummaryRow[],
   name: string,
   spec: LayerSpec,
-  shape: readonly number[],
+  shapes: readonly (readonly number[])[],
   countParameters: boolean,
 ): number[] {
-  const info = inferLayer(spec, shape, name);
+  const info = inferLayer(spec, shapes.length === 1 ? shapes[0] : shapes, name);
   rows.push({
     name,
     type: spec.type,
@@ -154,19 +154,19 @@ function addRow(
 }
 
 /**
- * Rows of `m` on `shape`: a layer gives one row (its parameters only the first time a shared layer is
- * met), a module with `inferForward` follows it, any other container runs its children in order.
+ * Rows of `m` on its input shapes: a layer gives one row (its parameters only the first time a shared
+ * layer is met), a module with `inferForward` follows it, any other container runs its children in order.
  */
 function walk(
   m: Module<any, any>,
   name: string,
-  shape: readonly number[],
+  shapes: readonly (readonly number[])[],
   rows: SummaryRow[],
   seen: Set<Module<any, any>>,
 ): number[] {
   const spec = specOf(m);
   if (spec !== undefined) {
-    const out = addRow(rows, name, spec, shape, !seen.has(m));
+    const out = addRow(rows, name, spec, shapes, !seen.has(m));
     seen.add(m);
     return out;
   }
@@ -174,7 +174,7 @@ function walk(
   const path = (n: string) => (name === '' ? n : `${name}.${n}`);
   if (hasShapeForward(m)) {
     const byName = new Map(kids);
-    return m.inferForward(shape, (n, s) => {
+    return m.inferForward(shapes[0], (n, ...s) => {
       const c = byName.get(n);
       if (c === undefined) throw new TypeError(`summary: '${name || m.typeName}' has no child '${n}'`);
       return walk(c, path(n), s, rows, seen);
@@ -185,8 +185,8 @@ function walk(
       `summary: '${name || m.typeName}' (${m.typeName}) is not a built-in layer; summary walks Sequentials of built-in layers and modules with inferForward`,
     );
   }
-  let out = [...shape];
-  for (const [n, c] of kids) out = walk(c, path(n), out, rows, seen);
+  let out = [...shapes[0]];
+  for (const [n, c] of kids) out = walk(c, path(n), [out], rows, seen);
   return out;
 }
 

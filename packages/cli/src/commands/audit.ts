@@ -66,7 +66,7 @@ net; with the paper's "Xavier" (n̂ Var[w] = 1) it shrinks by 1/sqrt(2) per laye
     try {
       if (isResNet(model)) {
         // a graph: nn's graph audit runs Eqs. 7-14 on each plain chain (conv, BN, activation) with the
-        // input it receives in the model; the residual sums are not modelled by the paper's prediction
+        // input it receives in the model and checks each residual Add against the sum of variances
         const { model: net } = buildModelFor(mc, seed);
         net.eval();
         const g = new Generator(seed + 1);
@@ -80,7 +80,7 @@ net; with the paper's "Xavier" (n̂ Var[w] = 1) it shrinks by 1/sqrt(2) per laye
         out(io, formatGraphVarianceAudit(audit));
         out(
           io,
-          "Each plain chain (conv -> BN -> activation -> ...) is audited on the input it receives in the network; the paper's prediction starts again after every residual sum, which it does not model.",
+          "Each plain chain (conv -> BN -> activation -> ...) is audited on the input it receives in the network (the paper's Eqs. 7-14 describe plain chains); each residual sum is checked against Var[x + F(x)] = Var[x] + Var[F(x)] (uncorrelated branches).",
         );
         net.dispose();
         return 0;

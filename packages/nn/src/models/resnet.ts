@@ -10,6 +10,7 @@
 import { kaimingNormal_ } from '@rectifier/init';
 import { type Generator, noGrad, type Tensor } from '@rectifier/tensor';
 import { AdaptiveAvgPool2d } from '../layers/adaptive-avg-pool2d';
+import { Add } from '../layers/add';
 import { BatchNorm2d } from '../layers/batch-norm';
 import { Conv2d } from '../layers/conv2d';
 import { Linear } from '../layers/linear';
@@ -88,16 +89,6 @@ function downsample(c: BlockConfig, inChannels: number, outChannels: number, str
   return new Sequential(conv(c, inChannels, outChannels, 1, stride, 0), bn(c, outChannels));
 }
 
-/** The shape of `main + shortcut`: both must agree (they do by construction; a check against edits). */
-function residualShape(block: Module, main: number[], shortcut: number[]): number[] {
-  if (main.length !== shortcut.length || main.some((d, i) => d !== shortcut[i])) {
-    throw new RangeError(
-      `${block.typeName}: the residual branch [${main.join(', ')}] and the shortcut [${shortcut.join(', ')}] differ`,
-    );
-  }
-  return main;
-}
-
 /** A residual block: its output channels and the BN to zero for `zeroInitResidual`. */
 export interface ResidualBlock extends Module {
   readonly lastBn: BatchNorm2d;
@@ -117,6 +108,8 @@ export class BasicBlock extends Module implements ResidualBlock {
   bn2: BatchNorm2d;
   prelu2: Module | null;
   downsample: Sequential | null;
+  /** the residual sum as a module (no parameters), so summaries, audits and exports see the merge */
+  add = new Add();
 
   constructor(c: BlockConfig, inplanes: number, planes: number, stride: number) {
     super();
@@ -140,11 +133,14 @@ export class BasicBlock extends Module implements ResidualBlock {
   }
 
   /** The forward on shapes, for `summary` (see `ShapeForward`). */
-  inferForward(x: readonly number[], child: (name: string, s: readonly number[]) => number[]): number[] {
+  inferForward(
+    x: readonly number[],
+    child: (name: string, ...s: (readonly number[])[]) => number[],
+  ): number[] {
     const [a1, a2] = this.prelu1 ? ['prelu1', 'prelu2'] : ['relu', 'relu'];
     const h = child(a1, child('bn1', child('conv1', x)));
     const y = child('bn2', child('conv2', h));
-    return child(a2, residualShape(this, y, this.downsample ? child('downsample', x) : [...x]));
+    return child(a2, child('add', y, this.downsample ? child('downsample', x) : x));
   }
 
   forward(x: Tensor): Tensor {
@@ -153,7 +149,7 @@ export class BasicBlock extends Module implements ResidualBlock {
     const h = a1.call(this.bn1.call(this.conv1.call(x)));
     const y = this.bn2.call(this.conv2.call(h));
     const shortcut = this.downsample ? this.downsample.call(x) : x;
-    return a2.call(y.add(shortcut));
+    return a2.call(this.add.call(y, shortcut));
   }
 }
 
@@ -174,6 +170,8 @@ export class Bottleneck extends Module implements ResidualBlock {
   relu: Module | null;
   prelu3: Module | null;
   downsample: Sequential | null;
+  /** the residual sum as a module (no parameters), so summaries, audits and exports see the merge */
+  add = new Add();
 
   constructor(c: BlockConfig, inplanes: number, planes: number, stride: number) {
     super();
@@ -200,12 +198,15 @@ export class Bottleneck extends Module implements ResidualBlock {
   }
 
   /** The forward on shapes, for `summary` (see `ShapeForward`). */
-  inferForward(x: readonly number[], child: (name: string, s: readonly number[]) => number[]): number[] {
+  inferForward(
+    x: readonly number[],
+    child: (name: string, ...s: (readonly number[])[]) => number[],
+  ): number[] {
     const [a1, a2, a3] = this.prelu1 ? ['prelu1', 'prelu2', 'prelu3'] : ['relu', 'relu', 'relu'];
     const h1 = child(a1, child('bn1', child('conv1', x)));
     const h2 = child(a2, child('bn2', child('conv2', h1)));
     const y = child('bn3', child('conv3', h2));
-    return child(a3, residualShape(this, y, this.downsample ? child('downsample', x) : [...x]));
+    return child(a3, child('add', y, this.downsample ? child('downsample', x) : x));
   }
 
   forward(x: Tensor): Tensor {
@@ -214,7 +215,7 @@ export class Bottleneck extends Module implements ResidualBlock {
     const h2 = a2.call(this.bn2.call(this.conv2.call(h1)));
     const y = this.bn3.call(this.conv3.call(h2));
     const shortcut = this.downsample ? this.downsample.call(x) : x;
-    return a3.call(y.add(shortcut));
+    return a3.call(this.add.call(y, shortcut));
   }
 }
 
@@ -315,7 +316,10 @@ export class ResNet extends Module {
   }
 
   /** The forward on shapes, for `summary` (see `ShapeForward`). */
-  inferForward(x: readonly number[], child: (name: string, s: readonly number[]) => number[]): number[] {
+  inferForward(
+    x: readonly number[],
+    child: (name: string, ...s: (readonly number[])[]) => number[],
+  ): number[] {
     let h = child(this.prelu ? 'prelu' : 'relu', child('bn1', child('conv1', x)));
     h = child('maxpool', h);
     for (const stage of ['layer1', 'layer2', 'layer3', 'layer4']) h = child(stage, h);
