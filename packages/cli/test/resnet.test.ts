@@ -76,7 +76,9 @@ describe('rectifier train --model resnet18', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^resnet18 \(relu, torchvision's init, input 1x28x28, batch 2\)/);
     expect(r.stdout).toMatch(/chain conv1 -> bn1 -> relu -> maxpool \(input: input\)/);
-    expect(r.stdout).toMatch(/chain layer1\.0\.conv1 -> layer1\.0\.bn1 -> layer1\.0\.relu -> layer1\.0\.conv2/);
+    expect(r.stdout).toMatch(
+      /chain layer1\.0\.conv1 -> layer1\.0\.bn1 -> layer1\.0\.relu -> layer1\.0\.conv2/,
+    );
     expect(r.stdout).toMatch(/layer4\.1\.conv2/);
     expect(r.stdout).toMatch(
       /layer2\.0\.add \(add\) of layer2\.0\.bn2, layer2\.0\.downsample\.1: input stds/,
