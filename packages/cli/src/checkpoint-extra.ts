@@ -1,8 +1,8 @@
-import { summary } from '@rectifier/nn';
+import { resnetSize, summary } from '@rectifier/nn';
 import type { Tensor } from '@rectifier/tensor';
 import { type CheckpointMeta, checkTrainerMeta } from '@rectifier/train';
 import { checkJson, type Rule } from './config-schema';
-import { MODEL_NAMES, type ModelConfig, modelSpecFor } from './models';
+import { checkResNetConfig, isResNet, MODEL_NAMES, type ModelConfig, modelSpecFor } from './models';
 import { ACTIVATIONS, checkTrainConfig, INITS, TRAIN_RULES } from './run-config';
 import type { CheckpointExtra } from './session';
 
@@ -57,8 +57,24 @@ export function checkModelConfig(v: unknown, key = 'modelConfig'): ModelConfig {
  * throws when the config does not describe a buildable model.
  */
 export function parameterCount(mc: ModelConfig): number {
+  return stateSize(mc).parameters;
+}
+
+/**
+ * Learnable parameters and buffer elements (BatchNorm's running statistics) of the model a config
+ * describes, from shapes alone: together, what its state dict holds.
+ */
+export function stateSize(mc: ModelConfig): { parameters: number; buffers: number } {
+  if (isResNet(mc.model)) {
+    checkResNetConfig(mc);
+    const activation = mc.activation === 'relu' ? 'relu' : 'prelu';
+    return resnetSize(mc.model, { numClasses: mc.numClasses, inChannels: mc.inChannels, activation });
+  }
   const spec = modelSpecFor(mc);
-  return summary(spec, [mc.inChannels, mc.inputSize, mc.inputSize]).totalParameters;
+  return {
+    parameters: summary(spec, [mc.inChannels, mc.inputSize, mc.inputSize]).totalParameters,
+    buffers: 0,
+  };
 }
 
 /**
@@ -95,16 +111,21 @@ export function checkCheckpointExtra(meta: CheckpointMeta, tensors: Record<strin
   checkTrainConfig(extra.config, 'extra.config: ');
   let held = 0;
   for (const [k, t] of Object.entries(tensors)) if (k.startsWith('model.')) held += t.size;
-  let wanted: number;
+  let size: { parameters: number; buffers: number };
   try {
-    wanted = parameterCount(mc);
+    size = stateSize(mc);
   } catch (e) {
     throw new Error(`extra.modelConfig does not describe a model: ${(e as Error).message.split('\n')[0]}`);
   }
-  if (wanted !== held)
-    throw new Error(
-      `extra.modelConfig describes a model of ${wanted.toLocaleString('en-US')} parameters but the checkpoint holds ${held.toLocaleString('en-US')}`,
-    );
+  const wanted = size.parameters + size.buffers;
+  if (wanted !== held) {
+    const n = (x: number) => x.toLocaleString('en-US');
+    const what =
+      size.buffers === 0
+        ? `${n(wanted)} parameters`
+        : `${n(size.parameters)} parameters and ${n(size.buffers)} buffer elements (BatchNorm statistics)`;
+    throw new Error(`extra.modelConfig describes a model of ${what} but the checkpoint holds ${n(held)}`);
+  }
   return extra as unknown as CheckpointExtra;
 }
 

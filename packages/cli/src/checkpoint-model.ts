@@ -1,14 +1,13 @@
-import type { Sequential } from '@rectifier/nn';
+import type { Module } from '@rectifier/nn';
 import { CheckpointError, loadCheckpointFile } from '@rectifier/train';
-import { buildFromSpec } from './build-model';
+import { buildModelFor } from './build-model';
 import { checkCheckpointExtra, checkCliCheckpoint } from './checkpoint-extra';
 import { UserError } from './errors';
-import { modelSpecFor } from './models';
 import type { CheckpointExtra } from './session';
 
 /** A model rebuilt from a training checkpoint, with what the checkpoint says about its data. */
 export interface LoadedModel {
-  model: Sequential;
+  model: Module;
   extra: CheckpointExtra;
   path: string;
   step: number;
@@ -38,7 +37,7 @@ export async function loadModelFromCheckpoint(path: string): Promise<LoadedModel
   }
   try {
     const extra = checkCheckpointExtra(ck.meta, ck.tensors);
-    const { model } = buildFromSpec(modelSpecFor(extra.modelConfig), 0);
+    const { model } = buildModelFor(extra.modelConfig, 0);
     const weights: Record<string, (typeof ck.tensors)[string]> = {};
     for (const [k, t] of Object.entries(ck.tensors)) if (k.startsWith('model.')) weights[k.slice(6)] = t;
     try {

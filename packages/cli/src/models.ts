@@ -27,8 +27,32 @@ export const MODEL_NAMES = [
   'B',
   'C',
   'vgg19',
+  'resnet18',
+  'resnet34',
+  'resnet50',
 ] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
+
+/** The residual networks of nn's zoo (torchvision's layout); built by their factories, not from a spec. */
+export const RESNETS = ['resnet18', 'resnet34', 'resnet50'] as const;
+export type ResNetModelName = (typeof RESNETS)[number];
+export const isResNet = (m: ModelName): m is ResNetModelName => (RESNETS as readonly string[]).includes(m);
+
+/**
+ * What a ResNet config may set: torchvision's architecture at full width with its init (He fan-out,
+ * Eq. 14), ReLU or channel-wise PReLU. Throws a UserError naming the flag otherwise.
+ */
+export function checkResNetConfig(c: ModelConfig): void {
+  if (!isResNet(c.model)) return;
+  if (c.width !== 1)
+    throw new UserError(`${c.model} has torchvision's widths: --width must be 1, got ${c.width}`);
+  if (c.activation === 'prelu-shared')
+    throw new UserError(`${c.model} supports --activation relu or prelu (channel-wise), not prelu-shared`);
+  if (c.init !== 'he-fan-out')
+    throw new UserError(
+      `${c.model} uses torchvision's init (he-fan-out, Eq. 14, BN weight 1 and bias 0): --init ${c.init} is not available for it`,
+    );
+}
 
 /**
  * Table 3's models at the paper's scale: full width, 224x224 input, the paper's fc init (std 0.01,
@@ -72,6 +96,9 @@ export const DEFAULT_WIDTH: Record<ModelName, number> = {
   B: 1,
   C: 1,
   vgg19: 1,
+  resnet18: 1,
+  resnet34: 1,
+  resnet50: 1,
 };
 /** Default input side of each model at Fashion-MNIST scale (28x28 images are upsampled 2x for the paper models). */
 export const DEFAULT_INPUT: Record<ModelName, number> = {
@@ -85,6 +112,10 @@ export const DEFAULT_INPUT: Record<ModelName, number> = {
   B: 224,
   C: 224,
   vgg19: 224,
+  // global average pooling takes any size: 28x28 images as they are (a 1x1 map after the last stage)
+  resnet18: 28,
+  resnet34: 28,
+  resnet50: 28,
 };
 
 function convSpec(inC: number, outC: number, k: number, pad: number): ModelLayerSpec['spec'] {
@@ -234,6 +265,8 @@ function sppFor(model: ModelName, inputSize: number): number[] {
 
 /** The model spec of a config (paper models at reduced width and input size; fc layers use the conv init). */
 export function modelSpecFor(c: ModelConfig): ModelSpec {
+  if (isResNet(c.model))
+    throw new UserError(`${c.model} is a residual network: it has no sequential layer spec`);
   if (c.model === 'quicknet') return quicknetSpec(c);
   if (c.model === 'plain22' || c.model === 'plain30') {
     if (c.inputSize !== 28) throw new UserError(`${c.model} is built for 28x28 inputs, got ${c.inputSize}`);

@@ -324,7 +324,8 @@ export const TRAIN_OPTIONS = {
   'input-size': {
     type: 'string',
     arg: 'N',
-    description: 'input side in pixels (default: 28 quicknet, 56 model14/22/30, 224 A, B, C, vgg19)',
+    description:
+      'input side in pixels (default: 28 quicknet and resnets, 56 model14/22/30, 224 A, B, C, vgg19)',
   },
   dropout: {
     type: 'string',

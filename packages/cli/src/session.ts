@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Sequential } from '@rectifier/nn';
+import type { Module } from '@rectifier/nn';
 import { manualSeed } from '@rectifier/tensor';
 import {
   AdamW,
@@ -16,18 +16,18 @@ import {
   scheduleFromConfig,
   Trainer,
 } from '@rectifier/train';
-import { buildFromSpec } from './build-model';
+import { buildModelFor } from './build-model';
 import { MAX_PARAMETERS, parameterCount } from './checkpoint-extra';
 import type { DataBundle } from './data/sources';
 import { UsageError, UserError } from './errors';
 import type { Io } from './io';
-import { configMismatch, type ModelConfig, modelSpecFor } from './models';
+import { configMismatch, type ModelConfig } from './models';
 import { prepareOutDir } from './out-dir';
 import type { TrainConfig } from './run-config';
 
 /** What a training session produced. */
 export interface SessionResult {
-  model: Sequential;
+  model: Module;
   trainer: Trainer;
   fit: FitResult;
   test: EvalResult | null;
@@ -64,7 +64,7 @@ export function modelConfigOf(c: TrainConfig, data: DataBundle): ModelConfig {
   };
 }
 
-function makeOptimizer(model: Sequential, c: TrainConfig): Optimizer {
+function makeOptimizer(model: Module, c: TrainConfig): Optimizer {
   const params = model.parameters();
   return c.optimizer === 'adamw'
     ? new AdamW(params, { lr: c.lr, weightDecay: c.weightDecay })
@@ -172,7 +172,7 @@ export async function runSession(
       `this model has ${params.toLocaleString('en-US')} parameters, more than the ${MAX_PARAMETERS.toLocaleString('en-US')} a run may have: lower --width`,
     );
   manualSeed(c.seed);
-  const { model, generator } = buildFromSpec(modelSpecFor(modelConfig), c.seed);
+  const { model, generator } = buildModelFor(modelConfig, c.seed);
   const optimizer = makeOptimizer(model, c);
   const available = Math.min(c.limit ?? data.numTrain, data.numTrain);
   if (c.batchSize > available)

@@ -1,10 +1,10 @@
-import type { Sequential } from '@rectifier/nn';
+import type { Module } from '@rectifier/nn';
 import { saveSafetensorsAsync } from '@rectifier/nn';
 import { writeFileAtomic } from '@rectifier/train';
 
 /** Writes a model's weights alone (PyTorch-compatible names) as safetensors, atomically. */
 export async function saveWeights(
-  model: Sequential,
+  model: Module,
   path: string,
   metadata: Record<string, string>,
 ): Promise<void> {

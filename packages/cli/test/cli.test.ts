@@ -43,7 +43,7 @@ describe('rectifier (bad input: one clear line, non-zero exit, no stack trace)',
     const b = await cli('train', '--model', 'resnet');
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(
-      /--model must be one of quicknet, model14, model22, model30, plain22, plain30, A, B, C, vgg19; got 'resnet'/,
+      /--model must be one of quicknet, model14, model22, model30, plain22, plain30, A, B, C, vgg19, resnet18, resnet34, resnet50; got 'resnet'/,
     );
     // a negative number is the option's value (node's parseArgs alone calls it ambiguous)
     const neg = await cli('quickstart', '--minutes', '-1');

@@ -59,6 +59,6 @@ describe('buildLayer', () => {
       { dtype: 'float64' },
     ) as Linear;
     expect(conv.weight.dtype).toBe('float64');
-    expect(() => buildLayer({ type: 'batchNorm2d' } as never)).toThrow(/unknown layer spec 'batchNorm2d'/);
+    expect(() => buildLayer({ type: 'groupNorm' } as never)).toThrow(/unknown layer spec 'groupNorm'/);
   });
 });

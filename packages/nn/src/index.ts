@@ -51,6 +51,18 @@ export {
   type Vgg19Options,
   vgg19Spec,
 } from './models/paper-nets';
+export {
+  BasicBlock,
+  Bottleneck,
+  type ResidualBlock,
+  ResNet,
+  type ResNetName,
+  type ResNetOptions,
+  resnet18,
+  resnet34,
+  resnet50,
+  resnetSize,
+} from './models/resnet';
 export { formatSlopes, type LayerSlopes, preluSlopes } from './models/slopes';
 export {
   type ForwardHook,
@@ -86,5 +98,12 @@ export {
   type SpecOfDefinition,
   specParameters,
 } from './spec';
-export { formatSummary, type ModelSummary, type NamedLayerSpec, type SummaryRow, summary } from './summary';
+export {
+  formatSummary,
+  type ModelSummary,
+  type NamedLayerSpec,
+  type ShapeForward,
+  type SummaryRow,
+  summary,
+} from './summary';
 export { leafModules, specOf } from './walk';

@@ -41,7 +41,9 @@ describe('Module', () => {
     expect(b.namedModules().map(([n]) => n)).toEqual(['', 'conv', 'act', 'heads.0', 'heads.1']);
     expect(b.parameterCount()).toBe(1 + 4 * 3 * 9 + 4 + 4 + 8 + 2 + 12);
     expect(b.namedBuffers().map(([n]) => n)).toEqual(['runningMean']);
-    expect(Object.keys(b.stateDict())).toEqual([...b.namedParameters().map(([n]) => n), 'runningMean']);
+    // PyTorch's state_dict order: each module's parameters, then its buffers, module by module
+    const [scale, ...children] = b.namedParameters().map(([n]) => n);
+    expect(Object.keys(b.stateDict())).toEqual([scale, 'runningMean', ...children]);
   });
 
   it('nests names through Sequential and counts a shared parameter once', () => {

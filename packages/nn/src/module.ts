@@ -207,13 +207,27 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   }
 
   /**
-   * Parameters and persistent buffers by dotted name. The values are the live tensors (not copies,
+   * Parameters and persistent buffers by dotted name, in PyTorch's `state_dict` order (each module's
+   * parameters, then its buffers, module by module). The values are the live tensors (not copies,
    * like PyTorch's detached references): do not dispose them; `loadStateDict` writes into them.
    */
   stateDict(): StateDict {
+    // PyTorch's order: module by module (this one first, then its descendants in declaration order),
+    // each module's parameters and then its persistent buffers; a shared parameter appears once
     const sd: StateDict = {};
-    for (const [n, p] of this.namedParameters()) sd[n] = p;
-    for (const [n, b] of this.namedBuffers(true)) sd[n] = b;
+    const seen = new Set<Parameter>();
+    for (const [mName, m] of this.namedModules()) {
+      const key = (n: string) => (mName === '' ? n : `${mName}.${n}`);
+      for (const [pName, p] of m.ownNamedParameters()) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        sd[key(pName)] = p;
+      }
+      for (const [bName, persistent] of m.#bufferNames) {
+        const t = (m as unknown as Record<string, unknown>)[bName];
+        if (persistent && t instanceof Tensor) sd[key(bName)] = t;
+      }
+    }
     return sd;
   }
 

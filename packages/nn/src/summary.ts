@@ -44,6 +44,8 @@ export interface ModelSummary {
  * is a row, in call order, with the shapes it actually received; a reused module's later calls count
  * their multiply-adds again and their parameters not (`repeat`). Tensor ops outside modules (`a.add(b)`)
  * cost no multiply-adds and get no row. `inputShape` is NCHW ([3, 224, 224] is read as batch 1).
+ * A module implementing `inferForward` ({@link ShapeForward}: the zoo's ResNets and their blocks)
+ * is walked on shapes alone instead, without running anything (a ResNet-50 at 224 costs nothing).
  * Throws naming the first layer whose input does not fit.
  *
  * @example
@@ -60,7 +62,7 @@ export function summary(
   }
   const input = inputShape.length === 3 ? [1, ...inputShape] : [...inputShape];
   const rows: SummaryRow[] = [];
-  let shape = input;
+  let shape: number[] = input;
   if ('layers' in model && Array.isArray(model.layers)) {
     for (const { name, spec } of model.layers) {
       const info = inferLayer(spec, shape, name);
@@ -73,6 +75,8 @@ export function summary(
       rows.push({ name, type: specOrThrow(name, m).type, ...info });
       shape = info.outputShape;
     }
+  } else if (hasShapeForward(model as Module<any, any>)) {
+    shape = walk(model as Module<any, any>, '', [input], rows, new Set());
   } else {
     // a custom forward: run it once and list every layer call in order, with its own input shapes
     const traced = traceForward(model as Module<any, any>, input, 'summary');
@@ -108,6 +112,82 @@ function specOrThrow(name: string, m: Module<any, any>): LayerSpec {
     );
   }
   return spec;
+}
+
+/**
+ * A module whose `forward` is not a chain of its children (a residual block, a ResNet) describes its
+ * data flow on shapes for {@link summary}: `inferForward(input, child)` mirrors `forward`, calling
+ * `child(name, ...shapes)` where `forward` calls the child of that name with tensors of those shapes
+ * (any number of times, any order; several for a merge such as `Add`), returning the output shape.
+ *
+ * @example
+ * inferForward(x, child) { const y = child('bn2', child('conv2', child('conv1', x))); return child('relu', y); }
+ */
+export interface ShapeForward {
+  inferForward(
+    input: readonly number[],
+    child: (name: string, ...shapes: (readonly number[])[]) => number[],
+  ): number[];
+}
+
+function hasShapeForward(m: Module<any, any>): m is Module<any, any> & ShapeForward {
+  return typeof (m as Partial<ShapeForward>).inferForward === 'function';
+}
+
+function addRow(
+  rows: SummaryRow[],
+  name: string,
+  spec: LayerSpec,
+  shapes: readonly (readonly number[])[],
+  countParameters: boolean,
+): number[] {
+  const info = inferLayer(spec, shapes.length === 1 ? shapes[0] : shapes, name);
+  rows.push({
+    name,
+    type: spec.type,
+    outputShape: info.outputShape,
+    parameters: countParameters ? info.parameters : 0,
+    multiplyAdds: info.multiplyAdds,
+    ...(countParameters ? {} : { repeat: true as const }),
+  });
+  return info.outputShape;
+}
+
+/**
+ * Rows of `m` on its input shapes: a layer gives one row (its parameters only the first time a shared
+ * layer is met), a module with `inferForward` follows it, any other container runs its children in order.
+ */
+function walk(
+  m: Module<any, any>,
+  name: string,
+  shapes: readonly (readonly number[])[],
+  rows: SummaryRow[],
+  seen: Set<Module<any, any>>,
+): number[] {
+  const spec = specOf(m);
+  if (spec !== undefined) {
+    const out = addRow(rows, name, spec, shapes, !seen.has(m));
+    seen.add(m);
+    return out;
+  }
+  const kids = m.namedChildren();
+  const path = (n: string) => (name === '' ? n : `${name}.${n}`);
+  if (hasShapeForward(m)) {
+    const byName = new Map(kids);
+    return m.inferForward(shapes[0], (n, ...s) => {
+      const c = byName.get(n);
+      if (c === undefined) throw new TypeError(`summary: '${name || m.typeName}' has no child '${n}'`);
+      return walk(c, path(n), s, rows, seen);
+    });
+  }
+  if (kids.length === 0) {
+    throw new TypeError(
+      `summary: '${name || m.typeName}' (${m.typeName}) is not a built-in layer; summary walks Sequentials of built-in layers and modules with inferForward`,
+    );
+  }
+  let out = [...shapes[0]];
+  for (const [n, c] of kids) out = walk(c, path(n), [out], rows, seen);
+  return out;
 }
 
 /**

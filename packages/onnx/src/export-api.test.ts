@@ -107,7 +107,7 @@ describe('SPP export uses nn window geometry exactly', () => {
   it('rejects unknown option keys instead of ignoring them (dynamic_batch is not dynamicBatch)', () => {
     const model = net();
     expect(() => exportOnnx(model, { inputShape: [1, 3, 6, 5], dynamic_batch: true } as never)).toThrow(
-      "exportOnnx: unknown option 'dynamic_batch' (allowed: inputShape, opset, dynamicBatch, names, softmax, metadata, graphName)",
+      "exportOnnx: unknown option 'dynamic_batch' (allowed: inputShape, opset, dynamicBatch, names, softmax, metadata, graphName, foldBatchNorm)",
     );
     expect(() => exportOnnx(model, { inputShape: [1, 3, 6, 5], names: { inputs: 'x' } } as never)).toThrow(
       /unknown key 'names.inputs'/,

@@ -4,6 +4,7 @@
  */
 import { ShapeError } from '@rectifier/tensor';
 import type { ExportGraph } from './export-graph';
+import { foldBatchNorm } from './fold-batch-norm';
 import { GraphBuilder } from './graph-builder';
 import { lowerGraph, type Value } from './lower';
 import { DataType, encodeModel, type OnnxDim } from './onnx-model';
@@ -30,6 +31,12 @@ export interface ExportOptions {
   metadata?: Record<string, string>;
   /** Graph name (default `rectifier`). */
   graphName?: string;
+  /**
+   * Merge every eval-mode BatchNorm that directly follows a convolution into the convolution's
+   * weight and bias (no BatchNormalization node there; the conv gains a bias). Default false: BN
+   * exports as BatchNormalization with its running statistics.
+   */
+  foldBatchNorm?: boolean;
 }
 
 /** Metadata keys written by the exporter. */
@@ -42,7 +49,16 @@ export const METADATA_KEYS = {
   architecture: 'rectifier.architecture',
 } as const;
 
-const OPTION_KEYS = ['inputShape', 'opset', 'dynamicBatch', 'names', 'softmax', 'metadata', 'graphName'];
+const OPTION_KEYS = [
+  'inputShape',
+  'opset',
+  'dynamicBatch',
+  'names',
+  'softmax',
+  'metadata',
+  'graphName',
+  'foldBatchNorm',
+];
 
 /** Validates options; returns them with defaults filled in. */
 export function resolveOptions(options: ExportOptions) {
@@ -90,7 +106,14 @@ export function resolveOptions(options: ExportOptions) {
     softmax: options.softmax ?? false,
     metadata,
     graphName: options.graphName ?? 'rectifier',
+    foldBatchNorm: checkFlag('foldBatchNorm', options.foldBatchNorm),
   };
+}
+
+function checkFlag(name: string, v: unknown): boolean {
+  if (v !== undefined && typeof v !== 'boolean')
+    throw new TypeError(`exportOnnx: ${name} must be a boolean, got ${JSON.stringify(v)}`);
+  return v ?? false;
 }
 
 /**
@@ -106,7 +129,8 @@ export function exportSpec(
   const o = resolveOptions(options);
   const g = new GraphBuilder(o.opset);
   g.reserve(o.input, 'input');
-  let y: Value = lowerGraph(g, model, { name: o.input, shape: o.inputShape });
+  const graphToLower = o.foldBatchNorm ? foldBatchNorm(model).graph : model;
+  let y: Value = lowerGraph(g, graphToLower, { name: o.input, shape: o.inputShape });
   if (o.softmax) {
     y = { name: g.node('Softmax', [y.name], { axis: { type: 'int', value: -1 } }, '')[0], shape: y.shape };
   }
@@ -121,6 +145,7 @@ export function exportSpec(
     dynamicBatch: o.dynamicBatch,
     softmax: o.softmax,
     names: { input: o.input, output: o.output },
+    ...(o.foldBatchNorm ? { foldBatchNorm: true } : {}),
   };
   const graph = g.build(
     o.graphName,

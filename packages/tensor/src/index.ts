@@ -102,6 +102,11 @@ export {
 } from './ops/elementwise.js';
 export { BINARY_GRADS, TERNARY_GRADS, UNARY_GRADS } from './ops/elementwise-grads.js';
 export { gather, indexSelect, oneHot } from './ops/indexing.js';
+export {
+  type InterpolateMode,
+  type InterpolateOptions,
+  interpolate,
+} from './ops/interpolate.js';
 export { cat, concat, split, stack } from './ops/join.js';
 export {
   type BinaryCrossEntropyWithLogitsOptions,
@@ -117,6 +122,8 @@ export {
 } from './ops/loss.js';
 export { linear, matmul } from './ops/matmul.js';
 export { sgdStep, sumOfSquares } from './ops/multi-tensor.js';
+export { type BatchNormOptions, batchNorm } from './ops/normalization.js';
+export { type PadMode, pad } from './ops/pad.js';
 export {
   adaptiveAvgPool2d,
   adaptiveMaxPool2d,

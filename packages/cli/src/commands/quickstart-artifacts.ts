@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PREPROCESSING_METADATA_KEY } from '@rectifier/imagenet';
-import type { Sequential } from '@rectifier/nn';
+import type { Module } from '@rectifier/nn';
 import { exportOnnxAsync } from '@rectifier/onnx';
 import { noGrad, type tensor, tidy } from '@rectifier/tensor';
 import type { ImageSet } from '../data/image-set';
@@ -25,7 +25,7 @@ export const META = {
  * side for in-memory data (28 for Fashion-MNIST).
  */
 export async function onnxBytes(
-  model: Sequential,
+  model: Module,
   mc: ModelConfig,
   classes: string[],
   normalization: DataBundle['normalization'],
@@ -50,7 +50,7 @@ export async function onnxBytes(
  * forward pass on up to 256 test images. Returns a one-line verdict.
  */
 export async function exportAndVerify(
-  model: Sequential,
+  model: Module,
   mc: ModelConfig,
   data: DataBundle,
   path: string,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Sequential } from '@rectifier/nn';
+import type { Module } from '@rectifier/nn';
 import { manualSeed } from '@rectifier/tensor';
 import {
   type EvalResult,
@@ -11,10 +11,10 @@ import {
   scheduleFromConfig,
   Trainer,
 } from '@rectifier/train';
-import { buildFromSpec } from '../build-model';
+import { buildModelFor } from '../build-model';
 import type { DataBundle } from '../data/sources';
 import type { Io } from '../io';
-import { type ModelConfig, modelSpecFor } from '../models';
+import type { ModelConfig } from '../models';
 
 /** One training run of an experiment (an "arm"): a model config trained for a fixed number of steps. */
 export interface ArmOptions {
@@ -52,13 +52,13 @@ export interface ArmResult {
   /** top-1 / top-5 error on the whole test split at the end */
   final: EvalResult;
   reason: string;
-  model: Sequential;
+  model: Module;
 }
 
 /** Trains one arm with SGD (momentum 0.9, weight decay 5e-4, none on PReLU slopes) and records its curves. */
 export async function runArm(o: ArmOptions): Promise<ArmResult> {
   manualSeed(o.seed);
-  const { model, generator } = buildFromSpec(modelSpecFor(o.modelConfig), o.seed);
+  const { model, generator } = buildModelFor(o.modelConfig, o.seed);
   const optimizer = new SGD(model.parameters(), { lr: o.lr, momentum: 0.9, weightDecay: 5e-4 });
   const scheduler = new LRScheduler(optimizer, scheduleFromConfig(o.schedule));
   const inputSize = o.modelConfig.inputSize;

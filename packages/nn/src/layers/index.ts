@@ -7,6 +7,7 @@ import { adaptiveAvgPool2dLayer } from './adaptive-avg-pool2d';
 import { adaptiveMaxPool2dLayer } from './adaptive-max-pool2d';
 import { addLayer } from './add';
 import { avgPool2dLayer } from './avg-pool2d';
+import { batchNorm1dLayer, batchNorm2dLayer } from './batch-norm';
 import { concatLayer } from './concat';
 import { conv2dLayer } from './conv2d';
 import { dropoutLayer } from './dropout';
@@ -15,9 +16,11 @@ import { identityLayer } from './identity';
 import { leakyReluLayer } from './leaky-relu';
 import { linearLayer } from './linear';
 import { maxPool2dLayer } from './max-pool2d';
+import { pad2dLayer } from './pad2d';
 import { preluLayer } from './prelu';
 import { reluLayer } from './relu';
 import { sppLayer } from './spp';
+import { upsampleLayer } from './upsample';
 
 export {
   AdaptiveAvgPool2d,
@@ -33,6 +36,16 @@ export {
 } from './adaptive-max-pool2d';
 export { Add, type AddSpec, addLayer, broadcastShape } from './add';
 export { AvgPool2d, type AvgPool2dOptions, type AvgPool2dSpec, avgPool2dLayer } from './avg-pool2d';
+export {
+  BatchNorm1d,
+  type BatchNorm1dSpec,
+  BatchNorm2d,
+  type BatchNorm2dSpec,
+  BatchNormBase,
+  type BatchNormOptions,
+  batchNorm1dLayer,
+  batchNorm2dLayer,
+} from './batch-norm';
 export { Concat, type ConcatOptions, type ConcatSpec, concatLayer } from './concat';
 export { Conv2d, type Conv2dOptions, type Conv2dSpec, conv2dLayer } from './conv2d';
 export { Dropout, type DropoutOptions, type DropoutSpec, dropoutLayer } from './dropout';
@@ -41,9 +54,26 @@ export { Identity, type IdentitySpec, identityLayer } from './identity';
 export { LeakyReLU, type LeakyReLUOptions, type LeakyReLUSpec, leakyReluLayer } from './leaky-relu';
 export { Linear, type LinearOptions, type LinearSpec, linearLayer } from './linear';
 export { MaxPool2d, type MaxPool2dOptions, type MaxPool2dSpec, maxPool2dLayer } from './max-pool2d';
+export {
+  ConstantPad2d,
+  Pad2dBase,
+  type Pad2dOptions,
+  type Pad2dSpec,
+  pad2dLayer,
+  ReflectionPad2d,
+  ReplicationPad2d,
+  ZeroPad2d,
+} from './pad2d';
 export { DEFAULT_PRELU_INIT, PReLU, type PReLUOptions, type PReLUSpec, preluLayer } from './prelu';
 export { ReLU, type ReLUSpec, reluLayer } from './relu';
 export { SpatialPyramidPooling, type SpatialPyramidPoolingOptions, type SppSpec, sppLayer } from './spp';
+export {
+  Upsample,
+  type UpsampleOptions,
+  type UpsampleSpec,
+  upsampleLayer,
+  upsampleOutputSize,
+} from './upsample';
 
 /**
  * The definitions of the built-in layers. A function, not a constant, so that the registry reads it
@@ -64,6 +94,10 @@ export function builtinLayers() {
     sppLayer,
     dropoutLayer,
     flattenLayer,
+    batchNorm2dLayer,
+    batchNorm1dLayer,
+    pad2dLayer,
+    upsampleLayer,
     identityLayer,
     addLayer,
     concatLayer,

@@ -72,6 +72,21 @@ describe('safetensors format', () => {
     expect(halfToFloat(0x3555)).toBeCloseTo(0.333, 3);
   });
 
+  it("reads I64 (PyTorch's num_batches_tracked) as int32 when every value fits", () => {
+    const d = new Uint8Array(16);
+    const v = new DataView(d.buffer);
+    v.setBigInt64(0, 7n, true);
+    v.setBigInt64(8, -3n, true);
+    const t = decodeSafetensors(rawFile({ n: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } }, d))
+      .tensors.n;
+    expect(t.dtype).toBe('I64');
+    expect(t.data).toEqual(new Int32Array([7, -3]));
+    v.setBigInt64(8, 2n ** 40n, true);
+    expect(() =>
+      decodeSafetensors(rawFile({ n: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } }, d)),
+    ).toThrow("safetensors: 'n': I64 value 1099511627776 at index 1 does not fit in int32");
+  });
+
   it('rejects malformed files with clear errors', () => {
     const ok = { t: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } };
     const d8 = new Uint8Array(8);
@@ -88,8 +103,8 @@ describe('safetensors format', () => {
         /'t': unknown dtype 'constructor'/,
       ],
       [
-        rawFile({ t: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, d8),
-        /'t': dtype I64 is not supported/,
+        rawFile({ t: { dtype: 'U64', shape: [1], data_offsets: [0, 8] } }, d8),
+        /'t': dtype U64 is not supported/,
       ],
       [
         rawFile({ t: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, d8),

@@ -17,10 +17,13 @@ import { checkHeaderStructure, checkNoDuplicateKeys, MAX_HEADER_BYTES } from './
 
 export { MAX_HEADER_BYTES, MAX_HEADER_DEPTH, MAX_HEADER_KEYS } from './header';
 
-/** dtypes this package writes (F32, F64, I32) and also reads (plus F16 and BF16, widened to float32). */
-export type SafetensorsDType = 'F32' | 'F64' | 'I32' | 'F16' | 'BF16';
+/**
+ * dtypes this package writes (F32, F64, I32) and also reads (plus F16 and BF16, widened to float32, and
+ * I64, narrowed to int32 when every value fits: PyTorch's `num_batches_tracked` of BatchNorm).
+ */
+export type SafetensorsDType = 'F32' | 'F64' | 'I32' | 'F16' | 'BF16' | 'I64';
 
-/** One tensor as raw data. F16/BF16 are only produced by reading (decoded to a Float32Array). */
+/** One tensor as raw data. F16/BF16/I64 are only produced by reading (decoded to a Float32Array / Int32Array). */
 export interface RawTensor {
   readonly dtype: SafetensorsDType;
   readonly shape: readonly number[];
@@ -34,9 +37,9 @@ export interface DecodedSafetensors {
   readonly metadata: Record<string, string>;
 }
 
-const BYTES: Record<SafetensorsDType, number> = { F64: 8, F32: 4, I32: 4, F16: 2, BF16: 2 };
+const BYTES: Record<SafetensorsDType, number> = { F64: 8, F32: 4, I32: 4, F16: 2, BF16: 2, I64: 8 };
 /** Order of the reference implementation's dtype enum (writers sort by it, descending, then by name). */
-const RANK: Record<SafetensorsDType, number> = { F16: 1, BF16: 2, I32: 3, F32: 4, F64: 5 };
+const RANK: Record<SafetensorsDType, number> = { F16: 1, BF16: 2, I32: 3, F32: 4, F64: 5, I64: 6 };
 /** dtypes of the spec we recognise but cannot represent; reading them throws a clear error */
 const KNOWN_UNSUPPORTED = [
   'BOOL',
@@ -45,7 +48,6 @@ const KNOWN_UNSUPPORTED = [
   'I16',
   'U16',
   'U32',
-  'I64',
   'U64',
   'F8_E5M2',
   'F8_E4M3',
@@ -216,7 +218,7 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
     // own keys only: 'toString' or 'constructor' are on Object.prototype
     if (!Object.hasOwn(BYTES, dtype)) {
       if (KNOWN_UNSUPPORTED.includes(dtype))
-        fail(`'${name}': dtype ${dtype} is not supported (readable: F32, F64, I32, F16, BF16)`);
+        fail(`'${name}': dtype ${dtype} is not supported (readable: F32, F64, I32, I64, F16, BF16)`);
       fail(`'${name}': unknown dtype '${dtype}'`);
     }
     if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
@@ -263,7 +265,7 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
 function readData(
   bytes: Uint8Array,
   pos: number,
-  s: { dtype: SafetensorsDType; begin: number; end: number },
+  s: { name: string; dtype: SafetensorsDType; begin: number; end: number },
 ) {
   const len = s.end - s.begin;
   const copy = bytes.slice(pos, pos + len); // aligned, owned copy
@@ -280,6 +282,17 @@ function readData(
       return Int32Array.from({ length: len / 4 }, (_, i) => view.getInt32(4 * i, true));
     case 'F16':
       return Float32Array.from({ length: len / 2 }, (_, i) => halfToFloat(view.getUint16(2 * i, true)));
+    case 'I64': {
+      // int64 holds counters (BatchNorm's num_batches_tracked) in PyTorch checkpoints: narrowed to int32
+      const out = new Int32Array(len / 8);
+      for (let i = 0; i < out.length; i++) {
+        const v = view.getBigInt64(8 * i, true);
+        if (v > 2147483647n || v < -2147483648n)
+          fail(`'${s.name}': I64 value ${v} at index ${i} does not fit in int32`);
+        out[i] = Number(v);
+      }
+      return out;
+    }
     case 'BF16': {
       const out = new Float32Array(len / 2);
       const bits = new Uint32Array(out.buffer);

@@ -21,6 +21,7 @@ const fromFileDType: Record<SafetensorsDType, DType> = {
   I32: 'int32',
   F16: 'float32',
   BF16: 'float32',
+  I64: 'int32',
 };
 
 function checkStateDict(fn: string, stateDict: Record<string, Tensor>): [string, Tensor][] {
@@ -81,7 +82,7 @@ export async function saveSafetensorsAsync(
 
 /**
  * Parses safetensors bytes into tensors (F32 -> float32, F64 -> float64, I32 -> int32; F16 and BF16 are
- * widened to float32). The whole file is validated first (see `decodeSafetensors`): a malformed file
+ * widened to float32; I64 is narrowed to int32, range-checked). The whole file is validated first (see `decodeSafetensors`): a malformed file
  * throws and creates no tensor. Load into a model with `model.loadStateDict(tensors)`.
  *
  * @example
