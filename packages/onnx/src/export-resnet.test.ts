@@ -3,7 +3,7 @@
 // Rectifier's eval-mode forward at batch 1 and a dynamic batch 3, to 1e-4 of the output scale. BN
 // statistics and affine parameters are randomised first, so a BN lowered on the wrong axis or with
 // the wrong epsilon cannot pass as the identity of a fresh model.
-import { BatchNorm2d, type Module, type ResNet, resnet18, resnet50 } from '@rectifier/nn';
+import { BatchNorm2d, type Module, type ResNet, resnet18, resnet34, resnet50 } from '@rectifier/nn';
 import { Generator, noGrad, rand } from '@rectifier/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportOnnx } from './export';
@@ -40,6 +40,7 @@ afterAll(() => {
 const zoo: [string, () => ResNet, number[]][] = [
   ['resnet18 (relu)', () => resnet18({ numClasses: 10, seed: 1 }), [1, 3, 64, 48]],
   ['resnet18 (prelu)', () => resnet18({ numClasses: 10, activation: 'prelu', seed: 2 }), [1, 3, 48, 64]],
+  ['resnet34 (relu)', () => resnet34({ numClasses: 10, seed: 4 }), [1, 3, 32, 32]],
   ['resnet50 (relu)', () => resnet50({ numClasses: 10, seed: 3 }), [1, 3, 32, 32]],
 ];
 
@@ -73,7 +74,8 @@ describe.each(zoo)('%s', (name, factory, inputShape) => {
     const ops = (t: string) => m.graph.node.filter((n) => n.op_type === t).length;
     const bns = model.modules().filter((x) => x instanceof BatchNorm2d).length;
     expect(ops('BatchNormalization')).toBe(bns);
-    expect(ops('Add')).toBe(name.startsWith('resnet50') ? 16 : 8);
+    // one Add per residual block: 2+2+2+2 (resnet18), 3+4+6+3 (resnet34 and resnet50)
+    expect(ops('Add')).toBe(name.startsWith('resnet18') ? 8 : 16);
 
     // foldBatchNorm: every BN follows a conv, so none is left; the convs gain torchvision-style biases
     const foldedOptions = { inputShape, dynamicBatch: true, foldBatchNorm: true };
