@@ -3,7 +3,7 @@
 // page is opened with ?backend=webgpu; else WASM SIMD, else the JS backend), builds a small PReLU net
 // and runs SGD steps, reporting the loss, accuracy and learned PReLU slopes after each chunk of steps.
 // Every read is async (`await t.data()`), which is what the WebGPU backend requires (it has no dataSync).
-import type { Backend } from '@rectifier/tensor';
+import type { Backend, BackendSelection } from '@rectifier/tensor';
 import { makeShapes, SHAPE_CLASSES, SIDE } from './shapes';
 
 /** What the page can ask for (`?backend=`): 'auto' is selectBackend's choice. */
@@ -11,7 +11,8 @@ export type BackendChoice = 'auto' | 'webgpu' | 'wasm' | 'cpu';
 
 /** The backend in use, named and explained, known before the first step. */
 export interface BackendStatus {
-  backend: 'webgpu' | 'wasm' | 'cpu';
+  // 'native' only in Node; a page in a browser gets webgpu, wasm or cpu
+  backend: BackendSelection['name'];
   /** selectBackend's description and reason, e.g. "wasm (SIMD, 1 thread): auto: the WebGPU adapter ... is a software renderer". */
   backendNote: string;
 }
