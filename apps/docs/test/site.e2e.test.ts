@@ -25,6 +25,8 @@ const LOSS_RATIO_REQUIRED = 0.7;
  * SwiftShader and WASM: about 1e-7). The live training page (live/train.md) states this number.
  */
 const LOSS_MATCH_RTOL = 3e-4;
+/** Pages the link crawl has open at once. */
+const CRAWL_CONCURRENCY = 3;
 
 describe.skipIf(!!skip)('documentation site in chromium', () => {
   let server: { url: string; close: () => Promise<void> };
@@ -70,13 +72,10 @@ describe.skipIf(!!skip)('documentation site in chromium', () => {
     `${path.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') || 'index'}.png`;
 
   it('every page loads without console errors and every internal link resolves', async () => {
-    const seen = new Set<string>();
+    const seen = new Set<string>(['/']);
     const queue = ['/'];
     const problems: string[] = [];
-    while (queue.length > 0) {
-      const path = queue.shift()!;
-      if (seen.has(path)) continue;
-      seen.add(path);
+    const visit = async (path: string) => {
       const { page, errors } = await open(path);
       // Live pages are exercised (and screenshotted) by their own tests below. API pages are long
       // (one page per package entry point): a viewport screenshot shows enough of their layout.
@@ -122,11 +121,30 @@ describe.skipIf(!!skip)('documentation site in chromium', () => {
           // Links to generated files (the ONNX model, plots) must resolve too.
           const res = await fetch(server.url + p);
           if (res.status !== 200) problems.push(`${path}: broken link ${p} (HTTP ${res.status})`);
-        } else if (!seen.has(p)) queue.push(p);
+        } else if (!seen.has(p)) {
+          seen.add(p);
+          queue.push(p);
+        }
       }
       problems.push(...errors);
       await page.close();
-    }
+    };
+    // A few pages at a time: a page's load, screenshot and link checks mostly wait on chromium, which
+    // renders pages in parallel (one at a time, this crawl was most of the docs test's time).
+    let active = 0;
+    await new Promise<void>((done, fail) => {
+      const pump = () => {
+        if (queue.length === 0 && active === 0) return done();
+        while (active < CRAWL_CONCURRENCY && queue.length > 0) {
+          active++;
+          visit(queue.shift() as string).then(() => {
+            active--;
+            pump();
+          }, fail);
+        }
+      };
+      pump();
+    });
     expect(problems).toEqual([]);
     expect(seen.size).toBeGreaterThan(8);
   });
