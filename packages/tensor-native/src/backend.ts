@@ -15,7 +15,10 @@ import {
   cpuBackend,
   type DType,
   cpuStorageData as data,
+  elementwiseLayout,
+  foldRowSums,
   type PoolWindows,
+  planRowSums,
   type ReduceOp,
   type SgdHyper,
   type TernaryOp,
@@ -24,7 +27,6 @@ import {
 } from '@rectifier/tensor';
 import { type Addon, loadAddon, type PoolArgs } from './addon.js';
 import { withFallback } from './fallback.js';
-import { elementwiseLayout } from './layout.js';
 
 /** Options of {@link createNativeBackend}. */
 export interface NativeBackendOptions {
@@ -313,7 +315,7 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
     if (op === undefined || outDtype !== 'float32' || !f32(...views)) return null;
     const n = elements(views[0]);
     if (n < EW_MIN_ELEMENTS) return null;
-    const layout = elementwiseLayout(views);
+    const layout = elementwiseLayout(views, { perRow: true });
     if (layout === null) return null;
     const out = alloc('float32', n);
     const operands: (Float32Array | number)[] = [];
@@ -338,36 +340,12 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
    * Covers bias gradients (axes [0, 2, 3] of NCHW) and global average pooling (axes [2, 3]).
    */
   const reduce = (op: ReduceOp, x: View, axes: readonly number[]) => {
-    const js = () => cpuBackend.reduce(op, x, axes);
-    if (op !== 'sum' || x.dtype !== 'float32') return js();
-    const shape = x.shape;
-    const nd = shape.length;
-    let n = 1;
-    for (let i = nd - 1; i >= 0; i--) {
-      if (shape[i] !== 1 && x.strides[i] !== n) return js();
-      n *= shape[i];
-    }
-    if (n < EW_MIN_ELEMENTS * 4) return js();
-    let tail = nd;
-    while (tail > 0 && axes.includes(tail - 1)) tail--;
-    let lead = 0;
-    while (lead < tail && axes.includes(lead)) lead++;
-    if (tail === nd || axes.some((a) => a >= lead && a < tail)) return js();
-    let outer = 1;
-    for (let i = 0; i < lead; i++) outer *= shape[i];
-    let inner = 1;
-    for (let i = tail; i < nd; i++) inner *= shape[i];
-    const rows = n / inner;
-    const C = rows / outer;
-    const sums = new Float64Array(rows);
-    use().rowSums(F(x), x.offset, rows, inner, sums);
-    const out = alloc('float32', C);
-    const o = out.data as Float32Array;
-    for (let c = 0; c < C; c++) {
-      let acc = 0;
-      for (let b = 0; b < outer; b++) acc += sums[b * C + c];
-      o[c] = acc;
-    }
+    const plan = op === 'sum' && x.dtype === 'float32' ? planRowSums(x, axes, EW_MIN_ELEMENTS * 4) : null;
+    if (plan === null) return cpuBackend.reduce(op, x, axes);
+    const sums = new Float64Array(plan.rows);
+    use().rowSums(F(x), x.offset, plan.rows, plan.inner, sums);
+    const out = alloc('float32', plan.channels);
+    foldRowSums(sums, plan, out.data as Float32Array);
     return out;
   };
 

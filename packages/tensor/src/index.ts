@@ -26,7 +26,9 @@ export type {
   View,
 } from './backend.js';
 export { getBackend, setBackend, withBackend } from './backend-state.js';
+export { type EwLayout, elementwiseLayout } from './backends/cpu/elementwise-layout.js';
 export { cpuBackend } from './backends/cpu/index.js';
+export { foldRowSums, planRowSums, type RowSumPlan } from './backends/cpu/row-sum-plan.js';
 // For backends that keep the CPU backend's host storages and replace some of its kernels (as the
 // WASM backend does inside this package, and @rectifier/tensor-native outside it).
 export {

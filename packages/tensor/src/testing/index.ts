@@ -170,3 +170,10 @@ export function assertClose(
     throw new Error(`assertClose: element ${i}: got ${x}, expected ${y} (atol ${atol}, rtol ${rtol})`);
   }
 }
+
+export {
+  type ConvnetGradientOptions,
+  convnetGradientDeviations,
+  type GradientDeviation,
+} from './backend-gradients.js';
+export { float32Bits, type TrainingRunOptions, trainingRunBits } from './training-run.js';

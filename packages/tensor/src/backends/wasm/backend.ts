@@ -15,11 +15,12 @@ import type {
   UnaryOp,
   View,
 } from '../../backend.js';
+import { elementwiseLayout } from '../cpu/elementwise-layout.js';
 import { cpuBackend } from '../cpu/index.js';
+import { foldRowSums, planRowSums } from '../cpu/row-sum-plan.js';
 import { alloc, arr, type CpuStorage } from '../cpu/storage.js';
 import { availableCores, canUseThreads, MAX_DEFAULT_THREADS } from './features.js';
-import { type EwOp, WasmKernels } from './kernels.js';
-import { elementwiseLayout } from './layout.js';
+import { type EwOp, type Mode, WasmKernels } from './kernels.js';
 import { createWasmRuntime, pickFlavour, type SimdFlavour, WasmOutOfMemory } from './runtime.js';
 
 export type { SimdFlavour } from './runtime.js';
@@ -240,7 +241,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
       const operands = views.map((v, i) => ({
         data: arr(v) as Float32Array,
         offset: v.offset,
-        mode: layout.modes[i],
+        mode: layout.modes[i] as Mode, // per-row operands are not asked for: full, channel or scalar
       }));
       // alloc may hand back a pooled array of a disposed storage: no page faults on the output.
       const out = alloc('float32', n);
@@ -267,36 +268,12 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
    */
   const reduce = (op: ReduceOp, x: View, axes: readonly number[]) => {
     const js = () => cpuBackend.reduce(op, x, axes);
-    if (op !== 'sum' || x.dtype !== 'float32') return js();
-    const shape = x.shape;
-    const nd = shape.length;
-    let n = 1;
-    for (let i = nd - 1; i >= 0; i--) {
-      if (shape[i] !== 1 && x.strides[i] !== n) return js();
-      n *= shape[i];
-    }
-    if (n < EW_MIN_ELEMENTS * 4) return js();
-    // Reduced axes: a trailing block [tail, nd) (required) and a leading block [0, lead).
-    let tail = nd;
-    while (tail > 0 && axes.includes(tail - 1)) tail--;
-    let lead = 0;
-    while (lead < tail && axes.includes(lead)) lead++;
-    if (tail === nd || axes.some((a) => a >= lead && a < tail)) return js();
-    let outer = 1;
-    for (let i = 0; i < lead; i++) outer *= shape[i];
-    let inner = 1;
-    for (let i = tail; i < nd; i++) inner *= shape[i];
-    const rows = n / inner;
-    const C = rows / outer;
+    const plan = op === 'sum' && x.dtype === 'float32' ? planRowSums(x, axes, EW_MIN_ELEMENTS * 4) : null;
+    if (plan === null) return js();
     try {
-      const sums = k.rowSums(arr(x) as Float32Array, x.offset, rows, inner);
-      const out = alloc('float32', C);
-      const o = out.data as Float32Array;
-      for (let c = 0; c < C; c++) {
-        let acc = 0;
-        for (let b = 0; b < outer; b++) acc += sums[b * C + c];
-        o[c] = acc;
-      }
+      const sums = k.rowSums(arr(x) as Float32Array, x.offset, plan.rows, plan.inner);
+      const out = alloc('float32', plan.channels);
+      foldRowSums(sums, plan, out.data as Float32Array);
       return out;
     } catch (e) {
       if (e instanceof WasmOutOfMemory) return js();

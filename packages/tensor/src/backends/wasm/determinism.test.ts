@@ -5,19 +5,10 @@
  * resumed run continues exactly).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { noGrad } from '../../autograd/grad-mode.js';
 import { withBackend } from '../../backend-state.js';
-import { tidy } from '../../memory.js';
-import { prelu } from '../../ops/activation.js';
-import { conv2d } from '../../ops/conv.js';
-import { full, randn, tensor, zeros } from '../../ops/creation.js';
-import { relu } from '../../ops/elementwise.js';
-import { crossEntropy } from '../../ops/loss.js';
-import { linear } from '../../ops/matmul.js';
-import { maxPool2d } from '../../ops/pool.js';
-import { Parameter } from '../../parameter.js';
+import { randn } from '../../ops/creation.js';
 import { Generator } from '../../random/generator.js';
-import type { Tensor } from '../../tensor.js';
+import { trainingRunBits } from '../../testing/index.js';
 import { createWasmBackend } from './backend.js';
 import { WasmKernels } from './kernels.js';
 import { createWasmRuntime, KERNELS, pickFlavour } from './runtime.js';
@@ -25,60 +16,10 @@ import { createWasmRuntime, KERNELS, pickFlavour } from './runtime.js';
 const wasm = await createWasmBackend({ threads: 2 });
 afterAll(() => wasm.close());
 
-/** Exact bit patterns, so that -0 / 0 and NaN payloads count as differences too. */
-const bits = (t: Tensor) => Array.from(new Uint32Array(new Float32Array(t.dataSync()).buffer));
-
-/**
- * A net whose convolutions are big enough to run threaded (> 2 MFLOP per call) with a batch of at
- * least two images, so conv2d's weight gradient sums images in per-thread partial buffers.
- */
-function trainRun(steps: number): { losses: number[]; weights: number[][] } {
-  const g = new Generator(5);
-  const he = (shape: number[], fanIn: number) =>
-    new Parameter(randn(shape, { generator: g }).mul(Math.sqrt(2 / fanIn)));
-  const params = {
-    w1: he([16, 3, 3, 3], 27),
-    b1: new Parameter(zeros([16])),
-    a1: new Parameter(full([16], 0.25)),
-    w2: he([16, 16, 3, 3], 144),
-    b2: new Parameter(zeros([16])),
-    w3: he([4, 16 * 8 * 8], 1024),
-    b3: new Parameter(zeros([4])),
-  };
-  const x = randn([16, 3, 16, 16], { generator: g });
-  const y = tensor(
-    Array.from({ length: 16 }, (_, i) => i % 4),
-    { dtype: 'int32' },
-  );
-  const losses: number[] = [];
-  for (let step = 0; step < steps; step++) {
-    losses.push(
-      tidy(() => {
-        let h = prelu(conv2d(x, params.w1, params.b1, { padding: 1 }), params.a1);
-        h = maxPool2d(relu(conv2d(h, params.w2, params.b2, { padding: 1 })), { kernelSize: 2 });
-        const loss = crossEntropy(linear(h.flatten(1), params.w3, params.b3), y);
-        loss.backward();
-        noGrad(() => {
-          for (const p of Object.values(params)) {
-            if (p.grad) p.assign(p.sub(p.grad.mul(0.05)));
-            p.zeroGrad();
-          }
-        });
-        return loss.dataSync()[0];
-      }),
-    );
-  }
-  const weights = Object.values(params).map(bits);
-  for (const p of Object.values(params)) p.dispose();
-  x.dispose();
-  y.dispose();
-  return { losses, weights };
-}
-
 describe('wasm backend determinism (2 threads)', () => {
   it('two identical training runs give bit-identical losses and weights', () => {
-    const a = withBackend(wasm, () => trainRun(30));
-    const b = withBackend(wasm, () => trainRun(30));
+    const a = withBackend(wasm, () => trainingRunBits({ steps: 30, size: 16 }));
+    const b = withBackend(wasm, () => trainingRunBits({ steps: 30, size: 16 }));
     expect(a.losses.every(Number.isFinite)).toBe(true);
     expect(b.losses).toEqual(a.losses);
     expect(b.weights).toEqual(a.weights);

@@ -5,34 +5,9 @@
 // core's gradchecks verify against finite differences.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  avgPool2d,
-  conv2d,
-  cpuBackend,
-  crossEntropy,
-  Generator,
-  grad,
-  linear,
-  maxPool2d,
-  prelu,
-  randint,
-  randn,
-  type Tensor,
-  tensor,
-  tidy,
-  withBackend,
-} from '../../index.js';
-import { gradcheck } from '../../testing/index.js';
+import { conv2d, cpuBackend, Generator, maxPool2d, prelu, randn, tensor, withBackend } from '../../index.js';
+import { convnetGradientDeviations, gradcheck } from '../../testing/index.js';
 import { createWasmBackend, type WasmBackend } from './backend.js';
-
-/** conv(stride 1, pad 1, bias) -> PReLU (per channel) -> max pool -> grouped strided conv -> avg pool -> linear -> CE. */
-function net(x: Tensor, w1: Tensor, b1: Tensor, a: Tensor, w2: Tensor, fc: Tensor, y: Tensor): Tensor {
-  let h = prelu(conv2d(x, w1, b1, { padding: 1 }), a);
-  h = maxPool2d(h, { kernelSize: 3, stride: 2, padding: 1 });
-  h = conv2d(h, w2, null, { stride: 2, padding: 1, groups: 2 }).relu();
-  h = avgPool2d(h, { kernelSize: 2 }).flatten(1);
-  return crossEntropy(linear(h, fc), y);
-}
 
 describe('gradients on the WASM backend', () => {
   let wasm: WasmBackend;
@@ -42,37 +17,9 @@ describe('gradients on the WASM backend', () => {
   afterAll(() => wasm.close());
 
   it('float32 WASM gradients of a PReLU convnet match float64 CPU gradients', () => {
-    const gen = new Generator(3);
-    const shapes = [[8, 8, 3, 3], [8], [8], [8, 4, 3, 3], [5, 8 * 2 * 2]];
-    const x64 = randn([6, 8, 15, 15], { generator: gen, dtype: 'float64' });
-    const params64 = shapes.map((s, i) =>
-      randn(s, { generator: gen, dtype: 'float64' }).mul(i === 2 ? 0.1 : 0.3),
-    );
-    const y = randint(0, 5, [6], { generator: gen });
-    const grads64 = tidy(() => {
-      const ps = params64.map((p) => p.detach().requiresGrad_());
-      return grad(net(x64, ps[0], ps[1], ps[2], ps[3], ps[4], y), ps).map((g) =>
-        Float64Array.from(g.dataSync()),
-      );
-    });
-    const grads32 = withBackend(wasm, () =>
-      tidy(() => {
-        const x = tensor(x64.dataSync(), { shape: x64.shape, dtype: 'float32' });
-        const ps = params64.map((p) =>
-          tensor(p.dataSync(), { shape: p.shape, dtype: 'float32', requiresGrad: true }),
-        );
-        const yw = tensor(y.dataSync(), { shape: y.shape, dtype: 'int32' });
-        const loss = net(x, ps[0], ps[1], ps[2], ps[3], ps[4], yw);
-        expect(loss.backend).toBe(wasm);
-        return grad(loss, ps).map((g) => Float64Array.from(g.dataSync()));
-      }),
-    );
-    for (let i = 0; i < grads64.length; i++) {
-      const scale = Math.max(...grads64[i].map(Math.abs));
-      expect(scale).toBeGreaterThan(0);
-      for (let j = 0; j < grads64[i].length; j++) {
-        expect(Math.abs(grads32[i][j] - grads64[i][j])).toBeLessThanOrEqual(1e-4 * scale + 1e-6);
-      }
+    for (const d of convnetGradientDeviations(wasm, { batch: 6, size: 15 })) {
+      expect(d.scale, d.name).toBeGreaterThan(0);
+      expect(d.maxAbsDiff, d.name).toBeLessThanOrEqual(1e-4 * d.scale + 1e-6);
     }
   });
 

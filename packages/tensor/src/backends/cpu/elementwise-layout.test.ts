@@ -1,7 +1,8 @@
-// The operand classification behind the native elementwise loop.
-import type { View } from '@rectifier/tensor';
+// The operand classification behind the WASM and native elementwise loops.
+
 import { describe, expect, it } from 'vitest';
-import { CHANNEL, elementwiseLayout, FULL, ROW, SCALAR } from './layout.js';
+import type { View } from '../../backend.js';
+import { CHANNEL, elementwiseLayout, FULL, ROW, SCALAR } from './elementwise-layout.js';
 
 const v = (shape: number[], strides: number[]): View =>
   ({
@@ -34,24 +35,34 @@ describe('elementwiseLayout', () => {
   });
 
   it('a per-row operand ([N, C, 1, 1] broadcast) splits rows after its last axis, with a channel operand', () => {
-    expect(elementwiseLayout([full, v(NCHW, [8, 1, 0, 0])])).toEqual({
+    expect(elementwiseLayout([full, v(NCHW, [8, 1, 0, 0])], { perRow: true })).toEqual({
       outer: 32,
       C: 1,
       inner: 256,
       modes: [FULL, ROW],
     });
-    expect(elementwiseLayout([full, v(NCHW, [8, 1, 0, 0]), v(NCHW, [0, 1, 0, 0])])).toEqual({
-      outer: 4,
-      C: 8,
-      inner: 256,
-      modes: [FULL, ROW, CHANNEL],
-    });
+    expect(elementwiseLayout([full, v(NCHW, [8, 1, 0, 0]), v(NCHW, [0, 1, 0, 0])], { perRow: true })).toEqual(
+      {
+        outer: 4,
+        C: 8,
+        inner: 256,
+        modes: [FULL, ROW, CHANNEL],
+      },
+    );
   });
 
   it('returns null for layouts the loop does not take', () => {
     expect(elementwiseLayout([full, v(NCHW, [256, 0, 16, 1])])).toBeNull(); // [N,1,H,W] broadcast
     expect(elementwiseLayout([full, v(NCHW, [2048, 1, 128, 8])])).toBeNull(); // channels-last
-    expect(elementwiseLayout([full, v(NCHW, [8, 1, 0, 0]), v(NCHW, [0, 0, 1, 0])])).toBeNull(); // row + channel elsewhere
-    expect(elementwiseLayout([full, v(NCHW, [1, 0, 0, 0]), v(NCHW, [8, 1, 0, 0])])).toBeNull(); // two row splits
+    expect(
+      elementwiseLayout([full, v(NCHW, [8, 1, 0, 0]), v(NCHW, [0, 0, 1, 0])], { perRow: true }),
+    ).toBeNull(); // row + channel elsewhere
+    expect(
+      elementwiseLayout([full, v(NCHW, [1, 0, 0, 0]), v(NCHW, [8, 1, 0, 0])], { perRow: true }),
+    ).toBeNull(); // two row splits
+  });
+
+  it('refuses per-row operands unless the kernel takes them (the WASM kernel does not)', () => {
+    expect(elementwiseLayout([full, v(NCHW, [8, 1, 0, 0])])).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
-// Classifies the operands of an elementwise call into the layouts the native loop handles: each view
+// Classifies the operands of an elementwise call into the layouts the accelerated loops handle (the
+// WASM kernel here, the native one in @rectifier/tensor-native, which also takes per-row operands): each view
 // (all share the output's shape; broadcasting is expressed by 0 strides) must be full (contiguous
 // row-major), per-channel (non-zero stride 1 on a single axis, e.g. a [1,C,1,1] bias or PReLU slope
 // broadcast over NCHW), per-row (contiguous over leading axes and broadcast over the trailing ones,
@@ -6,9 +7,9 @@
 // (transposes, slices with gaps, other broadcasts) returns null and the call runs the CPU backend's
 // JavaScript.
 
-import type { View } from '@rectifier/tensor';
+import type { View } from '../../backend.js';
 
-/** 0 full, 1 per-channel, 2 scalar, 3 per-row: the operand modes of native/loops.cc. */
+/** 0 full, 1 per-channel, 2 scalar, 3 per-row: the operand modes of the WASM kernel and of tensor-native's loops.cc. */
 export const FULL = 0;
 export const CHANNEL = 1;
 export const SCALAR = 2;
@@ -40,8 +41,11 @@ export interface EwLayout {
   readonly modes: readonly number[];
 }
 
-/** The (outer, C, inner) rows and each operand's mode, or null when some operand does not fit. */
-export function elementwiseLayout(views: readonly View[]): EwLayout | null {
+/**
+ * The (outer, C, inner) rows and each operand's mode, or null when some operand does not fit.
+ * `perRow`: also accept per-row operands (a kernel that has the ROW mode).
+ */
+export function elementwiseLayout(views: readonly View[], opts: { perRow?: boolean } = {}): EwLayout | null {
   const shape = views[0].shape;
   const nd = shape.length;
   const contiguous = new Array<number>(nd);
@@ -74,6 +78,7 @@ export function elementwiseLayout(views: readonly View[]): EwLayout | null {
       axis = channelAxis;
       modes.push(CHANNEL);
     } else {
+      if (!opts.perRow) return null;
       const t = rowSplit(shape, v.strides);
       if (t < 0 || (split !== -1 && split !== t)) return null;
       split = t;
