@@ -12,6 +12,7 @@ import {
   type BinaryOp,
   type Conv2dGeometry,
   type CpuStorage,
+  conv2dGeometryFields,
   cpuBackend,
   type DType,
   cpuStorageData as data,
@@ -83,27 +84,6 @@ const contiguous = (shape: readonly number[]) => {
   }
   return s;
 };
-
-function convGeometry(g: Conv2dGeometry): Float64Array {
-  return Float64Array.of(
-    g.N,
-    g.C,
-    g.H,
-    g.W,
-    g.O,
-    g.KH,
-    g.KW,
-    g.OH,
-    g.OW,
-    g.strideH,
-    g.strideW,
-    g.padH,
-    g.padW,
-    g.dilationH,
-    g.dilationW,
-    g.groups,
-  );
-}
 
 function poolArgs(p: PoolWindows): PoolArgs {
   return [
@@ -200,7 +180,7 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
           bias ? F(bias) : null,
           bias?.offset ?? 0,
           out.data as Float32Array,
-          convGeometry(g),
+          Float64Array.from(conv2dGeometryFields(g)),
         ),
       () => {
         const y = cpuBackend.conv2d(x, w, g);
@@ -249,7 +229,7 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
           F(w),
           w.offset,
           out.data as Float32Array,
-          convGeometry(g),
+          Float64Array.from(conv2dGeometryFields(g)),
         ),
       () => cpuBackend.conv2dBackwardInput(dy, w, g),
     );
@@ -267,7 +247,7 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
           F(dy),
           dy.offset,
           out.data as Float32Array,
-          convGeometry(g),
+          Float64Array.from(conv2dGeometryFields(g)),
         ),
       () => cpuBackend.conv2dBackwardWeight(x, dy, g),
     );

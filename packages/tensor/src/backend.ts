@@ -115,6 +115,31 @@ export interface Conv2dGeometry {
 }
 
 /**
+ * The geometry as the 16 numbers compiled kernels take (the WASM kernels and tensor-native's addon
+ * read them in this order: N, C, H, W, O, KH, KW, OH, OW, strides, paddings, dilations, groups).
+ */
+export function conv2dGeometryFields(g: Conv2dGeometry): number[] {
+  return [
+    g.N,
+    g.C,
+    g.H,
+    g.W,
+    g.O,
+    g.KH,
+    g.KW,
+    g.OH,
+    g.OW,
+    g.strideH,
+    g.strideW,
+    g.padH,
+    g.padW,
+    g.dilationH,
+    g.dilationW,
+    g.groups,
+  ];
+}
+
+/**
  * Pooling windows, one description for max, average and adaptive pooling. For output row `oh`,
  * the window covers input rows [hStart[oh], hEnd[oh]) (already clipped to [0, H)); likewise columns.
  * For average pooling the divisor of output (oh, ow) is hCount[oh] * wCount[ow], which lets

@@ -25,6 +25,7 @@ export type {
   UnaryOp,
   View,
 } from './backend.js';
+export { conv2dGeometryFields } from './backend.js';
 export { getBackend, setBackend, withBackend } from './backend-state.js';
 export { type EwLayout, elementwiseLayout } from './backends/cpu/elementwise-layout.js';
 export { cpuBackend } from './backends/cpu/index.js';

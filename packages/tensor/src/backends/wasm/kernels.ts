@@ -2,7 +2,7 @@
 // (backends/cpu/kernels, see kernel-contract): operands are copied into the runtime's arena, the
 // kernel runs on the pool, the result is copied back. Float32 only; the backend sends float64 to JS.
 
-import type { Conv2dGeometry, PoolWindows } from '../../backend.js';
+import { type Conv2dGeometry, conv2dGeometryFields, type PoolWindows } from '../../backend.js';
 import type { WasmRuntime } from './runtime.js';
 
 /** Below this many flops a call stays on the calling thread: waking workers costs ~20-50 us. */
@@ -18,27 +18,6 @@ export function span(shape: readonly number[], strides: readonly number[]): numb
     s += (shape[i] - 1) * Math.abs(strides[i]);
   }
   return s;
-}
-
-function geometryWords(g: Conv2dGeometry): number[] {
-  return [
-    g.N,
-    g.C,
-    g.H,
-    g.W,
-    g.O,
-    g.KH,
-    g.KW,
-    g.OH,
-    g.OW,
-    g.strideH,
-    g.strideW,
-    g.padH,
-    g.padW,
-    g.dilationH,
-    g.dilationW,
-    g.groups,
-  ];
 }
 
 /** Operand layout of an elementwise call: full (contiguous like the output), per-channel, or scalar. */
@@ -218,7 +197,7 @@ export class WasmKernels {
   ): { gp: number; scratch: number; stride: number; nt: number } {
     const rt = this.rt;
     rt.reset();
-    const words = geometryWords(g);
+    const words = conv2dGeometryFields(g);
     const gp = rt.alloc(64);
     rt.i32.set(words, gp >> 2);
     const stride = Math.ceil(rt.convScratchBytes(gp) / 64) * 64;
