@@ -1,4 +1,4 @@
-import { formatDuration } from '@rectifier/train';
+import { fitLine, formatDuration, progressBar } from '@rectifier/train';
 
 /** A stream progress can be written to (stdout or stderr of the command). */
 export interface ProgressStream {
@@ -35,16 +35,9 @@ export class EvalProgressLine {
       const now = performance.now();
       if (now - this.lastDraw < 100 && done !== total) return; // ~10 redraws a second
       this.lastDraw = now;
-      const width = 24;
-      const full = frac === undefined ? 0 : Math.round(frac * width);
-      const bar =
-        frac === undefined
-          ? ''
-          : ` [${'='.repeat(Math.max(0, full - 1))}${full > 0 ? '>' : ''}${' '.repeat(width - full)}]`;
-      let line = `${this.label}${bar} ${where}${eta}  ${count}  ${rate.toFixed(1)} img/s`;
-      const cols = this.stream.columns ?? 120;
-      if (line.length > cols - 1) line = line.slice(0, cols - 1);
-      this.stream.write(`\r${line}\x1b[K`);
+      const bar = frac === undefined ? '' : ` ${progressBar(frac)}`;
+      const line = `${this.label}${bar} ${where}${eta}  ${count}  ${rate.toFixed(1)} img/s`;
+      this.stream.write(`\r${fitLine(line, this.stream.columns)}\x1b[K`);
       this.open = true;
       return;
     }

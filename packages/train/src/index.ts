@@ -42,7 +42,7 @@ export { checkTrainerMeta } from './trainer/checkpoint-meta';
 export type { EvalProgress, EvaluateOptions } from './trainer/evaluate';
 export { evaluateModel, forwardOf } from './trainer/evaluate';
 export { l2Norms, NonFiniteError } from './trainer/guard';
-export { formatDuration, ProgressReporter, pct } from './trainer/progress';
+export { fitLine, formatDuration, ProgressReporter, pct, progressBar } from './trainer/progress';
 export { Trainer } from './trainer/trainer';
 export type {
   Batch,

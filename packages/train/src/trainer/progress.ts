@@ -15,6 +15,17 @@ export function pct(x: number): string {
   return Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : 'n/a';
 }
 
+/** A 24-character bar for a fraction in [0, 1]: `[=====>      ]`. */
+export function progressBar(frac: number, width = 24): string {
+  const full = Math.round(Math.min(1, Math.max(0, frac)) * width);
+  return `[${'='.repeat(Math.max(0, full - 1))}${full > 0 ? '>' : ''}${' '.repeat(width - full)}]`;
+}
+
+/** Cuts a redrawn line to the terminal width (120 when unknown), so it never wraps. */
+export function fitLine(line: string, columns = 120): string {
+  return line.length > columns - 1 ? line.slice(0, columns - 1) : line;
+}
+
 /**
  * Console progress: on a TTY a one-line bar redrawn in place (`\r`), elsewhere (CI logs, pipes)
  * one plain line every `logEvery` steps and at each epoch end.
@@ -64,18 +75,13 @@ export class ProgressReporter {
     let eta = '';
     if (batchesPerEpoch) {
       const frac = Math.min(1, info.batch / batchesPerEpoch);
-      const width = 24;
-      const full = Math.round(frac * width);
-      bar = ` [${'='.repeat(Math.max(0, full - 1))}${full > 0 ? '>' : ''}${' '.repeat(width - full)}] ${info.batch}/${batchesPerEpoch}`;
+      bar = ` ${progressBar(frac)} ${info.batch}/${batchesPerEpoch}`;
       eta = `  eta ${formatDuration(frac > 0 ? (elapsed * (1 - frac)) / frac : Number.NaN)}`;
     } else {
       bar = ` ${info.batch} batches`;
     }
     // The ETA comes before the statistics, so a narrow terminal cuts the statistics, not the ETA.
-    let line = `${head}${bar}${eta}  ${stats}`;
-    const cols = this.out.columns ?? 120;
-    if (line.length > cols - 1) line = line.slice(0, cols - 1);
-    this.out.write(`\r${line}\x1b[K`);
+    this.out.write(`\r${fitLine(`${head}${bar}${eta}  ${stats}`, this.out.columns)}\x1b[K`);
     this.barOpen = true;
   }
 
