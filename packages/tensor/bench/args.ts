@@ -10,12 +10,18 @@ export interface BenchArgs {
   tfjsTrainBatch: number;
   train: boolean;
   trainRuns: number;
+  /**
+   * Untimed training steps before the timed ones, for every implementation alike. Both ours and
+   * PyTorch run their first few steps slower (one-time kernel setup, allocator and JIT warm-up), so
+   * the default of 3 measures the steady state the issue's ratio is about.
+   */
+  trainWarmup: number;
   /** With --backend native: also the WASM backend and native on 1 thread, in the same run. */
   compare: boolean;
 }
 
 const usage = `usage: npm run bench -- [--out FILE] [--backend cpu|wasm|native] [--threads N] [--runs N] [--warmup N]
-                          [--train-runs N] [--no-train] [--no-peers] [--no-compare] [--peers-slow] [--tfjs-train-batch N]`;
+                          [--train-runs N] [--train-warmup N] [--no-train] [--no-peers] [--no-compare] [--peers-slow] [--tfjs-train-batch N]`;
 
 function int(flag: string, v: string | undefined, min: number): number {
   const n = Number(v);
@@ -37,6 +43,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     tfjsTrainBatch: 4,
     train: true,
     trainRuns: 3,
+    trainWarmup: 3,
     compare: true,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -52,6 +59,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (f === '--runs') a.runs = int(f, next(), 1);
     else if (f === '--warmup') a.warmup = int(f, next(), 0);
     else if (f === '--train-runs') a.trainRuns = int(f, next(), 1);
+    else if (f === '--train-warmup') a.trainWarmup = int(f, next(), 0);
     else if (f === '--no-train') a.train = false;
     else if (f === '--no-peers') a.peers = false;
     else if (f === '--no-compare') a.compare = false;

@@ -59,7 +59,7 @@ def bench(threads):
         loss = F.cross_entropy(model(xb), yb)
         loss.backward()
         opt.step()
-    out["trainStep"] = measure(step, bsz, wu, cfg["trainRuns"], "images/s")
+    out["trainStep"] = measure(step, bsz, cfg["trainWarmup"], cfg["trainRuns"], "images/s")
     return out
 res = {"version": torch.__version__, "oneThread": bench(1)}
 if cfg["cores"] > 1:
@@ -68,7 +68,12 @@ print(json.dumps(res))
 `;
 
 /** Result object from the script, or "not installed", or an error string. */
-export function benchPytorch(opts: { warmup: number; runs: number; trainRuns: number }): unknown {
+export function benchPytorch(opts: {
+  warmup: number;
+  runs: number;
+  trainRuns: number;
+  trainWarmup: number;
+}): unknown {
   // Debian's python3-torch lives in /usr/bin/python3, which a pyenv or venv `python3` on PATH may hide.
   const python = [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].find((py) => {
     if (!py) return false;

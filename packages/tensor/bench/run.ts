@@ -95,7 +95,7 @@ if (!args.train) {
 } else {
   console.error('training step:');
   (result.rectifier as Record<string, unknown>).trainStep = await benchTrainStep(rt as never, backend, {
-    warmup: 1,
+    warmup: args.trainWarmup,
     runs: args.trainRuns,
   });
 }
@@ -105,7 +105,7 @@ async function measureAlso(label: string, b: Backend): Promise<Record<string, un
   console.error(`${label}:`);
   const kernels = await benchBackendKernels(b, args.warmup, args.runs);
   const trainStep = args.train
-    ? await benchTrainStep(rt as never, b, { warmup: 1, runs: args.trainRuns })
+    ? await benchTrainStep(rt as never, b, { warmup: args.trainWarmup, runs: args.trainRuns })
     : 'skipped (--no-train)';
   (b as { close?: () => void }).close?.();
   return { backend: b.name, threads: (b as { threads?: number }).threads, kernels, trainStep };
@@ -133,7 +133,12 @@ if (args.peers) {
     trainBatch: args.tfjsTrainBatch,
     trainRuns: 1,
   }).catch((e: Error) => `failed: ${e.message}`);
-  const pytorch = benchPytorch({ warmup: args.warmup, runs: args.runs, trainRuns: args.trainRuns });
+  const pytorch = benchPytorch({
+    warmup: args.warmup,
+    runs: args.runs,
+    trainRuns: args.trainRuns,
+    trainWarmup: args.trainWarmup,
+  });
   result.peers = { tfjsCpu: tfjs, pytorch };
   const ourTrain = (result.rectifier as { trainStep?: Sample }).trainStep;
   const torchAll = pytorch as { allCores?: Record<string, Sample> & { threads: number } };

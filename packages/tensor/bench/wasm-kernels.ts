@@ -135,7 +135,7 @@ if (!argv.includes('--no-ort')) {
   }
   peers.ratioToOnnxruntimeWeb = { note: 'ours (simd flavour) / ORT-web, same thread count', ...ratios };
 }
-const torch = benchPytorch({ warmup, runs, trainRuns: 1 });
+const torch = benchPytorch({ warmup, runs, trainRuns: 1, trainWarmup: 1 });
 peers.pytorch = torch;
 if (typeof torch === 'object' && torch !== null) {
   const t1 = (torch as { oneThread?: { matmul?: Sample; conv2dForward?: Sample } }).oneThread;
