@@ -11,7 +11,7 @@
 // worker and for the in-process session (default: all cores), BENCH_WINDOW_MS (default 2),
 // BENCH_JSON=1 to also measure JSON tensors (default: the binary tensor extension only),
 // BENCH_MODELS=quickstart,model_a to pick models.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +34,29 @@ import * as ort from 'onnxruntime-node';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const workers = Number(process.env.BENCH_WORKERS ?? 1);
-const threads = Number(process.env.BENCH_THREADS ?? availableParallelism());
+/**
+ * Where the load generator runs. 'split' (the default with 2 or more cores): autocannon on core 0,
+ * the server and the in-process ceiling on the other cores, pinned with taskset, so that both sides
+ * of the ratio get the same CPUs and the load generator takes none of them (as a load generator on
+ * another machine would not). 'shared': everything on every core, the load generator competing with
+ * the server but not with the ceiling.
+ */
+const cpuMode = process.env.BENCH_CPUS ?? (availableParallelism() >= 2 ? 'split' : 'shared');
+if (cpuMode !== 'split' && cpuMode !== 'shared')
+  throw new Error(`bench: BENCH_CPUS must be split or shared, got ${cpuMode}`);
+const cores = availableParallelism();
+const loadCpus = '0';
+const serverCpus = cores > 2 ? `1-${cores - 1}` : '1';
+const threads = Number(process.env.BENCH_THREADS ?? (cpuMode === 'split' ? cores - 1 : cores));
+
+/** Pins every thread of process `pid` to `cpus` (a taskset list). */
+function pin(pid, cpus) {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+  } catch (e) {
+    throw new Error(`bench: taskset could not pin the benchmark (${e.message}); run with BENCH_CPUS=shared`);
+  }
+}
 const windowMs = Number(process.env.BENCH_WINDOW_MS ?? 2);
 const aWidth = Number(process.env.BENCH_A_WIDTH ?? 0.25);
 const aInput = Number(process.env.BENCH_A_INPUT ?? 112);
@@ -127,9 +149,10 @@ async function inProcessRun(bytes, shape, batch, spin) {
 }
 
 async function startServerProcess(path) {
+  const argv = [join(here, 'server.mjs'), path, String(workers), String(threads), String(windowMs)];
   const child = spawn(
-    process.execPath,
-    [join(here, 'server.mjs'), path, String(workers), String(threads), String(windowMs)],
+    cpuMode === 'split' ? 'taskset' : process.execPath,
+    cpuMode === 'split' ? ['-c', serverCpus, process.execPath, ...argv] : argv,
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -198,7 +221,10 @@ try {
     const path = join(dir, `${m.name}.onnx`);
     await writeFile(path, bytes);
     const ceiling = {};
+    // The ceiling on the server's cores; the load generator (this process again) on its own.
+    if (cpuMode === 'split') pin(process.pid, serverCpus);
     for (const c of concurrencies) ceiling[c] = await inProcess(bytes, m.shape, c);
+    if (cpuMode === 'split') pin(process.pid, loadCpus);
     const server = await startServerProcess(path);
     try {
       for (const binary of withJson ? [true, false] : [true]) {
@@ -241,6 +267,10 @@ console.log(
       },
       settings: {
         seconds,
+        cpus:
+          cpuMode === 'split'
+            ? { mode: 'split', loadGenerator: loadCpus, serverAndCeiling: serverCpus }
+            : { mode: 'shared' },
         workers,
         threadsPerWorker: threads,
         batchWindowMs: windowMs,
