@@ -152,17 +152,19 @@ export async function startServer(options: ServeOptions): Promise<InferenceServe
       error: `no endpoint ${req.method} ${req.url.split('?')[0]} (see GET /v2 and /v2/models/${spec.name})`,
     });
   });
-  app.addHook('onSend', async (_req, reply, payload) => {
+  // Callback-style hooks: they run on every request, and async ones cost a promise each.
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (draining) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     metrics.request(
       req.routeOptions.url ?? 'unmatched',
       req.method,
       reply.statusCode,
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   /** The served model when the URL names it (and its version, if any); else a 404. */
