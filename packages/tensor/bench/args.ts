@@ -16,12 +16,14 @@ export interface BenchArgs {
    * the default of 3 measures the steady state the issue's ratio is about.
    */
   trainWarmup: number;
+  /** The 14-layer model's training step too (with the training step; --no-model14 skips it). */
+  model14: boolean;
   /** With --backend native: also the WASM backend and native on 1 thread, in the same run. */
   compare: boolean;
 }
 
 const usage = `usage: npm run bench -- [--out FILE] [--backend cpu|wasm|native] [--threads N] [--runs N] [--warmup N]
-                          [--train-runs N] [--train-warmup N] [--no-train] [--no-peers] [--no-compare] [--peers-slow] [--tfjs-train-batch N]`;
+                          [--train-runs N] [--train-warmup N] [--no-train] [--no-model14] [--no-peers] [--no-compare] [--peers-slow] [--tfjs-train-batch N]`;
 
 function int(flag: string, v: string | undefined, min: number): number {
   const n = Number(v);
@@ -44,6 +46,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     train: true,
     trainRuns: 3,
     trainWarmup: 3,
+    model14: true,
     compare: true,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -61,6 +64,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (f === '--train-runs') a.trainRuns = int(f, next(), 1);
     else if (f === '--train-warmup') a.trainWarmup = int(f, next(), 0);
     else if (f === '--no-train') a.train = false;
+    else if (f === '--no-model14') a.model14 = false;
     else if (f === '--no-peers') a.peers = false;
     else if (f === '--no-compare') a.compare = false;
     else if (f === '--peers-slow') a.peersSlow = true;

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { CONV, MATMUL_N, TRAIN } from './workloads.js';
+import { CONV, MATMUL_N, MODEL14, TRAIN } from './workloads.js';
 
 const SCRIPT = `
 import json, statistics, sys, time
@@ -60,7 +60,35 @@ def bench(threads):
         loss.backward()
         opt.step()
     out["trainStep"] = measure(step, bsz, cfg["trainWarmup"], cfg["trainRuns"], "images/s")
+    if cfg["model14"]:
+        out["model14Step"] = model14_step(cfg["model14"])
     return out
+class SPP(torch.nn.Module):
+    def __init__(self, levels):
+        super().__init__(); self.levels = levels
+    def forward(self, x):
+        return torch.cat([F.adaptive_max_pool2d(x, n).flatten(1) for n in self.levels], 1)
+def model14_step(m):
+    torch.manual_seed(0)
+    layers, c = [], 3
+    def conv(o, k, s, p):
+        nonlocal c
+        layers.extend([torch.nn.Conv2d(c, o, k, s, p), torch.nn.PReLU(o, 0.25)]); c = o
+    conv(64, 7, 2, 3); layers.append(torch.nn.MaxPool2d(3, 3))
+    for i in range(4): conv(128, 2, 1, 1 - i % 2)
+    layers.append(torch.nn.MaxPool2d(2, 2))
+    for i in range(6): conv(256, 2, 1, 1 - i % 2)
+    feats = c * sum(n * n for n in m["sppLevels"])
+    layers += [SPP(m["sppLevels"]), torch.nn.Linear(feats, 4096), torch.nn.PReLU(4096, 0.25),
+               torch.nn.Linear(4096, 4096), torch.nn.PReLU(4096, 0.25), torch.nn.Linear(4096, m["classes"])]
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.SGD(model.parameters(), lr=m["lr"])
+    x = torch.randn(m["batch"], 3, m["size"], m["size"]); y = torch.randint(0, m["classes"], (m["batch"],))
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+    return measure(step, m["batch"], cfg["trainWarmup"], cfg["trainRuns"], "images/s")
 res = {"version": torch.__version__, "oneThread": bench(1)}
 if cfg["cores"] > 1:
     res["allCores"] = bench(cfg["cores"])
@@ -73,6 +101,8 @@ export function benchPytorch(opts: {
   runs: number;
   trainRuns: number;
   trainWarmup: number;
+  /** Also the 14-layer model's training step. */
+  model14?: boolean;
 }): unknown {
   // Debian's python3-torch lives in /usr/bin/python3, which a pyenv or venv `python3` on PATH may hide.
   const python = [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].find((py) => {
@@ -81,13 +111,15 @@ export function benchPytorch(opts: {
     return !probe.error && probe.status === 0;
   });
   if (!python) return 'not installed';
+  const { model14: _, ...rest } = opts;
   const cfg = {
-    ...opts,
+    ...rest,
     n: MATMUL_N,
     conv: [CONV.N, CONV.C, CONV.H, CONV.W, CONV.O],
     batch: TRAIN.batch,
     lr: TRAIN.lr,
     cores: cpus().length,
+    model14: opts.model14 ? MODEL14 : null,
   };
   console.error('  pytorch: running (1 thread, then all cores)...');
   const r = spawnSync(python, ['-c', SCRIPT, JSON.stringify(cfg)], {

@@ -8,6 +8,7 @@ import type { Backend } from '../src/backend.js';
 import { parseArgs } from './args.js';
 import { benchBackendKernels, type KernelResults } from './backend-kernels.js';
 import { benchDirectKernels } from './direct-kernels.js';
+import { benchModel14Step } from './model14-step.js';
 import { benchPytorch } from './pytorch.js';
 import { benchTfjs, type TfjsResults } from './tfjs.js';
 import type { Sample } from './timing.js';
@@ -98,17 +99,22 @@ if (!args.train) {
     warmup: args.trainWarmup,
     runs: args.trainRuns,
   });
+  if (args.model14)
+    (result.rectifier as Record<string, unknown>).model14Step = await benchModel14Step(rt as never, backend, {
+      warmup: args.trainWarmup,
+      runs: args.trainRuns,
+    });
 }
 
 /** Kernels and training step of another backend in this run (for --backend native's comparisons). */
 async function measureAlso(label: string, b: Backend): Promise<Record<string, unknown>> {
   console.error(`${label}:`);
   const kernels = await benchBackendKernels(b, args.warmup, args.runs);
-  const trainStep = args.train
-    ? await benchTrainStep(rt as never, b, { warmup: args.trainWarmup, runs: args.trainRuns })
-    : 'skipped (--no-train)';
+  const steps = { warmup: args.trainWarmup, runs: args.trainRuns };
+  const trainStep = args.train ? await benchTrainStep(rt as never, b, steps) : 'skipped (--no-train)';
+  const model14Step = args.train && args.model14 ? await benchModel14Step(rt as never, b, steps) : 'skipped';
   (b as { close?: () => void }).close?.();
-  return { backend: b.name, threads: (b as { threads?: number }).threads, kernels, trainStep };
+  return { backend: b.name, threads: (b as { threads?: number }).threads, kernels, trainStep, model14Step };
 }
 if (args.backend === 'native' && args.compare && typeof backend !== 'string') {
   // The issue's table: WASM at the same thread count, and native's thread scaling (1 thread).
@@ -138,9 +144,11 @@ if (args.peers) {
     runs: args.runs,
     trainRuns: args.trainRuns,
     trainWarmup: args.trainWarmup,
+    model14: args.train && args.model14,
   });
   result.peers = { tfjsCpu: tfjs, pytorch };
   const ourTrain = (result.rectifier as { trainStep?: Sample }).trainStep;
+  const ourModel14 = (result.rectifier as { model14Step?: Sample }).model14Step;
   const torchAll = pytorch as { allCores?: Record<string, Sample> & { threads: number } };
   if (typeof pytorch !== 'string' && torchAll.allCores && typeof ours !== 'string') {
     // Same workloads, same machine, same run: PyTorch with all cores against this backend's thread count.
@@ -155,6 +163,9 @@ if (args.peers) {
         torchAll.allCores.conv2dBackwardWeight.median,
       ),
       ...(ourTrain ? { trainStep: r(ourTrain.median, torchAll.allCores.trainStep.median) } : {}),
+      ...(ourModel14 && torchAll.allCores.model14Step
+        ? { model14Step: r(ourModel14.median, torchAll.allCores.model14Step.median) }
+        : {}),
     };
     console.error(`ratio to PyTorch (all cores): ${JSON.stringify(result.ratiosVsPytorchAllCores)}`);
   }

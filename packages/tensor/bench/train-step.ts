@@ -1,7 +1,8 @@
 /**
  * One training step of "convnet8x32" written against the public API (API.md), the way a user would:
  * 8 conv 3x3 "same" layers with bias (3 -> 32, then 7 x 32 -> 32), ReLU, global average pool, a dense
- * layer to 10 classes, softmax cross-entropy, backward, and a plain SGD update. Weights use He
+ * layer to 10 classes, softmax cross-entropy, backward, and a plain SGD update (the fused in-place
+ * `sgdStep`, as @rectifier/train's SGD and PyTorch's optimizer update). Weights use He
  * initialisation (std sqrt(2 / fan_in), the paper's Eq. 10). Throughput is images per second.
  */
 import type * as RT from '@rectifier/tensor';
@@ -38,6 +39,7 @@ export async function benchTrainStep(
     const x = rt.randn([t.batch, t.inChannels, t.size, t.size], { generator: gen });
     const y = rt.randint(0, t.classes, [t.batch], { generator: gen });
     let finalLoss = Number.NaN;
+    const hyper = { lr: t.lr, momentum: 0, weightDecay: 0, nesterov: false };
 
     const step = async () => {
       // tidy keeps the returned loss and the tape behind it, so backward works after it.
@@ -50,14 +52,14 @@ export async function benchTrainStep(
       loss.backward();
       finalLoss = await loss.item();
       loss.dispose();
-      rt.tidy(() =>
-        rt.noGrad(() => {
-          for (const p of params) {
-            p.assign(p.sub(p.grad!.mul(t.lr)));
-            p.zeroGrad();
-          }
-        }),
+      // the fused in-place update (what @rectifier/train's SGD runs), as PyTorch's optimizer updates in place
+      rt.sgdStep(
+        params,
+        params.map((p) => p.grad as RT.Tensor),
+        params.map(() => null),
+        params.map(() => hyper),
       );
+      for (const p of params) p.zeroGrad();
     };
     const s = await measure(step, {
       ...opts,

@@ -34,9 +34,19 @@ export const CONV_FLOP = 2 * CONV.N * CONV.O * CONV.OH * CONV.OW * CONV.C * CONV
 /** convnet8x32: 8 conv 3x3 "same" (3 -> 32, then 7 x 32 -> 32), ReLU, global average pool, dense 10. */
 export const TRAIN = { batch: 64, channels: 32, convs: 8, size: 32, inChannels: 3, classes: 10, lr: 0.01 };
 
+/**
+ * The paper's 14-layer model (Table 1; model E of He & Sun 2014) as @rectifier/nn's model14 builds it:
+ * conv1 7x7/2 64, pool1 3x3/3, conv2_1-4 2x2 128 (padding 1, 0, 1, 0), pool2 2x2/2, conv3_1-6 2x2 256,
+ * SPP {6,3,2,1} (adaptive max pooling), fc1 4096, fc2 4096, fc3 1000, channel-wise PReLU after every
+ * conv and the two hidden fc layers (init 0.25). No dropout (its masks would make the runs differ);
+ * plain SGD. 1.004e9 multiply-adds per 224x224 image forward.
+ */
+export const MODEL14 = { batch: 16, size: 224, classes: 1000, lr: 0.01, sppLevels: [6, 3, 2, 1] };
+
 export const DESCRIPTIONS = {
   matmul: `matmul ${MATMUL_N}x${MATMUL_N}x${MATMUL_N} float32 (${(MATMUL_FLOP / 1e9).toFixed(3)} GFLOP)`,
   conv2d: `conv2d NCHW batch ${CONV.N}, ${CONV.H}x${CONV.W}x${CONV.C} -> ${CONV.O}, 3x3 stride 1 pad 1 float32 (${(CONV_FLOP / 1e9).toFixed(3)} GFLOP per pass)`,
+  model14: `the paper's 14-layer model (Table 1), channel-wise PReLU, SPP {6,3,2,1}, no dropout: training step, softmax cross-entropy, backward, SGD (lr ${MODEL14.lr}); batch ${MODEL14.batch}, 224x224x3 float32`,
   train: `convnet8x32 training step: 8 conv 3x3 (3->32, 7 x 32->32) + bias + ReLU, global average pool, dense 10, softmax cross-entropy, backward, SGD (lr ${TRAIN.lr}); batch ${TRAIN.batch}, 32x32x3 float32`,
 };
 

@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import type { Backend } from '../backend.js';
+import { withBackend } from '../backend-state.js';
+import { cpuBackend } from '../backends/cpu/index.js';
 import { DTypeError, ShapeError } from '../errors.js';
+import { Parameter } from '../parameter.js';
+import { Generator } from '../random/generator.js';
+import type { Tensor } from '../tensor.js';
 import { backendsUnderTest } from '../test-support/backends.js';
 import { f64, randomOn, read } from '../test-support/helpers.js';
 import { refMatmul } from '../test-support/reference.js';
 import { assertClose, gradcheck } from '../testing/index.js';
-import { zeros } from './creation.js';
+import { randn, zeros } from './creation.js';
 import { linear, matmul } from './matmul.js';
 
 describe.each(await backendsUnderTest())('matmul on $name', ({ backend, rtol }) => {
@@ -80,5 +86,50 @@ describe('matmul gradients (float64)', () => {
   it('transposed operand and linear with bias', () => {
     expect(gradcheck((a, b) => matmul(a.T, b), [f64([4, 3], 11), f64([4, 2], 12)])).toBe(true);
     expect(gradcheck(linear, [f64([5, 3], 13), f64([2, 3], 14), f64([2], 15)])).toBe(true);
+    expect(gradcheck((a, b) => matmul(a, b.T), [f64([3, 4], 16), f64([2, 4], 17)])).toBe(true);
+  });
+});
+
+describe('gradients in the operand layout', () => {
+  /** Runs fn on the CPU backend, counting the strided copies it makes. */
+  async function countCopies(fn: () => Promise<void> | void): Promise<number> {
+    let copies = 0;
+    const counting: Backend = {
+      ...(cpuBackend as Backend),
+      copy: (v) => {
+        copies++;
+        return cpuBackend.copy(v as never);
+      },
+    };
+    await withBackend(counting, fn);
+    return copies;
+  }
+
+  // The reproduction: the 14-layer model's fc1 weight gradient (4096 x 12800) came out as a transposed
+  // view, and storing it as .grad copied it element by element, longer than all of fc1's GEMMs.
+  it('a linear weight gradient is a contiguous [out, in] array, made without a strided copy', async () => {
+    const copies = await countCopies(async () => {
+      const x = randn([5, 7], { generator: new Generator(1) });
+      const w = new Parameter(randn([3, 7], { generator: new Generator(2) }));
+      linear(x, w).sum().backward();
+      const g = w.grad as Tensor;
+      expect(g.strides).toEqual([7, 1]);
+      // dW = dy^T x with dy all ones: every row is the column sums of x
+      const xs = (await x.array()) as number[][];
+      const want = Array.from({ length: 7 }, (_, j) => xs.reduce((a, r) => a + r[j], 0));
+      const got = (await g.array()) as number[][];
+      for (const row of got) for (let j = 0; j < 7; j++) expect(row[j]).toBeCloseTo(want[j], 5);
+    });
+    expect(copies).toBe(0);
+  });
+
+  it('a column-major left operand gets its gradient without a strided copy', async () => {
+    const copies = await countCopies(() => {
+      const a = new Parameter(randn([4, 3], { generator: new Generator(3) }));
+      const b = randn([4, 2], { generator: new Generator(4) });
+      matmul(a.T, b).sum().backward();
+      expect((a.grad as Tensor).strides).toEqual([3, 1]);
+    });
+    expect(copies).toBe(0);
   });
 });

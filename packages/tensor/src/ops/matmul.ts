@@ -8,14 +8,30 @@ import { add } from './elementwise.js';
 import { checkTensor, sameBackend } from './operands.js';
 import { expand, reshape, squeeze, transpose, unsqueeze } from './views.js';
 
-/** The primitive: [B,M,K] x [B,K,N] -> [B,M,N] on views with any strides (no copy for transposes). */
+/**
+ * Whether a [B,R,C] view stores each matrix column by column: a transposed row-major matrix, such as
+ * the `weight.T` of `linear`.
+ */
+function columnMajor(t: Tensor): boolean {
+  return t.shape[1] > 1 && t.shape[2] > 1 && t.strides[1] === 1 && t.strides[2] !== 1;
+}
+
+/**
+ * The primitive: [B,M,K] x [B,K,N] -> [B,M,N] on views with any strides (no copy for transposes).
+ * Each operand's gradient comes out in the operand's own layout (as PyTorch's mm backward does): for
+ * a column-major operand its transpose is computed and viewed transposed, so the gradient of a
+ * `linear` weight [out, in] is a contiguous [out, in] array, not a transposed view that would have to
+ * be copied (a strided copy of fc1's 52M-element gradient took longer than all its GEMMs).
+ */
 function bmm(a: Tensor, b: Tensor): Tensor {
   const [B, M] = a.shape;
   const N = b.shape[2];
   const out = fromStorage(a.backend, a.backend.matmul(a.storageView, b.storageView), [B, M, N], a.dtype);
   return record('matmul', out, [a, b], [a, b], (dy, [as, bs]) => [
-    () => bmm(dy, transpose(bs, 1, 2)),
-    () => bmm(transpose(as, 1, 2), dy),
+    // dA = dy B^T, or (B dy^T)^T
+    () => (columnMajor(as) ? transpose(bmm(bs, transpose(dy, 1, 2)), 1, 2) : bmm(dy, transpose(bs, 1, 2))),
+    // dB = A^T dy, or (dy^T A)^T
+    () => (columnMajor(bs) ? transpose(bmm(transpose(dy, 1, 2), as), 1, 2) : bmm(transpose(as, 1, 2), dy)),
   ]);
 }
 
