@@ -28,8 +28,19 @@ def measure(fn, work, warmup, runs, unit="GFLOP/s"):
     r3 = lambda v: round(v, 3)
     return {"median": r3(statistics.median(rates)), "min": r3(min(rates)), "max": r3(max(rates)),
             "runs": [r3(v) for v in rates], "cpuMedian": r3(statistics.median(cpu_rates)), "unit": unit}
+def blas_threads(n):
+    # Debian's torch calls whatever libblas.so.3 is installed (reference BLAS, or OpenBLAS with
+    # libopenblas0-pthread), and torch.set_num_threads does not reach OpenBLAS's own thread pool.
+    import ctypes, ctypes.util
+    for name in ("openblas", "openblas64"):
+        try:
+            ctypes.CDLL("lib%s.so.0" % name).openblas_set_num_threads(n)
+            return
+        except (OSError, AttributeError):
+            pass
 def bench(threads):
     torch.set_num_threads(threads)
+    blas_threads(threads)
     wu, runs = cfg["warmup"], cfg["runs"]
     n = cfg["n"]
     a = torch.rand(n, n) * 2 - 1
