@@ -6,7 +6,7 @@
  */
 import type * as RT from '@rectifier/tensor';
 import type { Backend } from '../src/backend.js';
-import { measure, type Sample } from './timing.js';
+import { measureSgdSteps, onBackend, type StepSample } from './sgd-step.js';
 import { MODEL14 } from './workloads.js';
 
 /** [out channels, kernel, stride, padding] of every convolution, in order; null marks a max pool. */
@@ -30,20 +30,17 @@ export async function benchModel14Step(
   rt: typeof RT,
   backend: Backend,
   opts: { warmup: number; runs: number },
-): Promise<Sample & { batch: number; finalLoss: number }> {
+): Promise<StepSample> {
   const m = MODEL14;
-  const previous = rt.getBackend();
-  rt.setBackend(backend);
-  const params: RT.Parameter[] = [];
-  const gen = new rt.Generator(0);
-  const param = (t: RT.Tensor) => {
-    const p = new rt.Parameter(t);
-    params.push(p);
-    return p;
-  };
-  const he = (shape: number[], fanIn: number) =>
-    param(rt.tidy(() => rt.randn(shape, { generator: gen }).mul(Math.sqrt(2 / fanIn))));
-  try {
+  return onBackend(rt, backend, async (params) => {
+    const gen = new rt.Generator(0);
+    const param = (t: RT.Tensor) => {
+      const p = new rt.Parameter(t);
+      params.push(p);
+      return p;
+    };
+    const he = (shape: number[], fanIn: number) =>
+      param(rt.tidy(() => rt.randn(shape, { generator: gen }).mul(Math.sqrt(2 / fanIn))));
     const convs: { w: RT.Parameter; b: RT.Parameter; a: RT.Parameter; stride: number; padding: number }[] =
       [];
     let channels = 3;
@@ -71,10 +68,10 @@ export async function benchModel14Step(
     }));
     const x = rt.randn([m.batch, 3, m.size, m.size], { generator: gen });
     const y = rt.randint(0, m.classes, [m.batch], { generator: gen });
-    let finalLoss = Number.NaN;
-    const hyper = { lr: m.lr, momentum: 0, weightDecay: 0, nesterov: false };
-    const step = async () => {
-      const loss = rt.tidy(() => {
+    const result = await measureSgdSteps(
+      rt,
+      params,
+      () => {
         let h: RT.Tensor = x;
         let c = 0;
         for (const l of LAYERS) {
@@ -95,30 +92,16 @@ export async function benchModel14Step(
           if (fc.a) h = rt.prelu(h, fc.a);
         }
         return rt.crossEntropy(h, y);
-      });
-      loss.backward();
-      finalLoss = await loss.item();
-      loss.dispose();
-      // the fused in-place update (what @rectifier/train's SGD runs), as PyTorch's optimizer updates in place
-      rt.sgdStep(
-        params,
-        params.map((p) => p.grad as RT.Tensor),
-        params.map(() => null),
-        params.map(() => hyper),
-      );
-      for (const p of params) p.zeroGrad();
-    };
-    const s = await measure(step, {
-      ...opts,
-      work: m.batch,
-      unit: 'images/s',
-      label: `${backend.name} 14-layer model train step (batch ${m.batch}, 224x224)`,
-    });
+      },
+      {
+        ...opts,
+        lr: m.lr,
+        batch: m.batch,
+        label: `${backend.name} 14-layer model train step (batch ${m.batch}, 224x224)`,
+      },
+    );
     x.dispose();
     y.dispose();
-    return { ...s, batch: m.batch, finalLoss: Math.round(finalLoss * 1e4) / 1e4 };
-  } finally {
-    for (const p of params) p.dispose();
-    rt.setBackend(previous);
-  }
+    return result;
+  });
 }

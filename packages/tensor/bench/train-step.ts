@@ -7,19 +7,16 @@
  */
 import type * as RT from '@rectifier/tensor';
 import type { Backend } from '../src/backend.js';
-import { measure, type Sample } from './timing.js';
+import { measureSgdSteps, onBackend, type StepSample } from './sgd-step.js';
 import { TRAIN } from './workloads.js';
 
 export async function benchTrainStep(
   rt: typeof RT,
   backend: Backend,
   opts: { warmup: number; runs: number },
-): Promise<Sample & { batch: number; finalLoss: number }> {
+): Promise<StepSample> {
   const t = TRAIN;
-  const previous = rt.getBackend();
-  rt.setBackend(backend);
-  const params: RT.Parameter[] = [];
-  try {
+  return onBackend(rt, backend, async (params) => {
     const gen = new rt.Generator(0);
     const convW: RT.Parameter[] = [];
     const convB: RT.Parameter[] = [];
@@ -38,40 +35,24 @@ export async function benchTrainStep(
     params.push(...convW, ...convB, fcW, fcB);
     const x = rt.randn([t.batch, t.inChannels, t.size, t.size], { generator: gen });
     const y = rt.randint(0, t.classes, [t.batch], { generator: gen });
-    let finalLoss = Number.NaN;
-    const hyper = { lr: t.lr, momentum: 0, weightDecay: 0, nesterov: false };
-
-    const step = async () => {
-      // tidy keeps the returned loss and the tape behind it, so backward works after it.
-      const loss = rt.tidy(() => {
+    const result = await measureSgdSteps(
+      rt,
+      params,
+      () => {
         let h: RT.Tensor = x;
         for (let i = 0; i < t.convs; i++) h = rt.conv2d(h, convW[i], convB[i], { padding: 1 }).relu();
         const pooled = h.mean([2, 3]);
         return rt.crossEntropy(rt.linear(pooled, fcW, fcB), y);
-      });
-      loss.backward();
-      finalLoss = await loss.item();
-      loss.dispose();
-      // the fused in-place update (what @rectifier/train's SGD runs), as PyTorch's optimizer updates in place
-      rt.sgdStep(
-        params,
-        params.map((p) => p.grad as RT.Tensor),
-        params.map(() => null),
-        params.map(() => hyper),
-      );
-      for (const p of params) p.zeroGrad();
-    };
-    const s = await measure(step, {
-      ...opts,
-      work: t.batch,
-      unit: 'images/s',
-      label: `${backend.name} convnet8x32 train step (batch ${t.batch})`,
-    });
+      },
+      {
+        ...opts,
+        lr: t.lr,
+        batch: t.batch,
+        label: `${backend.name} convnet8x32 train step (batch ${t.batch})`,
+      },
+    );
     x.dispose();
     y.dispose();
-    return { ...s, batch: t.batch, finalLoss: Math.round(finalLoss * 1e4) / 1e4 };
-  } finally {
-    for (const p of params) p.dispose();
-    rt.setBackend(previous);
-  }
+    return result;
+  });
 }
