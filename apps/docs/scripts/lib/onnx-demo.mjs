@@ -1,7 +1,8 @@
 // Build step for the live ONNX page: train a small PReLU conv net on real Fashion-MNIST images in Node
-// (on the fastest backend this machine has: native or WASM, a few seconds), export it with @rectifier/onnx, and write the model, a few test
-// images as PNGs and onnx-demo.json (the sample the page classifies, its true label, and the label
-// Rectifier's own forward pass predicts for it, chosen so that the two agree).
+// (on the fastest backend this machine has, native or WASM: a few seconds), export it with
+// @rectifier/onnx, and write the model, a few test images as PNGs and onnx-demo.json (the sample the
+// page classifies, its true label, and the label Rectifier's own forward pass predicts for it, chosen
+// so that the two agree).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
