@@ -4,6 +4,7 @@
 // its heap must not grow with the number of requests.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { seededUniform } from '@rectifier/tensor/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type InferenceServer, startServer } from './server';
 import { randomInput, tempDir, tinyOnnx, writeModel } from './test-support/models';
@@ -24,17 +25,6 @@ afterAll(async () => {
   await server?.close();
   t.cleanup();
 });
-
-/** Mulberry32: a small seeded generator, so a failure can be replayed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const gc = (() => {
   setFlagsFromString('--expose-gc');
@@ -184,7 +174,7 @@ function makeRequest(r: () => number, i: number): Req {
 }
 
 it('answers 2000 fuzzed requests without a crash, a 5xx or a growing heap', async () => {
-  const r = rng(20260701);
+  const r = seededUniform(20260701);
   const statuses = new Map<number, number>();
   const failures: string[] = [];
   let next = 0;

@@ -12,19 +12,9 @@ import {
   type Storage,
   type View,
 } from '@rectifier/tensor';
+import { seededUniform } from '@rectifier/tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createNativeBackend, type NativeBackend } from './backend.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const contiguous = (shape: number[]) => {
   const s = new Array<number>(shape.length);
@@ -104,7 +94,7 @@ describe('createNativeBackend', () => {
   });
 
   it('matmul on transposed, offset and batch-broadcast views matches the CPU backend', () => {
-    const r = rng(5);
+    const r = seededUniform(5);
     const [B, M, K, N] = [3, 37, 70, 45];
     // a: [B, M, K] stored as [B, K, M] (transposed matrices) at offset 7; b broadcast over the batch.
     const av = view(random(7 + B * M * K, r), [B, M, K], [M * K, 1, M], 7);
@@ -139,7 +129,7 @@ describe('createNativeBackend', () => {
   ];
   for (const [name, g] of convCases) {
     it(`conv2d forward (with and without bias) and both backward passes, ${name}, match the CPU backend`, () => {
-      const r = rng(6);
+      const r = seededUniform(6);
       const cg = g.C / g.groups;
       const x = view(random(5 + g.N * g.C * g.H * g.W, r), [g.N, g.C, g.H, g.W], undefined, 5);
       const w = view(random(3 + g.O * cg * g.KH * g.KW, r), [g.O, cg, g.KH, g.KW], undefined, 3);
@@ -165,7 +155,7 @@ describe('createNativeBackend', () => {
   }
 
   it('float64 convolutions and matmuls run the CPU backend exactly', () => {
-    const r = rng(8);
+    const r = seededUniform(8);
     const g = geometry({ N: 1, C: 2, H: 5, W: 5, O: 3 });
     const x = view(Float64Array.from(random(50, r)), [1, 2, 5, 5]);
     const w = view(Float64Array.from(random(54, r)), [3, 2, 3, 3]);
@@ -180,7 +170,7 @@ describe('createNativeBackend', () => {
     [2, 2],
   ]) {
     it(`max and average pooling, ${k}x${k} stride ${stride} (NaN selected, ties), match the CPU backend bit for bit`, () => {
-      const r = rng(9);
+      const r = seededUniform(9);
       const [N, C, H, W] = [2, 3, 9, 8];
       const xs = random(2 + N * C * H * W, r);
       xs[2 + 17] = Number.NaN;
@@ -256,7 +246,7 @@ describe('createNativeBackend', () => {
   });
 
   it('the elementwise loops equal the CPU backend bit for bit (full, per-channel, per-row and scalar operands)', () => {
-    const r = rng(10);
+    const r = seededUniform(10);
     const shape = [4, 8, 16, 16];
     const n = 4 * 8 * 256;
     const xs = random(n, r);
@@ -295,14 +285,14 @@ describe('createNativeBackend', () => {
   });
 
   it('bias-gradient and pooling sums match the CPU backend', () => {
-    const r = rng(11);
+    const r = seededUniform(11);
     const x = view(random(8 * 16 * 32 * 32, r), [8, 16, 32, 32]);
     expectNear(data(native.reduce('sum', x, [0, 2, 3])), data(cpuBackend.reduce('sum', x, [0, 2, 3])), 1e-6);
     expectNear(data(native.reduce('sum', x, [2, 3])), data(cpuBackend.reduce('sum', x, [2, 3])), 1e-6);
   });
 
   it('sgdStep equals the CPU backend bit for bit (plain, momentum, nesterov, weight decay) and honours skipIf', () => {
-    const r = rng(12);
+    const r = seededUniform(12);
     const n = 50_000;
     const hyper: SgdHyper[] = [
       { lr: 0.1, momentum: 0, weightDecay: 0, nesterov: false },
@@ -310,7 +300,7 @@ describe('createNativeBackend', () => {
       { lr: 0.03, momentum: 0.9, weightDecay: 1e-4, nesterov: true },
     ];
     const make = () => {
-      const rr = rng(13);
+      const rr = seededUniform(13);
       return hyper.map(() => ({
         p: view(random(n, rr), [n]),
         g: view(random(n, rr), [n]),
@@ -342,7 +332,7 @@ describe('createNativeBackend', () => {
   });
 
   it('sumSquares equals the CPU backend and flags non-finite tensors', () => {
-    const r = rng(14);
+    const r = seededUniform(14);
     const xs = [
       view(random(10_000, r), [10_000]),
       view(Float32Array.of(1, Number.POSITIVE_INFINITY, 2), [3]),
@@ -354,7 +344,7 @@ describe('createNativeBackend', () => {
   it('keeps the CPU backend storage type, so tensors move freely between cpu, wasm and native', () => {
     const s = native.fill(10, 'float32', 1);
     expect(s).toBeInstanceOf(CpuStorage);
-    const x = view(random(64 * 64, rng(1)), [64, 64]);
+    const x = view(random(64 * 64, seededUniform(1)), [64, 64]);
     expect(native.unary('relu', x)).toBeInstanceOf(CpuStorage);
   });
 });

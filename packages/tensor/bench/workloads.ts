@@ -4,6 +4,7 @@
  * They match the peer table in shared/reference/toolchain.md so numbers are comparable.
  */
 import type { Conv2dGeometry } from '../src/backend.js';
+import { seededUniform } from '../src/testing/seeded-uniform.js';
 
 export const MATMUL_N = 1024;
 /** 2 * 1024^3 = 2.147 GFLOP */
@@ -52,14 +53,6 @@ export const DESCRIPTIONS = {
 
 /** Deterministic uniform(-1, 1) float32 data (mulberry32), so every implementation sees the same inputs. */
 export function randomF32(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
+  const r = seededUniform(seed);
+  return Float32Array.from({ length: size }, () => r() * 2 - 1);
 }

@@ -16,6 +16,7 @@ import { linear } from '../ops/matmul.js';
 import { avgPool2d, maxPool2d } from '../ops/pool.js';
 import { Generator } from '../random/generator.js';
 import type { Tensor } from '../tensor.js';
+import { gradcheck } from './gradcheck.js';
 
 /** Batch and map size of the check; large enough that a backend's fast paths run, not its fallbacks. */
 export interface ConvnetGradientOptions {
@@ -98,4 +99,24 @@ export function convnetGradientDeviations(
   } finally {
     for (const t of [x64, y, ...params64]) t.dispose();
   }
+}
+
+/**
+ * Float64 finite-difference gradcheck of conv2d (grouped, padded) -> PReLU -> max pool on `backend`.
+ * A backend with float32 kernels runs float64 through its CPU fallback, so this checks that it
+ * delegates forward and backward correctly; true when every gradient matches.
+ */
+export function float64FallbackGradcheck(backend: Backend): boolean {
+  return withBackend(backend, () => {
+    const gen = new Generator(4);
+    const x = randn([2, 4, 6, 6], { generator: gen, dtype: 'float64', requiresGrad: true });
+    const w = randn([4, 2, 3, 3], { generator: gen, dtype: 'float64', requiresGrad: true });
+    const a = tensor([0.1, 0.2, 0.3, 0.4], { dtype: 'float64', requiresGrad: true });
+    if (x.backend !== backend) throw new Error('float64FallbackGradcheck: the inputs are not on the backend');
+    return gradcheck(
+      (xx, ww, aa) =>
+        maxPool2d(prelu(conv2d(xx, ww, null, { padding: 1, groups: 2 }), aa), { kernelSize: 2 }).sum(),
+      [x, w, a],
+    );
+  });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tensor } from '../ops/creation.js';
 import { f64 } from '../test-support/helpers.js';
-import { assertClose, gradcheck } from './index.js';
+import { assertClose, gradcheck, seededUniform } from './index.js';
 
 describe('gradcheck', () => {
   it('accepts a correct gradient and passes non-differentiable inputs through', () => {
@@ -34,5 +34,21 @@ describe('assertClose', () => {
     expect(() => assertClose(tensor([[1, 2]]), tensor([1, 2]))).toThrow(
       'shape [1, 2] differs from expected [2]',
     );
+  });
+});
+
+describe('seededUniform', () => {
+  it('repeats its sequence for a seed, stays in [0, 1), and differs between seeds', () => {
+    const take = (seed: number) => {
+      const r = seededUniform(seed);
+      return Array.from({ length: 1000 }, () => r());
+    };
+    const a = take(7);
+    expect(take(7)).toEqual(a);
+    expect(a.every((v) => v >= 0 && v < 1)).toBe(true);
+    expect(take(8)).not.toEqual(a);
+    // roughly uniform: the mean of 1000 draws is within 5 standard errors of 1/2
+    const mean = a.reduce((s, v) => s + v, 0) / a.length;
+    expect(Math.abs(mean - 0.5)).toBeLessThan(5 * Math.sqrt(1 / 12 / a.length));
   });
 });

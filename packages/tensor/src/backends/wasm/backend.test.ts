@@ -4,20 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conv2dGeometry, PoolWindows, View } from '../../backend.js';
 import { BINARY, TERNARY, UNARY } from '../../elementwise-semantics.js';
+import { seededUniform } from '../../testing/seeded-uniform.js';
 import { cpuBackend } from '../cpu/index.js';
 import type { CpuStorage } from '../cpu/storage.js';
 import { createWasmBackend, type WasmBackend } from './backend.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function view(data: Float32Array | Float64Array, shape: number[], strides: number[], offset = 0): View {
   const dtype = data instanceof Float64Array ? 'float64' : 'float32';
@@ -48,7 +38,7 @@ describe('createWasmBackend', () => {
   });
 
   it('matmul on transposed, offset and batch-broadcast views matches the CPU backend', () => {
-    const r = rng(5);
+    const r = seededUniform(5);
     const B = 3,
       M = 37,
       K = 70,
@@ -62,7 +52,7 @@ describe('createWasmBackend', () => {
   });
 
   it('conv2d forward/backward and pooling on offset views match the CPU backend', () => {
-    const r = rng(6);
+    const r = seededUniform(6);
     const g: Conv2dGeometry = {
       N: 3,
       C: 4,
@@ -146,7 +136,7 @@ describe('createWasmBackend', () => {
   });
 
   it('elementwise ops match the elementwise table bit for bit: full, per-channel, scalar and fallback layouts', () => {
-    const r = rng(8);
+    const r = seededUniform(8);
     const [N, C, H, W] = [3, 5, 17, 19];
     const n = N * C * H * W;
     const special = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-40];
@@ -195,7 +185,7 @@ describe('createWasmBackend', () => {
   });
 
   it('sum reductions over trailing (and leading) axes match the CPU backend', () => {
-    const r = rng(10);
+    const r = seededUniform(10);
     const [N, C, H, W] = [6, 7, 23, 29];
     const x = view(
       new Float32Array(N * C * H * W + 1).map(() => r() * 2 - 1),
@@ -213,7 +203,7 @@ describe('createWasmBackend', () => {
   });
 
   it('float64 runs the JS kernels exactly', () => {
-    const r = rng(7);
+    const r = seededUniform(7);
     const a = new Float64Array(20 * 30).map(() => r());
     const b = new Float64Array(30 * 10).map(() => r());
     const av = view(a, [1, 20, 30], [0, 30, 1]);
@@ -226,7 +216,7 @@ describe('createWasmBackend', () => {
   it('falls back to the JS kernels when a call needs more than maxMemoryMB', async () => {
     const small = await createWasmBackend({ threads: 2, maxMemoryMB: 4 });
     try {
-      const r = rng(9);
+      const r = seededUniform(9);
       // 2 x 1.5M floats = 12 MB of operands: more than the 4 MiB kernel memory.
       const a = view(
         new Float32Array(1000 * 1500).map(() => r() - 0.5),

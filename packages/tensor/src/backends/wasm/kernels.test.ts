@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conv2dGeometry, PoolWindows } from '../../backend.js';
+import { seededUniform } from '../../testing/seeded-uniform.js';
 import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward } from '../cpu/kernels/conv2d.js';
 import { gemm } from '../cpu/kernels/gemm.js';
 import {
@@ -16,17 +17,6 @@ import {
 import { hasRelaxedSimd } from './features.js';
 import { WasmKernels } from './kernels.js';
 import { createWasmRuntime, type SimdFlavour, type WasmRuntime } from './runtime.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rand = (r: () => number, n: number) => new Float32Array(n).map(() => r() * 2 - 1);
 const abs = (a: Float32Array) => a.map(Math.abs);
@@ -83,7 +73,7 @@ function geometry(o: {
 }
 
 function checkConv(k: WasmKernels, g: Conv2dGeometry, seed: number): void {
-  const r = rng(seed);
+  const r = seededUniform(seed);
   const R = (g.C / g.groups) * g.KH * g.KW;
   const x = rand(r, g.N * g.C * g.H * g.W);
   const w = rand(r, g.O * R);
@@ -138,7 +128,7 @@ function checkPool(
   p: number,
   seed: number,
 ) {
-  const r = rng(seed);
+  const r = seededUniform(seed);
   const h = axis(H, kk, s, p, seed % 2 === 0);
   const w = axis(W, kk, s, p, seed % 2 === 0);
   const win: PoolWindows = {
@@ -204,7 +194,7 @@ for (const [flavour, threads] of configs) {
     });
 
     it('gemm: random sizes, transposes, batch broadcast, beta 0 and 1', () => {
-      const r = rng(1);
+      const r = seededUniform(1);
       const pick = (xs: number[]) => xs[Math.floor(r() * xs.length)];
       for (let t = 0; t < 40; t++) {
         const m = pick([1, 3, 4, 5, 17, 64, 131]);
@@ -229,7 +219,7 @@ for (const [flavour, threads] of configs) {
     });
 
     it('gemm with ldc > n and a batched, broadcast B', () => {
-      const r = rng(2);
+      const r = seededUniform(2);
       const a = rand(r, 6 * 40),
         b = rand(r, 40 * 10);
       const c = new Float32Array(6 * 13).fill(7),
@@ -252,7 +242,7 @@ for (const [flavour, threads] of configs) {
     });
 
     it('conv2d forward and both backward passes: random geometries', () => {
-      const r = rng(3);
+      const r = seededUniform(3);
       const pick = (xs: number[]) => xs[Math.floor(r() * xs.length)];
       let done = 0;
       for (let t = 0; done < 60 && t < 500; t++) {

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Conv2dGeometry } from '../../../backend.js';
+import { seededUniform } from '../../../testing/seeded-uniform.js';
 import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward } from './conv2d.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -84,7 +74,7 @@ function expectClose(
 }
 
 function checkAll(T: Ctor, g: Conv2dGeometry, seed: number): void {
-  const r = rng(seed);
+  const r = seededUniform(seed);
   const cg = g.C / g.groups;
   const x = new T(g.N * g.C * g.H * g.W).map(() => r() * 2 - 1);
   const w = new T(g.O * cg * g.KH * g.KW).map(() => r() * 2 - 1);
@@ -121,7 +111,7 @@ function checkAll(T: Ctor, g: Conv2dGeometry, seed: number): void {
 
 describe('conv2d kernels against the definition', () => {
   it('cover random geometries: stride 1-3, padding 0-2, dilation 1-2, groups 1/2/4, odd sizes', () => {
-    const r = rng(42);
+    const r = seededUniform(42);
     const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
     let done = 0;
     for (let t = 0; done < 120 && t < 1000; t++) {

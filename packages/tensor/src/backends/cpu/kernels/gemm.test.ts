@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FloatArray } from '../../../backend.js';
+import { seededUniform } from '../../../testing/seeded-uniform.js';
 import { gemm } from './gemm.js';
-
-/** Small deterministic generator (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -35,7 +24,7 @@ function store(T: Ctor, rows: number, cols: number, l: Layout, at: (i: number, j
 }
 
 function check(T: Ctor, m: number, n: number, k: number, la: Layout, lb: Layout, beta: 0 | 1, seed: number) {
-  const r = rng(seed);
+  const r = seededUniform(seed);
   const av = Array.from({ length: m * k }, () => r() * 2 - 1);
   const bv = Array.from({ length: k * n }, () => r() * 2 - 1);
   const A = store(T, m, k, la, (i, p) => av[i * k + p]);

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PoolWindows } from '../../../backend.js';
+import { seededUniform } from '../../../testing/seeded-uniform.js';
 import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool2d.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -112,7 +102,7 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: numbe
 }
 
 function checkAll(T: Ctor, p: PoolWindows, x: ArrayLike<number>, seed: number) {
-  const r = rng(seed);
+  const r = seededUniform(seed);
   const xs = T.from(x);
   const outN = p.N * p.C * p.OH * p.OW;
   const dy = new T(outN).map(() => r() * 2 - 1);
@@ -136,7 +126,7 @@ function checkAll(T: Ctor, p: PoolWindows, x: ArrayLike<number>, seed: number) {
 
 describe('pooling kernels against naive window reductions', () => {
   it('match on random kernel/stride/padding/ceil-mode windows with many ties', () => {
-    const r = rng(5);
+    const r = seededUniform(5);
     const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
     let done = 0;
     for (let t = 0; done < 80 && t < 1000; t++) {
@@ -163,7 +153,7 @@ describe('pooling kernels against naive window reductions', () => {
   });
 
   it('match on adaptive (overlapping, uneven) windows', () => {
-    const r = rng(6);
+    const r = seededUniform(6);
     for (const [H, W, OH, OW] of [
       [7, 5, 3, 2],
       [5, 5, 7, 7],
