@@ -6,6 +6,7 @@
 import {
   type Conv2dGeometry,
   CpuStorage,
+  contiguousStrides,
   cpuBackend,
   type PoolWindows,
   type SgdHyper,
@@ -16,20 +17,10 @@ import { seededUniform } from '@rectifier/tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createNativeBackend, type NativeBackend } from './backend.js';
 
-const contiguous = (shape: number[]) => {
-  const s = new Array<number>(shape.length);
-  let n = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = n;
-    n *= shape[i];
-  }
-  return s;
-};
-
 function view(
   data: Float32Array | Float64Array,
   shape: number[],
-  strides = contiguous(shape),
+  strides = contiguousStrides(shape),
   offset = 0,
 ): View {
   const dtype = data instanceof Float64Array ? 'float64' : 'float32';

@@ -12,6 +12,7 @@ import {
   type BinaryOp,
   type Conv2dGeometry,
   type CpuStorage,
+  contiguousStrides,
   conv2dGeometryFields,
   cpuBackend,
   type DType,
@@ -74,16 +75,6 @@ const EW: Partial<Record<BinaryOp | UnaryOp | TernaryOp, number>> = {
 
 const emptyConv = (g: Conv2dGeometry) =>
   g.N === 0 || g.C === 0 || g.O === 0 || g.OH === 0 || g.OW === 0 || g.H === 0 || g.W === 0;
-
-const contiguous = (shape: readonly number[]) => {
-  const s = new Array<number>(shape.length);
-  let n = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = n;
-    n *= shape[i];
-  }
-  return s;
-};
 
 function poolArgs(p: PoolWindows): PoolArgs {
   return [
@@ -186,7 +177,7 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
         const y = cpuBackend.conv2d(x, w, g);
         if (!bias) return y;
         const shape = [g.N, g.O, g.OH, g.OW];
-        const yv: View = { storage: y, dtype: y.dtype, shape, strides: contiguous(shape), offset: 0 };
+        const yv: View = { storage: y, dtype: y.dtype, shape, strides: contiguousStrides(shape), offset: 0 };
         const sum = cpuBackend.binary(
           'add',
           yv,

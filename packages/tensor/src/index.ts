@@ -177,5 +177,5 @@ export {
   type SelectBackendOptions,
   selectBackend,
 } from './select-backend.js';
-export { checkShape, normalizeAxis as normalizeDim } from './shape.js';
+export { checkShape, contiguousStrides, normalizeAxis as normalizeDim } from './shape.js';
 export { Tensor } from './tensor.js';

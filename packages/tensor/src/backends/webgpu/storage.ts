@@ -1,5 +1,6 @@
 /// <reference types="@webgpu/types" />
 import type { DType, Storage, View } from '../../backend.js';
+import { isContiguousLayout } from '../../shape.js';
 
 /** A WebGPU storage: one pooled GPU buffer holding `size` float32 or int32 elements. */
 export class WebGPUStorage implements Storage {
@@ -19,33 +20,12 @@ export function wgslType(dtype: DType): 'f32' | 'i32' {
   return dtype === 'int32' ? 'i32' : 'f32';
 }
 
-/** Number of elements of a shape. */
-export function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const s of shape) n *= s;
-  return n;
-}
-
-/** Row-major strides of a shape. */
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const st = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    st[i] = s;
-    s *= shape[i] as number;
-  }
-  return st;
-}
+// Shape arithmetic is the core's (shape.ts); these names are the ones the WebGPU kernels use.
+export { contiguousStrides, sizeOf as numel } from '../../shape.js';
 
 /** Whether a view is row-major contiguous (size-1 axes may have any stride). */
 export function isContiguous(v: { shape: readonly number[]; strides: readonly number[] }): boolean {
-  let s = 1;
-  for (let i = v.shape.length - 1; i >= 0; i--) {
-    const d = v.shape[i] as number;
-    if (d !== 1 && v.strides[i] !== s) return false;
-    s *= d;
-  }
-  return true;
+  return isContiguousLayout(v.shape, v.strides);
 }
 
 /**
