@@ -110,7 +110,7 @@ export async function generateOnnxDemo(outDir, log = console.log) {
   // The build's slowest step on the JS reference backend (about 20 s); native or WASM take a few.
   // WebGPU is not considered: a software adapter would be slower than either.
   const previous = getBackend();
-  const { backend } = await selectBackend('auto', { allowFallbackAdapter: false, gpu: NO_GPU });
+  const { backend } = await selectBackend('auto', { gpu: NO_GPU });
   try {
     return await generate(outDir, log, backend.name);
   } finally {
