@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { missingRequirement, testChromium } from '@rectifier/tensor/testing/node';
+import { CHROMIUM_WEBGPU_ARGS, missingRequirement, testChromium } from '@rectifier/tensor/testing/node';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveDirectory } from './static-server';
@@ -42,7 +42,7 @@ describe.skipIf(!!skip)('documentation site in chromium', () => {
     context = await chromium.launchPersistentContext(userDir, {
       executablePath: chromiumPath ?? undefined,
       headless: true,
-      args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-dev-shm-usage', '--no-first-run'],
+      args: [...CHROMIUM_WEBGPU_ARGS, '--no-sandbox', '--no-first-run', '--disable-dev-shm-usage'],
     });
   });
 

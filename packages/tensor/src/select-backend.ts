@@ -6,6 +6,9 @@
 import type { Backend } from './backend.js';
 import { setBackend } from './backend-state.js';
 import { cpuBackend } from './backends/cpu/index.js';
+import { createNodeGpu, type GpuAdapterLike, isSoftwareAdapter } from './software-adapter.js';
+
+export { type GpuAdapterLike, isSoftwareAdapter };
 
 export type BackendPreference = 'auto' | 'cpu' | 'wasm' | 'native' | 'webgpu';
 
@@ -18,16 +21,6 @@ export interface GpuLike {
     powerPreference?: 'high-performance' | 'low-power';
   }): Promise<GpuAdapterLike | null>;
 }
-export interface GpuAdapterLike {
-  readonly info?: {
-    readonly isFallbackAdapter?: boolean;
-    readonly vendor?: string;
-    readonly architecture?: string;
-    readonly device?: string;
-    readonly description?: string;
-  };
-}
-
 export interface SelectBackendOptions {
   /**
    * A `GPU` object for WebGPU. Default: `navigator.gpu`; in Node, `create([])` of the optional `webgpu`
@@ -83,23 +76,6 @@ const USED_LIMITS = [
   'maxComputeInvocationsPerWorkgroup',
   'maxStorageBuffersPerShaderStage',
 ] as const;
-
-const SOFTWARE_NAMES = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render|\bwarp\b/i;
-
-/**
- * Whether an adapter is a software renderer: `info.isFallbackAdapter`, or a vendor / architecture /
- * device / description naming SwiftShader, llvmpipe, lavapipe, softpipe or WARP (Dawn reports
- * SwiftShader loaded as a Vulkan driver as an ordinary adapter, vendor 'google', architecture
- * 'swiftshader').
- */
-export function isSoftwareAdapter(adapter: GpuAdapterLike | null | undefined): boolean {
-  const info = adapter?.info;
-  if (!info) return false;
-  if (info.isFallbackAdapter === true) return true;
-  return [info.vendor, info.architecture, info.device, info.description].some(
-    (s) => typeof s === 'string' && SOFTWARE_NAMES.test(s),
-  );
-}
 
 /**
  * Picks a backend, makes it the default (`setBackend`) and returns it with the reason for the choice.
@@ -245,7 +221,7 @@ async function loadNative(
 }
 
 // dawn.node crashes the process if the object returned by create() is garbage-collected while a
-// device is alive: keep the ones made here.
+// device is alive: keep the GPU objects and adapters that backends are made from.
 const keepAlive: unknown[] = [];
 
 /** The GPU object: passed, `navigator.gpu`, or in Node the optional `webgpu` package's `create([])`. */
@@ -254,13 +230,8 @@ async function findGpu(options: SelectBackendOptions): Promise<{ gpu?: GpuLike; 
   const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
   if (nav) return { gpu: nav, why: '' };
   if (!isNode()) return { why: 'this runtime has no navigator.gpu' };
-  // A variable specifier keeps bundlers from pulling the native module into browser bundles.
-  const specifier = 'webgpu';
   try {
-    const mod = (await import(/* @vite-ignore */ specifier)) as { create(flags: string[]): GpuLike };
-    const gpu = mod.create([]);
-    keepAlive.push(gpu);
-    return { gpu, why: '' };
+    return { gpu: await createNodeGpu<GpuLike>(), why: '' };
   } catch (e) {
     const missing = /Cannot find (package|module) 'webgpu'/.test((e as Error).message);
     return {

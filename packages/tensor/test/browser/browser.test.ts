@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { expect, test } from 'vitest';
-import { testChromium } from '../../src/testing/node/index.js';
+import { CHROMIUM_WEBGPU_ARGS, testChromium } from '../../src/testing/node/index.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const src = join(here, '../../src');
@@ -49,7 +49,7 @@ test.skipIf(!!skip)(
     const ctx = await chromium.launchPersistentContext(userDir, {
       executablePath: CHROMIUM ?? undefined,
       headless: true,
-      args: ['--enable-unsafe-webgpu', '--no-sandbox', '--no-first-run', '--disable-dev-shm-usage'],
+      args: [...CHROMIUM_WEBGPU_ARGS, '--no-sandbox', '--no-first-run', '--disable-dev-shm-usage'],
     });
     const errors: string[] = [];
     try {

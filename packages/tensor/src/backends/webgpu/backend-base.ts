@@ -6,6 +6,7 @@
  */
 import type { DType, PoolWindows, TypedArray, View } from '../../backend.js';
 import { DTypeError } from '../../errors.js';
+import { SOFTWARE_ADAPTER_NAMES } from '../../software-adapter.js';
 import type { GpuContext } from './context.js';
 import type { WebGPUTuning } from './device.js';
 import { type GpuProfile, gpuProfile } from './kernels/gpu-profile.js';
@@ -15,7 +16,6 @@ import type { StepProfile } from './step-profile.js';
 import { contiguousStrides, type GView, isContiguous, numel, WebGPUStorage } from './storage.js';
 
 const BYTES = 4;
-const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software|warp|microsoft basic/i;
 const TABLE_CACHE = 64;
 
 export abstract class WebGPUBackendBase {
@@ -36,7 +36,7 @@ export abstract class WebGPUBackendBase {
     private readonly owned: boolean,
     protected readonly tuning: WebGPUTuning,
   ) {
-    this.software = SOFTWARE.test(adapterInfo);
+    this.software = SOFTWARE_ADAPTER_NAMES.test(adapterInfo);
     this.gpu = gpuProfile(adapterInfo, tuning.computeUnits);
   }
 

@@ -5,6 +5,8 @@
  * is loaded unless the WebGPU backend is actually created.
  */
 
+import { adapterForDevice, createNodeGpu } from '../../software-adapter.js';
+
 /** Options of {@link createWebGPUBackend}. */
 export interface WebGPUBackendOptions {
   /** A `GPU` object: `navigator.gpu` in browsers, `create([])` from the `webgpu` package in Node. */
@@ -61,22 +63,14 @@ export interface AcquiredDevice {
 }
 
 // dawn.node crashes the process if the object returned by create() is garbage-collected while a
-// device is alive (see shared/reference/webgpu-without-gpu.md §4.1): keep every one we make here.
+// device is alive (see shared/reference/webgpu-without-gpu.md §4.1): keep the ones used here.
 const keepAlive: unknown[] = [];
 
 async function nodeGpu(): Promise<GPU | undefined> {
   const isNode = typeof process !== 'undefined' && !!process.versions?.node;
   if (!isNode) return undefined;
-  // A variable specifier keeps bundlers from pulling the native module into browser bundles.
-  const specifier = 'webgpu';
   try {
-    const mod = (await import(/* @vite-ignore */ specifier)) as {
-      create(flags: string[]): GPU;
-      globals: object;
-    };
-    const gpu = mod.create([]);
-    keepAlive.push(gpu);
-    return gpu;
+    return await createNodeGpu<GPU>();
   } catch (e) {
     throw new Error(
       `createWebGPUBackend: no WebGPU in this Node process and the optional peer dependency 'webgpu' could not be loaded (${(e as Error).message}); install it with 'npm i webgpu' or pass { gpu: create([]) }`,
@@ -101,9 +95,9 @@ export async function acquireDevice(options: WebGPUBackendOptions = {}): Promise
       owned: false,
     };
   }
+  let gpu = options.gpu;
   let adapter = options.adapter ?? null;
   if (!adapter) {
-    let gpu = options.gpu;
     if (!gpu && typeof navigator !== 'undefined' && (navigator as Navigator & { gpu?: GPU }).gpu) {
       gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
     }
@@ -118,6 +112,8 @@ export async function acquireDevice(options: WebGPUBackendOptions = {}): Promise
       );
     }
   }
+  // a software adapter from our own Dawn instance: the same adapter, with flags that compile faster
+  adapter = await adapterForDevice(gpu, adapter, options.powerPreference);
   const lim = adapter.limits;
   if (lim.maxComputeInvocationsPerWorkgroup < 256 || lim.maxComputeWorkgroupSizeX < 256) {
     throw new Error(

@@ -70,11 +70,6 @@ describe('GEMM fast-path eligibility', () => {
     expect(vec4SharedBytes(TILE_128, 'double')).toBe(2 * 8 * (132 + 132) * 4);
     expect(coreOptions(32768, plan128, all).pipeline).toBe('double');
     expect(coreOptions(16384, plan128, all).pipeline).toBe('prefetch');
-    // software adapters prefetch by default (double buffering only slows their compiles); tuning still
-    // chooses double buffering there, as the variants below do
-    const software = { software: true };
-    expect(coreOptions(32768, plan128, all, {}, software).pipeline).toBe('prefetch');
-    expect(coreOptions(32768, plan128, all, { gemmPipeline: 'double' }, software).pipeline).toBe('double');
     expect(coreOptions(32768, plan128, all, { gemmPipeline: 'none', gemmVectorAccess: false })).toEqual({
       vecA: false,
       vecB: false,

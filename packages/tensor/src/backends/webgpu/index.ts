@@ -7,6 +7,8 @@
  * import { createWebGPUBackend } from '@rectifier/tensor/webgpu';
  * setBackend(await createWebGPUBackend());
  */
+
+export { SOFTWARE_ADAPTER_DAWN_FLAGS } from '../../software-adapter.js';
 export type { WebGPUBackendOptions, WebGPUTuning } from './device.js';
 export {
   formatStepProfile,

@@ -10,5 +10,5 @@
  * describe.skipIf(chromium.skip)('WASM backend in chromium', () => { ... chromium.path ... });
  */
 export { SWIFTSHADER_ICD, type TestGpu, testWebGPU } from '../../backends/webgpu/gpu-env.js';
-export { CHROMIUM_CANDIDATES, type TestChromium, testChromium } from './chromium.js';
+export { CHROMIUM_CANDIDATES, CHROMIUM_WEBGPU_ARGS, type TestChromium, testChromium } from './chromium.js';
 export { isCI, missingRequirement } from './requirement.js';

@@ -381,7 +381,6 @@ function runConvGemm(
     plan,
     convVecAccess(kind, g, second.offset, first.offset),
     tuning,
-    gpu,
   );
   const opts: ConvOptions = { kernel: 'conv2d', kind, tile: plan.tile, core, bias: !!bias };
   const pipeline = ctx.pipeline(opts, () => convSource(kind, plan.tile, core, !!bias));

@@ -282,20 +282,16 @@ export interface VecEligibility {
  * The core options for a launch: vector accesses where the tile supports them, the front end allows
  * them and tuning does not turn them off; software pipelining ('double' when two shared buffers fit
  * `sharedLimit`, the device's workgroup memory, else 'prefetch') unless tuning asks otherwise.
- * On a software adapter the default is 'prefetch': double buffering overlaps global loads with math
- * on a GPU, which a CPU emulator does not do, and SwiftShader compiles its unrolled kernels about
- * 2.3x slower (measured: 1.4 s against 0.6 s per GEMM pipeline), most of a test run's GPU time.
  */
 export function coreOptions(
   sharedLimit: number,
   plan: GemmPlan,
   legal: VecEligibility,
   tuning: WebGPUTuning = {},
-  gpu?: Pick<GpuProfile, 'software'>,
 ): GemmCoreOptions {
   if (!isVec4Tile(plan.tile)) return { vecA: false, vecB: false, vecC: false, pipeline: 'none' };
   const vec = tuning.gemmVectorAccess ?? true;
-  let pipeline = tuning.gemmPipeline ?? (gpu?.software ? 'prefetch' : 'double');
+  let pipeline = tuning.gemmPipeline ?? 'double';
   if (pipeline === 'double' && vec4SharedBytes(plan.tile, 'double') > sharedLimit) pipeline = 'prefetch';
   return { vecA: vec && legal.a, vecB: vec && legal.b, vecC: vec && legal.c, pipeline };
 }

@@ -15,6 +15,8 @@
  * Residency is a model (see {@link residentGroups}), not a measurement.
  */
 
+import { SOFTWARE_ADAPTER_NAMES } from '../../../software-adapter.js';
+
 /** One compute unit's resources and how many units the GPU has. */
 export interface GpuProfile {
   /** 'nvidia-hopper (H100 SXM)', 'software', 'unknown', ... (shown in planner tables) */
@@ -30,8 +32,6 @@ export interface GpuProfile {
   /** a software rasteriser (SwiftShader, llvmpipe, WARP): few cores, no wave planning */
   readonly software: boolean;
 }
-
-const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software|warp|microsoft basic/i;
 
 type Unit = Omit<GpuProfile, 'name' | 'computeUnits' | 'software'>;
 const NV_DC: Unit = { threadsPerUnit: 2048, registersPerUnit: 65536, sharedBytesPerUnit: 228 * 1024 };
@@ -182,7 +182,7 @@ export function gpuProfile(info: AdapterIdentity | string, computeUnits?: number
   const all = [id.vendor, id.architecture, id.device, id.description].filter(Boolean).join(' / ');
   if (computeUnits !== undefined && (!Number.isInteger(computeUnits) || computeUnits < 1))
     throw new RangeError(`webgpu tuning.computeUnits must be a positive integer, got ${computeUnits}`);
-  if (SOFTWARE.test(all)) {
+  if (SOFTWARE_ADAPTER_NAMES.test(all)) {
     // an explicit unit count plans whole waves even here (dry runs of a GPU's plans)
     if (computeUnits !== undefined)
       return {

@@ -100,7 +100,6 @@ export function runMatmul(
     plan,
     matmulVecAccess(a, b, staging),
     tuning,
-    gpu,
   );
   const opts: MatmulOptions = { kernel: 'matmul', tile: plan.tile, staging, core };
   const pipeline = ctx.pipeline(opts, () => gemmSource(plan.tile, prelude(core), staging, core));
