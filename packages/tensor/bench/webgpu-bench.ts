@@ -13,7 +13,8 @@
  *   WEBGPU_ICD=/usr/lib/chromium/vk_swiftshader_icd.json bash .gpu/run.sh app/bench.mjs --small
  * Flags: --small (tiny sizes for a SwiftShader dry run), --only=matmul,conv,modelA,vgg19, --reps=N,
  * --batches=32,64 (training steps), --robustness=on|off|both (Dawn's bounds clamps; 'off' passes
- * enable-dawn-features=disable_robustness), --dawn=toggle1,toggle2 (Dawn flags for create()),
+ * enable-dawn-features=disable_robustness), --dawn=toggle1,toggle2 (Dawn flags for create(); on a
+ * software adapter SOFTWARE_ADAPTER_DAWN_FLAGS are added, as createWebGPUBackend does),
  * --profile (per-kernel GPU times of one training step via timestamp queries),
  * --sweep (matmul and conv forward once per GEMM variant: tile shape, pipelining, 16-byte accesses;
  * a bias-gradient sum with and without subgroups), for tuning the automatic choices.
@@ -30,6 +31,7 @@ import {
   crossEntropy,
   dropout,
   Generator,
+  isSoftwareAdapter,
   linear,
   maximum,
   maxPool2d,
@@ -49,6 +51,7 @@ import {
 import {
   createWebGPUBackend,
   formatStepProfile,
+  SOFTWARE_ADAPTER_DAWN_FLAGS,
   type StepProfile,
   type WebGPUBackend,
   type WebGPUStorage,
@@ -73,8 +76,14 @@ const profileKernels = !!flag('profile');
 const sweep = !!flag('sweep');
 
 Object.assign(globalThis, globals);
-const gpu = create(robustness === 'off' ? [...dawnFlags, ROBUSTNESS_OFF] : dawnFlags);
-(globalThis as unknown as { __keepGpu: unknown }).__keepGpu = gpu; // dawn.node crashes if this is collected
+// On a software adapter (a SwiftShader dry run) add the flags the backend itself uses there: without
+// them SwiftShader compiles each GEMM pipeline 7-17x slower (bench/webgpu-compile.ts).
+const probeGpu = create([]);
+const softwareFlags = isSoftwareAdapter(await probeGpu.requestAdapter()) ? SOFTWARE_ADAPTER_DAWN_FLAGS : [];
+const baseFlags = [...dawnFlags, ...softwareFlags];
+const gpu = create(robustness === 'off' ? [...baseFlags, ROBUSTNESS_OFF] : baseFlags);
+// dawn.node crashes if these are collected
+(globalThis as unknown as { __keepGpu: unknown }).__keepGpu = [probeGpu, gpu];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
@@ -598,7 +607,7 @@ if (models.length > 0) {
   const variants: ['on' | 'off', WebGPUBackend][] = [[robustness === 'off' ? 'off' : 'on', backend]];
   let offGpu: unknown = null;
   if (robustness === 'both') {
-    offGpu = create([...dawnFlags, ROBUSTNESS_OFF]);
+    offGpu = create([...baseFlags, ROBUSTNESS_OFF]);
     (globalThis as unknown as { __keepGpu2: unknown }).__keepGpu2 = offGpu;
     variants.push(['off', await createWebGPUBackend({ gpu: offGpu as GPU })]);
   }
