@@ -77,7 +77,7 @@ const sweep = !!flag('sweep');
 
 Object.assign(globalThis, globals);
 // On a software adapter (a SwiftShader dry run) add the flags the backend itself uses there: without
-// them SwiftShader compiles each GEMM pipeline 7-17x slower (bench/webgpu-compile.ts).
+// them SwiftShader compiles each GEMM pipeline 6-17x slower (bench/webgpu-compile.ts).
 const probeGpu = create([]);
 const softwareFlags = isSoftwareAdapter(await probeGpu.requestAdapter()) ? SOFTWARE_ADAPTER_DAWN_FLAGS : [];
 const baseFlags = [...dawnFlags, ...softwareFlags];

@@ -14,7 +14,8 @@
  * Prints one JSON object.
  */
 import { create, globals } from 'webgpu';
-import type { Conv2dGeometry, View } from '../src/backend.js';
+import type { View } from '../src/backend.js';
+import { conv2dGeometry } from '../src/ops/conv.js';
 import {
   createWebGPUBackend,
   SOFTWARE_ADAPTER_DAWN_FLAGS,
@@ -39,24 +40,7 @@ const variants: [string, WebGPUTuning][] = [
 ];
 
 const contiguous = (shape: number[]) => shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-const geometry: Conv2dGeometry = {
-  N: 2,
-  C: 8,
-  H: 8,
-  W: 8,
-  O: 12,
-  KH: 3,
-  KW: 3,
-  OH: 8,
-  OW: 8,
-  strideH: 1,
-  strideW: 1,
-  padH: 1,
-  padW: 1,
-  dilationH: 1,
-  dilationW: 1,
-  groups: 1,
-};
+const geometry = conv2dGeometry({ shape: [2, 8, 8, 8] }, { shape: [12, 8, 3, 3] }, { padding: 1 });
 
 /** Compile milliseconds of one variant's GEMM pipelines on a fresh backend of `gpu`. */
 async function compileMs(gpu: unknown, tuning: WebGPUTuning): Promise<number> {

@@ -1,6 +1,6 @@
 /**
  * Software adapters in Node get their device from a Dawn instance made with
- * SOFTWARE_ADAPTER_DAWN_FLAGS (SwiftShader compiled each GEMM pipeline 7-17x slower without them: see
+ * SOFTWARE_ADAPTER_DAWN_FLAGS (SwiftShader compiled each GEMM pipeline 6-17x slower without them: see
  * bench/webgpu-compile.ts), while GPU objects the caller made and hardware adapters are used as given.
  * The `webgpu` package is wrapped to record the flags of every instance created.
  */

@@ -9,7 +9,7 @@ export const CHROMIUM_CANDIDATES: readonly string[] = ['/usr/lib/chromium/chromi
 /**
  * Chromium switches for WebGPU tests: WebGPU on (headless Chromium on Linux has it off), and the Dawn
  * flags the Node backend uses for software adapters (the adapter here is always SwiftShader, which
- * otherwise compiles each GEMM pipeline 7-17x slower).
+ * otherwise compiles each GEMM pipeline 6-17x slower).
  */
 export const CHROMIUM_WEBGPU_ARGS: readonly string[] = [
   '--enable-unsafe-webgpu',
