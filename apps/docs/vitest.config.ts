@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    fileParallelism: false,
+    // the two files (browser crawl, Node snippets) mostly wait on other processes: run them side by side
+    fileParallelism: true,
+    maxWorkers: 2,
   },
 });
