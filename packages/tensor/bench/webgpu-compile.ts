@@ -16,6 +16,7 @@
 import { create, globals } from 'webgpu';
 import type { View } from '../src/backend.js';
 import { conv2dGeometry } from '../src/ops/conv.js';
+import { contiguousStrides, sizeOf } from '../src/shape.js';
 import {
   createWebGPUBackend,
   SOFTWARE_ADAPTER_DAWN_FLAGS,
@@ -39,7 +40,6 @@ const variants: [string, WebGPUTuning][] = [
   ['128x128 prefetch', { gemmTile: '128x128', gemmPipeline: 'prefetch' }],
 ];
 
-const contiguous = (shape: number[]) => shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
 const geometry = conv2dGeometry({ shape: [2, 8, 8, 8] }, { shape: [12, 8, 3, 3] }, { padding: 1 });
 
 /** Compile milliseconds of one variant's GEMM pipelines on a fresh backend of `gpu`. */
@@ -47,8 +47,8 @@ async function compileMs(gpu: unknown, tuning: WebGPUTuning): Promise<number> {
   const b = await createWebGPUBackend({ gpu: gpu as GPU, tuning });
   try {
     const up = (shape: number[]): View<WebGPUStorage> => {
-      const storage = b.fromArray(new Float32Array(shape.reduce((x, y) => x * y, 1)).fill(0.5), 'float32');
-      return { storage, dtype: 'float32', shape, strides: contiguous(shape), offset: 0 };
+      const storage = b.fromArray(new Float32Array(sizeOf(shape)).fill(0.5), 'float32');
+      return { storage, dtype: 'float32', shape, strides: contiguousStrides(shape), offset: 0 };
     };
     const g = geometry;
     const x = up([g.N, g.C, g.H, g.W]);

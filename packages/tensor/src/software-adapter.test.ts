@@ -16,6 +16,7 @@ import {
   createNodeGpu,
   isSoftwareAdapter,
   SOFTWARE_ADAPTER_DAWN_FLAGS,
+  SOFTWARE_ADAPTER_NAMES,
 } from './software-adapter.js';
 
 const created = vi.hoisted(() => [] as string[][]);
@@ -32,7 +33,7 @@ vi.mock('webgpu', async (importOriginal) => {
 
 // the shared test backend also sets VK_ICD_FILENAMES to SwiftShader when nothing else is set
 const { backend: probe, reason } = await testWebGPU();
-const software = probe !== null && /swiftshader|llvmpipe|lavapipe/i.test(probe.adapterInfo);
+const software = probe !== null && SOFTWARE_ADAPTER_NAMES.test(probe.adapterInfo);
 if (!software)
   it.skip(`software adapter tests skipped: ${reason || `the adapter is ${probe?.adapterInfo}`}`, () => {});
 
