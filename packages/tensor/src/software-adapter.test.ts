@@ -19,14 +19,21 @@ import {
   SOFTWARE_ADAPTER_NAMES,
 } from './software-adapter.js';
 
-const created = vi.hoisted(() => [] as string[][]);
+/** The flags of every Dawn instance created, and of every instance asked for an adapter. */
+const { created, asked } = vi.hoisted(() => ({ created: [] as string[][], asked: [] as string[][] }));
 vi.mock('webgpu', async (importOriginal) => {
   const real = await importOriginal<{ create(flags: string[]): unknown }>();
   return {
     ...real,
     create: (flags: string[]) => {
       created.push([...flags]);
-      return real.create(flags);
+      const gpu = real.create(flags) as { requestAdapter(o?: object): Promise<unknown> };
+      const requestAdapter = gpu.requestAdapter.bind(gpu);
+      gpu.requestAdapter = (o?: object) => {
+        asked.push([...flags]);
+        return requestAdapter(o);
+      };
+      return gpu;
     },
   };
 });
@@ -40,12 +47,15 @@ if (!software)
 describe.skipIf(!software)('Dawn flags for software adapters', () => {
   beforeEach(() => {
     created.length = 0;
+    asked.length = 0;
   });
 
   it('createWebGPUBackend() asks a flagged instance for the adapter, and the backend computes', async () => {
     const b = await createWebGPUBackend();
     try {
-      expect(created).toEqual([[], [...SOFTWARE_ADAPTER_DAWN_FLAGS]]);
+      expect(asked).toEqual([[], [...SOFTWARE_ADAPTER_DAWN_FLAGS]]);
+      // the flagged instance is made once per process (here by the shared test backend) and reused
+      expect(created).toEqual([[]]);
       setBackend(b);
       const y = tensor([
         [1, 2],
@@ -66,7 +76,8 @@ describe.skipIf(!software)('Dawn flags for software adapters', () => {
   it("selectBackend('webgpu') does the same", async () => {
     const s = await selectBackend('webgpu');
     try {
-      expect(created).toEqual([[], [...SOFTWARE_ADAPTER_DAWN_FLAGS]]);
+      expect(asked).toEqual([[], [...SOFTWARE_ADAPTER_DAWN_FLAGS]]);
+      expect(created).toEqual([[]]);
       expect(s.adapter?.software).toBe(true);
     } finally {
       (getBackend() as { destroy?: () => void }).destroy?.();
@@ -80,6 +91,8 @@ describe.skipIf(!software)('Dawn flags for software adapters', () => {
     const b = await createWebGPUBackend({ gpu });
     b.destroy();
     expect(created).toEqual([]);
+    // only the caller's instance was asked for an adapter, not the flagged one
+    expect(asked).toEqual([[]]);
   });
 
   it('hardware adapters are kept, from any instance', async () => {
@@ -92,5 +105,6 @@ describe.skipIf(!software)('Dawn flags for software adapters', () => {
       info: { architecture: 'swiftshader' },
     });
     expect(created).toEqual([]);
+    expect(asked).toEqual([]);
   });
 });

@@ -57,6 +57,8 @@ interface DawnModule {
 const keepAlive: unknown[] = [];
 /** The GPU objects made here without flags: their software adapters may be traded for flagged ones. */
 const plainInstances = new WeakSet<object>();
+/** The Dawn instance made with SOFTWARE_ADAPTER_DAWN_FLAGS, once one is needed. */
+let flaggedInstance: Promise<object> | undefined;
 
 /**
  * `create(flags)` of the optional `webgpu` package (Dawn for Node), kept alive for the process's life.
@@ -84,9 +86,9 @@ export async function adapterForDevice<A extends GpuAdapterLike>(
   powerPreference: 'high-performance' | 'low-power' = 'high-performance',
 ): Promise<A> {
   if (!gpu || !plainInstances.has(gpu) || !isSoftwareAdapter(adapter)) return adapter;
-  const flagged = await createNodeGpu<{ requestAdapter(o: object): Promise<A | null> }>(
-    SOFTWARE_ADAPTER_DAWN_FLAGS,
-  );
+  // one flagged instance per process: every backend created afterwards asks it for its adapter
+  flaggedInstance ??= createNodeGpu(SOFTWARE_ADAPTER_DAWN_FLAGS);
+  const flagged = (await flaggedInstance) as { requestAdapter(o: object): Promise<A | null> };
   const again = await flagged.requestAdapter({ powerPreference });
   keepAlive.push(again);
   return again ?? adapter;
