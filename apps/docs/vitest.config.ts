@@ -6,7 +6,7 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // the two files (browser crawl, Node snippets) mostly wait on other processes: run them side by side
+    // the e2e files (site crawl, live pages) mostly wait on chromium: run them side by side
     fileParallelism: true,
     maxWorkers: 2,
   },

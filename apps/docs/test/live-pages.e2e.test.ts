@@ -1,21 +1,15 @@
-// End-to-end test of the built documentation site in a real browser: Debian's chromium, driven by
-// playwright-core, headless with WebGPU enabled (SwiftShader on GPU-less machines), against the site
-// served from 127.0.0.1. Visits every page, fails on console errors and broken links, runs the live
-// training page until the loss has fallen, runs the ONNX page and checks its top class.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// End-to-end test of the documentation site's live pages in a real browser (test/site-browser.ts):
+// the training page trains until the loss has fallen (CPU backend), picks its backend with
+// selectBackend and matches the CPU run on WebGPU; the ONNX page classifies its sample image.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CHROMIUM_WEBGPU_ARGS, missingRequirement, testChromium } from '@rectifier/tensor/testing/node';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveDirectory } from './static-server';
+import { missingRequirement, testChromium } from '@rectifier/tensor/testing/node';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { artifacts, dist, useSiteBrowser } from './site-browser';
 
-const docsRoot = fileURLToPath(new URL('..', import.meta.url));
-const dist = join(docsRoot, '.vitepress', 'dist');
-const artifacts = join(docsRoot, 'test-artifacts');
 // No chromium: skipped with the reason, or a failure with CI set (.ci/run installs it).
-const { path: chromiumPath, skip } = testChromium('docs e2e');
+const { path: chromiumPath, skip } = testChromium('docs e2e (live pages)');
 
 /** How far the live page's loss must fall (last logged loss / first logged loss). */
 const LOSS_RATIO_REQUIRED = 0.7;
@@ -25,141 +19,10 @@ const LOSS_RATIO_REQUIRED = 0.7;
  * SwiftShader and WASM: about 1e-7). The live training page (live/train.md) states this number.
  */
 const LOSS_MATCH_RTOL = 3e-4;
-/** Pages the link crawl has open at once. */
-const CRAWL_CONCURRENCY = 3;
 
-describe.skipIf(!!skip)('documentation site in chromium', () => {
-  let server: { url: string; close: () => Promise<void> };
-  let context: BrowserContext;
-  let userDir: string;
-
-  beforeAll(async () => {
-    if (!existsSync(join(dist, 'index.html')))
-      throw new Error(`docs e2e: build the site first (${dist} is missing)`);
-    mkdirSync(artifacts, { recursive: true });
-    server = await serveDirectory(dist);
-    userDir = mkdtempSync(join(tmpdir(), 'rectifier-docs-chromium-'));
-    context = await chromium.launchPersistentContext(userDir, {
-      executablePath: chromiumPath ?? undefined,
-      headless: true,
-      args: [...CHROMIUM_WEBGPU_ARGS, '--no-sandbox', '--no-first-run', '--disable-dev-shm-usage'],
-    });
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    if (userDir) rmSync(userDir, { recursive: true, force: true });
-  });
-
-  /** Opens a page and collects console errors and uncaught exceptions. */
-  async function open(path: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`${path}: console error: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => errors.push(`${path}: uncaught: ${e.message}`));
-    page.on('response', (r) => {
-      if (r.status() >= 400) errors.push(`${path}: HTTP ${r.status()} for ${r.url()}`);
-    });
-    const res = await page.goto(server.url + path, { waitUntil: 'networkidle' });
-    if (res?.status() !== 200) errors.push(`${path}: HTTP ${res?.status()}`);
-    return { page, errors };
-  }
-
-  const screenshotName = (path: string) =>
-    `${path.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') || 'index'}.png`;
-
-  it('every page loads without console errors and every internal link resolves', async () => {
-    const seen = new Set<string>(['/']);
-    const queue = ['/'];
-    const problems: string[] = [];
-    const visit = async (path: string) => {
-      const { page, errors } = await open(path);
-      // Live pages are exercised (and screenshotted) by their own tests below. API pages are long
-      // (one page per package entry point): a viewport screenshot shows enough of their layout.
-      if (!path.startsWith('/live/')) {
-        await page.screenshot({
-          path: join(artifacts, screenshotName(path)),
-          fullPage: !path.startsWith('/api/'),
-        });
-      }
-      // Images in the page (generated plots) must have loaded: a missing one has naturalWidth 0.
-      const brokenImages: string[] = await page.$$eval('img', (imgs) =>
-        imgs
-          .filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 0)
-          .map((i) => (i as HTMLImageElement).src),
-      );
-      for (const src of brokenImages) problems.push(`${path}: broken image ${src}`);
-      const hrefs: string[] = await page.$$eval('a[href]', (as) =>
-        as.map((a) => (a as HTMLAnchorElement).href),
-      );
-      // The API sidebar lists every exported symbol; each must land on a heading of its page.
-      if (path.startsWith('/api/')) {
-        const missing: string[] = await page.$$eval(
-          '.VPSidebar a[href*="#"]',
-          (as, here) =>
-            as
-              .map((a) => new URL((a as HTMLAnchorElement).href))
-              .filter((u) => u.pathname === here && u.hash.length > 1)
-              .map((u) => decodeURIComponent(u.hash.slice(1)))
-              .filter((id) => !document.getElementById(id)),
-          path,
-        );
-        for (const id of missing) problems.push(`${path}: sidebar anchor #${id} has no heading`);
-        if (path !== '/api/' && path !== '/api/index.html') {
-          const listed = await page.$$eval('.VPSidebar a[href*="#"]', (as) => as.length);
-          if (listed === 0) problems.push(`${path}: the API sidebar lists no symbols`);
-        }
-      }
-      for (const href of hrefs) {
-        const u = new URL(href);
-        if (u.origin !== server.url) continue;
-        const p = u.pathname;
-        if (/\.(png|svg|json|onnx|txt|jpg)$/.test(p)) {
-          // Links to generated files (the ONNX model, plots) must resolve too.
-          const res = await fetch(server.url + p);
-          if (res.status !== 200) problems.push(`${path}: broken link ${p} (HTTP ${res.status})`);
-        } else if (!seen.has(p)) {
-          seen.add(p);
-          queue.push(p);
-        }
-      }
-      problems.push(...errors);
-      await page.close();
-    };
-    // A few pages at a time: a page's load, screenshot and link checks mostly wait on chromium, which
-    // renders pages in parallel (one at a time, this crawl was most of the docs test's time).
-    let active = 0;
-    await new Promise<void>((done, fail) => {
-      const pump = () => {
-        if (queue.length === 0 && active === 0) return done();
-        while (active < CRAWL_CONCURRENCY && queue.length > 0) {
-          active++;
-          visit(queue.shift() as string).then(() => {
-            active--;
-            pump();
-          }, fail);
-        }
-      };
-      pump();
-    });
-    expect(problems).toEqual([]);
-    expect(seen.size).toBeGreaterThan(8);
-  });
-
-  it('local search finds the API reference and the guides', async () => {
-    const { page, errors } = await open('/');
-    await page.locator('.DocSearch-Button').first().click();
-    await page.locator('#localsearch-input').fill('kaimingNormal');
-    const results = page.locator('ul.results a');
-    await results.first().waitFor({ timeout: 15_000 });
-    const hrefs = await results.evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
-    expect(hrefs.some((h) => h.includes('/api/init'))).toBe(true);
-    await page.screenshot({ path: join(artifacts, 'search.png') });
-    expect(errors).toEqual([]);
-  });
+describe.skipIf(!!skip)('the live pages in chromium', () => {
+  const site = useSiteBrowser('docs e2e (live pages)', chromiumPath);
+  const open = (path: string) => site.open(path);
 
   // The training task is the same on every backend (same seed, same data), so the CPU run is the
   // reference: on the CPU backend the loss must fall by the stated amount; on WebGPU (SwiftShader here:
