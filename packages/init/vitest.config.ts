@@ -1,2 +1,3 @@
-import { sharedConfig } from '../../vitest.shared.ts';
-export default sharedConfig;
+import { sharedProcessConfig } from '../../vitest.shared.ts';
+
+export default sharedProcessConfig(import.meta.url);

@@ -19,12 +19,14 @@ const fakeGpu = (info: Record<string, unknown>) => {
   return gpu;
 };
 
-describe('selectBackend', () => {
-  afterEach(() => {
-    closeIfWasm(getBackend());
-    setBackend(cpuBackend);
-  });
+// selectBackend makes its pick the default backend: every test here hands the default back to the
+// CPU backend, so that the files that run after this one in the same process start from it.
+afterEach(() => {
+  closeIfWasm(getBackend());
+  setBackend(cpuBackend);
+});
 
+describe('selectBackend', () => {
   it("'cpu' makes the JS reference backend the default and says so", async () => {
     const s = await selectBackend('cpu');
     expect(s.backend).toBe(cpuBackend);
