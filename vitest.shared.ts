@@ -49,8 +49,8 @@ function testFiles(packageDir: string, dir: string): string[] {
  * -> 20 CPU-s, tensor: 76 -> 55). A file that mocks modules (`vi.mock`, `vi.doMock`) needs modules
  * loaded after its mock, so such files still get a process of their own (the "isolated" project).
  * The price: a test that changes process-wide state (the default backend, `process.env`, a cached
- * loader) must restore it for the files that run after it. tensor-native keeps `sharedConfig`: its
- * tests load the addon under different environments on purpose.
+ * loader) must restore it for the files that run after it. tensor-native's config does the same
+ * by hand (its include list reaches into tensor), with its unloadable-binary test in its own process.
  */
 export function sharedProcessConfig(packageUrl: string) {
   const packageDir = fileURLToPath(new URL('.', packageUrl));

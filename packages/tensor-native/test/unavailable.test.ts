@@ -1,7 +1,7 @@
 // When the binary cannot be loaded, nothing throws at import: `nativeAvailability` and
 // `createNativeBackend` say why in one line, `selectBackend('native')` fails with that reason and
 // 'auto' falls back to WASM with the reason in its own. (Its own file: the loader caches its result
-// per process, and vitest runs each file in a fresh one.)
+// per process; vitest.config.ts runs this file in a process of its own.)
 import { cpuBackend, selectBackend, setBackend } from '@rectifier/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createNativeBackend, NativeUnavailableError, nativeAvailability } from '../src/index.js';
