@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { missingRequirement, testChromium } from '@rectifier/tensor/testing/node';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { artifacts, dist, useSiteBrowser } from './site-browser';
+import { dist, saveScreenshot, useSiteBrowser } from './site-browser';
 
 // No chromium: skipped with the reason, or a failure with CI set (.ci/run installs it).
 const { path: chromiumPath, skip } = testChromium('docs e2e (live pages)');
@@ -53,7 +53,7 @@ describe.skipIf(!!skip)('the live pages in chromium', () => {
     );
     const state = await page.evaluate(() => (globalThis as any).__rectifierLive);
     await page.evaluate(() => window.scrollTo(0, 0)); // a full-page shot of a scrolled page repeats the sticky header
-    await page.screenshot({ path: join(artifacts, 'live_train_cpu.png'), fullPage: true });
+    await saveScreenshot(page, 'live_train_cpu.png', true);
     return { state, errors };
   }
 
@@ -136,7 +136,7 @@ describe.skipIf(!!skip)('the live pages in chromium', () => {
     const state = await page.evaluate(() => (globalThis as any).__rectifierLive);
     await page.getByTestId('start-training').click(); // stop
     await page.evaluate(() => window.scrollTo(0, 0)); // a full-page shot of a scrolled page repeats the sticky header
-    await page.screenshot({ path: join(artifacts, 'live_train_default.png'), fullPage: true });
+    await saveScreenshot(page, 'live_train_default.png', true);
     expect(state.backend).toBe('webgpu');
     expect(state.error).toBeUndefined();
     await expectCpuLosses(state.losses, 'webgpu');
@@ -155,7 +155,7 @@ describe.skipIf(!!skip)('the live pages in chromium', () => {
     });
     const result = await page.evaluate(() => (globalThis as any).__rectifierOnnx);
     await page.evaluate(() => window.scrollTo(0, 0)); // a full-page shot of a scrolled page repeats the sticky header
-    await page.screenshot({ path: join(artifacts, 'live_onnx.png'), fullPage: true });
+    await saveScreenshot(page, 'live_onnx.png', true);
     expect(result.top1).toBe(expected.label);
     expect(errors).toEqual([]);
   });

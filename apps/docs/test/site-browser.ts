@@ -13,8 +13,20 @@ import { serveDirectory } from './static-server';
 const docsRoot = fileURLToPath(new URL('..', import.meta.url));
 /** The built site. */
 export const dist = join(docsRoot, '.vitepress', 'dist');
-/** Screenshots for a human to look at (gitignored). */
-export const artifacts = join(docsRoot, 'test-artifacts');
+/** Where screenshots go (gitignored). */
+const artifacts = join(docsRoot, 'test-artifacts');
+/**
+ * Screenshots are for a human to look at, so they are taken only with DOCS_SCREENSHOTS=1: chromium
+ * spends about 7 CPU-s rendering the crawl's, which nothing reads in CI.
+ */
+const SCREENSHOTS = process.env.DOCS_SCREENSHOTS === '1';
+
+/** Saves a screenshot of `page` as test-artifacts/`file` when DOCS_SCREENSHOTS=1. */
+export async function saveScreenshot(page: Page, file: string, fullPage: boolean): Promise<void> {
+  if (!SCREENSHOTS) return;
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, file), fullPage });
+}
 
 export interface SiteBrowser {
   /** The server's origin, e.g. http://127.0.0.1:41234 */
@@ -35,7 +47,6 @@ export function useSiteBrowser(what: string, chromiumPath: string | null): SiteB
   beforeAll(async () => {
     if (!existsSync(join(dist, 'index.html')))
       throw new Error(`${what}: build the site first (${dist} is missing)`);
-    mkdirSync(artifacts, { recursive: true });
     server = await serveDirectory(dist);
     userDir = mkdtempSync(join(tmpdir(), 'rectifier-docs-chromium-'));
     context = await chromium.launchPersistentContext(userDir, {

@@ -1,10 +1,9 @@
 // End-to-end test of the built documentation site in a real browser (test/site-browser.ts): visits
 // every page reachable from the home page, fails on console errors, failed requests, broken links,
 // broken images and API sidebar anchors without a heading, and checks the local search.
-import { join } from 'node:path';
 import { testChromium } from '@rectifier/tensor/testing/node';
 import { describe, expect, it } from 'vitest';
-import { artifacts, useSiteBrowser } from './site-browser';
+import { saveScreenshot, useSiteBrowser } from './site-browser';
 
 // No chromium: skipped with the reason, or a failure with CI set (.ci/run installs it).
 const { path: chromiumPath, skip } = testChromium('docs e2e (site crawl)');
@@ -28,10 +27,7 @@ describe.skipIf(!!skip)('documentation site in chromium', () => {
       // Live pages are exercised (and screenshotted) by live-pages.e2e.test.ts. API pages are long
       // (one page per package entry point): a viewport screenshot shows enough of their layout.
       if (!path.startsWith('/live/')) {
-        await page.screenshot({
-          path: join(artifacts, screenshotName(path)),
-          fullPage: !path.startsWith('/api/'),
-        });
+        await saveScreenshot(page, screenshotName(path), !path.startsWith('/api/'));
       }
       // Images in the page (generated plots) must have loaded: a missing one has naturalWidth 0.
       const brokenImages: string[] = await page.$$eval('img', (imgs) =>
@@ -105,7 +101,7 @@ describe.skipIf(!!skip)('documentation site in chromium', () => {
     await results.first().waitFor({ timeout: 15_000 });
     const hrefs = await results.evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
     expect(hrefs.some((h) => h.includes('/api/init'))).toBe(true);
-    await page.screenshot({ path: join(artifacts, 'search.png') });
+    await saveScreenshot(page, 'search.png', false);
     expect(errors).toEqual([]);
   });
 });
