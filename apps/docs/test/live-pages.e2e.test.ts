@@ -78,6 +78,21 @@ describe.skipIf(!!skip)('the live pages in chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  /**
+   * Starts training, waits for the first loss point (the mean of 5 steps: forward, backward, SGD
+   * update; enough to compare backends), stops, and returns the page's state.
+   */
+  async function trainToFirstLossPoint(page: Page): Promise<LiveRun['state']> {
+    await page.getByTestId('start-training').click();
+    await page.waitForFunction(() => ((globalThis as any).__rectifierLive?.losses.length ?? 0) >= 1, null, {
+      timeout: 120_000,
+      polling: 500,
+    });
+    const state = await page.evaluate(() => (globalThis as any).__rectifierLive);
+    await page.getByTestId('start-training').click(); // stop
+    return state;
+  }
+
   /** The browser's WebGPU adapter, if any, and whether it is a software renderer (SwiftShader here). */
   async function adapterOf(page: Page): Promise<{ present: boolean; software: boolean }> {
     return page.evaluate(async () => {
@@ -102,13 +117,7 @@ describe.skipIf(!!skip)('the live pages in chromium', () => {
       .poll(() => page.getByTestId('live-backend').textContent())
       .toMatch(new RegExp(`^Backend: ${expected} \\(`));
     expect(await page.evaluate(() => (globalThis as any).__rectifierLive)).toBeUndefined(); // no step yet
-    await page.getByTestId('start-training').click();
-    await page.waitForFunction(() => ((globalThis as any).__rectifierLive?.losses.length ?? 0) >= 1, null, {
-      timeout: 120_000,
-      polling: 500,
-    });
-    const state = await page.evaluate(() => (globalThis as any).__rectifierLive);
-    await page.getByTestId('start-training').click(); // stop
+    const state = await trainToFirstLossPoint(page);
     expect(state.backend).toBe(expected);
     expect(state.error).toBeUndefined();
     await expectCpuLosses(state.losses, expected);
@@ -127,14 +136,7 @@ describe.skipIf(!!skip)('the live pages in chromium', () => {
         ),
       );
     }
-    await page.getByTestId('start-training').click();
-    // The first loss point is the mean of 5 steps (forward, backward, SGD update): enough to compare.
-    await page.waitForFunction(() => ((globalThis as any).__rectifierLive?.losses.length ?? 0) >= 1, null, {
-      timeout: 120_000,
-      polling: 500,
-    });
-    const state = await page.evaluate(() => (globalThis as any).__rectifierLive);
-    await page.getByTestId('start-training').click(); // stop
+    const state = await trainToFirstLossPoint(page);
     await page.evaluate(() => window.scrollTo(0, 0)); // a full-page shot of a scrolled page repeats the sticky header
     await saveScreenshot(page, 'live_train_default.png', true);
     expect(state.backend).toBe('webgpu');
