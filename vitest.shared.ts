@@ -55,7 +55,7 @@ function testFiles(packageDir: string, dir: string): string[] {
 export function sharedProcessConfig(packageUrl: string) {
   const packageDir = fileURLToPath(new URL('.', packageUrl));
   const mocking = TEST_DIRS.flatMap((d) => testFiles(packageDir, d)).filter((f) =>
-    /\bvi\.(do)?[mM]ock\(/.test(readFileSync(join(packageDir, f), 'utf8')),
+    /\bvi\.(mock|doMock)\(/.test(readFileSync(join(packageDir, f), 'utf8')),
   );
   const name = relative(join(root, 'packages'), packageDir);
   // Each project spells out its whole test config: `extends: true` would concatenate the include
