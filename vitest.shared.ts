@@ -1,6 +1,6 @@
 // Shared Vitest settings: tests import sibling packages from their TypeScript sources (the
 // `@rectifier/*` aliases below), so `vitest run` in one package needs no prior build of the others.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
@@ -28,48 +28,56 @@ export const sharedConfig = defineConfig({
   },
 });
 
-/** Test files under `dir` (relative to `packageDir`), recursively. */
-function testFiles(packageDir: string, dir: string): string[] {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = readdirSync(join(packageDir, dir), { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries.flatMap((e) => {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'node_modules' ? [] : testFiles(packageDir, path);
-    return e.name.endsWith('.test.ts') ? [path] : [];
-  });
+/** Options for packages whose tests reach beyond their own folder (tensor-native). */
+export interface SharedProcessOptions {
+  /** The folder `include` and `ownProcess` are relative to (default: the package's). */
+  dir?: string;
+  /** Test files to run (default: `sharedConfig`'s, under src/ and test/). */
+  include?: string[];
+  setupFiles?: string[];
+  /** Files that need a process of their own for another reason than `vi.mock`. */
+  ownProcess?: string[];
 }
 
 /**
  * `sharedConfig` with the package's test files run one after another in one process (`isolate:
  * false`): a fresh process and module graph per file cost 30-40% of these suites' CPU time (nn: 32
  * -> 20 CPU-s, tensor: 76 -> 55). A file that mocks modules (`vi.mock`, `vi.doMock`) needs modules
- * loaded after its mock, so such files still get a process of their own (the "isolated" project).
- * The price: a test that changes process-wide state (the default backend, `process.env`, a cached
- * loader) must restore it for the files that run after it. tensor-native's config does the same
- * by hand (its include list reaches into tensor), with its unloadable-binary test in its own process.
+ * loaded after its mock, so such files still get a process of their own (the "own process"
+ * project), as do the `ownProcess` files. The price: a test that changes process-wide state (the
+ * default backend, `process.env`, a cached loader) must restore it for the files that run after it.
  */
-export function sharedProcessConfig(packageUrl: string) {
+export function sharedProcessConfig(packageUrl: string, options: SharedProcessOptions = {}) {
   const packageDir = fileURLToPath(new URL('.', packageUrl));
-  const mocking = TEST_DIRS.flatMap((d) => testFiles(packageDir, d)).filter((f) =>
-    /\bvi\.(mock|doMock)\(/.test(readFileSync(join(packageDir, f), 'utf8')),
-  );
+  const dir = options.dir ?? packageDir;
+  const mocking = TEST_DIRS.filter((d) => existsSync(join(packageDir, d)))
+    .flatMap((d) =>
+      (readdirSync(join(packageDir, d), { recursive: true }) as string[])
+        .filter((f) => f.endsWith('.test.ts'))
+        .map((f) => join(packageDir, d, f)),
+    )
+    .filter((f) => /\bvi\.(mock|doMock)\(/.test(readFileSync(f, 'utf8')))
+    .map((f) => relative(dir, f));
+  const own = [...mocking, ...(options.ownProcess ?? [])];
   const name = relative(join(root, 'packages'), packageDir);
   // Each project spells out its whole test config: `extends: true` would concatenate the include
   // lists with the root's instead of replacing them.
   const project = (test: Record<string, unknown>) => ({
     resolve: sharedConfig.resolve,
-    test: { ...sharedConfig.test, ...test },
+    test: {
+      ...sharedConfig.test,
+      ...(options.dir ? { dir } : {}),
+      ...(options.setupFiles ? { setupFiles: options.setupFiles } : {}),
+      ...test,
+    },
   });
+  const include = options.include ?? sharedConfig.test?.include;
   return defineConfig({
     resolve: sharedConfig.resolve,
     test: {
       projects: [
-        project({ name, isolate: false, exclude: [...configDefaults.exclude, ...mocking] }),
-        ...(mocking.length > 0 ? [project({ name: `${name} (isolated: vi.mock)`, include: mocking })] : []),
+        project({ name, isolate: false, include, exclude: [...configDefaults.exclude, ...own] }),
+        ...(own.length > 0 ? [project({ name: `${name} (own process)`, include: own })] : []),
       ],
     },
   });
