@@ -2,20 +2,10 @@
 // random position, size, stroke intensity and pixel noise, so the task needs the conv layers, yet a
 // small PReLU net learns it in a few dozen steps (SwiftShader's software WebGPU included).
 
+import { seededUniform } from '@rectifier/tensor/testing';
+
 export const SHAPE_CLASSES = ['ring', 'plus', 'horizontal bars', 'diagonal'] as const;
 export const SIDE = 16;
-
-/** mulberry32: a tiny seeded PRNG, so every visitor trains on the same data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function draw(label: number, r: () => number, out: Float32Array, offset: number): void {
   const cx = 5.5 + r() * 5;
@@ -40,7 +30,8 @@ function draw(label: number, r: () => number, out: Float32Array, offset: number)
 
 /** `n` images [n, 1, 16, 16] (pixels about in [-0.4, 1.4]) with balanced int labels. */
 export function makeShapes(n: number, seed: number): { images: Float32Array; labels: Int32Array } {
-  const r = rng(seed);
+  // mulberry32, seeded: every visitor trains on the same data
+  const r = seededUniform(seed);
   const images = new Float32Array(n * SIDE * SIDE);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
