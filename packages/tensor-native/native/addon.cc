@@ -130,42 +130,80 @@ napi_value Info(napi_env env, napi_callback_info) {
   });
 }
 
-// conv2d(x, xOff, w, wOff, bias | null, bOff, y, geometry)
+// An activation's block (0 plain, 8 or 16) as the JS side passes it.
+int block(napi_env env, napi_value v) {
+  const double b = num(env, v);
+  if (b != 0 && b != 8 && b != 16) throw JsError("tensor-native: an activation block must be 0, 8 or 16");
+  return (int)b;
+}
+bool flag(napi_env env, napi_value v) {
+  bool b;
+  CHECK(napi_get_value_bool(env, v, &b));
+  return b;
+}
+napi_value number(napi_env env, double d) {
+  napi_value r;
+  CHECK(napi_create_double(env, d, &r));
+  return r;
+}
+
+// conv2d(x, xOff, w, wOff, bias | null, bOff, y, geometry, xBlock, blockedOut) -> y's block
 napi_value Conv2d(napi_env env, napi_callback_info info) {
   return wrap(env, [&] {
-    auto a = args(env, info, 8);
+    auto a = args(env, info, 10);
     const rn::ConvGeom g = convGeom(env, a[7]);
     const float *x = f32(env, a[0], num(env, a[1]), g.N * g.C * g.H * g.W, "x");
     const float *w = f32(env, a[2], num(env, a[3]), g.O * (g.C / g.groups) * g.KH * g.KW, "w");
     const float *b = isNull(env, a[4]) ? nullptr : f32(env, a[4], num(env, a[5]), g.O, "bias");
     float *y = f32(env, a[6], 0, g.N * g.O * g.OH * g.OW, "y");
-    rn::conv2d_forward(x, w, b, y, g);
-    return undef(env);
+    rn::ActLayouts l;
+    l.in0 = block(env, a[8]);
+    l.blockedOut = flag(env, a[9]);
+    return number(env, rn::conv2d_forward(x, w, b, y, g, l));
   });
 }
 
-// conv2dBackwardInput(dy, dyOff, w, wOff, dx, geometry)
+// conv2dBackwardInput(dy, dyOff, w, wOff, dx, geometry, dyBlock, blockedOut) -> dx's block
 napi_value Conv2dBackwardInput(napi_env env, napi_callback_info info) {
   return wrap(env, [&] {
-    auto a = args(env, info, 6);
+    auto a = args(env, info, 8);
     const rn::ConvGeom g = convGeom(env, a[5]);
     const float *dy = f32(env, a[0], num(env, a[1]), g.N * g.O * g.OH * g.OW, "dy");
     const float *w = f32(env, a[2], num(env, a[3]), g.O * (g.C / g.groups) * g.KH * g.KW, "w");
     float *dx = f32(env, a[4], 0, g.N * g.C * g.H * g.W, "dx");
-    rn::conv2d_backward_input(dy, w, dx, g);
-    return undef(env);
+    rn::ActLayouts l;
+    l.in0 = block(env, a[6]);
+    l.blockedOut = flag(env, a[7]);
+    return number(env, rn::conv2d_backward_input(dy, w, dx, g, l));
   });
 }
 
-// conv2dBackwardWeight(x, xOff, dy, dyOff, dw, geometry)
+// conv2dBackwardWeight(x, xOff, dy, dyOff, dw, geometry, xBlock, dyBlock)
 napi_value Conv2dBackwardWeight(napi_env env, napi_callback_info info) {
   return wrap(env, [&] {
-    auto a = args(env, info, 6);
+    auto a = args(env, info, 8);
     const rn::ConvGeom g = convGeom(env, a[5]);
     const float *x = f32(env, a[0], num(env, a[1]), g.N * g.C * g.H * g.W, "x");
     const float *dy = f32(env, a[2], num(env, a[3]), g.N * g.O * g.OH * g.OW, "dy");
     float *dw = f32(env, a[4], 0, g.O * (g.C / g.groups) * g.KH * g.KW, "dw");
-    rn::conv2d_backward_weight(x, dy, dw, g);
+    rn::ActLayouts l;
+    l.in0 = block(env, a[6]);
+    l.in1 = block(env, a[7]);
+    rn::conv2d_backward_weight(x, dy, dw, g, l);
+    return undef(env);
+  });
+}
+
+// toPlain(from, to, block, dims: Float64Array [N, C, H, W]): a blocked activation to plain NCHW
+napi_value ToPlain(napi_env env, napi_callback_info info) {
+  return wrap(env, [&] {
+    auto a = args(env, info, 4);
+    const double *d = f64(env, a[3], 4, "dims");
+    const int b = block(env, a[2]);
+    const double n = d[0] * d[1] * d[2] * d[3];
+    if (b == 0 || (int64_t)d[1] % b != 0) throw JsError("toPlain: channels must be a multiple of the block");
+    rn::to_plain(f32(env, a[0], 0, n, "from"), f32(env, a[1], 0, n, "to"), b, (int64_t)d[0], (int64_t)d[1],
+                 (int64_t)d[2], (int64_t)d[3]);
     return undef(env);
   });
 }
@@ -279,6 +317,19 @@ napi_value RowSums(napi_env env, napi_callback_info info) {
   });
 }
 
+// rowSumsBlocked(x, N, C, HW, block, sums: Float64Array [N * C])
+napi_value RowSumsBlocked(napi_env env, napi_callback_info info) {
+  return wrap(env, [&] {
+    auto a = args(env, info, 6);
+    const int64_t N = (int64_t)num(env, a[1]), C = (int64_t)num(env, a[2]), HW = (int64_t)num(env, a[3]);
+    const int b = block(env, a[4]);
+    if (b == 0 || C % b != 0) throw JsError("rowSumsBlocked: channels must be a multiple of the block");
+    rn::row_sums_blocked(f32(env, a[0], 0, (double)(N * C * HW), "x"), N, C, HW, b,
+                         f64(env, a[5], (double)(N * C), "sums"));
+    return undef(env);
+  });
+}
+
 // sgdStep(p, pOff, g, gOff, v | null, vOff, n, lr, mu, wd, decay, nesterov)
 napi_value SgdStep(napi_env env, napi_callback_info info) {
   return wrap(env, [&] {
@@ -321,6 +372,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"avgPool2dBackward", nullptr, AvgPoolBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"elementwise", nullptr, Elementwise, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"rowSums", nullptr, RowSums, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rowSumsBlocked", nullptr, RowSumsBlocked, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"toPlain", nullptr, ToPlain, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgdStep", nullptr, SgdStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -1,10 +1,13 @@
 // Convolutions and matmul through oneDNN (the library PyTorch uses for these on x86 CPUs).
 //
-// Convolutions let oneDNN choose its memory formats (format_tag::any): on AVX-512 it picks blocked
-// layouts (nChw16c and friends) for which it has direct JIT kernels, and the plain NCHW / OIHW arrays
-// that JavaScript owns are reordered in and out, as PyTorch does for NCHW tensors. Primitives are
-// cached by oneDNN itself (its primitive cache is keyed by the descriptor and the thread count), so
-// a training loop pays for JIT compilation once per shape.
+// Convolutions let oneDNN choose its memory formats (format_tag::any): it picks channel-blocked
+// layouts (nChw8c on AVX2, nChw16c on AVX-512) for which it has direct JIT kernels. Weights and
+// plain NCHW activations are reordered in and out, as PyTorch does for NCHW tensors. An activation
+// may also stay blocked between kernels: the caller passes the block its array is in (0: plain) and
+// may accept a blocked output, which is written in place when its layout holds exactly N*C*H*W
+// elements (channels a multiple of the block); a convnet's activations then skip two reorders per
+// convolution and pass. Primitives are cached here per geometry, layouts and thread count, so a
+// training loop pays for JIT compilation once per shape.
 #include <omp.h>
 
 #include <cstdlib>
@@ -53,7 +56,21 @@ std::string dnnl_isa() {
 
 namespace {
 
+// An activation [N, C, H, W] as a JS array may hold it: block 0 plain NCHW, 8 nChw8c, 16 nChw16c.
+memory::desc act_desc(const memory::dims &d, int block) {
+  return memory::desc(d, dt::f32, block == 16 ? tag::nChw16c : block == 8 ? tag::nChw8c : tag::nchw);
+}
+
+// The block of the layout a primitive wants for an activation when an array of N*C*H*W elements
+// can hold it as it is (no padding channels), else 0.
+int holdable_block(const memory::desc &want, const memory::dims &d) {
+  for (int b : {8, 16})
+    if (d[1] % b == 0 && want == act_desc(d, b)) return b;
+  return 0;
+}
+
 struct ConvDescs {
+  memory::dims xd, yd;
   memory::desc x, w, y, b;  // plain (user) layouts
   memory::desc xa, wa, ya;  // format_tag::any
   memory::dims strides, dilates, padL, padR;
@@ -63,6 +80,8 @@ ConvDescs conv_descs(const ConvGeom &g) {
   ConvDescs d;
   const memory::dims xd = {g.N, g.C, g.H, g.W};
   const memory::dims yd = {g.N, g.O, g.OH, g.OW};
+  d.xd = xd;
+  d.yd = yd;
   memory::dims wd;
   tag wt;
   if (g.groups == 1) {
@@ -151,6 +170,7 @@ struct Cached {
   memory::desc scratchpad;
   bool hasBias = false;
   memory::desc bias;
+  int outBlock = 0;  // the block the output is written in (0: plain)
 };
 
 void run(const Cached &c, const float *in0, const float *in1, float *outPtr, const float *bias) {
@@ -185,10 +205,11 @@ std::unordered_map<std::string, Cached> &cache() {
 }
 const size_t CACHE_MAX = 512;
 
-std::string key(const char *pass, const ConvGeom &g, bool bias) {
+std::string key(const char *pass, const ConvGeom &g, bool bias, const ActLayouts &l) {
   std::string k = pass;
   const int64_t *f = &g.N;
   for (int i = 0; i < 16; i++) k += "," + std::to_string(f[i]);
+  k += ",l" + std::to_string(l.in0) + "." + std::to_string(l.in1) + "." + std::to_string(l.blockedOut);
   return k + (bias ? ",b" : "") + ",t" + std::to_string(omp_get_max_threads());
 }
 
@@ -227,9 +248,11 @@ void guarded(const char *what, F f) {
 
 }  // namespace
 
-void conv2d_forward(const float *x, const float *w, const float *bias, float *y, const ConvGeom &g) {
+int conv2d_forward(const float *x, const float *w, const float *bias, float *y, const ConvGeom &g,
+                   const ActLayouts &l) {
+  int outBlock = 0;
   guarded("conv2d", [&] {
-    const Cached &c = cached(key("fwd", g, bias != nullptr), [&] {
+    const Cached &c = cached(key("fwd", g, bias != nullptr, l), [&] {
       const ConvDescs d = conv_descs(g);
       auto desc = bias ? convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, d.xa,
                                                    d.wa, d.b, d.ya, d.strides, d.dilates, d.padL, d.padR)
@@ -238,21 +261,25 @@ void conv2d_forward(const float *x, const float *w, const float *bias, float *y,
       convolution_forward::primitive_desc pd(desc, userScratchpad(), eng());
       Cached e;
       e.prim = convolution_forward(pd);
-      e.in[0].init(d.x, pd.src_desc(), DNNL_ARG_SRC, false);
+      e.in[0].init(act_desc(d.xd, l.in0), pd.src_desc(), DNNL_ARG_SRC, false);
       e.in[1].init(d.w, pd.weights_desc(), DNNL_ARG_WEIGHTS, false);
-      e.out.init(d.y, pd.dst_desc(), DNNL_ARG_DST, true);
+      e.outBlock = l.blockedOut ? holdable_block(pd.dst_desc(), d.yd) : 0;
+      e.out.init(act_desc(d.yd, e.outBlock), pd.dst_desc(), DNNL_ARG_DST, true);
       e.scratchpad = pd.scratchpad_desc();
       e.hasBias = bias != nullptr;
       e.bias = d.b;
       return e;
     });
     run(c, x, w, y, bias);
+    outBlock = c.outBlock;
   });
+  return outBlock;
 }
 
-void conv2d_backward_input(const float *dy, const float *w, float *dx, const ConvGeom &g) {
+int conv2d_backward_input(const float *dy, const float *w, float *dx, const ConvGeom &g, const ActLayouts &l) {
+  int outBlock = 0;
   guarded("conv2dBackwardInput", [&] {
-    const Cached &c = cached(key("bwd_data", g, false), [&] {
+    const Cached &c = cached(key("bwd_data", g, false, l), [&] {
       const ConvDescs d = conv_descs(g);
       auto hint = fwd_pd(d, false);
       auto desc = convolution_backward_data::desc(algorithm::convolution_direct, d.xa, d.wa, d.ya, d.strides,
@@ -260,19 +287,22 @@ void conv2d_backward_input(const float *dy, const float *w, float *dx, const Con
       convolution_backward_data::primitive_desc pd(desc, userScratchpad(), eng(), hint);
       Cached e;
       e.prim = convolution_backward_data(pd);
-      e.in[0].init(d.y, pd.diff_dst_desc(), DNNL_ARG_DIFF_DST, false);
+      e.in[0].init(act_desc(d.yd, l.in0), pd.diff_dst_desc(), DNNL_ARG_DIFF_DST, false);
       e.in[1].init(d.w, pd.weights_desc(), DNNL_ARG_WEIGHTS, false);
-      e.out.init(d.x, pd.diff_src_desc(), DNNL_ARG_DIFF_SRC, true);
+      e.outBlock = l.blockedOut ? holdable_block(pd.diff_src_desc(), d.xd) : 0;
+      e.out.init(act_desc(d.xd, e.outBlock), pd.diff_src_desc(), DNNL_ARG_DIFF_SRC, true);
       e.scratchpad = pd.scratchpad_desc();
       return e;
     });
     run(c, dy, w, dx, nullptr);
+    outBlock = c.outBlock;
   });
+  return outBlock;
 }
 
-void conv2d_backward_weight(const float *x, const float *dy, float *dw, const ConvGeom &g) {
+void conv2d_backward_weight(const float *x, const float *dy, float *dw, const ConvGeom &g, const ActLayouts &l) {
   guarded("conv2dBackwardWeight", [&] {
-    const Cached &c = cached(key("bwd_weights", g, false), [&] {
+    const Cached &c = cached(key("bwd_weights", g, false, l), [&] {
       const ConvDescs d = conv_descs(g);
       auto hint = fwd_pd(d, false);
       auto desc = convolution_backward_weights::desc(algorithm::convolution_direct, d.xa, d.wa, d.ya, d.strides,
@@ -280,13 +310,31 @@ void conv2d_backward_weight(const float *x, const float *dy, float *dw, const Co
       convolution_backward_weights::primitive_desc pd(desc, userScratchpad(), eng(), hint);
       Cached e;
       e.prim = convolution_backward_weights(pd);
-      e.in[0].init(d.x, pd.src_desc(), DNNL_ARG_SRC, false);
-      e.in[1].init(d.y, pd.diff_dst_desc(), DNNL_ARG_DIFF_DST, false);
+      e.in[0].init(act_desc(d.xd, l.in0), pd.src_desc(), DNNL_ARG_SRC, false);
+      e.in[1].init(act_desc(d.yd, l.in1), pd.diff_dst_desc(), DNNL_ARG_DIFF_DST, false);
       e.out.init(d.w, pd.diff_weights_desc(), DNNL_ARG_DIFF_WEIGHTS, true);
       e.scratchpad = pd.scratchpad_desc();
       return e;
     });
     run(c, x, dy, dw, nullptr);
+  });
+}
+
+void to_plain(const float *from, float *to, int block, int64_t N, int64_t C, int64_t H, int64_t W) {
+  guarded("toPlain", [&] {
+    const memory::dims d = {N, C, H, W};
+    std::string k = "to_plain," + std::to_string(block);
+    for (int64_t v : d) k += "," + std::to_string(v);
+    k += ",t" + std::to_string(omp_get_max_threads());
+    const Cached &c = cached(k, [&] {
+      Cached e;
+      e.prim = reorder(reorder::primitive_desc(eng(), act_desc(d, block), eng(), act_desc(d, 0)));
+      e.in[0].user = act_desc(d, block);
+      e.out.user = act_desc(d, 0);
+      return e;
+    });
+    c.prim.execute(strm(), {{DNNL_ARG_FROM, memory(c.in[0].user, eng(), const_cast<float *>(from))},
+                            {DNNL_ARG_TO, memory(c.out.user, eng(), to)}});
   });
 }
 

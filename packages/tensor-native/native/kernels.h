@@ -25,10 +25,22 @@ std::string onednn_version();
 // The ISA oneDNN dispatches to (e.g. "avx512_core"), from its CPU detection.
 std::string dnnl_isa();
 
+// The layouts of a convolution's activation operands (weights are always plain OIHW): the block of
+// each input activation (0 plain NCHW, 8 nChw8c, 16 nChw16c; forward: in0 = x; backward-input:
+// in0 = dy; backward-weight: in0 = x, in1 = dy) and whether the output may be written blocked.
+struct ActLayouts {
+  int in0 = 0, in1 = 0;
+  bool blockedOut = false;
+};
+
 // oneDNN-backed; throw std::runtime_error with oneDNN's message when a primitive is unsupported.
-void conv2d_forward(const float *x, const float *w, const float *bias, float *y, const ConvGeom &g);
-void conv2d_backward_input(const float *dy, const float *w, float *dx, const ConvGeom &g);
-void conv2d_backward_weight(const float *x, const float *dy, float *dw, const ConvGeom &g);
+// The forward and backward-input passes return the block their output was written in (0: plain).
+int conv2d_forward(const float *x, const float *w, const float *bias, float *y, const ConvGeom &g,
+                   const ActLayouts &l);
+int conv2d_backward_input(const float *dy, const float *w, float *dx, const ConvGeom &g, const ActLayouts &l);
+void conv2d_backward_weight(const float *x, const float *dy, float *dw, const ConvGeom &g, const ActLayouts &l);
+// A blocked activation [N, C, H, W] (block 8 or 16) written to `to` in plain NCHW order.
+void to_plain(const float *from, float *to, int block, int64_t N, int64_t C, int64_t H, int64_t W);
 // a [B?,M,K] b [B?,K,N] with element strides (batch stride 0 = broadcast); out [B,M,N] contiguous.
 void matmul(int64_t B, int64_t M, int64_t N, int64_t K, const float *a, const int64_t as[3], const float *b,
             const int64_t bs[3], float *out);
@@ -59,6 +71,9 @@ void elementwise(int op, const EwOperand *ops, int nops, int64_t outer, int64_t 
 
 // sums[r] = sum of row r (float64 accumulation, rounded to float32 once), rows of `cols` elements.
 void row_sums(const float *x, int64_t rows, int64_t cols, double *sums);
+// The same sums of the rows (n, c) of a blocked activation [N, C, HW] (block 8 or 16): the same
+// additions in the same order as row_sums over its plain NCHW form, so the same bits.
+void row_sums_blocked(const float *x, int64_t N, int64_t C, int64_t HW, int block, double *sums);
 
 // One tensor of the fused SGD step (see Backend.sgdStep); float32 rounding after every operation.
 void sgd_step(float *p, const float *g, float *v, int64_t n, float lr, float mu, float wd, bool decay,

@@ -256,6 +256,22 @@ void row_sums(const float *x, int64_t rows, int64_t cols, double *sums) {
   }
 }
 
+void row_sums_blocked(const float *x, int64_t N, int64_t C, int64_t HW, int block, double *sums) {
+  const int64_t rows = N * C;
+#pragma omp parallel for schedule(static) if (rows * HW >= PAR_MIN)
+  for (int64_t r = 0; r < rows; r++) {
+    const int64_t n = r / C, c = r % C;
+    // Element hw of row (n, c) sits at ((n * C/block + c/block) * HW + hw) * block + c % block.
+    const float *xr = x + (n * (C / block) + c / block) * HW * block + c % block;
+    double p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 8 <= HW; i += 8)
+      for (int k = 0; k < 8; k++) p[k] += xr[(i + k) * block];
+    for (; i < HW; i++) p[i & 7] += xr[i * block];
+    sums[r] = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+  }
+}
+
 void sgd_step(float *p, const float *g, float *v, int64_t n, float lr, float mu, float wd, bool decay,
               bool nesterov) {
 #pragma omp parallel for schedule(static) if (n >= PAR_MIN)

@@ -21,7 +21,9 @@ export interface Addon {
     bOff: number,
     y: Float32Array,
     geometry: Float64Array,
-  ): void;
+    xBlock: number,
+    blockedOut: boolean,
+  ): number;
   conv2dBackwardInput(
     dy: Float32Array,
     dyOff: number,
@@ -29,7 +31,9 @@ export interface Addon {
     wOff: number,
     dx: Float32Array,
     geometry: Float64Array,
-  ): void;
+    dyBlock: number,
+    blockedOut: boolean,
+  ): number;
   conv2dBackwardWeight(
     x: Float32Array,
     xOff: number,
@@ -37,7 +41,11 @@ export interface Addon {
     dyOff: number,
     dw: Float32Array,
     geometry: Float64Array,
+    xBlock: number,
+    dyBlock: number,
   ): void;
+  /** A blocked [N, C, H, W] activation (block 8 or 16) into plain NCHW order. */
+  toPlain(from: Float32Array, to: Float32Array, block: number, dims: Float64Array): void;
   matmul(
     a: Float32Array,
     aOff: number,
@@ -68,6 +76,7 @@ export interface Addon {
     ...operands: (Float32Array | number)[]
   ): void;
   rowSums(x: Float32Array, xOff: number, rows: number, cols: number, sums: Float64Array): void;
+  rowSumsBlocked(x: Float32Array, N: number, C: number, HW: number, block: number, sums: Float64Array): void;
   sgdStep(
     p: Float32Array,
     pOff: number,

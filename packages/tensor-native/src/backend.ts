@@ -28,12 +28,20 @@ import {
   type View,
 } from '@rectifier/tensor';
 import { type Addon, loadAddon, type PoolArgs } from './addon.js';
+import { BlockedLayout, blockedLayoutOf, rawF32 } from './blocked.js';
 import { withFallback } from './fallback.js';
 
 /** Options of {@link createNativeBackend}. */
 export interface NativeBackendOptions {
   /** Threads the kernels use (OpenMP). Default: available cores, capped at 8. */
   readonly threads?: number;
+  /**
+   * Let convolutions leave their outputs in oneDNN's channel-blocked layout (nChw8c / nChw16c) when
+   * the channels are a multiple of the block, so that the next convolution, relu, relu gradient or
+   * bias-gradient sum reads them without a reorder (see BlockedLayout). Any other reader sees
+   * row-major NCHW as always; results are the same bits either way. Default: true.
+   */
+  readonly blockedLayouts?: boolean;
 }
 
 /** A Backend whose heavy float32 kernels run natively. */
@@ -120,6 +128,11 @@ let currentThreads = -1;
  */
 export async function createNativeBackend(options: NativeBackendOptions = {}): Promise<NativeBackend> {
   const threads = options.threads ?? (await defaultThreads());
+  const blockedOut = options.blockedLayouts ?? true;
+  if (typeof blockedOut !== 'boolean')
+    throw new Error(
+      `createNativeBackend: blockedLayouts must be true or false, got ${String(options.blockedLayouts)}`,
+    );
   if (!Number.isInteger(threads) || threads < 1)
     throw new Error(
       `createNativeBackend: threads must be a positive integer, got ${String(options.threads)}`,
@@ -136,6 +149,28 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
     }
     return k;
   };
+  const toPlain = (from: Float32Array, to: Float32Array, block: number, dims: Float64Array) =>
+    use().toPlain(from, to, block, dims);
+  /** Tags a storage a kernel wrote in `block` (0: plain, nothing to do). */
+  const tag = (s: CpuStorage, block: number, dims: number[]) => {
+    if (block !== 0) s.setLayout(new BlockedLayout(block, dims, toPlain));
+  };
+  /**
+   * The arrays and blocks of a convolution's activation operands. Operands that cannot be read as
+   * they are get `data` first, which may restore a storage that another operand shares, so the
+   * blocked ones are checked again afterwards.
+   */
+  const activations = (views: View[], dims: number[][]): { arrays: Float32Array[]; blocks: number[] } => {
+    const layouts = views.map((v, i) => blockedLayoutOf(v, dims[i]));
+    const plain = views.map((v, i) => (layouts[i] ? null : F(v)));
+    const blocks = views.map((v, i) =>
+      layouts[i] && (v.storage as CpuStorage).layout === layouts[i] ? layouts[i].block : 0,
+    );
+    const arrays = views.map((v, i) => plain[i] ?? (blocks[i] ? rawF32(v) : F(v)));
+    return { arrays, blocks };
+  };
+  const xDims = (g: Conv2dGeometry) => [g.N, g.C, g.H, g.W];
+  const yDims = (g: Conv2dGeometry) => [g.N, g.O, g.OH, g.OW];
 
   const matmul = (a: View, b: View) => {
     const [B, M, K] = a.shape;
@@ -162,17 +197,24 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
     const out = alloc('float32', g.N * g.O * g.OH * g.OW);
     return withFallback(
       out,
-      () =>
-        use().conv2d(
-          F(x),
+      () => {
+        const wa = F(w);
+        const ba = bias ? F(bias) : null;
+        const act = activations([x], [xDims(g)]);
+        const block = use().conv2d(
+          act.arrays[0],
           x.offset,
-          F(w),
+          wa,
           w.offset,
-          bias ? F(bias) : null,
+          ba,
           bias?.offset ?? 0,
           out.data as Float32Array,
           Float64Array.from(conv2dGeometryFields(g)),
-        ),
+          act.blocks[0],
+          blockedOut,
+        );
+        tag(out, block, yDims(g));
+      },
       () => {
         const y = cpuBackend.conv2d(x, w, g);
         if (!bias) return y;
@@ -213,15 +255,21 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
     const out = alloc('float32', g.N * g.C * g.H * g.W);
     return withFallback(
       out,
-      () =>
-        use().conv2dBackwardInput(
-          F(dy),
+      () => {
+        const wa = F(w);
+        const act = activations([dy], [yDims(g)]);
+        const block = use().conv2dBackwardInput(
+          act.arrays[0],
           dy.offset,
-          F(w),
+          wa,
           w.offset,
           out.data as Float32Array,
           Float64Array.from(conv2dGeometryFields(g)),
-        ),
+          act.blocks[0],
+          blockedOut,
+        );
+        tag(out, block, xDims(g));
+      },
       () => cpuBackend.conv2dBackwardInput(dy, w, g),
     );
   };
@@ -231,15 +279,19 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
     const out = alloc('float32', g.O * (g.C / g.groups) * g.KH * g.KW);
     return withFallback(
       out,
-      () =>
+      () => {
+        const act = activations([x, dy], [xDims(g), yDims(g)]);
         use().conv2dBackwardWeight(
-          F(x),
+          act.arrays[0],
           x.offset,
-          F(dy),
+          act.arrays[1],
           dy.offset,
           out.data as Float32Array,
           Float64Array.from(conv2dGeometryFields(g)),
-        ),
+          act.blocks[0],
+          act.blocks[1],
+        );
+      },
       () => cpuBackend.conv2dBackwardWeight(x, dy, g),
     );
   };
@@ -288,12 +340,38 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
     if (n < EW_MIN_ELEMENTS) return null;
     const layout = elementwiseLayout(views, { perRow: true });
     if (layout === null) return null;
+    const onBlocked = blockedElementwise(op, views, layout.modes);
+    if (onBlocked) return onBlocked;
     const out = alloc('float32', n);
     const operands: (Float32Array | number)[] = [];
     views.forEach((v, i) => {
       operands.push(F(v), v.offset, layout.modes[i]);
     });
     use().elementwise(op, layout.outer, layout.C, layout.inner, out.data as Float32Array, ...operands);
+    return out;
+  };
+
+  /**
+   * An elementwise op whose full operands all hold the same blocked layout (other operands scalars):
+   * elementwise over the arrays as they are, the output in that layout too. Null otherwise.
+   */
+  const blockedElementwise = (op: number, views: View[], modes: readonly number[]): CpuStorage | null => {
+    let layout: BlockedLayout | null = null;
+    for (let i = 0; i < views.length; i++) {
+      if (modes[i] === 2) continue; // a scalar reads the same in any layout
+      const l = modes[i] === 0 ? blockedLayoutOf(views[i]) : null;
+      if (l === null || (layout !== null && !layout.matches(l))) return null;
+      layout = l;
+    }
+    if (layout === null) return null;
+    const n = elements(views[0]);
+    const out = alloc('float32', n);
+    const operands: (Float32Array | number)[] = [];
+    views.forEach((v, i) => {
+      operands.push(modes[i] === 2 ? F(v) : rawF32(v), modes[i] === 2 ? v.offset : 0, modes[i]);
+    });
+    use().elementwise(op, 1, 1, n, out.data as Float32Array, ...operands);
+    out.setLayout(layout);
     return out;
   };
 
@@ -314,7 +392,12 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
     const plan = op === 'sum' && x.dtype === 'float32' ? planRowSums(x, axes, EW_MIN_ELEMENTS * 4) : null;
     if (plan === null) return cpuBackend.reduce(op, x, axes);
     const sums = new Float64Array(plan.rows);
-    use().rowSums(F(x), x.offset, plan.rows, plan.inner, sums);
+    const layout = x.shape.length === 4 ? blockedLayoutOf(x) : null;
+    const [N, C, H, W] = x.shape;
+    // Rows (n, c) of a blocked activation: the same sums, read across its blocks.
+    if (layout && plan.inner === H * W && plan.rows === N * C)
+      use().rowSumsBlocked(rawF32(x), N, C, H * W, layout.block, sums);
+    else use().rowSums(F(x), x.offset, plan.rows, plan.inner, sums);
     const out = alloc('float32', plan.channels);
     foldRowSums(sums, plan, out.data as Float32Array);
     return out;

@@ -36,6 +36,7 @@ export {
   alloc as allocCpuStorage,
   arr as cpuStorageData,
   CpuStorage,
+  type DeferredLayout,
 } from './backends/cpu/storage.js';
 export { BINARY, TERNARY, UNARY } from './elementwise-semantics.js';
 export {

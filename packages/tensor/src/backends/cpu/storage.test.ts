@@ -18,3 +18,37 @@ test('the reuse pool keeps a working set larger than its 256 MB floor, and reuse
   releasePool();
   expect(pooledMemory()).toBe(0);
 });
+
+// A backend that keeps its own element order (the native backend's blocked activations) tags the
+// storage; everyone else must see row-major elements, restored once, without copying back.
+test('a storage in a deferred layout restores row-major order on first access to data, once', () => {
+  releasePool();
+  const s = alloc('float32', 4096);
+  const raw = s.data as Float32Array;
+  for (let i = 0; i < raw.length; i++) raw[i] = raw.length - 1 - i; // stored reversed
+  let restores = 0;
+  s.setLayout({
+    name: 'reversed',
+    restore(from, to) {
+      restores++;
+      for (let i = 0; i < from.length; i++) to[i] = from[from.length - 1 - i];
+    },
+  });
+  expect(s.layout?.name).toBe('reversed');
+  expect(s.rawData).toBe(raw); // the backend that wrote it reads it as it is
+  expect(s.size).toBe(4096); // size and disposal do not restore
+  expect(restores).toBe(0);
+  const plain = s.data;
+  expect(Array.from(plain.subarray(0, 3))).toEqual([0, 1, 2]);
+  expect(plain[4095]).toBe(4095);
+  expect(s.data).toBe(plain);
+  expect(s.layout).toBeNull();
+  expect(restores).toBe(1);
+  // The array it was restored from went back to the pool and is reused.
+  expect(pooledMemory()).toBe(4096 * 4);
+  const next = alloc('float32', 4096);
+  expect(next.data).toBe(raw);
+  release(next);
+  release(s);
+  releasePool();
+});

@@ -1,15 +1,58 @@
 import type { DType, Storage, TypedArray, View } from '../../backend.js';
 import { allocArray, BYTES_PER_ELEMENT } from '../../dtype.js';
 
+/**
+ * How a backend that shares the CPU storages (the native backend) may hold a storage's elements in
+ * another order than row-major, e.g. oneDNN's channel-blocked nChw8c between two convolutions, so
+ * that the next kernel reads them without a reorder. Every other reader sees row-major elements:
+ * the first access to {@link CpuStorage.data} calls `restore` once.
+ */
+export interface DeferredLayout {
+  /** For messages, e.g. 'nChw8c [64, 32, 32, 32]'. */
+  readonly name: string;
+  /** Writes the elements of `from` (in this layout) to `to` in row-major order; same length. */
+  restore(from: TypedArray, to: TypedArray): void;
+}
+
 /** CPU storage: a typed array in host memory. */
 export class CpuStorage implements Storage {
   readonly backend = 'cpu';
+  #data: TypedArray;
+  #layout: DeferredLayout | null = null;
   constructor(
     readonly dtype: DType,
-    readonly data: TypedArray,
-  ) {}
+    data: TypedArray,
+  ) {
+    this.#data = data;
+  }
+  /** The elements in row-major order (restored first when a backend left them in another layout). */
+  get data(): TypedArray {
+    if (this.#layout !== null) this.#restore();
+    return this.#data;
+  }
   get size(): number {
-    return this.data.length;
+    return this.#data.length;
+  }
+  /** The layout the array is in, when it is not row-major (see {@link DeferredLayout}). */
+  get layout(): DeferredLayout | null {
+    return this.#layout;
+  }
+  /** The array as it is, in {@link layout}: for the backend that wrote that layout. */
+  get rawData(): TypedArray {
+    return this.#data;
+  }
+  /** Marks the array, just written by a kernel, as holding `layout` (null: row-major). */
+  setLayout(layout: DeferredLayout | null): void {
+    this.#layout = layout;
+  }
+  #restore(): void {
+    const layout = this.#layout as DeferredLayout;
+    this.#layout = null;
+    // Out of place into a pooled array of the same size (no copy back), the old one goes to the pool.
+    const plain = takeArray(this.dtype, this.#data.length);
+    layout.restore(this.#data, plain);
+    giveArray(this.dtype, this.#data);
+    this.#data = plain;
   }
 }
 
@@ -54,15 +97,31 @@ export function wrap(dtype: DType, data: TypedArray): CpuStorage {
 
 /** A new storage whose contents are unspecified: for kernels that overwrite every element. */
 export function alloc(dtype: DType, size: number): CpuStorage {
+  return wrap(dtype, takeArray(dtype, size));
+}
+
+/** An array from the pool, or a fresh one. */
+function takeArray(dtype: DType, size: number): TypedArray {
   if (size >= POOL_MIN) {
-    const free = pool.get(`${dtype}:${size}`);
-    const reused = free?.pop();
+    const reused = pool.get(`${dtype}:${size}`)?.pop();
     if (reused) {
       pooledBytes -= size * BYTES_PER_ELEMENT[dtype];
-      return wrap(dtype, reused);
+      return reused;
     }
   }
-  return wrap(dtype, allocArray(dtype, size));
+  return allocArray(dtype, size);
+}
+
+/** Puts an array no storage uses any more into the pool, while the pool has room. */
+function giveArray(dtype: DType, data: TypedArray): void {
+  const bytes = data.length * BYTES_PER_ELEMENT[dtype];
+  if (data.length >= POOL_MIN && pooledBytes + bytes <= Math.max(POOL_FLOOR_BYTES, peakLiveBytes)) {
+    const key = `${dtype}:${data.length}`;
+    const free = pool.get(key);
+    if (free) free.push(data);
+    else pool.set(key, [data]);
+    pooledBytes += bytes;
+  }
 }
 
 /** A new zero-filled storage. */
@@ -73,16 +132,9 @@ export function allocZeroed(dtype: DType, size: number): CpuStorage {
 }
 
 export function release(s: CpuStorage): void {
-  const bytes = s.data.length * BYTES_PER_ELEMENT[s.dtype];
   cpuStats.storages--;
-  cpuStats.bytes -= bytes;
-  if (s.data.length >= POOL_MIN && pooledBytes + bytes <= Math.max(POOL_FLOOR_BYTES, peakLiveBytes)) {
-    const key = `${s.dtype}:${s.data.length}`;
-    const free = pool.get(key);
-    if (free) free.push(s.data);
-    else pool.set(key, [s.data]);
-    pooledBytes += bytes;
-  }
+  cpuStats.bytes -= s.size * BYTES_PER_ELEMENT[s.dtype];
+  giveArray(s.dtype, s.rawData);
 }
 
 /** The typed array behind a view; throws a clear error for a storage from another backend. */

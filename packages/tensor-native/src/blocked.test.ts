@@ -1,0 +1,140 @@
+// Activations kept in oneDNN's blocked layout between kernels: the reproduction is a convnet
+// training step (conv -> relu, 8 layers, global average pool), whose convolutions reordered every
+// activation in and out. It must give the same bits with and without blocked layouts, keep them
+// where it should, and hand row-major NCHW to every other reader.
+import {
+  type CpuStorage,
+  conv2d,
+  crossEntropy,
+  Generator,
+  linear,
+  Parameter,
+  randint,
+  randn,
+  sgdStep,
+  type Tensor,
+  tidy,
+  withBackend,
+  zeros,
+} from '@rectifier/tensor';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createNativeBackend, type NativeBackend } from './backend.js';
+
+let blocked: NativeBackend;
+let plain: NativeBackend;
+beforeAll(async () => {
+  blocked = await createNativeBackend({ threads: 2 });
+  plain = await createNativeBackend({ threads: 2, blockedLayouts: false });
+});
+
+const layoutOf = (t: Tensor) => (t.storage as CpuStorage).layout?.name ?? null;
+const bits = (t: Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+
+/** A few SGD steps of a small conv -> relu net; the losses and the final weights. */
+function train(steps: number): { losses: number[]; weights: number[][] } {
+  const g = new Generator(3);
+  const ws = [8, 16, 16].map(
+    (o, i) => new Parameter(randn([o, i === 0 ? 3 : [8, 16][i - 1], 3, 3], { generator: g }).mul(0.2)),
+  );
+  const bs = [8, 16, 16].map((o) => new Parameter(zeros([o])));
+  const fc = new Parameter(randn([4, 16], { generator: g }).mul(0.2));
+  const params = [...ws, ...bs, fc];
+  const x = randn([8, 3, 12, 12], { generator: g });
+  const y = randint(0, 4, [8], { generator: g });
+  const losses: number[] = [];
+  const hyper = { lr: 0.05, momentum: 0, weightDecay: 0, nesterov: false };
+  for (let s = 0; s < steps; s++) {
+    const loss = tidy(() => {
+      let h: Tensor = x;
+      for (let i = 0; i < ws.length; i++) h = conv2d(h, ws[i], bs[i], { padding: 1 }).relu();
+      return crossEntropy(linear(h.mean([2, 3]), fc), y);
+    });
+    loss.backward();
+    losses.push(loss.dataSync()[0]);
+    loss.dispose();
+    sgdStep(
+      params,
+      params.map((p) => p.grad as Tensor),
+      params.map(() => null),
+      params.map(() => hyper),
+    );
+    for (const p of params) p.zeroGrad();
+  }
+  const weights = params.map((p) => Array.from(p.dataSync()));
+  for (const t of [...params, x, y]) t.dispose();
+  return { losses, weights };
+}
+
+describe('blocked activations', () => {
+  it('a convnet trains to the same bits with and without blocked layouts', () => {
+    const a = withBackend(blocked, () => train(3));
+    const b = withBackend(plain, () => train(3));
+    expect(a.losses).toEqual(b.losses);
+    expect(a.weights).toEqual(b.weights);
+    expect(a.losses.every(Number.isFinite)).toBe(true);
+  });
+
+  it('a convolution with channels a multiple of the block leaves its output blocked; relu keeps it', () => {
+    // Tensors run on the backend that made them, so each backend makes its own (same seed).
+    const convRelu = () => {
+      const g = new Generator(1);
+      const y = conv2d(
+        randn([2, 3, 16, 16], { generator: g }),
+        randn([16, 3, 3, 3], { generator: g }),
+        null,
+        {
+          padding: 1,
+        },
+      );
+      return { y, r: y.relu(), yLayout: layoutOf(y) };
+    };
+    const got = withBackend(blocked, convRelu);
+    const want = withBackend(plain, convRelu);
+    expect(got.yLayout).toMatch(/^nChw(8|16)c \[2, 16, 16, 16\]$/);
+    expect(layoutOf(got.r)).toBe(got.yLayout);
+    expect(want.yLayout).toBeNull();
+    // Reading restores NCHW once: the same bits as the plain backend's output.
+    expect(bits(got.y)).toEqual(bits(want.y));
+    expect(layoutOf(got.y)).toBeNull();
+    expect(bits(got.r)).toEqual(bits(want.r));
+  });
+
+  it('channels that are not a multiple of the block stay plain', () => {
+    withBackend(blocked, () => {
+      const g = new Generator(2);
+      const y = conv2d(randn([2, 4, 9, 9], { generator: g }), randn([12, 4, 3, 3], { generator: g }), null, {
+        padding: 1,
+      });
+      expect(layoutOf(y)).toBeNull();
+    });
+  });
+
+  it('views, broadcasts, JS kernels and other backends see NCHW', () => {
+    /** A convolution output: blocked on one backend, plain on the other, the same numbers. */
+    const convOut = () => {
+      const g = new Generator(4);
+      const x = randn([4, 8, 16, 16], { generator: g });
+      const w = randn([16, 8, 3, 3], { generator: g });
+      return conv2d(x, w, null, { padding: 1 });
+    };
+    const uses = [
+      (y: Tensor) => y.slice(1, 4, 12), // a view into the middle of the storage
+      (y: Tensor) => y.add(y.sum([0, 2, 3], true)), // a per-channel operand: the row-major loop
+      (y: Tensor) => y.permute([0, 2, 3, 1]).contiguous(), // NHWC, a JS copy
+      (y: Tensor) => y.mul(2).sum([1]), // a scalar operand stays blocked, then a sum over channels
+      (y: Tensor) => y.relu().sum([0, 2, 3]), // bias-gradient sum over a blocked activation
+      (y: Tensor) => y.relu().mean([2, 3]), // global average pool over a blocked activation
+      (y: Tensor) => y.max(), // the JS reduction
+    ];
+    for (const use of uses) {
+      const got = withBackend(blocked, () => {
+        const y = convOut();
+        expect(layoutOf(y)).not.toBeNull();
+        return use(y);
+      });
+      const want = withBackend(plain, () => use(convOut()));
+      expect(got.shape).toEqual(want.shape);
+      expect(bits(got)).toEqual(bits(want));
+    }
+  });
+});
