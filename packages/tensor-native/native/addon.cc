@@ -283,28 +283,40 @@ napi_value AvgPoolBackward(napi_env env, napi_callback_info info) {
 }
 
 // elementwise(op, outer, C, inner, out, data0, off0, mode0[, data1, off1, mode1[, data2, off2, mode2]])
-napi_value Elementwise(napi_env env, napi_callback_info info) {
+// With block = 8 or 16 (elementwiseBlocked) the rows are (n, c) of a blocked [N = outer, C, HW = inner]
+// activation: full operands and the output in that layout.
+napi_value ElementwiseIn(napi_env env, napi_callback_info info, bool blocked) {
   return wrap(env, [&] {
-    size_t argc = 14;
-    napi_value a[14];
+    size_t argc = 15;
+    napi_value a[15];
     CHECK(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-    if (argc < 8 || (argc - 5) % 3 != 0 || argc > 14) throw JsError("elementwise: bad argument count");
+    const size_t first = blocked ? 6 : 5;  // the first operand's argument
+    if (argc < first + 3 || (argc - first) % 3 != 0 || argc > first + 9)
+      throw JsError("elementwise: bad argument count");
     const int op = (int)num(env, a[0]);
     const int64_t outer = (int64_t)num(env, a[1]), C = (int64_t)num(env, a[2]), inner = (int64_t)num(env, a[3]);
+    const int B = blocked ? block(env, a[4]) : 0;
+    if (blocked && (B == 0 || C % B != 0))
+      throw JsError("elementwiseBlocked: channels must be a multiple of the block");
     const double n = (double)(outer * C * inner);
-    float *out = f32(env, a[4], 0, n, "out");
-    const int nops = (int)(argc - 5) / 3;
+    float *out = f32(env, a[first - 1], 0, n, "out");
+    const int nops = (int)(argc - first) / 3;
     rn::EwOperand ops[3];
     for (int k = 0; k < nops; k++) {
-      const int mode = (int)num(env, a[5 + 3 * k + 2]);
+      const size_t at = first + 3 * k;
+      const int mode = (int)num(env, a[at + 2]);
       if (mode < 0 || mode > 3) throw JsError("elementwise: bad operand mode");
       const double need = mode == 0 ? n : mode == 1 ? (double)C : mode == 3 ? (double)(outer * C) : 1;
-      ops[k] = {f32(env, a[5 + 3 * k], num(env, a[5 + 3 * k + 1]), need, "operand"), mode};
+      ops[k] = {f32(env, a[at], num(env, a[at + 1]), need, "operand"), mode};
     }
-    rn::elementwise(op, ops, nops, outer, C, inner, out);
+    if (blocked) rn::elementwise_blocked(op, ops, nops, outer, C, inner, B, out);
+    else rn::elementwise(op, ops, nops, outer, C, inner, out);
     return undef(env);
   });
 }
+napi_value Elementwise(napi_env env, napi_callback_info info) { return ElementwiseIn(env, info, false); }
+// elementwiseBlocked(op, N, C, HW, block, out, data0, off0, mode0[, ...])
+napi_value ElementwiseBlocked(napi_env env, napi_callback_info info) { return ElementwiseIn(env, info, true); }
 
 // rowSums(x, xOff, rows, cols, sums: Float64Array)
 napi_value RowSums(napi_env env, napi_callback_info info) {
@@ -371,6 +383,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"avgPool2d", nullptr, AvgPool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"avgPool2dBackward", nullptr, AvgPoolBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"elementwise", nullptr, Elementwise, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"elementwiseBlocked", nullptr, ElementwiseBlocked, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"rowSums", nullptr, RowSums, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"rowSumsBlocked", nullptr, RowSumsBlocked, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"toPlain", nullptr, ToPlain, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -68,6 +68,10 @@ struct EwOperand {
   int mode;
 };
 void elementwise(int op, const EwOperand *ops, int nops, int64_t outer, int64_t C, int64_t inner, float *out);
+// The same over a blocked activation [N, C, HW] (nChwBc, B = 8 or 16): full operands and the output
+// in that layout, the others per channel ([C]), per row ([N * C]) or scalar, in plain order.
+void elementwise_blocked(int op, const EwOperand *ops, int nops, int64_t N, int64_t C, int64_t HW, int B,
+                         float *out);
 
 // sums[r] = sum of row r (float64 accumulation, rounded to float32 once), rows of `cols` elements.
 void row_sums(const float *x, int64_t rows, int64_t cols, double *sums);

@@ -225,7 +225,64 @@ void ew_rows(const EwOperand *ops, int nops, int64_t outer, int64_t C, int64_t i
   }
 }
 
+// A blocked activation [N, C/B, HW, B] (nChwBc) with full operands in the same layout and the others
+// per channel, per row (n, c) or scalar: each (n, channel block) unit sees every non-full operand as
+// B lane values repeated HW times. The same float operations on the same values as ew_rows, so the
+// same bits as the plain layout.
+template <int OP>
+void ew_blocked(const EwOperand *ops, int nops, int64_t N, int64_t C, int64_t HW, int B, float *out) {
+  const int64_t CB = C / B, units = N * CB;
+#pragma omp parallel for schedule(static) if (N * C * HW >= PAR_MIN)
+  for (int64_t u = 0; u < units; u++) {
+    const int64_t n = u / CB, cb = u % CB, base = u * HW * B;
+    float lanes[3][16];
+    const float *p[3];
+    int64_t step[3];  // B for a full operand (next spatial position), 0 for lane values
+    for (int k = 0; k < nops; k++) {
+      if (ops[k].mode == 0) {
+        p[k] = ops[k].data + base;
+        step[k] = B;
+        continue;
+      }
+      for (int l = 0; l < B; l++)
+        lanes[k][l] = ops[k].mode == 1   ? ops[k].data[cb * B + l]
+                      : ops[k].mode == 3 ? ops[k].data[n * C + cb * B + l]
+                                         : ops[k].data[0];
+      p[k] = lanes[k];
+      step[k] = 0;
+    }
+    for (int64_t h = 0; h < HW; h++) {
+      float *o = out + base + h * B;
+      const float *a = p[0] + h * step[0];
+      if (nops == 1) {
+        for (int l = 0; l < B; l++) o[l] = ew1(OP, a[l]);
+      } else if (nops == 2) {
+        const float *b = p[1] + h * step[1];
+        for (int l = 0; l < B; l++) o[l] = ew2(OP, a[l], b[l]);
+      } else {
+        const float *b = p[1] + h * step[1], *c = p[2] + h * step[2];
+        for (int l = 0; l < B; l++) o[l] = ew3(a[l], b[l], c[l]);
+      }
+    }
+  }
+}
+
 }  // namespace
+
+void elementwise_blocked(int op, const EwOperand *ops, int nops, int64_t N, int64_t C, int64_t HW, int B,
+                         float *out) {
+  switch (op) {
+    case EW_RELU: return ew_blocked<EW_RELU>(ops, nops, N, C, HW, B, out);
+    case EW_ADD: return ew_blocked<EW_ADD>(ops, nops, N, C, HW, B, out);
+    case EW_SUB: return ew_blocked<EW_SUB>(ops, nops, N, C, HW, B, out);
+    case EW_MUL: return ew_blocked<EW_MUL>(ops, nops, N, C, HW, B, out);
+    case EW_DIV: return ew_blocked<EW_DIV>(ops, nops, N, C, HW, B, out);
+    case EW_PRELU: return ew_blocked<EW_PRELU>(ops, nops, N, C, HW, B, out);
+    case EW_RELU_GRAD: return ew_blocked<EW_RELU_GRAD>(ops, nops, N, C, HW, B, out);
+    case EW_PRELU_SLOPE_GRAD: return ew_blocked<EW_PRELU_SLOPE_GRAD>(ops, nops, N, C, HW, B, out);
+    default: return ew_blocked<EW_PRELU_INPUT_GRAD>(ops, nops, N, C, HW, B, out);
+  }
+}
 
 void elementwise(int op, const EwOperand *ops, int nops, int64_t outer, int64_t C, int64_t inner, float *out) {
   switch (op) {

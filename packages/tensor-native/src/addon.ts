@@ -75,6 +75,15 @@ export interface Addon {
     out: Float32Array,
     ...operands: (Float32Array | number)[]
   ): void;
+  elementwiseBlocked(
+    op: number,
+    N: number,
+    C: number,
+    HW: number,
+    block: number,
+    out: Float32Array,
+    ...operands: (Float32Array | number)[]
+  ): void;
   rowSums(x: Float32Array, xOff: number, rows: number, cols: number, sums: Float64Array): void;
   rowSumsBlocked(x: Float32Array, N: number, C: number, HW: number, block: number, sums: Float64Array): void;
   sgdStep(

@@ -17,6 +17,7 @@ import {
   cpuBackend,
   type DType,
   cpuStorageData as data,
+  type EwLayout,
   elementwiseLayout,
   foldRowSums,
   type PoolWindows,
@@ -340,7 +341,7 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
     if (n < EW_MIN_ELEMENTS) return null;
     const layout = elementwiseLayout(views, { perRow: true });
     if (layout === null) return null;
-    const onBlocked = blockedElementwise(op, views, layout.modes);
+    const onBlocked = blockedElementwise(op, views, layout);
     if (onBlocked) return onBlocked;
     const out = alloc('float32', n);
     const operands: (Float32Array | number)[] = [];
@@ -352,25 +353,32 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
   };
 
   /**
-   * An elementwise op whose full operands all hold the same blocked layout (other operands scalars):
-   * elementwise over the arrays as they are, the output in that layout too. Null otherwise.
+   * An elementwise op whose full operands all hold the same blocked layout, the others per channel,
+   * per row (n, c) or scalars: the native loop over the arrays as they are, the output in that layout
+   * too. Null otherwise (the row-major loop then runs, and reading `data` restores NCHW).
    */
-  const blockedElementwise = (op: number, views: View[], modes: readonly number[]): CpuStorage | null => {
+  const blockedElementwise = (op: number, views: View[], ew: EwLayout): CpuStorage | null => {
+    const full = (i: number) => ew.modes[i] === 0;
     let layout: BlockedLayout | null = null;
     for (let i = 0; i < views.length; i++) {
-      if (modes[i] === 2) continue; // a scalar reads the same in any layout
-      const l = modes[i] === 0 ? blockedLayoutOf(views[i]) : null;
+      if (!full(i)) continue;
+      const l = blockedLayoutOf(views[i]);
       if (l === null || (layout !== null && !layout.matches(l))) return null;
       layout = l;
     }
     if (layout === null) return null;
-    const n = elements(views[0]);
-    const out = alloc('float32', n);
+    const [N, C, H, W] = layout.dims;
+    const lanes = ew.modes.some((m) => m === 1 || m === 3);
+    if (lanes && !(ew.outer === N && ew.C === C && ew.inner === H * W)) return null;
+    // The other operands first: reading one may restore a storage that a full operand shares.
+    const others = views.map((v, i) => (full(i) ? null : F(v)));
+    if (views.some((v, i) => full(i) && (v.storage as CpuStorage).layout !== layout)) return null;
+    const out = alloc('float32', N * C * H * W);
     const operands: (Float32Array | number)[] = [];
     views.forEach((v, i) => {
-      operands.push(modes[i] === 2 ? F(v) : rawF32(v), modes[i] === 2 ? v.offset : 0, modes[i]);
+      operands.push(others[i] ?? rawF32(v), full(i) ? 0 : v.offset, ew.modes[i]);
     });
-    use().elementwise(op, 1, 1, n, out.data as Float32Array, ...operands);
+    use().elementwiseBlocked(op, N, C, H * W, layout.block, out.data as Float32Array, ...operands);
     out.setLayout(layout);
     return out;
   };

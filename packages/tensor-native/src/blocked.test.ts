@@ -9,6 +9,7 @@ import {
   Generator,
   linear,
   Parameter,
+  prelu,
   randint,
   randn,
   sgdStep,
@@ -30,15 +31,17 @@ beforeAll(async () => {
 const layoutOf = (t: Tensor) => (t.storage as CpuStorage).layout?.name ?? null;
 const bits = (t: Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
 
-/** A few SGD steps of a small conv -> relu net; the losses and the final weights. */
-function train(steps: number): { losses: number[]; weights: number[][] } {
+/** A few SGD steps of a small conv -> relu (or PReLU) net; the losses and the final weights. */
+function train(steps: number, act: 'relu' | 'prelu'): { losses: number[]; weights: number[][] } {
   const g = new Generator(3);
   const ws = [8, 16, 16].map(
     (o, i) => new Parameter(randn([o, i === 0 ? 3 : [8, 16][i - 1], 3, 3], { generator: g }).mul(0.2)),
   );
   const bs = [8, 16, 16].map((o) => new Parameter(zeros([o])));
   const fc = new Parameter(randn([4, 16], { generator: g }).mul(0.2));
-  const params = [...ws, ...bs, fc];
+  // Channel-wise PReLU slopes (the paper's), 0.25 apart from a little noise so that they differ.
+  const slopes = [8, 16, 16].map((o) => new Parameter(randn([o], { generator: g }).mul(0.05).add(0.25)));
+  const params = [...ws, ...bs, fc, ...(act === 'prelu' ? slopes : [])];
   const x = randn([8, 3, 12, 12], { generator: g });
   const y = randint(0, 4, [8], { generator: g });
   const losses: number[] = [];
@@ -46,7 +49,10 @@ function train(steps: number): { losses: number[]; weights: number[][] } {
   for (let s = 0; s < steps; s++) {
     const loss = tidy(() => {
       let h: Tensor = x;
-      for (let i = 0; i < ws.length; i++) h = conv2d(h, ws[i], bs[i], { padding: 1 }).relu();
+      for (let i = 0; i < ws.length; i++) {
+        h = conv2d(h, ws[i], bs[i], { padding: 1 });
+        h = act === 'relu' ? h.relu() : prelu(h, slopes[i]);
+      }
       return crossEntropy(linear(h.mean([2, 3]), fc), y);
     });
     loss.backward();
@@ -61,18 +67,19 @@ function train(steps: number): { losses: number[]; weights: number[][] } {
     for (const p of params) p.zeroGrad();
   }
   const weights = params.map((p) => Array.from(p.dataSync()));
-  for (const t of [...params, x, y]) t.dispose();
+  for (const t of [...params, ...slopes, x, y]) t.dispose();
   return { losses, weights };
 }
 
 describe('blocked activations', () => {
-  it('a convnet trains to the same bits with and without blocked layouts', () => {
-    const a = withBackend(blocked, () => train(3));
-    const b = withBackend(plain, () => train(3));
-    expect(a.losses).toEqual(b.losses);
-    expect(a.weights).toEqual(b.weights);
-    expect(a.losses.every(Number.isFinite)).toBe(true);
-  });
+  for (const act of ['relu', 'prelu'] as const)
+    it(`a ${act} convnet trains to the same bits with and without blocked layouts`, () => {
+      const a = withBackend(blocked, () => train(3, act));
+      const b = withBackend(plain, () => train(3, act));
+      expect(a.losses).toEqual(b.losses);
+      expect(a.weights).toEqual(b.weights);
+      expect(a.losses.every(Number.isFinite)).toBe(true);
+    });
 
   it('a convolution with channels a multiple of the block leaves its output blocked; relu keeps it', () => {
     // Tensors run on the backend that made them, so each backend makes its own (same seed).
@@ -119,7 +126,10 @@ describe('blocked activations', () => {
     };
     const uses = [
       (y: Tensor) => y.slice(1, 4, 12), // a view into the middle of the storage
-      (y: Tensor) => y.add(y.sum([0, 2, 3], true)), // a per-channel operand: the row-major loop
+      (y: Tensor) => y.add(y.sum([0, 2, 3], true)), // a per-channel operand
+      (y: Tensor) => y.mul(y.mean([2, 3], true)), // a per-row operand ([N, C, 1, 1])
+      (y: Tensor) => prelu(y, y.slice(1, 0, 16).mean([0, 2, 3])), // PReLU with per-channel slopes
+      (y: Tensor) => y.add(y.slice(0, 0, 1)), // an operand broadcast over the batch: row-major
       (y: Tensor) => y.permute([0, 2, 3, 1]).contiguous(), // NHWC, a JS copy
       (y: Tensor) => y.mul(2).sum([1]), // a scalar operand stays blocked, then a sum over channels
       (y: Tensor) => y.relu().sum([0, 2, 3]), // bias-gradient sum over a blocked activation
