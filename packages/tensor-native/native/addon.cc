@@ -231,23 +231,32 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   });
 }
 
-// maxPool2d(x, xOff, y, argmax, geom, hStart, hEnd, wStart, wEnd, hCount, wCount)
+// maxPool2d(x, xOff, y, argmax, geom, hStart, hEnd, wStart, wEnd, hCount, wCount, block): block 8 or 16 =
+// x and y blocked, argmax plain
 napi_value MaxPool(napi_env env, napi_callback_info info) {
   return wrap(env, [&] {
-    auto a = args(env, info, 11);
+    auto a = args(env, info, 12);
     const rn::PoolGeom p = poolGeom(env, a, 4);
     const double in = p.N * p.C * p.H * p.W, out = p.N * p.C * p.OH * p.OW;
-    rn::max_pool_forward(f32(env, a[0], num(env, a[1]), in, "x"), f32(env, a[2], 0, out, "y"),
-                         i32(env, a[3], out, "argmax"), p);
+    const int B = block(env, a[11]);
+    if (B != 0 && p.C % B != 0) throw JsError("maxPool2d: channels must be a multiple of the block");
+    const float *x = f32(env, a[0], num(env, a[1]), in, "x");
+    float *y = f32(env, a[2], 0, out, "y");
+    int32_t *am = i32(env, a[3], out, "argmax");
+    if (B) rn::max_pool_forward_blocked(x, y, am, p, B);
+    else rn::max_pool_forward(x, y, am, p);
     return undef(env);
   });
 }
 
-// maxPool2dBackward(dy, dyOff, argmax, argmaxOff, dx, geom, windows...)
+// maxPool2dBackward(dy, dyOff, argmax, argmaxOff, dx, geom, windows..., block): block 8 or 16 = dy and
+// dx blocked
 napi_value MaxPoolBackward(napi_env env, napi_callback_info info) {
   return wrap(env, [&] {
-    auto a = args(env, info, 12);
+    auto a = args(env, info, 13);
     const rn::PoolGeom p = poolGeom(env, a, 5);
+    const int B = block(env, a[12]);
+    if (B != 0 && p.C % B != 0) throw JsError("maxPool2dBackward: channels must be a multiple of the block");
     const double in = p.N * p.C * p.H * p.W, out = p.N * p.C * p.OH * p.OW;
     const int32_t *am = typed<int32_t, napi_int32_array>(env, a[2], (size_t)num(env, a[3]), (size_t)out, "argmax");
     const int64_t plane = p.H * p.W;
@@ -255,7 +264,10 @@ napi_value MaxPoolBackward(napi_env env, napi_callback_info info) {
       if (am[i] < 0 || am[i] >= plane)
         throw JsError("maxPool2dBackward: argmax " + std::to_string(am[i]) + " at output " + std::to_string(i) +
                       " is outside the " + std::to_string(p.H) + "x" + std::to_string(p.W) + " plane");
-    rn::max_pool_backward(f32(env, a[0], num(env, a[1]), out, "dy"), am, f32(env, a[4], 0, in, "dx"), p);
+    const float *dy = f32(env, a[0], num(env, a[1]), out, "dy");
+    float *dx = f32(env, a[4], 0, in, "dx");
+    if (B) rn::max_pool_backward_blocked(dy, am, dx, p, B);
+    else rn::max_pool_backward(dy, am, dx, p);
     return undef(env);
   });
 }

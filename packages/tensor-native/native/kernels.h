@@ -47,6 +47,9 @@ void matmul(int64_t B, int64_t M, int64_t N, int64_t K, const float *a, const in
 
 void max_pool_forward(const float *x, float *y, int32_t *argmax, const PoolGeom &p);
 void max_pool_backward(const float *dy, const int32_t *argmax, float *dx, const PoolGeom &p);
+// The same on blocked activations (nChwBc, B = 8 or 16): x / y and dy / dx blocked, argmax plain.
+void max_pool_forward_blocked(const float *x, float *y, int32_t *argmax, const PoolGeom &p, int B);
+void max_pool_backward_blocked(const float *dy, const int32_t *argmax, float *dx, const PoolGeom &p, int B);
 void avg_pool_forward(const float *x, float *y, const PoolGeom &p);
 void avg_pool_backward(const float *dy, float *dx, const PoolGeom &p);
 

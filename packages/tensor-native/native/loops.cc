@@ -95,6 +95,69 @@ void max_pool_backward(const float *dy, const int32_t *argmax, float *dx, const 
   }
 }
 
+// Max pooling of a blocked activation [N, C/B, H*W, B] (nChwBc): the values blocked the same way, the
+// window indices (h * W + w) in plain [N, C, OH, OW] order, as the plain kernel writes them. The B
+// channels of a block advance through each window together, each with the sequential rule of take():
+// a larger value wins, the first of equal ones stays, the first NaN is taken and ends its window.
+void max_pool_forward_blocked(const float *x, float *y, int32_t *argmax, const PoolGeom &p, int B) {
+  const int64_t CB = p.C / B, units = p.N * CB, plane = p.H * p.W, outPlane = p.OH * p.OW;
+  const int32_t W = (int32_t)p.W;
+#pragma omp parallel for schedule(static) if (units * plane * B >= PAR_MIN)
+  for (int64_t u = 0; u < units; u++) {
+    const int64_t n = u / CB, cb = u % CB;
+    const float *xb = x + u * plane * B;
+    float *yb = y + u * outPlane * B;
+    int32_t *ab = argmax + (n * p.C + cb * B) * outPlane;  // lane l's plane starts at l * outPlane
+    for (int64_t oh = 0; oh < p.OH; oh++) {
+      const int32_t h0 = p.hStart[oh], h1 = p.hEnd[oh];
+      for (int64_t ow = 0; ow < p.OW; ow++) {
+        const int32_t w0 = p.wStart[ow], w1 = p.wEnd[ow];
+        float best[16];
+        int32_t idx[16];
+        bool done[16];
+        for (int l = 0; l < B; l++) {
+          best[l] = -INFINITY;
+          idx[l] = h0 * W + w0;
+          done[l] = false;
+        }
+        for (int32_t h = h0; h < h1; h++)
+          for (int32_t w = w0; w < w1; w++) {
+            const int32_t i = h * W + w;
+            const float *v = xb + (int64_t)i * B;
+            for (int l = 0; l < B; l++) {
+              const bool nan = !done[l] && v[l] != v[l];
+              const bool take = nan || (!done[l] && v[l] > best[l]);
+              best[l] = take ? v[l] : best[l];
+              idx[l] = take ? i : idx[l];
+              done[l] = done[l] || nan;
+            }
+          }
+        const int64_t o = oh * p.OW + ow;
+        for (int l = 0; l < B; l++) {
+          yb[o * B + l] = best[l];
+          ab[l * outPlane + o] = idx[l];
+        }
+      }
+    }
+  }
+}
+
+// The gradient of max_pool_forward_blocked: dy and dx blocked, argmax in plain order; each channel's
+// outputs accumulate in output order, as the plain kernel's do (the same bits).
+void max_pool_backward_blocked(const float *dy, const int32_t *argmax, float *dx, const PoolGeom &p, int B) {
+  const int64_t CB = p.C / B, units = p.N * CB, plane = p.H * p.W, outPlane = p.OH * p.OW;
+#pragma omp parallel for schedule(static) if (units * plane * B >= PAR_MIN)
+  for (int64_t u = 0; u < units; u++) {
+    const int64_t n = u / CB, cb = u % CB;
+    float *dxb = dx + u * plane * B;
+    std::memset(dxb, 0, plane * B * sizeof(float));
+    const float *dyb = dy + u * outPlane * B;
+    const int32_t *ab = argmax + (n * p.C + cb * B) * outPlane;
+    for (int64_t s = 0; s < outPlane; s++)
+      for (int l = 0; l < B; l++) dxb[(int64_t)ab[l * outPlane + s] * B + l] += dyb[s * B + l];
+  }
+}
+
 void avg_pool_forward(const float *x, float *y, const PoolGeom &p) {
   const int64_t planes = p.N * p.C, plane = p.H * p.W, outPlane = p.OH * p.OW;
 #pragma omp parallel for schedule(static) if (planes * plane >= PAR_MIN)

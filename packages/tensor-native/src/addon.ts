@@ -56,14 +56,22 @@ export interface Addon {
     out: Float32Array,
     dims: Float64Array,
   ): void;
-  maxPool2d(x: Float32Array, xOff: number, y: Float32Array, argmax: Int32Array, ...windows: PoolArgs): void;
+  /** block 8 or 16: x and y blocked (argmax plain); 0: plain. */
+  maxPool2d(
+    x: Float32Array,
+    xOff: number,
+    y: Float32Array,
+    argmax: Int32Array,
+    ...windowsAndBlock: [...PoolArgs, number]
+  ): void;
+  /** block 8 or 16: dy and dx blocked (argmax plain); 0: plain. */
   maxPool2dBackward(
     dy: Float32Array,
     dyOff: number,
     argmax: Int32Array,
     argmaxOff: number,
     dx: Float32Array,
-    ...windows: PoolArgs
+    ...windowsAndBlock: [...PoolArgs, number]
   ): void;
   avgPool2d(x: Float32Array, xOff: number, y: Float32Array, ...windows: PoolArgs): void;
   avgPool2dBackward(dy: Float32Array, dyOff: number, dx: Float32Array, ...windows: PoolArgs): void;

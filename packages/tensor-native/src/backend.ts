@@ -302,21 +302,38 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
     const n = p.N * p.C * p.OH * p.OW;
     const values = alloc('float32', n);
     const argmax = alloc('int32', n);
-    use().maxPool2d(F(x), x.offset, values.data as Float32Array, argmax.data as Int32Array, ...poolArgs(p));
+    // A blocked input: values blocked the same way (argmax in plain order, for the backward pass).
+    const layout = blockedLayoutOf(x, [p.N, p.C, p.H, p.W]);
+    const block = layout?.block ?? 0;
+    const xs = block ? rawF32(x) : F(x);
+    use().maxPool2d(
+      xs,
+      x.offset,
+      values.data as Float32Array,
+      argmax.data as Int32Array,
+      ...poolArgs(p),
+      block,
+    );
+    tag(values, block, [p.N, p.C, p.OH, p.OW]);
     return { values, argmax };
   };
 
   const maxPool2dBackward = (dy: View, argmax: View, p: PoolWindows) => {
     if (!f32(dy)) return cpuBackend.maxPool2dBackward(dy, argmax, p);
     const out = alloc('float32', p.N * p.C * p.H * p.W);
+    const am = data(argmax) as Int32Array;
+    const layout = blockedLayoutOf(dy, [p.N, p.C, p.OH, p.OW]);
+    const block = layout && (dy.storage as CpuStorage).layout === layout ? layout.block : 0;
     use().maxPool2dBackward(
-      F(dy),
+      block ? rawF32(dy) : F(dy),
       dy.offset,
-      data(argmax) as Int32Array,
+      am,
       argmax.offset,
       out.data as Float32Array,
       ...poolArgs(p),
+      block,
     );
+    tag(out, block, [p.N, p.C, p.H, p.W]);
     return out;
   };
 

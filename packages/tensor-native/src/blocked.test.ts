@@ -1,13 +1,15 @@
-// Activations kept in oneDNN's blocked layout between kernels: the reproduction is a convnet
-// training step (conv -> relu, 8 layers, global average pool), whose convolutions reordered every
-// activation in and out. It must give the same bits with and without blocked layouts, keep them
-// where it should, and hand row-major NCHW to every other reader.
+// Activations kept in oneDNN's blocked layout between kernels. The reproduction is a convnet
+// training step (conv -> relu or PReLU, max pooling, global average pooling, as in convnet8x32 and
+// the paper's models), whose convolutions reordered every activation in and out. It must give the
+// same bits with and without blocked layouts, keep them where it should, and hand row-major NCHW to
+// every other reader.
 import {
   type CpuStorage,
   conv2d,
   crossEntropy,
   Generator,
   linear,
+  maxPool2d,
   Parameter,
   prelu,
   randint,
@@ -42,7 +44,7 @@ function train(steps: number, act: 'relu' | 'prelu'): { losses: number[]; weight
   // Channel-wise PReLU slopes (the paper's), 0.25 apart from a little noise so that they differ.
   const slopes = [8, 16, 16].map((o) => new Parameter(randn([o], { generator: g }).mul(0.05).add(0.25)));
   const params = [...ws, ...bs, fc, ...(act === 'prelu' ? slopes : [])];
-  const x = randn([8, 3, 12, 12], { generator: g });
+  const x = randn([8, 3, 16, 16], { generator: g });
   const y = randint(0, 4, [8], { generator: g });
   const losses: number[] = [];
   const hyper = { lr: 0.05, momentum: 0, weightDecay: 0, nesterov: false };
@@ -52,6 +54,9 @@ function train(steps: number, act: 'relu' | 'prelu'): { losses: number[]; weight
       for (let i = 0; i < ws.length; i++) {
         h = conv2d(h, ws[i], bs[i], { padding: 1 });
         h = act === 'relu' ? h.relu() : prelu(h, slopes[i]);
+        // 16x16 -> 8x8 (2x2 windows) after the first layer, 8x8 -> 4x4 (overlapping 3x3) after the second
+        if (i === 0) h = maxPool2d(h, { kernelSize: 2 });
+        if (i === 1) h = maxPool2d(h, { kernelSize: 3, stride: 2, padding: 1 });
       }
       return crossEntropy(linear(h.mean([2, 3]), fc), y);
     });
@@ -116,6 +121,35 @@ describe('blocked activations', () => {
     });
   });
 
+  it('max pooling over blocked activations picks the same window elements (ties, NaN) as over NCHW', () => {
+    // relu(y) has windows of tied zeros; relu(y) / relu(y) has tied ones and NaN (0 / 0). A leaf that
+    // shares the blocked storage routes the pooled gradient to the chosen elements.
+    const pooled = () => {
+      const g = new Generator(5);
+      const y = conv2d(
+        randn([4, 8, 16, 16], { generator: g }),
+        randn([16, 8, 3, 3], { generator: g }),
+        null,
+        {
+          padding: 1,
+        },
+      );
+      const r = y.relu();
+      return [r, r.div(r)].map((t) => {
+        const leaf = new Parameter(t);
+        const blockedIn = layoutOf(leaf) !== null;
+        const z = maxPool2d(leaf, { kernelSize: 3, stride: 2, padding: 1 });
+        z.sum().backward();
+        return { blockedIn, z: bits(z), grad: bits(leaf.grad as Tensor) };
+      });
+    };
+    const got = withBackend(blocked, pooled);
+    const want = withBackend(plain, pooled);
+    expect(got.map((p) => p.blockedIn)).toEqual([true, true]);
+    expect(want.map((p) => p.blockedIn)).toEqual([false, false]);
+    expect(got).toEqual(want.map((p) => ({ ...p, blockedIn: true })));
+  });
+
   it('views, broadcasts, JS kernels and other backends see NCHW', () => {
     /** A convolution output: blocked on one backend, plain on the other, the same numbers. */
     const convOut = () => {
@@ -130,6 +164,7 @@ describe('blocked activations', () => {
       (y: Tensor) => y.mul(y.mean([2, 3], true)), // a per-row operand ([N, C, 1, 1])
       (y: Tensor) => prelu(y, y.slice(1, 0, 16).mean([0, 2, 3])), // PReLU with per-channel slopes
       (y: Tensor) => y.add(y.slice(0, 0, 1)), // an operand broadcast over the batch: row-major
+      (y: Tensor) => maxPool2d(y, { kernelSize: 3, stride: 2, padding: 1 }), // pooled values stay blocked
       (y: Tensor) => y.permute([0, 2, 3, 1]).contiguous(), // NHWC, a JS copy
       (y: Tensor) => y.mul(2).sum([1]), // a scalar operand stays blocked, then a sum over channels
       (y: Tensor) => y.relu().sum([0, 2, 3]), // bias-gradient sum over a blocked activation

@@ -127,6 +127,12 @@ if (args.backend === 'native' && args.compare && typeof backend !== 'string') {
       'native, 1 thread',
       (await native.createNativeBackend({ threads: 1 })) as Backend,
     );
+  // Without blocked activations: every convolution reorders from and to NCHW, as PyTorch's eager
+  // mode does; its kernel rows are the like-for-like ones against PyTorch's (whose outputs are NCHW).
+  compare.nativePlainLayouts = await measureAlso(
+    `native, ${threads} thread(s), blockedLayouts: false`,
+    (await native.createNativeBackend({ threads, blockedLayouts: false })) as Backend,
+  );
   result.compare = compare;
 }
 
