@@ -194,19 +194,25 @@ napi_value Conv2dBackwardWeight(napi_env env, napi_callback_info info) {
   });
 }
 
-// toPlain(from, to, block, dims: Float64Array [N, C, H, W]): a blocked activation to plain NCHW
-napi_value ToPlain(napi_env env, napi_callback_info info) {
+// toPlain(from, fromOff, to, toOff, block, dims: Float64Array [N, C, H, W]): a blocked activation to plain
+// NCHW; toBlocked: the other way.
+napi_value Reorder(napi_env env, napi_callback_info info, bool toPlain) {
   return wrap(env, [&] {
-    auto a = args(env, info, 4);
-    const double *d = f64(env, a[3], 4, "dims");
-    const int b = block(env, a[2]);
+    auto a = args(env, info, 6);
+    const double *d = f64(env, a[5], 4, "dims");
+    const int b = block(env, a[4]);
     const double n = d[0] * d[1] * d[2] * d[3];
-    if (b == 0 || (int64_t)d[1] % b != 0) throw JsError("toPlain: channels must be a multiple of the block");
-    rn::to_plain(f32(env, a[0], 0, n, "from"), f32(env, a[1], 0, n, "to"), b, (int64_t)d[0], (int64_t)d[1],
-                 (int64_t)d[2], (int64_t)d[3]);
+    if (b == 0 || (int64_t)d[1] % b != 0) throw JsError("reorder: channels must be a multiple of the block");
+    const float *from = f32(env, a[0], num(env, a[1]), n, "from");
+    float *to = f32(env, a[2], num(env, a[3]), n, "to");
+    const int64_t N = (int64_t)d[0], C = (int64_t)d[1], H = (int64_t)d[2], W = (int64_t)d[3];
+    if (toPlain) rn::to_plain(from, to, b, N, C, H, W);
+    else rn::to_blocked(from, to, b, N, C, H, W);
     return undef(env);
   });
 }
+napi_value ToPlain(napi_env env, napi_callback_info info) { return Reorder(env, info, true); }
+napi_value ToBlocked(napi_env env, napi_callback_info info) { return Reorder(env, info, false); }
 
 // Elements a strided [B, R, Cc] view reaches past its offset (strides >= 0).
 double span(int64_t B, int64_t R, int64_t Cc, const int64_t s[3]) {
@@ -399,6 +405,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"rowSums", nullptr, RowSums, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"rowSumsBlocked", nullptr, RowSumsBlocked, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"toPlain", nullptr, ToPlain, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"toBlocked", nullptr, ToBlocked, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgdStep", nullptr, SgdStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -320,22 +320,32 @@ void conv2d_backward_weight(const float *x, const float *dy, float *dw, const Co
   });
 }
 
-void to_plain(const float *from, float *to, int block, int64_t N, int64_t C, int64_t H, int64_t W) {
-  guarded("toPlain", [&] {
+// Reorders an activation between plain NCHW and nChwBc, with a cached reorder primitive.
+static void reorder_act(const char *what, const float *from, float *to, int fromBlock, int toBlock, int64_t N,
+                        int64_t C, int64_t H, int64_t W) {
+  guarded(what, [&] {
     const memory::dims d = {N, C, H, W};
-    std::string k = "to_plain," + std::to_string(block);
+    std::string k = std::string("reorder,") + std::to_string(fromBlock) + "," + std::to_string(toBlock);
     for (int64_t v : d) k += "," + std::to_string(v);
     k += ",t" + std::to_string(omp_get_max_threads());
     const Cached &c = cached(k, [&] {
       Cached e;
-      e.prim = reorder(reorder::primitive_desc(eng(), act_desc(d, block), eng(), act_desc(d, 0)));
-      e.in[0].user = act_desc(d, block);
-      e.out.user = act_desc(d, 0);
+      e.prim = reorder(reorder::primitive_desc(eng(), act_desc(d, fromBlock), eng(), act_desc(d, toBlock)));
+      e.in[0].user = act_desc(d, fromBlock);
+      e.out.user = act_desc(d, toBlock);
       return e;
     });
     c.prim.execute(strm(), {{DNNL_ARG_FROM, memory(c.in[0].user, eng(), const_cast<float *>(from))},
                             {DNNL_ARG_TO, memory(c.out.user, eng(), to)}});
   });
+}
+
+void to_plain(const float *from, float *to, int block, int64_t N, int64_t C, int64_t H, int64_t W) {
+  reorder_act("toPlain", from, to, block, 0, N, C, H, W);
+}
+
+void to_blocked(const float *from, float *to, int block, int64_t N, int64_t C, int64_t H, int64_t W) {
+  reorder_act("toBlocked", from, to, 0, block, N, C, H, W);
 }
 
 void matmul(int64_t B, int64_t M, int64_t N, int64_t K, const float *a, const int64_t as[3], const float *b,

@@ -41,6 +41,8 @@ int conv2d_backward_input(const float *dy, const float *w, float *dx, const Conv
 void conv2d_backward_weight(const float *x, const float *dy, float *dw, const ConvGeom &g, const ActLayouts &l);
 // A blocked activation [N, C, H, W] (block 8 or 16) written to `to` in plain NCHW order.
 void to_plain(const float *from, float *to, int block, int64_t N, int64_t C, int64_t H, int64_t W);
+// A plain NCHW activation written to `to` as nChwBc.
+void to_blocked(const float *from, float *to, int block, int64_t N, int64_t C, int64_t H, int64_t W);
 // a [B?,M,K] b [B?,K,N] with element strides (batch stride 0 = broadcast); out [B,M,N] contiguous.
 void matmul(int64_t B, int64_t M, int64_t N, int64_t K, const float *a, const int64_t as[3], const float *b,
             const int64_t bs[3], float *out);

@@ -376,20 +376,31 @@ void row_sums(const float *x, int64_t rows, int64_t cols, double *sums) {
   }
 }
 
-void row_sums_blocked(const float *x, int64_t N, int64_t C, int64_t HW, int block, double *sums) {
-  const int64_t rows = N * C;
-#pragma omp parallel for schedule(static) if (rows * HW >= PAR_MIN)
-  for (int64_t r = 0; r < rows; r++) {
-    const int64_t n = r / C, c = r % C;
-    // Element hw of row (n, c) sits at ((n * C/block + c/block) * HW + hw) * block + c % block.
-    const float *xr = x + (n * (C / block) + c / block) * HW * block + c % block;
-    double p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+// A whole channel block (n, cb) at a time: its HW * B floats are contiguous, and every lane keeps
+// row_sums' eight partial sums, filled in the same order (so the same bits), across all B lanes at once.
+template <int B>
+static void row_sums_blocked_t(const float *x, int64_t N, int64_t C, int64_t HW, double *sums) {
+  const int64_t CB = C / B, units = N * CB;
+#pragma omp parallel for schedule(static) if (N * C * HW >= PAR_MIN)
+  for (int64_t u = 0; u < units; u++) {
+    const int64_t n = u / CB, cb = u % CB;
+    const float *xu = x + u * HW * B;
+    double p[8][B] = {};
     int64_t i = 0;
     for (; i + 8 <= HW; i += 8)
-      for (int k = 0; k < 8; k++) p[k] += xr[(i + k) * block];
-    for (; i < HW; i++) p[i & 7] += xr[i * block];
-    sums[r] = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+      for (int k = 0; k < 8; k++)
+        for (int l = 0; l < B; l++) p[k][l] += xu[(i + k) * B + l];
+    for (; i < HW; i++)
+      for (int l = 0; l < B; l++) p[i & 7][l] += xu[i * B + l];
+    for (int l = 0; l < B; l++)
+      sums[n * C + cb * B + l] =
+          ((p[0][l] + p[1][l]) + (p[2][l] + p[3][l])) + ((p[4][l] + p[5][l]) + (p[6][l] + p[7][l]));
   }
+}
+
+void row_sums_blocked(const float *x, int64_t N, int64_t C, int64_t HW, int block, double *sums) {
+  if (block == 16) row_sums_blocked_t<16>(x, N, C, HW, sums);
+  else row_sums_blocked_t<8>(x, N, C, HW, sums);
 }
 
 void sgd_step(float *p, const float *g, float *v, int64_t n, float lr, float mu, float wd, bool decay,

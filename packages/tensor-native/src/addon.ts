@@ -45,7 +45,23 @@ export interface Addon {
     dyBlock: number,
   ): void;
   /** A blocked [N, C, H, W] activation (block 8 or 16) into plain NCHW order. */
-  toPlain(from: Float32Array, to: Float32Array, block: number, dims: Float64Array): void;
+  toPlain(
+    from: Float32Array,
+    fromOff: number,
+    to: Float32Array,
+    toOff: number,
+    block: number,
+    dims: Float64Array,
+  ): void;
+  /** A plain NCHW activation into nChw{block}c order. */
+  toBlocked(
+    from: Float32Array,
+    fromOff: number,
+    to: Float32Array,
+    toOff: number,
+    block: number,
+    dims: Float64Array,
+  ): void;
   matmul(
     a: Float32Array,
     aOff: number,

@@ -151,7 +151,7 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
     return k;
   };
   const toPlain = (from: Float32Array, to: Float32Array, block: number, dims: Float64Array) =>
-    use().toPlain(from, to, block, dims);
+    use().toPlain(from, 0, to, 0, block, dims);
   /** Tags a storage a kernel wrote in `block` (0: plain, nothing to do). */
   const tag = (s: CpuStorage, block: number, dims: number[]) => {
     if (block !== 0) s.setLayout(new BlockedLayout(block, dims, toPlain));
@@ -370,32 +370,45 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
   };
 
   /**
-   * An elementwise op whose full operands all hold the same blocked layout, the others per channel,
-   * per row (n, c) or scalars: the native loop over the arrays as they are, the output in that layout
-   * too. Null otherwise (the row-major loop then runs, and reading `data` restores NCHW).
+   * An elementwise op over blocked activations: the full operands that are blocked share one layout,
+   * the other operands are per channel, per row (n, c) or scalars. Full operands in NCHW (a mean's
+   * gradient, say) are reordered into the layout when they are no more than the blocked ones, so the
+   * output stays blocked for the convolutions after it. Null otherwise (the row-major loop then runs,
+   * and reading `data` restores NCHW).
    */
   const blockedElementwise = (op: number, views: View[], ew: EwLayout): CpuStorage | null => {
     const full = (i: number) => ew.modes[i] === 0;
-    let layout: BlockedLayout | null = null;
-    for (let i = 0; i < views.length; i++) {
-      if (!full(i)) continue;
-      const l = blockedLayoutOf(views[i]);
-      if (l === null || (layout !== null && !layout.matches(l))) return null;
-      layout = l;
-    }
-    if (layout === null) return null;
+    const layouts = views.map((v, i) => (full(i) ? blockedLayoutOf(v) : null));
+    const layout = layouts.find((l) => l !== null) ?? null;
+    if (layout === null || layouts.some((l) => l !== null && !layout.matches(l))) return null;
+    const blockedCount = layouts.filter((l) => l !== null).length;
+    if (views.filter((_, i) => full(i)).length > 2 * blockedCount) return null;
     const [N, C, H, W] = layout.dims;
-    const lanes = ew.modes.some((m) => m === 1 || m === 3);
-    if (lanes && !(ew.outer === N && ew.C === C && ew.inner === H * W)) return null;
-    // The other operands first: reading one may restore a storage that a full operand shares.
-    const others = views.map((v, i) => (full(i) ? null : F(v)));
-    if (views.some((v, i) => full(i) && (v.storage as CpuStorage).layout !== layout)) return null;
-    const out = alloc('float32', N * C * H * W);
+    // Per-channel operands need rows (n, c) with c the channel; per-row ones any split of N * C rows.
+    const rowsFit = ew.inner === H * W && ew.outer * ew.C === N * C;
+    if (ew.modes.includes(1) && !(rowsFit && ew.C === C)) return null;
+    if (ew.modes.includes(3) && !rowsFit) return null;
+    // Operands read in NCHW first: reading one may restore a storage that a blocked operand shares.
+    const plain = views.map((v, i) => (layouts[i] ? null : F(v)));
+    if (views.some((v, i) => layouts[i] && (v.storage as CpuStorage).layout !== layouts[i])) return null;
+    const n = N * C * H * W;
+    const dims = Float64Array.from(layout.dims);
+    const temps: CpuStorage[] = [];
     const operands: (Float32Array | number)[] = [];
     views.forEach((v, i) => {
-      operands.push(others[i] ?? rawF32(v), full(i) ? 0 : v.offset, ew.modes[i]);
+      const p = plain[i];
+      if (p === null) operands.push(rawF32(v), 0, 0);
+      else if (!full(i)) operands.push(p, v.offset, ew.modes[i]);
+      else {
+        const t = alloc('float32', n);
+        use().toBlocked(p, v.offset, t.data as Float32Array, 0, layout.block, dims);
+        temps.push(t);
+        operands.push(t.data as Float32Array, 0, 0);
+      }
     });
+    const out = alloc('float32', n);
     use().elementwiseBlocked(op, N, C, H * W, layout.block, out.data as Float32Array, ...operands);
+    for (const t of temps) cpuBackend.dispose(t);
     out.setLayout(layout);
     return out;
   };

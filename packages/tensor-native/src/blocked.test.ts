@@ -164,6 +164,7 @@ describe('blocked activations', () => {
       (y: Tensor) => y.mul(y.mean([2, 3], true)), // a per-row operand ([N, C, 1, 1])
       (y: Tensor) => prelu(y, y.slice(1, 0, 16).mean([0, 2, 3])), // PReLU with per-channel slopes
       (y: Tensor) => y.add(y.slice(0, 0, 1)), // an operand broadcast over the batch: row-major
+      (y: Tensor) => y.sub(randn(y.shape, { generator: new Generator(9) })), // an NCHW operand, reordered
       (y: Tensor) => maxPool2d(y, { kernelSize: 3, stride: 2, padding: 1 }), // pooled values stay blocked
       (y: Tensor) => y.permute([0, 2, 3, 1]).contiguous(), // NHWC, a JS copy
       (y: Tensor) => y.mul(2).sum([1]), // a scalar operand stays blocked, then a sum over channels

@@ -20,10 +20,13 @@ export interface BenchArgs {
   model14: boolean;
   /** With --backend native: also the WASM backend and native on 1 thread, in the same run. */
   compare: boolean;
+  /** Rounds of the training step alternating with PyTorch's at the same thread count (0: none). */
+  pairedRounds: number;
 }
 
 const usage = `usage: npm run bench -- [--out FILE] [--backend cpu|wasm|native] [--threads N] [--runs N] [--warmup N]
-                          [--train-runs N] [--train-warmup N] [--no-train] [--no-model14] [--no-peers] [--no-compare] [--peers-slow] [--tfjs-train-batch N]`;
+                          [--train-runs N] [--train-warmup N] [--no-train] [--no-model14] [--no-peers] [--no-compare] [--peers-slow] [--tfjs-train-batch N]
+                          [--paired-rounds N]`;
 
 function int(flag: string, v: string | undefined, min: number): number {
   const n = Number(v);
@@ -48,6 +51,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     trainWarmup: 3,
     model14: true,
     compare: true,
+    pairedRounds: 6,
   };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i];
@@ -69,6 +73,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (f === '--no-compare') a.compare = false;
     else if (f === '--peers-slow') a.peersSlow = true;
     else if (f === '--tfjs-train-batch') a.tfjsTrainBatch = int(f, next(), 1);
+    else if (f === '--paired-rounds') a.pairedRounds = int(f, next(), 0);
     else if (f === '--help' || f === '-h') {
       console.error(usage);
       process.exit(0);

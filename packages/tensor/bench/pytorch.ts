@@ -8,12 +8,50 @@ import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { CONV, MATMUL_N, MODEL14, TRAIN } from './workloads.js';
 
+/** PyTorch's convnet8x32 training step (train-step.ts is ours): a function running one step. */
+export const TORCH_CONVNET8X32 = `
+def convnet8x32_step(cfg):
+    layers, c = [], 3
+    for _ in range(8):
+        layers += [torch.nn.Conv2d(c, 32, 3, padding=1), torch.nn.ReLU()]
+        c = 32
+    model = torch.nn.Sequential(*layers, torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(32, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=cfg["lr"])
+    bsz = cfg["batch"]
+    xb = torch.rand(bsz, 3, 32, 32) * 2 - 1
+    yb = torch.randint(0, 10, (bsz,))
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(xb), yb)
+        loss.backward()
+        opt.step()
+    return step
+`;
+
+/**
+ * The environment PyTorch runs in: glibc's malloc pinned (MALLOC_MMAP/TRIM thresholds), without which
+ * its timings are unstable on this VM (shared/reference/toolchain.md).
+ */
+export const TORCH_ENV = { MALLOC_MMAP_THRESHOLD_: '1073741824', MALLOC_TRIM_THRESHOLD_: '1073741824' };
+
+/** A python3 that imports torch, or null. */
+export function torchPython(): string | null {
+  // Debian's python3-torch lives in /usr/bin/python3, which a pyenv or venv `python3` on PATH may hide.
+  const python = [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].find((py) => {
+    if (!py) return false;
+    const probe = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
+    return !probe.error && probe.status === 0;
+  });
+  return python ?? null;
+}
+
 const SCRIPT = `
 import json, statistics, sys, time
 import torch
 import torch.nn.functional as F
 import torch.nn.grad
 cfg = json.loads(sys.argv[1])
+${TORCH_CONVNET8X32}
 torch.manual_seed(0)
 def measure(fn, work, warmup, runs, unit="GFLOP/s"):
     for _ in range(warmup):
@@ -56,21 +94,7 @@ def bench(threads):
         out["conv2dForward"] = measure(lambda: F.conv2d(x, w, padding=1), cf, wu, runs)
         out["conv2dBackwardInput"] = measure(lambda: torch.nn.grad.conv2d_input(x.shape, w, dy, padding=1), cf, wu, runs)
         out["conv2dBackwardWeight"] = measure(lambda: torch.nn.grad.conv2d_weight(x, w.shape, dy, padding=1), cf, wu, runs)
-    layers, c = [], 3
-    for _ in range(8):
-        layers += [torch.nn.Conv2d(c, 32, 3, padding=1), torch.nn.ReLU()]
-        c = 32
-    model = torch.nn.Sequential(*layers, torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(32, 10))
-    opt = torch.optim.SGD(model.parameters(), lr=cfg["lr"])
-    bsz = cfg["batch"]
-    xb = torch.rand(bsz, 3, 32, 32) * 2 - 1
-    yb = torch.randint(0, 10, (bsz,))
-    def step():
-        opt.zero_grad()
-        loss = F.cross_entropy(model(xb), yb)
-        loss.backward()
-        opt.step()
-    out["trainStep"] = measure(step, bsz, cfg["trainWarmup"], cfg["trainRuns"], "images/s")
+    out["trainStep"] = measure(convnet8x32_step(cfg), cfg["batch"], cfg["trainWarmup"], cfg["trainRuns"], "images/s")
     if cfg["model14"]:
         out["model14Step"] = model14_step(cfg["model14"])
     return out
@@ -115,12 +139,7 @@ export function benchPytorch(opts: {
   /** Also the 14-layer model's training step. */
   model14?: boolean;
 }): unknown {
-  // Debian's python3-torch lives in /usr/bin/python3, which a pyenv or venv `python3` on PATH may hide.
-  const python = [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].find((py) => {
-    if (!py) return false;
-    const probe = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
-    return !probe.error && probe.status === 0;
-  });
+  const python = torchPython();
   if (!python) return 'not installed';
   const { model14: _, ...rest } = opts;
   const cfg = {
@@ -136,7 +155,7 @@ export function benchPytorch(opts: {
   const r = spawnSync(python, ['-c', SCRIPT, JSON.stringify(cfg)], {
     encoding: 'utf8',
     timeout: 300_000,
-    env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '1073741824', MALLOC_TRIM_THRESHOLD_: '1073741824' },
+    env: { ...process.env, ...TORCH_ENV },
   });
   if (r.status !== 0)
     return `failed: ${(r.stderr || String(r.error)).trim().split('\n').slice(-3).join(' | ')}`;
