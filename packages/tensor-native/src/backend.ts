@@ -407,7 +407,10 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
       }
     });
     const out = alloc('float32', n);
-    use().elementwiseBlocked(op, N, C, H * W, layout.block, out.data as Float32Array, ...operands);
+    // Without per-channel or per-row operands the layout does not matter: one flat run is fastest.
+    if (ew.modes.every((m) => m === 0 || m === 2))
+      use().elementwise(op, 1, 1, n, out.data as Float32Array, ...operands);
+    else use().elementwiseBlocked(op, N, C, H * W, layout.block, out.data as Float32Array, ...operands);
     for (const t of temps) cpuBackend.dispose(t);
     out.setLayout(layout);
     return out;
