@@ -20,7 +20,7 @@ export interface BenchArgs {
   model14: boolean;
   /** With --backend native: also the WASM backend and native on 1 thread, in the same run. */
   compare: boolean;
-  /** Rounds of the training step alternating with PyTorch's at the same thread count (0: none). */
+  /** Rounds of the kernels and training step alternating with PyTorch's, same thread count (0: none). */
   pairedRounds: number;
 }
 

@@ -8,8 +8,51 @@ import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { CONV, MATMUL_N, MODEL14, TRAIN } from './workloads.js';
 
-/** PyTorch's convnet8x32 training step (train-step.ts is ours): a function running one step. */
-export const TORCH_CONVNET8X32 = `
+/**
+ * Python shared by the PyTorch scripts: measure() (warm-up, then timed runs: median images/s or
+ * GFLOP/s), blas_threads(), torch_kernels() (the four kernels, as ours in backend-kernels.ts: a
+ * function and its GFLOP each) and convnet8x32_step() (train-step.ts is ours: a function running one
+ * step). Needs json, statistics, time, torch and F imported.
+ */
+export const TORCH_COMMON = `
+def measure(fn, work, warmup, runs, unit="GFLOP/s"):
+    for _ in range(warmup):
+        fn()
+    rates, cpu_rates = [], []
+    for _ in range(runs):
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        fn()
+        rates.append(work / (time.perf_counter() - t0))
+        cpu_rates.append(work / max(time.process_time() - c0, 1e-6))
+    r3 = lambda v: round(v, 3)
+    return {"median": r3(statistics.median(rates)), "min": r3(min(rates)), "max": r3(max(rates)),
+            "runs": [r3(v) for v in rates], "cpuMedian": r3(statistics.median(cpu_rates)), "unit": unit}
+def blas_threads(n):
+    # Debian's torch calls whatever libblas.so.3 is installed (reference BLAS, or OpenBLAS with
+    # libopenblas0-pthread), and torch.set_num_threads does not reach OpenBLAS's own thread pool.
+    import ctypes, ctypes.util
+    for name in ("openblas", "openblas64"):
+        try:
+            ctypes.CDLL("lib%s.so.0" % name).openblas_set_num_threads(n)
+            return
+        except (OSError, AttributeError):
+            pass
+def torch_kernels(cfg):
+    n = cfg["n"]
+    a = torch.rand(n, n) * 2 - 1
+    b = torch.rand(n, n) * 2 - 1
+    N, C, H, W, O = cfg["conv"]
+    x = torch.rand(N, C, H, W) * 2 - 1
+    w = torch.rand(O, C, 3, 3) * 2 - 1
+    dy = torch.rand(N, O, H, W) * 2 - 1
+    cf = 2 * N * O * H * W * C * 9 / 1e9
+    return {
+        "matmul": (lambda: torch.mm(a, b), 2 * n ** 3 / 1e9),
+        "conv2dForward": (lambda: F.conv2d(x, w, padding=1), cf),
+        "conv2dBackwardInput": (lambda: torch.nn.grad.conv2d_input(x.shape, w, dy, padding=1), cf),
+        "conv2dBackwardWeight": (lambda: torch.nn.grad.conv2d_weight(x, w.shape, dy, padding=1), cf),
+    }
 def convnet8x32_step(cfg):
     layers, c = [], 3
     for _ in range(8):
@@ -51,49 +94,15 @@ import torch
 import torch.nn.functional as F
 import torch.nn.grad
 cfg = json.loads(sys.argv[1])
-${TORCH_CONVNET8X32}
+${TORCH_COMMON}
 torch.manual_seed(0)
-def measure(fn, work, warmup, runs, unit="GFLOP/s"):
-    for _ in range(warmup):
-        fn()
-    rates, cpu_rates = [], []
-    for _ in range(runs):
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        fn()
-        rates.append(work / (time.perf_counter() - t0))
-        cpu_rates.append(work / max(time.process_time() - c0, 1e-6))
-    r3 = lambda v: round(v, 3)
-    return {"median": r3(statistics.median(rates)), "min": r3(min(rates)), "max": r3(max(rates)),
-            "runs": [r3(v) for v in rates], "cpuMedian": r3(statistics.median(cpu_rates)), "unit": unit}
-def blas_threads(n):
-    # Debian's torch calls whatever libblas.so.3 is installed (reference BLAS, or OpenBLAS with
-    # libopenblas0-pthread), and torch.set_num_threads does not reach OpenBLAS's own thread pool.
-    import ctypes, ctypes.util
-    for name in ("openblas", "openblas64"):
-        try:
-            ctypes.CDLL("lib%s.so.0" % name).openblas_set_num_threads(n)
-            return
-        except (OSError, AttributeError):
-            pass
 def bench(threads):
     torch.set_num_threads(threads)
     blas_threads(threads)
-    wu, runs = cfg["warmup"], cfg["runs"]
-    n = cfg["n"]
-    a = torch.rand(n, n) * 2 - 1
-    b = torch.rand(n, n) * 2 - 1
-    N, C, H, W, O = cfg["conv"]
-    x = torch.rand(N, C, H, W) * 2 - 1
-    w = torch.rand(O, C, 3, 3) * 2 - 1
-    dy = torch.rand(N, O, H, W) * 2 - 1
-    cf = 2 * N * O * H * W * C * 9 / 1e9
     out = {"threads": torch.get_num_threads()}
     with torch.no_grad():
-        out["matmul"] = measure(lambda: torch.mm(a, b), 2 * n ** 3 / 1e9, wu, runs)
-        out["conv2dForward"] = measure(lambda: F.conv2d(x, w, padding=1), cf, wu, runs)
-        out["conv2dBackwardInput"] = measure(lambda: torch.nn.grad.conv2d_input(x.shape, w, dy, padding=1), cf, wu, runs)
-        out["conv2dBackwardWeight"] = measure(lambda: torch.nn.grad.conv2d_weight(x, w.shape, dy, padding=1), cf, wu, runs)
+        for name, (fn, work) in torch_kernels(cfg).items():
+            out[name] = measure(fn, work, cfg["warmup"], cfg["runs"])
     out["trainStep"] = measure(convnet8x32_step(cfg), cfg["batch"], cfg["trainWarmup"], cfg["trainRuns"], "images/s")
     if cfg["model14"]:
         out["model14Step"] = model14_step(cfg["model14"])

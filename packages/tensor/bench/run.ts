@@ -9,7 +9,7 @@ import { parseArgs } from './args.js';
 import { benchBackendKernels, type KernelResults } from './backend-kernels.js';
 import { benchDirectKernels } from './direct-kernels.js';
 import { benchModel14Step } from './model14-step.js';
-import { benchPairedTrainStep } from './paired-train.js';
+import { benchPaired } from './paired.js';
 import { benchPytorch } from './pytorch.js';
 import { benchTfjs, type TfjsResults } from './tfjs.js';
 import type { Sample } from './timing.js';
@@ -137,8 +137,8 @@ if (args.backend === 'native' && args.compare && typeof backend !== 'string') {
   result.compare = compare;
 }
 
-if (args.peers && args.train && args.pairedRounds > 0 && typeof backend !== 'string') {
-  console.error(`training step in paired rounds with PyTorch (${threads} thread(s)):`);
+if (args.peers && args.pairedRounds > 0 && typeof backend !== 'string') {
+  console.error(`kernels and training step in paired rounds with PyTorch (${threads} thread(s)):`);
   const contenders: Record<string, Backend> = { [backendName]: backend };
   if (args.backend === 'native') {
     const native = await import('@rectifier/tensor-native');
@@ -147,10 +147,10 @@ if (args.peers && args.train && args.pairedRounds > 0 && typeof backend !== 'str
       blockedLayouts: false,
     })) as Backend;
   }
-  result.pairedTrainStep = await benchPairedTrainStep(rt as never, contenders, {
+  result.paired = await benchPaired(rt as never, contenders, {
     rounds: args.pairedRounds,
-    warmup: 2,
     runs: args.trainRuns,
+    trainWarmup: args.trainWarmup,
     threads,
   });
 }
