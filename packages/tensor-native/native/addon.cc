@@ -365,9 +365,7 @@ napi_value SgdStep(napi_env env, napi_callback_info info) {
   return wrap(env, [&] {
     auto a = args(env, info, 12);
     const double n = num(env, a[6]);
-    bool decay, nesterov;
-    CHECK(napi_get_value_bool(env, a[10], &decay));
-    CHECK(napi_get_value_bool(env, a[11], &nesterov));
+    const bool decay = flag(env, a[10]), nesterov = flag(env, a[11]);
     float *v = isNull(env, a[4]) ? nullptr : f32(env, a[4], num(env, a[5]), n, "momentum");
     rn::sgd_step(f32(env, a[0], num(env, a[1]), n, "param"), f32(env, a[2], num(env, a[3]), n, "grad"), v,
                  (int64_t)n, (float)num(env, a[7]), (float)num(env, a[8]), (float)num(env, a[9]), decay, nesterov);

@@ -45,23 +45,9 @@ export interface Addon {
     dyBlock: number,
   ): void;
   /** A blocked [N, C, H, W] activation (block 8 or 16) into plain NCHW order. */
-  toPlain(
-    from: Float32Array,
-    fromOff: number,
-    to: Float32Array,
-    toOff: number,
-    block: number,
-    dims: Float64Array,
-  ): void;
+  toPlain: ReorderActivation;
   /** A plain NCHW activation into nChw{block}c order. */
-  toBlocked(
-    from: Float32Array,
-    fromOff: number,
-    to: Float32Array,
-    toOff: number,
-    block: number,
-    dims: Float64Array,
-  ): void;
+  toBlocked: ReorderActivation;
   matmul(
     a: Float32Array,
     aOff: number,
@@ -126,6 +112,16 @@ export interface Addon {
   ): void;
   sumSquares(x: Float32Array, xOff: number, n: number, out: Float64Array): void;
 }
+
+/** Reorders an [N, C, H, W] activation (dims) between NCHW and nChw{block}c, from and to at offsets. */
+export type ReorderActivation = (
+  from: Float32Array,
+  fromOff: number,
+  to: Float32Array,
+  toOff: number,
+  block: number,
+  dims: Float64Array,
+) => void;
 
 /** [N, C, H, W, OH, OW] then hStart, hEnd, wStart, wEnd, hCount, wCount. */
 export type PoolArgs = [Float64Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
