@@ -52,3 +52,19 @@ test('a storage in a deferred layout restores row-major order on first access to
   release(s);
   releasePool();
 });
+
+test('a restore that throws leaves the storage in its layout, and the error reaches the reader', () => {
+  const s = alloc('float32', 8);
+  const raw = s.rawData;
+  const layout = {
+    name: 'failing',
+    restore(): void {
+      throw new Error('restore failed');
+    },
+  };
+  s.setLayout(layout);
+  expect(() => s.data).toThrow('restore failed');
+  expect(s.layout).toBe(layout);
+  expect(s.rawData).toBe(raw);
+  release(s);
+});

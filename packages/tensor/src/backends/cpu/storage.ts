@@ -47,12 +47,18 @@ export class CpuStorage implements Storage {
   }
   #restore(): void {
     const layout = this.#layout as DeferredLayout;
-    this.#layout = null;
     // Out of place into a pooled array of the same size (no copy back), the old one goes to the pool.
+    // If restoring throws, the storage keeps its layout (and its elements) for the next attempt.
     const plain = takeArray(this.dtype, this.#data.length);
-    layout.restore(this.#data, plain);
+    try {
+      layout.restore(this.#data, plain);
+    } catch (e) {
+      giveArray(this.dtype, plain);
+      throw e;
+    }
     giveArray(this.dtype, this.#data);
     this.#data = plain;
+    this.#layout = null;
   }
 }
 
