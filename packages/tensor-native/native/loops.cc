@@ -98,8 +98,11 @@ void max_pool_backward(const float *dy, const int32_t *argmax, float *dx, const 
 // Max pooling of a blocked activation [N, C/B, H*W, B] (nChwBc): the values blocked the same way, the
 // window indices (h * W + w) in plain [N, C, OH, OW] order, as the plain kernel writes them. The B
 // channels of a block advance through each window together, each with the sequential rule of take():
-// a larger value wins, the first of equal ones stays, the first NaN is taken and ends its window.
-void max_pool_forward_blocked(const float *x, float *y, int32_t *argmax, const PoolGeom &p, int B) {
+// a larger value wins, the first of equal ones stays, the first NaN is taken and ends its window
+// (once the best is NaN nothing is larger, and a later NaN does not replace it), as branch-free
+// selects over the B lanes.
+template <int B>
+static void max_pool_forward_blocked_t(const float *x, float *y, int32_t *argmax, const PoolGeom &p) {
   const int64_t CB = p.C / B, units = p.N * CB, plane = p.H * p.W, outPlane = p.OH * p.OW;
   const int32_t W = (int32_t)p.W;
 #pragma omp parallel for schedule(static) if (units * plane * B >= PAR_MIN)
@@ -112,24 +115,20 @@ void max_pool_forward_blocked(const float *x, float *y, int32_t *argmax, const P
       const int32_t h0 = p.hStart[oh], h1 = p.hEnd[oh];
       for (int64_t ow = 0; ow < p.OW; ow++) {
         const int32_t w0 = p.wStart[ow], w1 = p.wEnd[ow];
-        float best[16];
-        int32_t idx[16];
-        bool done[16];
+        float best[B];
+        int32_t idx[B];
         for (int l = 0; l < B; l++) {
           best[l] = -INFINITY;
           idx[l] = h0 * W + w0;
-          done[l] = false;
         }
         for (int32_t h = h0; h < h1; h++)
           for (int32_t w = w0; w < w1; w++) {
             const int32_t i = h * W + w;
             const float *v = xb + (int64_t)i * B;
             for (int l = 0; l < B; l++) {
-              const bool nan = !done[l] && v[l] != v[l];
-              const bool take = nan || (!done[l] && v[l] > best[l]);
+              const bool take = v[l] > best[l] || (v[l] != v[l] && best[l] == best[l]);
               best[l] = take ? v[l] : best[l];
               idx[l] = take ? i : idx[l];
-              done[l] = done[l] || nan;
             }
           }
         const int64_t o = oh * p.OW + ow;
@@ -140,6 +139,11 @@ void max_pool_forward_blocked(const float *x, float *y, int32_t *argmax, const P
       }
     }
   }
+}
+
+void max_pool_forward_blocked(const float *x, float *y, int32_t *argmax, const PoolGeom &p, int B) {
+  if (B == 16) max_pool_forward_blocked_t<16>(x, y, argmax, p);
+  else max_pool_forward_blocked_t<8>(x, y, argmax, p);
 }
 
 // The gradient of max_pool_forward_blocked: dy and dx blocked, argmax in plain order; each channel's
