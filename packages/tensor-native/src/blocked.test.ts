@@ -21,7 +21,9 @@ import {
   zeros,
 } from '@rectifier/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadAddon } from './addon.js';
 import { createNativeBackend, type NativeBackend } from './backend.js';
+import { BlockedLayout } from './blocked.js';
 
 let blocked: NativeBackend;
 let plain: NativeBackend;
@@ -29,6 +31,20 @@ beforeAll(async () => {
   blocked = await createNativeBackend({ threads: 2 });
   plain = await createNativeBackend({ threads: 2, blockedLayouts: false });
 });
+
+/**
+ * Rewrites a contiguous float32 tensor's storage, in place, as nChw16c: the layout oneDNN picks on
+ * AVX-512, which this (AVX2) machine's convolutions never produce, so its code paths get exercised.
+ */
+function reblock16(t: Tensor): void {
+  const loaded = loadAddon();
+  if ('error' in loaded) throw new Error(loaded.error);
+  const k = loaded.addon;
+  const s = t.storage as CpuStorage;
+  const nchw = Float32Array.from(s.data as Float32Array);
+  k.toBlocked(nchw, 0, s.rawData as Float32Array, 0, 16, Float64Array.from(t.shape));
+  s.setLayout(new BlockedLayout(16, t.shape, (from, to, b, d) => k.toPlain(from, 0, to, 0, b, d)));
+}
 
 const layoutOf = (t: Tensor) => (t.storage as CpuStorage).layout?.name ?? null;
 const bits = (t: Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
@@ -149,6 +165,35 @@ describe('blocked activations', () => {
     expect(got.map((p) => p.blockedIn)).toEqual([true, true]);
     expect(want.map((p) => p.blockedIn)).toEqual([false, false]);
     expect(got).toEqual(want.map((p) => ({ ...p, blockedIn: true })));
+  });
+
+  it('16-channel blocks (AVX-512) give the same bits as NCHW through every blocked kernel', () => {
+    // PReLU and its gradients, max pooling both ways, the slope's sum, and a convolution taking a
+    // 16-blocked input and gradient (oneDNN reorders them to its 8-channel blocks here).
+    const run = (reblock: boolean) => {
+      const g = new Generator(11);
+      const x = new Parameter(randn([4, 32, 12, 12], { generator: g }));
+      const slope = new Parameter(randn([32], { generator: g }).mul(0.1).add(0.25));
+      const w = new Parameter(randn([32, 32, 3, 3], { generator: g }).mul(0.1));
+      const gy = randn([4, 32, 12, 12], { generator: g });
+      const gp = randn([4, 32, 6, 6], { generator: g });
+      if (reblock) for (const t of [x, gy, gp]) reblock16(t);
+      const blockedIn = layoutOf(x);
+      const pooled = maxPool2d(prelu(x, slope), { kernelSize: 2 });
+      const pooledLayout = layoutOf(pooled);
+      const y = conv2d(x, w, null, { padding: 1 });
+      if (reblock) reblock16(y);
+      const loss = pooled.mul(gp).sum().add(y.mul(gy).sum());
+      loss.backward();
+      const grads = [x, slope, w].map((p) => bits(p.grad as Tensor));
+      return { blockedIn, pooledLayout, loss: bits(loss), grads };
+    };
+    const got = withBackend(blocked, () => run(true));
+    const want = withBackend(plain, () => run(false));
+    expect(got.blockedIn).toBe('nChw16c [4, 32, 12, 12]');
+    expect(got.pooledLayout).toBe('nChw16c [4, 32, 6, 6]');
+    expect(got.loss).toEqual(want.loss);
+    expect(got.grads).toEqual(want.grads);
   });
 
   it('views, broadcasts, JS kernels and other backends see NCHW', () => {
