@@ -20,7 +20,10 @@ export interface BenchArgs {
   model14: boolean;
   /** With --backend native: also the WASM backend and native on 1 thread, in the same run. */
   compare: boolean;
-  /** Rounds of the kernels and training step alternating with PyTorch's, same thread count (0: none). */
+  /**
+   * Rounds of the kernels and training step alternating with PyTorch's, same thread count (0: none).
+   * Default 6, or 0 for the JS reference backend (a round of its training step takes half a minute).
+   */
   pairedRounds: number;
 }
 
@@ -51,7 +54,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     trainWarmup: 3,
     model14: true,
     compare: true,
-    pairedRounds: 6,
+    pairedRounds: -1,
   };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i];
@@ -80,5 +83,6 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     } else throw new Error(`bench: unknown flag ${f}\n${usage}`);
   }
   if (a.out === '') throw new Error(`bench: --out needs a file name\n${usage}`);
+  if (a.pairedRounds < 0) a.pairedRounds = a.backend === 'cpu' ? 0 : 6;
   return a;
 }
