@@ -1,7 +1,8 @@
 // The native backend: the JS CPU backend with its heavy float32 kernels (matmul, conv2d forward with
 // and without bias, both conv2d backward passes, max/avg pooling), the elementwise passes of a
 // training step (relu, add/sub/mul/div, PReLU and its gradients, the relu gradient), bias-gradient
-// sums and the fused SGD / sum-of-squares kernels replaced by the native addon. Storages are the
+// sums and the fused SGD / sum-of-squares kernels replaced by the native addon; activations may stay
+// in oneDNN's blocked layout between those kernels (blocked.ts). Storages are the
 // CPU backend's host typed arrays, which the addon reads and writes in place (no copies), so tensors
 // of the CPU, WASM and native backends hold the same kind of memory, and everything the addon does not
 // cover (float64 and int32 tensors, other ops, unusual layouts) runs the CPU backend's code unchanged.
@@ -38,9 +39,10 @@ export interface NativeBackendOptions {
   readonly threads?: number;
   /**
    * Let convolutions leave their outputs in oneDNN's channel-blocked layout (nChw8c / nChw16c) when
-   * the channels are a multiple of the block, so that the next convolution, relu, relu gradient or
-   * bias-gradient sum reads them without a reorder (see BlockedLayout). Any other reader sees
-   * row-major NCHW as always; results are the same bits either way. Default: true.
+   * the channels are a multiple of the block, so that the next convolution, ReLU, PReLU, their
+   * gradients, max pooling or bias-gradient sum reads them without a reorder (see BlockedLayout).
+   * Any other reader sees row-major NCHW as always; results are the same bits either way.
+   * Default: true.
    */
   readonly blockedLayouts?: boolean;
 }

@@ -5,8 +5,9 @@
 // pass, about a tenth of a convnet's training step on two cores. So a convolution may leave its
 // output blocked (when the channels are a multiple of the block, the blocked array has exactly
 // N*C*H*W elements and fits the same storage), tagged with a BlockedLayout; the next convolution,
-// relu, relu gradient or bias-gradient sum reads it as it is, and any other reader (dataSync, a JS
-// kernel, another backend) gets row-major elements because CpuStorage restores them on first access.
+// ReLU, PReLU, their gradients, max pooling or bias-gradient sum reads it as it is, and any other
+// reader (dataSync, a JS kernel, another backend) gets row-major elements because CpuStorage restores
+// them on first access.
 import type { CpuStorage, DeferredLayout, TypedArray, View } from '@rectifier/tensor';
 
 export type ToPlain = (from: Float32Array, to: Float32Array, block: number, dims: Float64Array) => void;
