@@ -163,8 +163,8 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
    * they are get `data` first, which may restore a storage that another operand shares, so the
    * blocked ones are checked again afterwards.
    */
-  const activations = (views: View[], dims: number[][]): { arrays: Float32Array[]; blocks: number[] } => {
-    const layouts = views.map((v, i) => blockedLayoutOf(v, dims[i]));
+  const activations = (views: View[]): { arrays: Float32Array[]; blocks: number[] } => {
+    const layouts = views.map((v) => blockedLayoutOf(v, true));
     const plain = views.map((v, i) => (layouts[i] ? null : F(v)));
     const blocks = views.map((v, i) =>
       layouts[i] && (v.storage as CpuStorage).layout === layouts[i] ? layouts[i].block : 0,
@@ -203,7 +203,7 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
       () => {
         const wa = F(w);
         const ba = bias ? F(bias) : null;
-        const act = activations([x], [xDims(g)]);
+        const act = activations([x]);
         const block = use().conv2d(
           act.arrays[0],
           x.offset,
@@ -260,7 +260,7 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
       out,
       () => {
         const wa = F(w);
-        const act = activations([dy], [yDims(g)]);
+        const act = activations([dy]);
         const block = use().conv2dBackwardInput(
           act.arrays[0],
           dy.offset,
@@ -283,7 +283,7 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
     return withFallback(
       out,
       () => {
-        const act = activations([x, dy], [xDims(g), yDims(g)]);
+        const act = activations([x, dy]);
         use().conv2dBackwardWeight(
           act.arrays[0],
           x.offset,
@@ -305,7 +305,7 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
     const values = alloc('float32', n);
     const argmax = alloc('int32', n);
     // A blocked input: values blocked the same way (argmax in plain order, for the backward pass).
-    const layout = blockedLayoutOf(x, [p.N, p.C, p.H, p.W]);
+    const layout = blockedLayoutOf(x, true);
     const block = layout?.block ?? 0;
     const xs = block ? rawF32(x) : F(x);
     use().maxPool2d(
@@ -324,7 +324,7 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
     if (!f32(dy)) return cpuBackend.maxPool2dBackward(dy, argmax, p);
     const out = alloc('float32', p.N * p.C * p.H * p.W);
     const am = data(argmax) as Int32Array;
-    const layout = blockedLayoutOf(dy, [p.N, p.C, p.OH, p.OW]);
+    const layout = blockedLayoutOf(dy, true);
     const block = layout && (dy.storage as CpuStorage).layout === layout ? layout.block : 0;
     use().maxPool2dBackward(
       block ? rawF32(dy) : F(dy),
@@ -384,7 +384,8 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
     const layout = layouts.find((l) => l !== null) ?? null;
     if (layout === null || layouts.some((l) => l !== null && !layout.matches(l))) return null;
     const blockedCount = layouts.filter((l) => l !== null).length;
-    if (views.filter((_, i) => full(i)).length > 2 * blockedCount) return null;
+    const nchwCount = views.filter((_, i) => full(i)).length - blockedCount;
+    if (nchwCount > blockedCount) return null;
     const [N, C, H, W] = layout.dims;
     // Per-channel operands need rows (n, c) with c the channel; per-row ones any split of N * C rows.
     const rowsFit = ew.inner === H * W && ew.outer * ew.C === N * C;
@@ -435,7 +436,7 @@ export async function createNativeBackend(options: NativeBackendOptions = {}): P
     const plan = op === 'sum' && x.dtype === 'float32' ? planRowSums(x, axes, EW_MIN_ELEMENTS * 4) : null;
     if (plan === null) return cpuBackend.reduce(op, x, axes);
     const sums = new Float64Array(plan.rows);
-    const layout = x.shape.length === 4 ? blockedLayoutOf(x) : null;
+    const layout = blockedLayoutOf(x, true);
     const [N, C, H, W] = x.shape;
     // Rows (n, c) of a blocked activation: the same sums, read across its blocks.
     if (layout && plan.inner === H * W && plan.rows === N * C)

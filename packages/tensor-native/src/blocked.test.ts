@@ -217,6 +217,13 @@ describe('blocked activations', () => {
       (y: Tensor) => y.relu().sum([0, 2, 3]), // bias-gradient sum over a blocked activation
       (y: Tensor) => y.relu().mean([2, 3]), // global average pool over a blocked activation
       (y: Tensor) => y.max(), // the JS reduction
+      // A reshape that regroups channels covers the whole storage but is not the layout's [N, C, H, W]:
+      (y: Tensor) => y.reshape([4, 8, 32, 16]).sum([2, 3]),
+      (y: Tensor) =>
+        conv2d(y.reshape([4, 8, 32, 16]), randn([8, 8, 3, 3], { generator: new Generator(12) }), null, {
+          padding: 1,
+        }),
+      (y: Tensor) => maxPool2d(y.reshape([4, 8, 32, 16]), { kernelSize: 2 }),
     ];
     for (const use of uses) {
       const got = withBackend(blocked, () => {

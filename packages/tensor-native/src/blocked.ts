@@ -48,13 +48,17 @@ function coversStorage(v: View): boolean {
 
 /**
  * The blocked layout of a view's storage when a kernel may read the storage as it is: the view
- * covers the whole storage in row-major order and, when `dims` is given (a convolution's operand),
- * has exactly those dims. Null otherwise (the kernel then reads `data`, which restores row-major).
+ * covers the whole storage in row-major order and, for a kernel that reads it as an activation
+ * (`asActivation`: a convolution, pooling, a sum over its planes), has the layout's own dims (a
+ * reshape that regroups channels covers the storage too, but its channel blocks are not the
+ * layout's). Null otherwise (the kernel then reads `data`, which restores row-major).
  */
-export function blockedLayoutOf(v: View, dims?: readonly number[]): BlockedLayout | null {
+export function blockedLayoutOf(v: View, asActivation = false): BlockedLayout | null {
   const layout = (v.storage as CpuStorage).layout;
   if (!(layout instanceof BlockedLayout) || !coversStorage(v)) return null;
-  if (dims && !(v.shape.length === dims.length && dims.every((d, i) => d === v.shape[i]))) return null;
+  const dims = layout.dims;
+  if (asActivation && !(v.shape.length === dims.length && dims.every((d, i) => d === v.shape[i])))
+    return null;
   return layout;
 }
 
