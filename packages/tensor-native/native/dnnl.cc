@@ -70,8 +70,8 @@ int holdable_block(const memory::desc &want, const memory::dims &d) {
 }
 
 struct ConvDescs {
-  memory::dims xd, yd;
-  memory::desc x, w, y, b;  // plain (user) layouts
+  memory::dims xd, yd;  // activations: their user layouts come from act_desc
+  memory::desc w, b;     // plain (user) layouts
   memory::desc xa, wa, ya;  // format_tag::any
   memory::dims strides, dilates, padL, padR;
 };
@@ -91,8 +91,6 @@ ConvDescs conv_descs(const ConvGeom &g) {
     wd = {g.groups, g.O / g.groups, g.C / g.groups, g.KH, g.KW};
     wt = tag::goihw;
   }
-  d.x = memory::desc(xd, dt::f32, tag::nchw);
-  d.y = memory::desc(yd, dt::f32, tag::nchw);
   d.w = memory::desc(wd, dt::f32, wt);
   d.b = memory::desc({g.O}, dt::f32, tag::x);
   d.xa = memory::desc(xd, dt::f32, tag::any);
