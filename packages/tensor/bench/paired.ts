@@ -12,6 +12,7 @@ import type * as RT from '@rectifier/tensor';
 import type { Backend } from '../src/backend.js';
 import { benchBackendKernels } from './backend-kernels.js';
 import { TORCH_COMMON, TORCH_ENV, torchPython } from './pytorch.js';
+import { median, round } from './timing.js';
 import { benchTrainStep } from './train-step.js';
 import { CONV, MATMUL_N, TRAIN } from './workloads.js';
 
@@ -87,13 +88,6 @@ async function measureOurs(rt: typeof RT, backend: Backend, r: Request): Promise
   };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
-
 /**
  * `rounds` rounds; in each, every backend and PyTorch measure the kernels (GFLOP/s) and the training
  * step (images/s), `runs` times each (median). Ratios are each backend's rate over PyTorch's in the
@@ -133,8 +127,8 @@ export async function benchPaired(
   for (const n of names) {
     ratioVsPytorch[n] = {};
     for (const m of metrics) {
-      const perRound = rates[n].map((r, i) => r3(r[m] / rates.pytorch[i][m]));
-      ratioVsPytorch[n][m] = { perRound, median: r3(median(perRound)) };
+      const perRound = rates[n].map((r, i) => round(r[m] / rates.pytorch[i][m]));
+      ratioVsPytorch[n][m] = { perRound, median: round(median(perRound)) };
     }
   }
   return {

@@ -17,13 +17,15 @@ export interface Sample {
   unit: string;
 }
 
-function median(xs: number[]): number {
+/** The median of a list (the mean of the middle two for an even count). */
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-const round = (x: number) => Math.round(x * 1000) / 1000;
+/** Rounded to three decimals, as every rate in the JSON is. */
+export const round = (x: number) => Math.round(x * 1000) / 1000;
 
 function cpuSeconds(): number {
   const u = process.cpuUsage();
